@@ -1,0 +1,85 @@
+#include "common/server/flags.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve gRPC on (port 0 = any free port)");
+ABSL_FLAG(std::string, data_dir, "./data", "directory of this service's database");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain; with --tls_key enables TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "", "PEM CA; clients must present a certificate it signed (mTLS)");
+ABSL_FLAG(std::string, internal_token, "",
+          "shared secret every caller of a data service must present (x-rcp-internal-token); "
+          "prefer --internal_token_file");
+ABSL_FLAG(std::string, internal_token_file, "", "file holding the internal token");
+ABSL_FLAG(std::string, metrics_listen, "", "host:port for the Prometheus /metrics endpoint");
+ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
+          "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
+ABSL_FLAG(int, handler_threads, 64,
+          "threads running blocking storage work (synced writers share fsyncs, so more "
+          "concurrent writers cost little)");
+
+namespace rcp::server {
+
+void ParseFlags(int argc, char** argv, const char* usage) {
+  absl::SetProgramUsageMessage(usage);
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    std::string env = absl::StrCat("RCP_", absl::AsciiStrToUpper(name));
+    const char* value = std::getenv(env.c_str());
+    if (value == nullptr) continue;
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      std::cerr << "invalid value in environment variable " << env << ": " << error << "\n";
+      std::exit(2);
+    }
+  }
+  absl::ParseCommandLine(argc, argv);
+}
+
+ServerOptions ServerOptionsFromFlags(const std::string& service_name) {
+  ServerOptions o;
+  o.service_name = service_name;
+  o.listen_address = absl::GetFlag(FLAGS_listen);
+  o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
+  o.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  o.internal_token = absl::GetFlag(FLAGS_internal_token);
+  std::string token_file = absl::GetFlag(FLAGS_internal_token_file);
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    if (!in) {
+      spdlog::critical("msg=\"cannot read --internal_token_file\" path={}", token_file);
+      std::exit(2);
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    o.internal_token = std::string(absl::StripAsciiWhitespace(ss.str()));
+  }
+  o.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
+  o.grace_period = absl::GetFlag(FLAGS_grace_period);
+  return o;
+}
+
+void InitLogging(const std::string& service_name, const std::string& level) {
+  auto logger = std::make_shared<spdlog::logger>(
+      service_name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l service=%n %v", spdlog::pattern_time_type::utc);
+  logger->set_level(spdlog::level::from_str(level));
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace rcp::server

@@ -1,0 +1,286 @@
+#include "common/server/server.h"
+
+#include "absl/strings/string_view.h"
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/auth_metadata_processor.h>
+#include <grpcpp/support/server_interceptor.h>
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "common/crypto/crypto.h"
+
+namespace rcp::server {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(what, ": cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Rejects calls that lack the internal credential. Health checks pass, so
+// that orchestrators can probe without secrets.
+class InternalTokenProcessor : public grpc::AuthMetadataProcessor {
+ public:
+  explicit InternalTokenProcessor(std::string token) : token_(std::move(token)) {}
+  bool IsBlocking() const override { return false; }
+
+  grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
+                       OutputMetadata* consumed, OutputMetadata* response) override {
+    auto path = auth_metadata.find(":path");
+    if (path != auth_metadata.end() &&
+        path->second.starts_with("/grpc.health.v1.Health/")) {
+      return grpc::Status::OK;
+    }
+    auto it = auth_metadata.find(kInternalTokenHeader);
+    if (it == auth_metadata.end()) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          "this is an internal service: call it through the gateway (missing "
+                          "internal credential)");
+    }
+    if (!crypto::ConstantTimeEquals(absl::string_view(it->second.data(), it->second.size()),
+                                    token_)) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "internal credential is not valid");
+    }
+    consumed->insert({std::string(kInternalTokenHeader), std::string(it->second.data(), it->second.size())});
+    return grpc::Status::OK;
+  }
+
+ private:
+  std::string token_;
+};
+
+// A gauge whose value is read at scrape time.
+class CallbackGauges : public prometheus::Collectable {
+ public:
+  void Add(std::string name, std::string help, std::function<double()> read) {
+    std::lock_guard<std::mutex> lock(mu_);
+    gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+  }
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<prometheus::MetricFamily> out;
+    for (const auto& g : gauges_) {
+      prometheus::MetricFamily f;
+      f.name = g.name;
+      f.help = g.help;
+      f.type = prometheus::MetricType::Gauge;
+      prometheus::ClientMetric m;
+      m.gauge.value = g.read();
+      f.metric.push_back(m);
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+ private:
+  struct Gauge {
+    std::string name, help;
+    std::function<double()> read;
+  };
+  mutable std::mutex mu_;
+  std::vector<Gauge> gauges_;
+};
+
+}  // namespace
+
+struct Server::Metrics {
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::shared_ptr<CallbackGauges> gauges = std::make_shared<CallbackGauges>();
+  std::unique_ptr<prometheus::Exposer> exposer;
+  prometheus::Family<prometheus::Counter>* requests = nullptr;
+  prometheus::Family<prometheus::Histogram>* latency = nullptr;
+};
+
+namespace {
+
+// Counts calls by method and code and records their latency (for streams:
+// their lifetime).
+class MetricsInterceptor : public grpc::experimental::Interceptor {
+ public:
+  MetricsInterceptor(std::string method, prometheus::Family<prometheus::Counter>* requests,
+                     prometheus::Family<prometheus::Histogram>* latency)
+      : method_(std::move(method)), requests_(requests), latency_(latency) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      start_ = std::chrono::steady_clock::now();
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      grpc::Status status = methods->GetSendStatus();
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      requests_->Add({{"method", method_}, {"code", std::to_string(status.error_code())}})
+          .Increment();
+      latency_
+          ->Add({{"method", method_}},
+                prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                        0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})
+          .Observe(seconds);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string method_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* latency_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  MetricsInterceptorFactory(prometheus::Family<prometheus::Counter>* requests,
+                            prometheus::Family<prometheus::Histogram>* latency)
+      : requests_(requests), latency_(latency) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(info->method() ? info->method() : "unknown", requests_, latency_);
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* latency_;
+};
+
+}  // namespace
+
+Server::Server(ServerOptions options) : options_(std::move(options)), metrics_(new Metrics) {
+  metrics_->requests = &prometheus::BuildCounter()
+                            .Name("rcp_grpc_requests_total")
+                            .Help("gRPC calls handled, by method and status code")
+                            .Register(*metrics_->registry);
+  metrics_->latency = &prometheus::BuildHistogram()
+                           .Name("rcp_grpc_request_duration_seconds")
+                           .Help("gRPC call latency (stream lifetime for streams), by method")
+                           .Register(*metrics_->registry);
+}
+
+Server::~Server() { Shutdown(); }
+
+void Server::AddService(grpc::Service* service) { services_.push_back(service); }
+
+void Server::OnShutdown(std::function<void()> hook) { shutdown_hooks_.push_back(std::move(hook)); }
+
+prometheus::Registry& Server::metrics() { return *metrics_->registry; }
+
+void Server::AddGauge(const std::string& name, const std::string& help,
+                      std::function<double()> read) {
+  metrics_->gauges->Add(name, help, std::move(read));
+}
+
+absl::Status Server::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  bool tls = !options_.tls_cert_file.empty() || !options_.tls_key_file.empty();
+  if (tls) {
+    if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
+      return absl::InvalidArgumentError("tls_cert and tls_key: both are needed for TLS");
+    }
+    auto cert = ReadFile(options_.tls_cert_file, "tls_cert");
+    if (!cert.ok()) return cert.status();
+    auto key = ReadFile(options_.tls_key_file, "tls_key");
+    if (!key.ok()) return key.status();
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({*key, *cert});
+    if (!options_.tls_client_ca_file.empty()) {
+      auto ca = ReadFile(options_.tls_client_ca_file, "tls_client_ca");
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+    }
+    creds = grpc::SslServerCredentials(ssl);
+  } else {
+    creds = grpc::InsecureServerCredentials();
+  }
+  if (!options_.internal_token.empty()) {
+    creds->SetAuthMetadataProcessor(
+        std::make_shared<InternalTokenProcessor>(options_.internal_token));
+  }
+
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen_address, creds, &port_);
+  for (auto* s : services_) builder.RegisterService(s);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(
+      std::make_unique<MetricsInterceptorFactory>(metrics_->requests, metrics_->latency));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("listen: cannot listen on ", options_.listen_address,
+                     " (address in use or not local?)"));
+  }
+
+  if (!options_.metrics_address.empty()) {
+    try {
+      metrics_->exposer = std::make_unique<prometheus::Exposer>(options_.metrics_address);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(
+          absl::StrCat("metrics_listen: cannot listen on ", options_.metrics_address, ": ", e.what()));
+    }
+    metrics_->exposer->RegisterCollectable(metrics_->registry);
+    metrics_->exposer->RegisterCollectable(metrics_->gauges);
+    auto ports = metrics_->exposer->GetListeningPorts();
+    metrics_port_ = ports.empty() ? 0 : ports.front();
+  }
+
+  std::string host = options_.listen_address.substr(0, options_.listen_address.rfind(':'));
+  spdlog::info("msg=listening service={} address={}:{} tls={} mtls={} internal_auth={} metrics_port={}",
+               options_.service_name, host, port_, tls, !options_.tls_client_ca_file.empty(),
+               !options_.internal_token.empty(), metrics_port_);
+  return absl::OkStatus();
+}
+
+void Server::BlockSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void Server::WaitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("msg=\"shutting down\" service={} signal={}", options_.service_name,
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  Shutdown();
+}
+
+void Server::Shutdown() {
+  if (shut_down_ || !server_) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->Shutdown();  // probes see NOT_SERVING at once
+  for (auto& hook : shutdown_hooks_) hook();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoNanoseconds(options_.grace_period));
+  server_->Wait();
+  spdlog::info("msg=stopped service={}", options_.service_name);
+}
+
+}  // namespace rcp::server

@@ -1,0 +1,107 @@
+// One bootstrap for all four daemons: listen (optionally TLS/mTLS), require
+// the internal credential on data services, gRPC health and reflection,
+// Prometheus metrics, structured logs, graceful shutdown.
+//
+// main() reads flags into ServerOptions (see flags.h), builds the service
+// objects, and hands them to a Server:
+//
+//   rcp::server::Server server(options);
+//   server.AddService(&registry_service);
+//   server.OnShutdown([&] { store->CloseWatchers("server shutting down"); });
+//   RCP_RETURN_IF_ERROR(server.Start());
+//   server.WaitForSignal();   // SIGINT/SIGTERM, then graceful shutdown
+#ifndef RCP_COMMON_SERVER_SERVER_H_
+#define RCP_COMMON_SERVER_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace grpc {
+class Server;
+class Service;
+}  // namespace grpc
+
+namespace prometheus {
+class Registry;
+}
+
+namespace rcp::server {
+
+struct ServerOptions {
+  // Name used in logs and metrics, e.g. "registry".
+  std::string service_name;
+  // host:port of the gRPC port; port 0 picks a free one. Default: loopback.
+  std::string listen_address = "127.0.0.1:0";
+  // PEM files. When cert and key are set, the port speaks TLS; when
+  // client_ca is set too, clients must present a certificate it signed.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // When non-empty, every call except health checks must carry the metadata
+  // "x-rcp-internal-token: <token>" (DESIGN.md §1: only the gateway may call
+  // a data service). Default: empty (no check), for loopback development.
+  std::string internal_token;
+  // host:port for the Prometheus /metrics endpoint; empty disables it.
+  std::string metrics_address;
+  // How long in-flight calls may run after a shutdown signal. Default: 10 s.
+  absl::Duration grace_period = absl::Seconds(10);
+};
+
+// Thread-safe after Start.
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+
+  // Registers a service (not owned; must outlive the server). Before Start.
+  void AddService(grpc::Service* service);
+  // Called, in order, when shutdown begins (before in-flight calls drain):
+  // end open streams here so their clients resume elsewhere.
+  void OnShutdown(std::function<void()> hook);
+
+  // Binds and starts serving; logs "listening" with the bound address.
+  absl::Status Start();
+  // The bound gRPC port (after Start).
+  int port() const { return port_; }
+  // The bound metrics port, 0 when disabled.
+  int metrics_port() const { return metrics_port_; }
+  // Registry for service-specific metrics (never null).
+  prometheus::Registry& metrics();
+  // Adds a gauge read at every scrape.
+  void AddGauge(const std::string& name, const std::string& help, std::function<double()> read);
+
+  // Blocks until SIGINT or SIGTERM, then calls Shutdown. Call BlockSignals()
+  // first thing in main, before any thread starts.
+  void WaitForSignal();
+  // Stops accepting calls, runs the shutdown hooks, lets in-flight calls
+  // finish within the grace period, then cancels the rest. Idempotent.
+  void Shutdown();
+
+  // Blocks SIGINT/SIGTERM in the calling thread and every thread started
+  // after, so that WaitForSignal receives them.
+  static void BlockSignals();
+
+ private:
+  struct Metrics;
+  ServerOptions options_;
+  std::vector<grpc::Service*> services_;
+  std::vector<std::function<void()>> shutdown_hooks_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Metrics> metrics_;
+  int port_ = 0;
+  int metrics_port_ = 0;
+  bool shut_down_ = false;
+};
+
+// The metadata key carrying the internal credential.
+inline constexpr char kInternalTokenHeader[] = "x-rcp-internal-token";
+
+}  // namespace rcp::server
+
+#endif  // RCP_COMMON_SERVER_SERVER_H_

@@ -1,0 +1,50 @@
+// Runs a real daemon binary as a child process for end-to-end tests: starts
+// it on port 0, learns the bound port from its "msg=listening" log line,
+// and stops it with a signal.
+#ifndef RCP_COMMON_TESTING_DAEMON_H_
+#define RCP_COMMON_TESTING_DAEMON_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace rcp::testing {
+
+class Daemon {
+ public:
+  // `binary` is a path; `args` are its flags. stderr goes to `log_path`.
+  Daemon(std::string binary, std::vector<std::string> args, std::string log_path);
+  // Kills the child (SIGKILL) if it still runs.
+  ~Daemon();
+
+  // Starts the child and waits (up to `timeout`) for its listening line.
+  absl::Status Start(absl::Duration timeout = absl::Seconds(30));
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return pid_; }
+
+  // Sends `signal`, waits up to `timeout` for exit; returns the exit status
+  // as from waitpid (or DEADLINE_EXCEEDED).
+  absl::StatusOr<int> Stop(int signal, absl::Duration timeout = absl::Seconds(30));
+  // The child's log so far.
+  std::string Log() const;
+
+ private:
+  std::string binary_;
+  std::vector<std::string> args_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// The directory holding the test's binaries (from /proc/self/exe), so tests
+// find the daemons built beside them: BinaryDir() + "/../services/...".
+std::string BuildDir();
+
+}  // namespace rcp::testing
+
+#endif  // RCP_COMMON_TESTING_DAEMON_H_

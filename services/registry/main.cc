@@ -1,0 +1,67 @@
+// rcp-registryd: the register of processes, parties, memberships, chairs,
+// focal points, API keys and federation peers.
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "common/concurrency/thread_pool.h"
+#include "common/server/flags.h"
+#include "common/server/server.h"
+#include "services/registry/registry_seed.h"
+#include "services/registry/registry_service.h"
+#include "services/registry/registry_store.h"
+
+ABSL_FLAG(std::string, seed_file, "",
+          "text-format rcp.registry.v1.RegistrySeed applied at start (idempotent)");
+ABSL_FLAG(uint64_t, changelog_max_records, 1'000'000, "change records kept for Watch");
+ABSL_FLAG(absl::Duration, changelog_max_age, absl::Hours(24 * 30), "age of the oldest change kept");
+
+int main(int argc, char** argv) {
+  rcp::server::Server::BlockSignals();
+  rcp::server::ParseFlags(argc, argv, "rcp-registryd: the RCP Exchange registry service");
+  rcp::server::InitLogging("registry", absl::GetFlag(FLAGS_log_level));
+
+  rcp::registry::RegistryOptions options;
+  options.store.path = absl::GetFlag(FLAGS_data_dir);
+  options.store.changelog_max_records = absl::GetFlag(FLAGS_changelog_max_records);
+  options.store.changelog_max_age = absl::GetFlag(FLAGS_changelog_max_age);
+  auto store = rcp::registry::RegistryStore::Open(options);
+  if (!store.ok()) {
+    spdlog::critical("msg=\"cannot open the registry store\" data_dir={} error=\"{}\"",
+                     options.store.path, store.status().ToString());
+    return 1;
+  }
+  spdlog::info("msg=\"store open\" data_dir={} revision={}", options.store.path,
+               (*store)->store()->revision());
+
+  std::string seed_file = absl::GetFlag(FLAGS_seed_file);
+  if (!seed_file.empty()) {
+    auto seed = rcp::registry::LoadSeedFile(seed_file);
+    auto applied = seed.ok() ? rcp::registry::ApplySeed(store->get(), *seed)
+                             : absl::StatusOr<rcp::registry::SeedResult>(seed.status());
+    if (!applied.ok()) {
+      spdlog::critical("msg=\"seeding failed\" error=\"{}\"", applied.status().ToString());
+      return 1;
+    }
+    spdlog::info("msg=seeded file={} requests={} revision={}", seed_file, applied->applied,
+                 (*store)->store()->revision());
+  }
+
+  rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
+  rcp::registry::RegistryService service(store->get(), &pool);
+  rcp::server::Server server(rcp::server::ServerOptionsFromFlags("registry"));
+  server.AddService(&service);
+  auto* raw_store = (*store)->store();
+  server.AddGauge("rcp_store_revision", "latest published store revision",
+                  [raw_store] { return static_cast<double>(raw_store->revision()); });
+  server.AddGauge("rcp_store_watchers", "open watchers of the change feed",
+                  [raw_store] { return static_cast<double>(raw_store->watcher_count()); });
+  server.OnShutdown([raw_store] { raw_store->CloseWatchers("the server is shutting down"); });
+  if (auto s = server.Start(); !s.ok()) {
+    spdlog::critical("msg=\"cannot start\" error=\"{}\"", s.ToString());
+    return 1;
+  }
+  server.WaitForSignal();
+  return 0;
+}

@@ -1,0 +1,67 @@
+#include "services/registry/registry_seed.h"
+
+#include <google/protobuf/text_format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status.h"
+
+namespace rcp::registry {
+namespace {
+
+const storage::WriteContext kSeedContext{"system/seed"};
+
+template <typename Request, typename Fn>
+absl::Status ApplyAll(google::protobuf::RepeatedPtrField<Request> requests, const char* what,
+                      Fn apply, SeedResult* result) {
+  for (int i = 0; i < requests.size(); ++i) {
+    Request& r = requests[i];
+    if (r.request_id().empty()) r.set_request_id(absl::StrCat("seed:", what, ":", i));
+    absl::Status s = apply(r);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("seed ", what, "[", i, "]: ", s.message()));
+    }
+    ++result->applied;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::RegistrySeed> LoadSeedFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("seed_file: cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::RegistrySeed seed;
+  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &seed)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("seed_file: ", path, " is not a valid rcp.registry.v1.RegistrySeed"));
+  }
+  return seed;
+}
+
+absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySeed& seed) {
+  SeedResult result;
+  const auto& ctx = kSeedContext;
+  RCP_RETURN_IF_ERROR(ApplyAll(seed.parties(), "parties",
+                               [&](const auto& r) { return store->CreateParty(ctx, r).status(); },
+                               &result));
+  RCP_RETURN_IF_ERROR(ApplyAll(seed.processes(), "processes",
+                               [&](const auto& r) { return store->CreateProcess(ctx, r).status(); },
+                               &result));
+  RCP_RETURN_IF_ERROR(ApplyAll(seed.memberships(), "memberships",
+                               [&](const auto& r) { return store->CreateMembership(ctx, r).status(); },
+                               &result));
+  RCP_RETURN_IF_ERROR(ApplyAll(seed.chair_terms(), "chair_terms",
+                               [&](const auto& r) { return store->CreateChairTerm(ctx, r).status(); },
+                               &result));
+  RCP_RETURN_IF_ERROR(ApplyAll(seed.focal_points(), "focal_points",
+                               [&](const auto& r) { return store->CreateFocalPoint(ctx, r).status(); },
+                               &result));
+  return result;
+}
+
+}  // namespace rcp::registry

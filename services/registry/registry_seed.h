@@ -1,0 +1,28 @@
+// Loads a RegistrySeed (text format) and applies it through RegistryStore,
+// so seeded data passes the same validation as any client's. Each request's
+// request_id defaults to one derived from what it creates, so applying the
+// same seed again creates nothing twice.
+#ifndef RCP_SERVICES_REGISTRY_REGISTRY_SEED_H_
+#define RCP_SERVICES_REGISTRY_REGISTRY_SEED_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "rcp/registry/v1/seed.pb.h"
+#include "services/registry/registry_store.h"
+
+namespace rcp::registry {
+
+absl::StatusOr<v1::RegistrySeed> LoadSeedFile(const std::string& path);
+
+struct SeedResult {
+  int applied = 0;  // requests that created something or found their earlier result
+};
+
+// Applies the requests in order (parties, processes, memberships, chair
+// terms, focal points); stops at the first error, naming the request.
+absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySeed& seed);
+
+}  // namespace rcp::registry
+
+#endif  // RCP_SERVICES_REGISTRY_REGISTRY_SEED_H_

@@ -1,0 +1,1170 @@
+#include "services/registry/registry_store.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/time_util.h>
+
+#include <map>
+#include <regex>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/crypto/crypto.h"
+#include "common/iso3166/iso3166.h"
+#include "common/resource/resource.h"
+#include "common/status/status.h"
+#include "common/storage/keys.h"
+#include "common/time/date.h"
+
+namespace rcp::registry {
+namespace {
+
+using google::protobuf::Message;
+using google::protobuf::util::TimeUtil;
+using rcp::common::v1::Change;
+using storage::Transaction;
+namespace res = rcp::resource;
+
+// A kind of entity: its column family (keyed by resource name) and the kind
+// name in change records.
+struct Kind {
+  const char* cf;
+  const char* name;
+};
+constexpr Kind kProcess{"processes", "process"};
+constexpr Kind kParty{"parties", "party"};
+constexpr Kind kMembership{"memberships", "membership"};
+constexpr Kind kChairTerm{"chair_terms", "chair_term"};
+constexpr Kind kFocalPoint{"focal_points", "focal_point"};
+constexpr Kind kApiKey{"api_keys", "api_key"};
+constexpr Kind kPeer{"federation_peers", "federation_peer"};
+// API key name → SHA-256 of its secret. Never leaves the store.
+constexpr char kKeySecretsCf[] = "api_key_secrets";
+
+constexpr char kAnyProcess[] = "processes/-";
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+}
+
+// Sets create_time (when creating), update_time and etag, where the message
+// has them, so every entity is stamped the same way.
+void Stamp(Message* m, absl::Time now, bool creating) {
+  const auto* d = m->GetDescriptor();
+  const auto* r = m->GetReflection();
+  if (creating) {
+    if (const auto* f = d->FindFieldByName("create_time")) {
+      r->MutableMessage(m, f)->CopyFrom(ToProto(now));
+    }
+  }
+  if (const auto* f = d->FindFieldByName("update_time")) {
+    r->MutableMessage(m, f)->CopyFrom(ToProto(now));
+  }
+  if (const auto* f = d->FindFieldByName("etag")) {
+    r->SetString(m, f, res::ComputeEtag(*m));
+  }
+}
+
+std::string EtagOf(const Message& m) {
+  const auto* f = m.GetDescriptor()->FindFieldByName("etag");
+  return f ? m.GetReflection()->GetString(m, f) : std::string();
+}
+
+std::string NameOf(const Message& m) {
+  return m.GetReflection()->GetString(m, m.GetDescriptor()->FindFieldByName("name"));
+}
+
+// Fingerprint of a List request without its paging fields, so page tokens
+// are bound to the filters.
+std::string QueryFingerprint(const Message& req) {
+  std::unique_ptr<Message> copy(req.New());
+  copy->CopyFrom(req);
+  const auto* d = copy->GetDescriptor();
+  for (const char* f : {"page_token", "page_size"}) {
+    if (const auto* fd = d->FindFieldByName(f)) copy->GetReflection()->ClearField(copy.get(), fd);
+  }
+  return res::Fingerprint(*copy);
+}
+
+// ---------------------------------------------------------------- names
+
+absl::StatusOr<std::string> ProcessId(absl::string_view field, absl::string_view name) {
+  RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName(field, name, "processes/*"));
+  RCP_RETURN_IF_ERROR(res::ValidateSlug(field, ids[0]));
+  return ids[0];
+}
+
+// A state's id is its ISO 3166-1 alpha-3 code; an organization's a slug.
+absl::Status ValidatePartyId(absl::string_view field, absl::string_view id) {
+  if (id.size() == 3 && absl::AsciiStrToUpper(id) == id) {
+    if (iso3166::CountryName(id) == nullptr) {
+      return InvalidField(field, absl::StrCat("'", id,
+                                              "' is not an ISO 3166-1 alpha-3 country code"));
+    }
+    return absl::OkStatus();
+  }
+  if (res::IsSlug(id, 2, 63)) return absl::OkStatus();
+  return InvalidField(field, absl::StrCat("must be an ISO 3166-1 alpha-3 code (e.g. IDN) for a "
+                                          "state or a lowercase slug (e.g. iom) for an "
+                                          "organization; got '",
+                                          id.substr(0, 80), "'"));
+}
+
+absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view name) {
+  RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName(field, name, "parties/*"));
+  RCP_RETURN_IF_ERROR(ValidatePartyId(field, ids[0]));
+  return ids[0];
+}
+
+// processes/{p}/<collection>/{id}
+absl::Status ValidateChildName(absl::string_view field, absl::string_view name,
+                               absl::string_view collection) {
+  RCP_ASSIGN_OR_RETURN(auto ids,
+                       res::ParseName(field, name, absl::StrCat("processes/*/", collection, "/*")));
+  RCP_RETURN_IF_ERROR(res::ValidateSlug(field, ids[0]));
+  return res::ValidateSlug(field, ids[1], 1, 63);
+}
+
+// "processes/-" or a process name; returns the key prefix to scan.
+absl::StatusOr<std::string> ParentPrefix(absl::string_view parent, absl::string_view collection) {
+  if (parent == kAnyProcess || parent.empty()) return std::string("processes/");
+  RCP_RETURN_IF_ERROR(ProcessId("parent", parent).status());
+  return absl::StrCat(parent, "/", collection, "/");
+}
+
+std::string ParentOf(absl::string_view child_name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(child_name, '/');
+  return absl::StrCat(parts[0], "/", parts[1]);
+}
+
+absl::Status ValidatePeerId(absl::string_view field, absl::string_view id) {
+  static const std::regex re("^[a-z0-9]([a-z0-9.-]{1,98})[a-z0-9]$");
+  if (!std::regex_match(id.begin(), id.end(), re)) {
+    return InvalidField(field, "must be a deployment id: 3 to 100 characters of a-z, 0-9, '.' "
+                               "and '-', e.g. puebla-process.secretariat");
+  }
+  return absl::OkStatus();
+}
+
+// ----------------------------------------------------------- validation
+
+absl::Status ValidateProcess(const v1::Process& p, absl::Time now) {
+  RCP_RETURN_IF_ERROR(res::ValidateText("process.display_name", p.display_name(), 1, 300));
+  RCP_RETURN_IF_ERROR(res::ValidateText("process.acronym", p.acronym(), 1, 60));
+  RCP_RETURN_IF_ERROR(res::ValidateText("process.region", p.region(), 0, 200));
+  int year = static_cast<int>(absl::ToCivilYear(now, absl::UTCTimeZone()).year());
+  if (p.established_year() != 0 && (p.established_year() < 1945 || p.established_year() > year)) {
+    return InvalidField("process.established_year",
+                        absl::StrCat("must be between 1945 and ", year, " (or 0 if unknown)"));
+  }
+  if (p.thematic_focus_size() > 20) {
+    return InvalidField("process.thematic_focus", "must have at most 20 entries");
+  }
+  for (int i = 0; i < p.thematic_focus_size(); ++i) {
+    RCP_RETURN_IF_ERROR(res::ValidateText(absl::StrCat("process.thematic_focus[", i, "]"),
+                                          p.thematic_focus(i), 1, 100));
+  }
+  if (!p.secretariat_host().empty()) {
+    RCP_RETURN_IF_ERROR(PartyId("process.secretariat_host", p.secretariat_host()).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateMembershipDates(const v1::Membership& m) {
+  if (IsSet(m.start_date())) RCP_RETURN_IF_ERROR(ValidateDate("membership.start_date", m.start_date()));
+  if (IsSet(m.end_date())) RCP_RETURN_IF_ERROR(ValidateDate("membership.end_date", m.end_date()));
+  if (IsSet(m.start_date()) && IsSet(m.end_date()) &&
+      DayNumber(m.end_date()) < DayNumber(m.start_date())) {
+    return InvalidField("membership.end_date", "must not be before start_date");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateChairTermFields(const v1::ChairTerm& t) {
+  if (!IsSet(t.start_date())) return InvalidField("chair_term.start_date", "is required");
+  if (!IsSet(t.end_date())) return InvalidField("chair_term.end_date", "is required");
+  RCP_RETURN_IF_ERROR(ValidateDate("chair_term.start_date", t.start_date()));
+  RCP_RETURN_IF_ERROR(ValidateDate("chair_term.end_date", t.end_date()));
+  if (DayNumber(t.end_date()) < DayNumber(t.start_date())) {
+    return InvalidField("chair_term.end_date", "must not be before start_date");
+  }
+  return res::ValidateText("chair_term.note", t.note(), 0, 500);
+}
+
+absl::Status ValidateFocalPointFields(const v1::FocalPoint& f) {
+  RCP_RETURN_IF_ERROR(res::ValidateText("focal_point.person_name", f.person_name(), 1, 200));
+  RCP_RETURN_IF_ERROR(res::ValidateText("focal_point.ministry", f.ministry(), 0, 200));
+  static const std::regex email(R"(^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$)");
+  if (f.email().empty()) return InvalidField("focal_point.email", "is required");
+  if (f.email().size() > 254 || !std::regex_match(f.email(), email)) {
+    return InvalidField("focal_point.email", "must be an email address (local@domain)");
+  }
+  static const std::regex phone(R"(^\+[1-9][0-9]{6,14}$)");
+  if (!f.phone().empty() && !std::regex_match(f.phone(), phone)) {
+    return InvalidField("focal_point.phone",
+                        "must be in E.164 form: '+', country code and number, 7 to 15 digits");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePeerFields(const v1::FederationPeer& p) {
+  RCP_RETURN_IF_ERROR(res::ValidateText("federation_peer.display_name", p.display_name(), 0, 200));
+  static const std::regex address(R"(^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$)");
+  if (p.address().empty()) return InvalidField("federation_peer.address", "is required");
+  if (p.address().size() > 255 || !std::regex_match(p.address(), address)) {
+    return InvalidField("federation_peer.address", "must be host:port");
+  }
+  static const std::regex hex64("^[0-9a-f]{64}$");
+  if (!p.credential_fingerprint().empty() && !std::regex_match(p.credential_fingerprint(), hex64)) {
+    return InvalidField("federation_peer.credential_fingerprint",
+                        "must be a SHA-256 digest as 64 lowercase hex digits");
+  }
+  if (p.shared_processes_size() > 100) {
+    return InvalidField("federation_peer.shared_processes", "must have at most 100 entries");
+  }
+  for (int i = 0; i < p.shared_processes_size(); ++i) {
+    RCP_RETURN_IF_ERROR(
+        ProcessId(absl::StrCat("federation_peer.shared_processes[", i, "]"), p.shared_processes(i))
+            .status());
+  }
+  return absl::OkStatus();
+}
+
+// ------------------------------------------------- referential checks (txn)
+
+template <typename T>
+absl::Status MustExist(Transaction& txn, const Kind& kind, absl::string_view field,
+                       const std::string& name, T* out = nullptr) {
+  T tmp;
+  RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kind.cf, name, out ? out : &tmp));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat(field, ": ", name, " not found"));
+  }
+  return absl::OkStatus();
+}
+
+// Memberships of `party` in the process with key prefix `prefix`.
+absl::StatusOr<std::vector<v1::Membership>> PartyMemberships(const storage::ReadView& view,
+                                                             absl::string_view prefix,
+                                                             absl::string_view party) {
+  std::vector<v1::Membership> out;
+  absl::Status parse;
+  RCP_RETURN_IF_ERROR(view.Scan(kMembership.cf, prefix, storage::PrefixSuccessor(prefix),
+                                [&](absl::string_view, absl::string_view value) {
+                                  v1::Membership m;
+                                  if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                    parse = absl::DataLossError("unreadable membership");
+                                    return false;
+                                  }
+                                  if (m.party() == party) out.push_back(std::move(m));
+                                  return true;
+                                }));
+  RCP_RETURN_IF_ERROR(parse);
+  return out;
+}
+
+bool Overlaps(const rcp::common::v1::Date& a_start, const rcp::common::v1::Date& a_end,
+              const rcp::common::v1::Date& b_start, const rcp::common::v1::Date& b_end) {
+  int64_t as = IsSet(a_start) ? DayNumber(a_start) : INT64_MIN;
+  int64_t ae = IsSet(a_end) ? DayNumber(a_end) : INT64_MAX;
+  int64_t bs = IsSet(b_start) ? DayNumber(b_start) : INT64_MIN;
+  int64_t be = IsSet(b_end) ? DayNumber(b_end) : INT64_MAX;
+  return as <= be && bs <= ae;
+}
+
+// Picks `base`, else base-2, base-3 … : the first id free under `prefix`.
+absl::StatusOr<std::string> FreeName(Transaction& txn, const Kind& kind, const std::string& prefix,
+                                     const std::string& base) {
+  for (int i = 1; i < 10000; ++i) {
+    std::string name = i == 1 ? prefix + base : absl::StrCat(prefix, base, "-", i);
+    RCP_ASSIGN_OR_RETURN(auto existing, txn.Get(kind.cf, name));
+    if (!existing.has_value()) return name;
+  }
+  return absl::ResourceExhaustedError(absl::StrCat("no free id for ", prefix, base));
+}
+
+}  // namespace
+
+// ====================================================================== store
+
+RegistryStore::RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store)
+    : options_(options), store_(std::move(store)) {}
+
+absl::StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const RegistryOptions& options) {
+  storage::StoreOptions so = options.store;
+  so.store_name = "registry";
+  so.column_families = {kProcess.cf,  kParty.cf,  kMembership.cf, kChairTerm.cf,
+                        kFocalPoint.cf, kApiKey.cf, kPeer.cf,     kKeySecretsCf};
+  RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
+  return std::unique_ptr<RegistryStore>(new RegistryStore(options, std::move(store)));
+}
+
+namespace {
+
+// The shape shared by every create: idempotency by request_id, refusal of an
+// existing name, referential checks, stamping, and the change record, in one
+// transaction. `make` runs under the locks and returns the entity to store
+// (with its final name set).
+template <typename T>
+absl::StatusOr<T> CreateEntity(storage::Store* store, const storage::WriteContext& ctx,
+                               const Kind& kind, const Message& request,
+                               const std::string& request_id, std::vector<std::string> locks,
+                               absl::FunctionRef<absl::StatusOr<T>(Transaction&)> make) {
+  std::string fingerprint = res::Fingerprint(request);
+  locks.push_back(storage::RequestLockKey(kind.name, request_id));
+  T result;
+  RCP_RETURN_IF_ERROR(store
+                          ->Write(ctx, std::move(locks),
+                                  [&](Transaction& txn) -> absl::Status {
+                                    RCP_ASSIGN_OR_RETURN(
+                                        auto prior,
+                                        txn.LookupRequest(kind.name, request_id, fingerprint));
+                                    if (prior.has_value()) {
+                                      // A retry: answer as the first time.
+                                      return MustExist<T>(txn, kind, "request_id", *prior, &result);
+                                    }
+                                    RCP_ASSIGN_OR_RETURN(T value, make(txn));
+                                    std::string name = NameOf(value);
+                                    RCP_ASSIGN_OR_RETURN(auto existing, txn.Get(kind.cf, name));
+                                    if (existing.has_value()) {
+                                      return absl::AlreadyExistsError(
+                                          absl::StrCat(name, " already exists"));
+                                    }
+                                    Stamp(&value, txn.now(), /*creating=*/true);
+                                    txn.Put(kind.cf, name, value);
+                                    txn.RecordChange(name, kind.name, Change::CREATED, value);
+                                    txn.RememberRequest(kind.name, request_id, fingerprint, name);
+                                    result = std::move(value);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  return result;
+}
+
+// The shape shared by every update: etag check, masked merge, validation of
+// the merged entity, stamping and the change record.
+template <typename T>
+absl::StatusOr<T> UpdateEntity(storage::Store* store, const storage::WriteContext& ctx,
+                               const Kind& kind, const T& patch,
+                               const google::protobuf::FieldMask& mask,
+                               std::vector<std::string> locks,
+                               absl::FunctionRef<absl::Status(Transaction&, const T&)> check) {
+  const std::string& name = NameOf(patch);
+  locks.push_back(name);
+  T result;
+  RCP_RETURN_IF_ERROR(store
+                          ->Write(ctx, std::move(locks),
+                                  [&](Transaction& txn) -> absl::Status {
+                                    T current;
+                                    RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kind.cf, name, &current));
+                                    if (!found) return res::NotFound(name);
+                                    std::string etag = EtagOf(patch);
+                                    if (!etag.empty() && etag != EtagOf(current)) {
+                                      return res::StaleEtag(name);
+                                    }
+                                    T merged = current;
+                                    res::ApplyUpdateMask(mask, patch, &merged);
+                                    RCP_RETURN_IF_ERROR(check(txn, merged));
+                                    Stamp(&merged, txn.now(), /*creating=*/false);
+                                    txn.Put(kind.cf, name, merged);
+                                    txn.RecordChange(name, kind.name, Change::UPDATED, merged);
+                                    result = std::move(merged);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  return result;
+}
+
+template <typename T>
+absl::Status DeleteEntity(storage::Store* store, const storage::WriteContext& ctx,
+                          const Kind& kind, const std::string& name, const std::string& etag,
+                          std::vector<std::string> locks) {
+  locks.push_back(name);
+  return store
+      ->Write(ctx, std::move(locks),
+              [&](Transaction& txn) -> absl::Status {
+                T current;
+                RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kind.cf, name, &current));
+                if (!found) return res::NotFound(name);
+                if (!etag.empty() && etag != EtagOf(current)) return res::StaleEtag(name);
+                txn.Delete(kind.cf, name);
+                txn.RecordChange(name, kind.name, Change::DELETED, current);
+                return absl::OkStatus();
+              })
+      .status();
+}
+
+template <typename T>
+absl::StatusOr<T> GetEntity(storage::Store* store, const Kind& kind, const std::string& name) {
+  T out;
+  absl::Status s = store->Get(kind.cf, name, &out);
+  if (absl::IsNotFound(s)) return res::NotFound(name);
+  RCP_RETURN_IF_ERROR(s);
+  return out;
+}
+
+// Pages through the keys under `prefix` in order, keeping those `keep`
+// accepts; page tokens carry the last key and the query's fingerprint.
+template <typename T>
+absl::Status ListEntities(const storage::ReadView& view, const Kind& kind, const std::string& prefix,
+                          const Message& request, int32_t page_size, const std::string& page_token,
+                          absl::FunctionRef<bool(const T&)> keep,
+                          google::protobuf::RepeatedPtrField<T>* out, std::string* next_page_token) {
+  RCP_ASSIGN_OR_RETURN(int size, res::ResolvePageSize(page_size));
+  std::string fingerprint = QueryFingerprint(request);
+  RCP_ASSIGN_OR_RETURN(std::string after, res::DecodePageToken(page_token, fingerprint));
+  std::string start = after.empty() ? prefix : after + std::string(1, '\0');
+  if (!after.empty() && !absl::StartsWith(after, prefix)) {
+    return InvalidField("page_token", "belongs to a different query");
+  }
+  std::string last;
+  bool more = false;
+  absl::Status parse;
+  RCP_RETURN_IF_ERROR(view.Scan(kind.cf, start, storage::PrefixSuccessor(prefix),
+                                [&](absl::string_view key, absl::string_view value) {
+                                  T item;
+                                  if (!item.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                    parse = absl::DataLossError(absl::StrCat("unreadable ", key));
+                                    return false;
+                                  }
+                                  if (!keep(item)) return true;
+                                  if (out->size() == size) {
+                                    more = true;
+                                    return false;
+                                  }
+                                  last = std::string(key);
+                                  *out->Add() = std::move(item);
+                                  return true;
+                                }));
+  RCP_RETURN_IF_ERROR(parse);
+  if (more) *next_page_token = res::EncodePageToken(fingerprint, last);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- processes
+
+namespace {
+// Derived, never stored: the parties whose chair term covers today.
+absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1::Process* p) {
+  p->clear_current_chairs();
+  auto today = DateOf(now);
+  std::string prefix = absl::StrCat(p->name(), "/chairTerms/");
+  absl::Status parse;
+  RCP_RETURN_IF_ERROR(view.Scan(kChairTerm.cf, prefix, storage::PrefixSuccessor(prefix),
+                                [&](absl::string_view key, absl::string_view value) {
+                                  v1::ChairTerm t;
+                                  if (!t.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                    parse = absl::DataLossError(absl::StrCat("unreadable ", key));
+                                    return false;
+                                  }
+                                  if (DateInRange(today, t.start_date(), t.end_date())) {
+                                    p->add_current_chairs(t.party());
+                                  }
+                                  return true;
+                                }));
+  return parse;
+}
+}  // namespace
+
+absl::StatusOr<v1::Process> RegistryStore::CreateProcess(const Ctx& ctx,
+                                                         const v1::CreateProcessRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ValidateSlug("process_id", req.process_id()));
+  RCP_RETURN_IF_ERROR(ValidateProcess(req.process(), store_->options().clock->Now()));
+  std::string name = absl::StrCat("processes/", req.process_id());
+  auto created = CreateEntity<v1::Process>(
+      store_.get(), ctx, kProcess, req, req.request_id(), {name},
+      [&](Transaction& txn) -> absl::StatusOr<v1::Process> {
+        v1::Process p = req.process();
+        p.set_name(name);
+        p.clear_current_chairs();
+        p.clear_etag();
+        if (!p.secretariat_host().empty()) {
+          RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "process.secretariat_host",
+                                                   p.secretariat_host()));
+        }
+        return p;
+      });
+  RCP_RETURN_IF_ERROR(created.status());
+  auto view = store_->Read();
+  RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, store_->options().clock->Now(), &*created));
+  return created;
+}
+
+absl::StatusOr<v1::Process> RegistryStore::GetProcess(const v1::GetProcessRequest& req) {
+  RCP_RETURN_IF_ERROR(ProcessId("name", req.name()).status());
+  auto view = store_->Read();
+  v1::Process p;
+  absl::Status s = view->Get(kProcess.cf, req.name(), &p);
+  if (absl::IsNotFound(s)) return res::NotFound(req.name());
+  RCP_RETURN_IF_ERROR(s);
+  RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, store_->options().clock->Now(), &p));
+  return p;
+}
+
+absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(
+    const v1::ListProcessesRequest& req) {
+  std::set<std::string> of_party;
+  absl::Time now = store_->options().clock->Now();
+  auto view = store_->Read();
+  if (!req.party().empty()) {
+    RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
+    auto today = DateOf(now);
+    absl::Status parse;
+    RCP_RETURN_IF_ERROR(view->Scan(kMembership.cf, "processes/", storage::PrefixSuccessor("processes/"),
+                                   [&](absl::string_view, absl::string_view value) {
+                                     v1::Membership m;
+                                     if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                       parse = absl::DataLossError("unreadable membership");
+                                       return false;
+                                     }
+                                     if (m.party() == req.party() &&
+                                         DateInRange(today, m.start_date(), m.end_date())) {
+                                       of_party.insert(ParentOf(m.name()));
+                                     }
+                                     return true;
+                                   }));
+    RCP_RETURN_IF_ERROR(parse);
+  }
+  v1::ListProcessesResponse resp;
+  RCP_RETURN_IF_ERROR(ListEntities<v1::Process>(
+      *view, kProcess, "processes/", req, req.page_size(), req.page_token(),
+      [&](const v1::Process& p) { return req.party().empty() || of_party.count(p.name()) > 0; },
+      resp.mutable_processes(), resp.mutable_next_page_token()));
+  for (auto& p : *resp.mutable_processes()) RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, now, &p));
+  resp.set_revision(view->revision());
+  return resp;
+}
+
+absl::StatusOr<v1::Process> RegistryStore::UpdateProcess(const Ctx& ctx,
+                                                         const v1::UpdateProcessRequest& req) {
+  RCP_RETURN_IF_ERROR(ProcessId("process.name", req.process().name()).status());
+  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
+      req.update_mask(), {"display_name", "acronym", "region", "established_year",
+                          "thematic_focus", "secretariat_host"}));
+  absl::Time now = store_->options().clock->Now();
+  auto updated = UpdateEntity<v1::Process>(
+      store_.get(), ctx, kProcess, req.process(), req.update_mask(), {},
+      [&](Transaction& txn, const v1::Process& merged) -> absl::Status {
+        RCP_RETURN_IF_ERROR(ValidateProcess(merged, now));
+        if (!merged.secretariat_host().empty()) {
+          RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "process.secretariat_host",
+                                                   merged.secretariat_host()));
+        }
+        return absl::OkStatus();
+      });
+  RCP_RETURN_IF_ERROR(updated.status());
+  auto view = store_->Read();
+  RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, now, &*updated));
+  return updated;
+}
+
+// ------------------------------------------------------------------ parties
+
+absl::StatusOr<v1::Party> RegistryStore::CreateParty(const Ctx& ctx,
+                                                     const v1::CreatePartyRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidatePartyId("party_id", req.party_id()));
+  v1::Party party = req.party();
+  bool is_state = req.party_id().size() == 3 && absl::AsciiStrToUpper(req.party_id()) == req.party_id();
+  if (party.type() == v1::Party::TYPE_UNSPECIFIED) {
+    return InvalidField("party.type", "is required: STATE or ORGANIZATION");
+  }
+  if (party.type() == v1::Party::STATE && !is_state) {
+    return InvalidField("party_id", "a STATE is identified by its ISO 3166-1 alpha-3 code");
+  }
+  if (party.type() == v1::Party::ORGANIZATION && is_state) {
+    return InvalidField("party_id", "an ORGANIZATION is identified by a lowercase slug");
+  }
+  if (party.type() == v1::Party::STATE && party.display_name().empty()) {
+    party.set_display_name(iso3166::CountryName(req.party_id()));
+  }
+  RCP_RETURN_IF_ERROR(res::ValidateText("party.display_name", party.display_name(), 1, 200));
+  std::string name = absl::StrCat("parties/", req.party_id());
+  return CreateEntity<v1::Party>(store_.get(), ctx, kParty, req, req.request_id(), {name},
+                                 [&](Transaction&) -> absl::StatusOr<v1::Party> {
+                                   v1::Party p = party;
+                                   p.set_name(name);
+                                   p.clear_etag();
+                                   return p;
+                                 });
+}
+
+absl::StatusOr<v1::Party> RegistryStore::GetParty(const v1::GetPartyRequest& req) {
+  RCP_RETURN_IF_ERROR(PartyId("name", req.name()).status());
+  return GetEntity<v1::Party>(store_.get(), kParty, req.name());
+}
+
+absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(
+    const v1::ListPartiesRequest& req) {
+  if (!v1::Party::Type_IsValid(req.type())) return InvalidField("type", "is not a party type");
+  auto view = store_->Read();
+  v1::ListPartiesResponse resp;
+  RCP_RETURN_IF_ERROR(ListEntities<v1::Party>(
+      *view, kParty, "parties/", req, req.page_size(), req.page_token(),
+      [&](const v1::Party& p) {
+        return req.type() == v1::Party::TYPE_UNSPECIFIED || p.type() == req.type();
+      },
+      resp.mutable_parties(), resp.mutable_next_page_token()));
+  resp.set_revision(view->revision());
+  return resp;
+}
+
+absl::StatusOr<v1::Party> RegistryStore::UpdateParty(const Ctx& ctx,
+                                                     const v1::UpdatePartyRequest& req) {
+  RCP_RETURN_IF_ERROR(PartyId("party.name", req.party().name()).status());
+  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"display_name"}));
+  return UpdateEntity<v1::Party>(
+      store_.get(), ctx, kParty, req.party(), req.update_mask(), {},
+      [&](Transaction&, const v1::Party& merged) {
+        return res::ValidateText("party.display_name", merged.display_name(), 1, 200);
+      });
+}
+
+// -------------------------------------------------------------- memberships
+
+namespace {
+// A party holds at most one membership of a process on any day.
+absl::Status CheckNoOverlap(const storage::ReadView& view,
+                            const v1::Membership& m) {
+  std::string prefix = absl::StrCat(ParentOf(m.name()), "/memberships/");
+  RCP_ASSIGN_OR_RETURN(auto existing, PartyMemberships(view, prefix, m.party()));
+  for (const auto& other : existing) {
+    if (other.name() == m.name()) continue;
+    if (Overlaps(m.start_date(), m.end_date(), other.start_date(), other.end_date())) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "membership: ", m.party(), " already has membership ", other.name(),
+          " covering part of this period; end it (end_date) before adding another"));
+    }
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<v1::Membership> RegistryStore::CreateMembership(
+    const Ctx& ctx, const v1::CreateMembershipRequest& req) {
+  RCP_RETURN_IF_ERROR(ProcessId("parent", req.parent()).status());
+  if (!req.membership_id().empty()) {
+    RCP_RETURN_IF_ERROR(res::ValidateSlug("membership_id", req.membership_id(), 1, 63));
+  }
+  const v1::Membership& m = req.membership();
+  RCP_ASSIGN_OR_RETURN(std::string party_id, PartyId("membership.party", m.party()));
+  if (m.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(m.role())) {
+    return InvalidField("membership.role", "is required: SECRETARIAT, MEMBER or OBSERVER");
+  }
+  RCP_RETURN_IF_ERROR(ValidateMembershipDates(m));
+  std::string collection = absl::StrCat(req.parent(), "/memberships/");
+  return CreateEntity<v1::Membership>(
+      store_.get(), ctx, kMembership, req, req.request_id(), {collection},
+      [&](Transaction& txn) -> absl::StatusOr<v1::Membership> {
+        RCP_RETURN_IF_ERROR(MustExist<v1::Process>(txn, kProcess, "parent", req.parent()));
+        RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "membership.party", m.party()));
+        v1::Membership out = m;
+        out.clear_etag();
+        if (!req.membership_id().empty()) {
+          out.set_name(collection + req.membership_id());
+        } else {
+          RCP_ASSIGN_OR_RETURN(std::string name, FreeName(txn, kMembership, collection,
+                                                          absl::AsciiStrToLower(party_id)));
+          out.set_name(name);
+        }
+        auto view = store_->Read();
+        RCP_RETURN_IF_ERROR(CheckNoOverlap(*view, out));
+        return out;
+      });
+}
+
+absl::StatusOr<v1::Membership> RegistryStore::GetMembership(const v1::GetMembershipRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "memberships"));
+  return GetEntity<v1::Membership>(store_.get(), kMembership, req.name());
+}
+
+absl::StatusOr<v1::ListMembershipsResponse> RegistryStore::ListMemberships(
+    const v1::ListMembershipsRequest& req) {
+  RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "memberships"));
+  if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
+  if (!v1::Role_IsValid(req.role())) return InvalidField("role", "is not a role");
+  auto today = DateOf(store_->options().clock->Now());
+  auto view = store_->Read();
+  v1::ListMembershipsResponse resp;
+  RCP_RETURN_IF_ERROR(ListEntities<v1::Membership>(
+      *view, kMembership, prefix, req, req.page_size(), req.page_token(),
+      [&](const v1::Membership& m) {
+        return (req.party().empty() || m.party() == req.party()) &&
+               (req.role() == v1::ROLE_UNSPECIFIED || m.role() == req.role()) &&
+               (!req.current_only() || DateInRange(today, m.start_date(), m.end_date()));
+      },
+      resp.mutable_memberships(), resp.mutable_next_page_token()));
+  resp.set_revision(view->revision());
+  return resp;
+}
+
+absl::StatusOr<v1::Membership> RegistryStore::UpdateMembership(
+    const Ctx& ctx, const v1::UpdateMembershipRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateChildName("membership.name", req.membership().name(), "memberships"));
+  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"start_date", "end_date"}));
+  std::string collection = absl::StrCat(ParentOf(req.membership().name()), "/memberships/");
+  return UpdateEntity<v1::Membership>(
+      store_.get(), ctx, kMembership, req.membership(), req.update_mask(), {collection},
+      [&](Transaction& txn, const v1::Membership& merged) -> absl::Status {
+        RCP_RETURN_IF_ERROR(ValidateMembershipDates(merged));
+        auto view = store_->Read();
+        return CheckNoOverlap(*view, merged);
+      });
+}
+
+// -------------------------------------------------------------- chair terms
+
+namespace {
+// The chair must be a member (or the secretariat) of the process on the
+// first day of the term, and cannot hold two overlapping terms.
+absl::Status CheckChairTerm(const storage::ReadView& view,
+                            const v1::ChairTerm& t) {
+  std::string process = ParentOf(t.name());
+  RCP_ASSIGN_OR_RETURN(auto memberships,
+                       PartyMemberships(view, absl::StrCat(process, "/memberships/"), t.party()));
+  bool member = false;
+  for (const auto& m : memberships) {
+    member = member || (m.role() != v1::OBSERVER &&
+                        DateInRange(t.start_date(), m.start_date(), m.end_date()));
+  }
+  if (!member) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("chair_term.party: ", t.party(), " is not a member of ", process, " on ",
+                     FormatDate(t.start_date()), "; add the membership first"));
+  }
+  std::string prefix = absl::StrCat(process, "/chairTerms/");
+  absl::Status conflict;
+  RCP_RETURN_IF_ERROR(view.Scan(kChairTerm.cf, prefix, storage::PrefixSuccessor(prefix),
+                                [&](absl::string_view, absl::string_view value) {
+                                  v1::ChairTerm other;
+                                  if (!other.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                    conflict = absl::DataLossError("unreadable chair term");
+                                    return false;
+                                  }
+                                  if (other.name() != t.name() && other.party() == t.party() &&
+                                      Overlaps(t.start_date(), t.end_date(), other.start_date(),
+                                               other.end_date())) {
+                                    conflict = absl::AlreadyExistsError(absl::StrCat(
+                                        "chair_term: ", t.party(), " already chairs in ",
+                                        other.name(), " during part of this period"));
+                                    return false;
+                                  }
+                                  return true;
+                                }));
+  return conflict;
+}
+}  // namespace
+
+absl::StatusOr<v1::ChairTerm> RegistryStore::CreateChairTerm(const Ctx& ctx,
+                                                             const v1::CreateChairTermRequest& req) {
+  RCP_RETURN_IF_ERROR(ProcessId("parent", req.parent()).status());
+  if (!req.chair_term_id().empty()) {
+    RCP_RETURN_IF_ERROR(res::ValidateSlug("chair_term_id", req.chair_term_id(), 1, 63));
+  }
+  const v1::ChairTerm& t = req.chair_term();
+  RCP_ASSIGN_OR_RETURN(std::string party_id, PartyId("chair_term.party", t.party()));
+  RCP_RETURN_IF_ERROR(ValidateChairTermFields(t));
+  std::string collection = absl::StrCat(req.parent(), "/chairTerms/");
+  return CreateEntity<v1::ChairTerm>(
+      store_.get(), ctx, kChairTerm, req, req.request_id(), {collection},
+      [&](Transaction& txn) -> absl::StatusOr<v1::ChairTerm> {
+        RCP_RETURN_IF_ERROR(MustExist<v1::Process>(txn, kProcess, "parent", req.parent()));
+        RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "chair_term.party", t.party()));
+        v1::ChairTerm out = t;
+        out.clear_etag();
+        if (!req.chair_term_id().empty()) {
+          out.set_name(collection + req.chair_term_id());
+        } else {
+          RCP_ASSIGN_OR_RETURN(
+              std::string name,
+              FreeName(txn, kChairTerm, collection,
+                       absl::StrCat(absl::AsciiStrToLower(party_id), "-", t.start_date().year())));
+          out.set_name(name);
+        }
+        auto view = store_->Read();
+        RCP_RETURN_IF_ERROR(CheckChairTerm(*view, out));
+        return out;
+      });
+}
+
+absl::StatusOr<v1::ChairTerm> RegistryStore::GetChairTerm(const v1::GetChairTermRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "chairTerms"));
+  return GetEntity<v1::ChairTerm>(store_.get(), kChairTerm, req.name());
+}
+
+absl::StatusOr<v1::ListChairTermsResponse> RegistryStore::ListChairTerms(
+    const v1::ListChairTermsRequest& req) {
+  RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "chairTerms"));
+  if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
+  auto view = store_->Read();
+  v1::ListChairTermsResponse resp;
+  RCP_RETURN_IF_ERROR(ListEntities<v1::ChairTerm>(
+      *view, kChairTerm, prefix, req, req.page_size(), req.page_token(),
+      [&](const v1::ChairTerm& t) { return req.party().empty() || t.party() == req.party(); },
+      resp.mutable_chair_terms(), resp.mutable_next_page_token()));
+  resp.set_revision(view->revision());
+  return resp;
+}
+
+absl::StatusOr<v1::ChairTerm> RegistryStore::UpdateChairTerm(const Ctx& ctx,
+                                                             const v1::UpdateChairTermRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateChildName("chair_term.name", req.chair_term().name(), "chairTerms"));
+  RCP_RETURN_IF_ERROR(
+      res::ValidateUpdateMask(req.update_mask(), {"start_date", "end_date", "note"}));
+  std::string collection = absl::StrCat(ParentOf(req.chair_term().name()), "/chairTerms/");
+  return UpdateEntity<v1::ChairTerm>(
+      store_.get(), ctx, kChairTerm, req.chair_term(), req.update_mask(), {collection},
+      [&](Transaction& txn, const v1::ChairTerm& merged) -> absl::Status {
+        RCP_RETURN_IF_ERROR(ValidateChairTermFields(merged));
+        auto view = store_->Read();
+        return CheckChairTerm(*view, merged);
+      });
+}
+
+// ------------------------------------------------------------- focal points
+
+absl::StatusOr<v1::FocalPoint> RegistryStore::CreateFocalPoint(
+    const Ctx& ctx, const v1::CreateFocalPointRequest& req) {
+  RCP_RETURN_IF_ERROR(ProcessId("parent", req.parent()).status());
+  if (!req.focal_point_id().empty()) {
+    RCP_RETURN_IF_ERROR(res::ValidateSlug("focal_point_id", req.focal_point_id(), 1, 63));
+  }
+  const v1::FocalPoint& f = req.focal_point();
+  RCP_ASSIGN_OR_RETURN(std::string party_id, PartyId("focal_point.party", f.party()));
+  RCP_RETURN_IF_ERROR(ValidateFocalPointFields(f));
+  std::string collection = absl::StrCat(req.parent(), "/focalPoints/");
+  return CreateEntity<v1::FocalPoint>(
+      store_.get(), ctx, kFocalPoint, req, req.request_id(), {collection},
+      [&](Transaction& txn) -> absl::StatusOr<v1::FocalPoint> {
+        RCP_RETURN_IF_ERROR(MustExist<v1::Process>(txn, kProcess, "parent", req.parent()));
+        RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "focal_point.party", f.party()));
+        auto view = store_->Read();
+        RCP_ASSIGN_OR_RETURN(auto memberships,
+                             PartyMemberships(*view, absl::StrCat(req.parent(), "/memberships/"),
+                                              f.party()));
+        if (memberships.empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "focal_point.party: ", f.party(), " has no membership in ", req.parent()));
+        }
+        v1::FocalPoint out = f;
+        out.clear_etag();
+        if (!req.focal_point_id().empty()) {
+          out.set_name(collection + req.focal_point_id());
+        } else {
+          RCP_ASSIGN_OR_RETURN(std::string name, FreeName(txn, kFocalPoint, collection,
+                                                          absl::AsciiStrToLower(party_id)));
+          out.set_name(name);
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<v1::FocalPoint> RegistryStore::GetFocalPoint(const v1::GetFocalPointRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "focalPoints"));
+  return GetEntity<v1::FocalPoint>(store_.get(), kFocalPoint, req.name());
+}
+
+absl::StatusOr<v1::ListFocalPointsResponse> RegistryStore::ListFocalPoints(
+    const v1::ListFocalPointsRequest& req) {
+  RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "focalPoints"));
+  if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
+  auto view = store_->Read();
+  v1::ListFocalPointsResponse resp;
+  RCP_RETURN_IF_ERROR(ListEntities<v1::FocalPoint>(
+      *view, kFocalPoint, prefix, req, req.page_size(), req.page_token(),
+      [&](const v1::FocalPoint& f) { return req.party().empty() || f.party() == req.party(); },
+      resp.mutable_focal_points(), resp.mutable_next_page_token()));
+  resp.set_revision(view->revision());
+  return resp;
+}
+
+absl::StatusOr<v1::FocalPoint> RegistryStore::UpdateFocalPoint(
+    const Ctx& ctx, const v1::UpdateFocalPointRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateChildName("focal_point.name", req.focal_point().name(), "focalPoints"));
+  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(),
+                                              {"person_name", "ministry", "email", "phone"}));
+  return UpdateEntity<v1::FocalPoint>(
+      store_.get(), ctx, kFocalPoint, req.focal_point(), req.update_mask(), {},
+      [&](Transaction&, const v1::FocalPoint& merged) { return ValidateFocalPointFields(merged); });
+}
+
+absl::Status RegistryStore::DeleteFocalPoint(const Ctx& ctx,
+                                             const v1::DeleteFocalPointRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "focalPoints"));
+  return DeleteEntity<v1::FocalPoint>(store_.get(), ctx, kFocalPoint, req.name(), req.etag(), {});
+}
+
+// ----------------------------------------------------------------- api keys
+
+namespace {
+constexpr char kKeyPrefix[] = "rcp_";
+constexpr size_t kKeyIdBytes = 8;       // 13 base32 characters
+constexpr size_t kKeySecretBytes = 32;  // 52 base32 characters
+
+absl::Status Unauthenticated(absl::string_view why) {
+  return absl::UnauthenticatedError(absl::StrCat("key: ", why));
+}
+}  // namespace
+
+absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(
+    const Ctx& ctx, const v1::CreateApiKeyRequest& req) {
+  const v1::ApiKey& k = req.api_key();
+  RCP_RETURN_IF_ERROR(PartyId("api_key.party", k.party()).status());
+  RCP_RETURN_IF_ERROR(res::ValidateText("api_key.display_name", k.display_name(), 0, 200));
+  if (k.processes_size() > 100) return InvalidField("api_key.processes", "must have at most 100 entries");
+  for (int i = 0; i < k.processes_size(); ++i) {
+    RCP_RETURN_IF_ERROR(ProcessId(absl::StrCat("api_key.processes[", i, "]"), k.processes(i)).status());
+  }
+  for (int i = 0; i < k.roles_size(); ++i) {
+    if (k.roles(i) == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(k.roles(i))) {
+      return InvalidField(absl::StrCat("api_key.roles[", i, "]"), "must be SECRETARIAT, MEMBER or OBSERVER");
+    }
+  }
+  absl::Time now = store_->options().clock->Now();
+  if (!k.has_expire_time()) return InvalidField("api_key.expire_time", "is required");
+  absl::Time expire = FromProto(k.expire_time());
+  if (expire <= now) return InvalidField("api_key.expire_time", "must be in the future");
+  if (expire > now + options_.max_api_key_lifetime) {
+    return InvalidField("api_key.expire_time",
+                        absl::StrCat("must be within ",
+                                     absl::ToInt64Hours(options_.max_api_key_lifetime) / 24,
+                                     " days from now"));
+  }
+  std::string key_id = crypto::RandomToken(kKeyIdBytes);
+  std::string secret = crypto::RandomToken(kKeySecretBytes);
+  std::string name = absl::StrCat("apiKeys/", key_id);
+  std::string fingerprint = res::Fingerprint(req);
+  v1::CreateApiKeyResponse resp;
+  RCP_RETURN_IF_ERROR(
+      store_
+          ->Write(ctx, {name, storage::RequestLockKey(kApiKey.name, req.request_id())},
+                  [&](Transaction& txn) -> absl::Status {
+                    RCP_ASSIGN_OR_RETURN(auto prior,
+                                         txn.LookupRequest(kApiKey.name, req.request_id(), fingerprint));
+                    if (prior.has_value()) {
+                      return absl::AlreadyExistsError(absl::StrCat(
+                          "request_id: this request already issued ", *prior,
+                          "; a key's secret is shown only once, so revoke that key and create "
+                          "another with a new request_id"));
+                    }
+                    RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "api_key.party", k.party()));
+                    for (int i = 0; i < k.processes_size(); ++i) {
+                      RCP_RETURN_IF_ERROR(MustExist<v1::Process>(
+                          txn, kProcess, absl::StrCat("api_key.processes[", i, "]"), k.processes(i)));
+                    }
+                    v1::ApiKey key = k;
+                    key.set_name(name);
+                    key.clear_revoke_time();
+                    key.set_creator(ctx.principal);
+                    Stamp(&key, txn.now(), /*creating=*/true);
+                    txn.Put(kApiKey.cf, name, key);
+                    txn.Put(kKeySecretsCf, name, crypto::Sha256Hex(secret));
+                    txn.RecordChange(name, kApiKey.name, Change::CREATED, key);
+                    txn.RememberRequest(kApiKey.name, req.request_id(), fingerprint, name);
+                    *resp.mutable_api_key() = key;
+                    return absl::OkStatus();
+                  })
+          .status());
+  resp.set_key(absl::StrCat(kKeyPrefix, key_id, "_", secret));
+  return resp;
+}
+
+absl::StatusOr<v1::ApiKey> RegistryStore::GetApiKey(const v1::GetApiKeyRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("name", req.name(), "apiKeys/*").status());
+  return GetEntity<v1::ApiKey>(store_.get(), kApiKey, req.name());
+}
+
+absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::ListApiKeysRequest& req) {
+  if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
+  auto view = store_->Read();
+  v1::ListApiKeysResponse resp;
+  RCP_RETURN_IF_ERROR(ListEntities<v1::ApiKey>(
+      *view, kApiKey, "apiKeys/", req, req.page_size(), req.page_token(),
+      [&](const v1::ApiKey& k) {
+        return (req.party().empty() || k.party() == req.party()) &&
+               (req.include_revoked() || !k.has_revoke_time());
+      },
+      resp.mutable_api_keys(), resp.mutable_next_page_token()));
+  resp.set_revision(view->revision());
+  return resp;
+}
+
+absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx,
+                                                       const v1::RevokeApiKeyRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("name", req.name(), "apiKeys/*").status());
+  v1::ApiKey result;
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write(ctx, {req.name()},
+                                  [&](Transaction& txn) -> absl::Status {
+                                    RCP_ASSIGN_OR_RETURN(bool found,
+                                                         txn.Get(kApiKey.cf, req.name(), &result));
+                                    if (!found) return res::NotFound(req.name());
+                                    if (result.has_revoke_time()) return absl::OkStatus();
+                                    *result.mutable_revoke_time() = ToProto(txn.now());
+                                    txn.Put(kApiKey.cf, req.name(), result);
+                                    txn.Delete(kKeySecretsCf, req.name());
+                                    txn.RecordChange(req.name(), kApiKey.name, Change::UPDATED,
+                                                     result);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  return result;
+}
+
+absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::AuthenticateRequest& req) {
+  const std::string& key = req.key();
+  std::vector<std::string> parts = absl::StrSplit(key, '_');
+  if (key.size() > 200 || parts.size() != 3 || parts[0] != "rcp" || parts[1].empty() ||
+      parts[2].empty()) {
+    return Unauthenticated("malformed; an API key looks like rcp_<id>_<secret>");
+  }
+  std::string name = absl::StrCat("apiKeys/", parts[1]);
+  auto view = store_->Read();
+  v1::ApiKey k;
+  absl::Status s = view->Get(kApiKey.cf, name, &k);
+  if (absl::IsNotFound(s)) return Unauthenticated("unknown or wrong key");
+  RCP_RETURN_IF_ERROR(s);
+  absl::Time now = store_->options().clock->Now();
+  if (k.has_revoke_time()) {
+    return Unauthenticated(absl::StrCat("this key was revoked at ",
+                                        absl::FormatTime(FromProto(k.revoke_time()))));
+  }
+  auto hash = view->Get(kKeySecretsCf, name);
+  if (!hash.ok() || !crypto::ConstantTimeEquals(*hash, crypto::Sha256Hex(parts[2]))) {
+    return Unauthenticated("unknown or wrong key");
+  }
+  if (FromProto(k.expire_time()) <= now) {
+    return Unauthenticated(absl::StrCat("this key expired at ",
+                                        absl::FormatTime(FromProto(k.expire_time()))));
+  }
+
+  v1::Principal p;
+  p.set_api_key(name);
+  p.set_party(k.party());
+  p.set_admin(k.admin());
+  *p.mutable_valid_until() = k.expire_time();
+  auto today = DateOf(now);
+  std::set<std::string> allowed_processes(k.processes().begin(), k.processes().end());
+  std::set<int> allowed_roles(k.roles().begin(), k.roles().end());
+  std::map<std::string, v1::Principal::ProcessRights> rights;
+  absl::Status parse;
+  RCP_RETURN_IF_ERROR(view->Scan(kMembership.cf, "processes/", storage::PrefixSuccessor("processes/"),
+                                 [&](absl::string_view, absl::string_view value) {
+                                   v1::Membership m;
+                                   if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                     parse = absl::DataLossError("unreadable membership");
+                                     return false;
+                                   }
+                                   std::string process = ParentOf(m.name());
+                                   if (m.party() != k.party() ||
+                                       !DateInRange(today, m.start_date(), m.end_date()) ||
+                                       (!allowed_processes.empty() && !allowed_processes.count(process)) ||
+                                       (!allowed_roles.empty() && !allowed_roles.count(m.role()))) {
+                                     return true;
+                                   }
+                                   auto& r = rights[process];
+                                   r.set_process(process);
+                                   r.add_roles(m.role());
+                                   return true;
+                                 }));
+  RCP_RETURN_IF_ERROR(parse);
+  RCP_RETURN_IF_ERROR(view->Scan(kChairTerm.cf, "processes/", storage::PrefixSuccessor("processes/"),
+                                 [&](absl::string_view, absl::string_view value) {
+                                   v1::ChairTerm t;
+                                   if (!t.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                     parse = absl::DataLossError("unreadable chair term");
+                                     return false;
+                                   }
+                                   std::string process = ParentOf(t.name());
+                                   // The chair acts through its membership: a key
+                                   // limited away from that process gets no chair.
+                                   auto it = rights.find(process);
+                                   if (t.party() == k.party() && it != rights.end() &&
+                                       DateInRange(today, t.start_date(), t.end_date())) {
+                                     it->second.set_chair(true);
+                                   }
+                                   return true;
+                                 }));
+  RCP_RETURN_IF_ERROR(parse);
+  for (auto& [process, r] : rights) *p.add_rights() = std::move(r);
+  return p;
+}
+
+// ------------------------------------------------------- federation peers
+
+absl::StatusOr<v1::FederationPeer> RegistryStore::CreateFederationPeer(
+    const Ctx& ctx, const v1::CreateFederationPeerRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidatePeerId("peer_id", req.peer_id()));
+  RCP_RETURN_IF_ERROR(ValidatePeerFields(req.federation_peer()));
+  std::string name = absl::StrCat("federationPeers/", req.peer_id());
+  return CreateEntity<v1::FederationPeer>(
+      store_.get(), ctx, kPeer, req, req.request_id(), {name},
+      [&](Transaction& txn) -> absl::StatusOr<v1::FederationPeer> {
+        const auto& p = req.federation_peer();
+        for (int i = 0; i < p.shared_processes_size(); ++i) {
+          RCP_RETURN_IF_ERROR(MustExist<v1::Process>(
+              txn, kProcess, absl::StrCat("federation_peer.shared_processes[", i, "]"),
+              p.shared_processes(i)));
+        }
+        v1::FederationPeer out = p;
+        out.set_name(name);
+        out.clear_etag();
+        return out;
+      });
+}
+
+absl::StatusOr<v1::FederationPeer> RegistryStore::GetFederationPeer(
+    const v1::GetFederationPeerRequest& req) {
+  RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
+  RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
+  return GetEntity<v1::FederationPeer>(store_.get(), kPeer, req.name());
+}
+
+absl::StatusOr<v1::ListFederationPeersResponse> RegistryStore::ListFederationPeers(
+    const v1::ListFederationPeersRequest& req) {
+  auto view = store_->Read();
+  v1::ListFederationPeersResponse resp;
+  RCP_RETURN_IF_ERROR(ListEntities<v1::FederationPeer>(
+      *view, kPeer, "federationPeers/", req, req.page_size(), req.page_token(),
+      [](const v1::FederationPeer&) { return true; }, resp.mutable_federation_peers(),
+      resp.mutable_next_page_token()));
+  resp.set_revision(view->revision());
+  return resp;
+}
+
+absl::StatusOr<v1::FederationPeer> RegistryStore::UpdateFederationPeer(
+    const Ctx& ctx, const v1::UpdateFederationPeerRequest& req) {
+  RCP_ASSIGN_OR_RETURN(auto ids,
+                       res::ParseName("federation_peer.name", req.federation_peer().name(),
+                                      "federationPeers/*"));
+  RCP_RETURN_IF_ERROR(ValidatePeerId("federation_peer.name", ids[0]));
+  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
+      req.update_mask(), {"display_name", "address", "share_public", "shared_processes",
+                          "credential_fingerprint", "enabled"}));
+  return UpdateEntity<v1::FederationPeer>(
+      store_.get(), ctx, kPeer, req.federation_peer(), req.update_mask(), {},
+      [&](Transaction& txn, const v1::FederationPeer& merged) -> absl::Status {
+        RCP_RETURN_IF_ERROR(ValidatePeerFields(merged));
+        for (int i = 0; i < merged.shared_processes_size(); ++i) {
+          RCP_RETURN_IF_ERROR(MustExist<v1::Process>(
+              txn, kProcess, absl::StrCat("federation_peer.shared_processes[", i, "]"),
+              merged.shared_processes(i)));
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::Status RegistryStore::DeleteFederationPeer(const Ctx& ctx,
+                                                 const v1::DeleteFederationPeerRequest& req) {
+  RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
+  RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
+  return DeleteEntity<v1::FederationPeer>(store_.get(), ctx, kPeer, req.name(), req.etag(), {});
+}
+
+}  // namespace rcp::registry

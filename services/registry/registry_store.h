@@ -1,0 +1,97 @@
+// The registry's domain logic and persistence: processes, parties,
+// memberships, chair terms, focal points, API keys and federation peers over
+// one storage::Store. No gRPC here: the service adapts these calls, tests and
+// the seed loader call them directly.
+//
+// Every method validates its whole request before writing anything; bad
+// input is INVALID_ARGUMENT naming the field and the rule, a missing
+// resource NOT_FOUND naming it, a stale etag ABORTED, a duplicate id
+// ALREADY_EXISTS. Creates are idempotent by request_id.
+#ifndef RCP_SERVICES_REGISTRY_REGISTRY_STORE_H_
+#define RCP_SERVICES_REGISTRY_REGISTRY_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/storage/store.h"
+#include "rcp/registry/v1/registry.pb.h"
+#include "services/registry/registry_options.h"
+
+namespace rcp::registry {
+
+namespace v1 = ::rcp::registry::v1;
+
+// Thread-safe.
+class RegistryStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<RegistryStore>> Open(const RegistryOptions& options);
+
+  storage::Store* store() { return store_.get(); }
+
+  using Ctx = storage::WriteContext;
+
+  absl::StatusOr<v1::Process> CreateProcess(const Ctx& ctx, const v1::CreateProcessRequest& req);
+  absl::StatusOr<v1::Process> GetProcess(const v1::GetProcessRequest& req);
+  absl::StatusOr<v1::ListProcessesResponse> ListProcesses(const v1::ListProcessesRequest& req);
+  absl::StatusOr<v1::Process> UpdateProcess(const Ctx& ctx, const v1::UpdateProcessRequest& req);
+
+  absl::StatusOr<v1::Party> CreateParty(const Ctx& ctx, const v1::CreatePartyRequest& req);
+  absl::StatusOr<v1::Party> GetParty(const v1::GetPartyRequest& req);
+  absl::StatusOr<v1::ListPartiesResponse> ListParties(const v1::ListPartiesRequest& req);
+  absl::StatusOr<v1::Party> UpdateParty(const Ctx& ctx, const v1::UpdatePartyRequest& req);
+
+  absl::StatusOr<v1::Membership> CreateMembership(const Ctx& ctx,
+                                                  const v1::CreateMembershipRequest& req);
+  absl::StatusOr<v1::Membership> GetMembership(const v1::GetMembershipRequest& req);
+  absl::StatusOr<v1::ListMembershipsResponse> ListMemberships(
+      const v1::ListMembershipsRequest& req);
+  absl::StatusOr<v1::Membership> UpdateMembership(const Ctx& ctx,
+                                                  const v1::UpdateMembershipRequest& req);
+
+  absl::StatusOr<v1::ChairTerm> CreateChairTerm(const Ctx& ctx,
+                                                const v1::CreateChairTermRequest& req);
+  absl::StatusOr<v1::ChairTerm> GetChairTerm(const v1::GetChairTermRequest& req);
+  absl::StatusOr<v1::ListChairTermsResponse> ListChairTerms(const v1::ListChairTermsRequest& req);
+  absl::StatusOr<v1::ChairTerm> UpdateChairTerm(const Ctx& ctx,
+                                                const v1::UpdateChairTermRequest& req);
+
+  absl::StatusOr<v1::FocalPoint> CreateFocalPoint(const Ctx& ctx,
+                                                  const v1::CreateFocalPointRequest& req);
+  absl::StatusOr<v1::FocalPoint> GetFocalPoint(const v1::GetFocalPointRequest& req);
+  absl::StatusOr<v1::ListFocalPointsResponse> ListFocalPoints(
+      const v1::ListFocalPointsRequest& req);
+  absl::StatusOr<v1::FocalPoint> UpdateFocalPoint(const Ctx& ctx,
+                                                  const v1::UpdateFocalPointRequest& req);
+  absl::Status DeleteFocalPoint(const Ctx& ctx, const v1::DeleteFocalPointRequest& req);
+
+  // The secret is in the response only. A retry with the same request_id is
+  // ALREADY_EXISTS (the secret cannot be shown twice).
+  absl::StatusOr<v1::CreateApiKeyResponse> CreateApiKey(const Ctx& ctx,
+                                                        const v1::CreateApiKeyRequest& req);
+  absl::StatusOr<v1::ApiKey> GetApiKey(const v1::GetApiKeyRequest& req);
+  absl::StatusOr<v1::ListApiKeysResponse> ListApiKeys(const v1::ListApiKeysRequest& req);
+  // Idempotent: revoking a revoked key returns it unchanged.
+  absl::StatusOr<v1::ApiKey> RevokeApiKey(const Ctx& ctx, const v1::RevokeApiKeyRequest& req);
+  // UNAUTHENTICATED for a malformed, unknown, wrong, expired or revoked key.
+  absl::StatusOr<v1::Principal> Authenticate(const v1::AuthenticateRequest& req);
+
+  absl::StatusOr<v1::FederationPeer> CreateFederationPeer(
+      const Ctx& ctx, const v1::CreateFederationPeerRequest& req);
+  absl::StatusOr<v1::FederationPeer> GetFederationPeer(const v1::GetFederationPeerRequest& req);
+  absl::StatusOr<v1::ListFederationPeersResponse> ListFederationPeers(
+      const v1::ListFederationPeersRequest& req);
+  absl::StatusOr<v1::FederationPeer> UpdateFederationPeer(
+      const Ctx& ctx, const v1::UpdateFederationPeerRequest& req);
+  absl::Status DeleteFederationPeer(const Ctx& ctx, const v1::DeleteFederationPeerRequest& req);
+
+ private:
+  RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store);
+
+  RegistryOptions options_;
+  std::unique_ptr<storage::Store> store_;
+};
+
+}  // namespace rcp::registry
+
+#endif  // RCP_SERVICES_REGISTRY_REGISTRY_STORE_H_

@@ -1,0 +1,420 @@
+#include "common/storage/store.h"
+
+#include <gmock/gmock.h>
+#include <google/protobuf/wrappers.pb.h>
+#include <gtest/gtest.h>
+#include <rocksdb/env.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status.h"
+#include "common/storage/keys.h"
+#include "common/testing/status_matchers.h"
+#include "common/testing/temp_dir.h"
+
+namespace rcp::storage {
+namespace {
+
+using ::rcp::common::v1::Change;
+using ::rcp::testing::IsOk;
+using ::rcp::testing::StatusIs;
+using ::testing::HasSubstr;
+
+google::protobuf::StringValue Str(const std::string& s) {
+  google::protobuf::StringValue v;
+  v.set_value(s);
+  return v;
+}
+
+// Writes `value` under `key` in "items" with its change record.
+absl::StatusOr<uint64_t> Put(Store* store, const std::string& key, const std::string& value) {
+  return store->Write({"test"}, {key}, [&](Transaction& txn) {
+    txn.Put("items", key, value);
+    txn.RecordChange(key, "item", Change::UPDATED, Str(value));
+    return absl::OkStatus();
+  });
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  StoreOptions Options() {
+    StoreOptions o;
+    o.path = dir_.Sub("db");
+    o.store_name = "test";
+    o.column_families = {"items"};
+    return o;
+  }
+  std::unique_ptr<Store> OpenOrDie(const StoreOptions& o) {
+    auto s = Store::Open(o);
+    EXPECT_THAT(s, IsOk());
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+  // Drains `w` until `count` changes arrived or 10 s passed.
+  std::vector<ChangePtr> Collect(Watcher* w, size_t count, absl::Status* end = nullptr) {
+    std::vector<ChangePtr> out;
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (out.size() < count && absl::Now() < deadline) {
+      absl::Status s = w->Next(&out, 1000, absl::Milliseconds(100));
+      if (!s.ok()) {
+        if (end) *end = s;
+        break;
+      }
+    }
+    return out;
+  }
+  rcp::testing::TempDir dir_;
+};
+
+TEST_F(StoreTest, WriteBumpsRevisionAndAppendsChangeInSameBatch) {
+  auto store = OpenOrDie(Options());
+  EXPECT_EQ(store->revision(), 0u);
+  auto rev = Put(store.get(), "a", "1");
+  ASSERT_THAT(rev, IsOk());
+  EXPECT_EQ(*rev, 1u);
+  auto view = store->Read();
+  EXPECT_THAT(view->Get("items", "a"), IsOk());
+  // The change record is in the changelog under its revision.
+  auto raw = view->Get("changelog", EncodeUint64(1));
+  ASSERT_THAT(raw, IsOk());
+  Change c;
+  ASSERT_TRUE(c.ParseFromString(*raw));
+  EXPECT_EQ(c.revision(), 1u);
+  EXPECT_EQ(c.name(), "a");
+  EXPECT_EQ(c.kind(), "item");
+  EXPECT_EQ(c.principal(), "test");
+  google::protobuf::StringValue v;
+  ASSERT_TRUE(c.value().UnpackTo(&v));
+  EXPECT_EQ(v.value(), "1");
+}
+
+TEST_F(StoreTest, FailedTransactionWritesNothingAndUsesNoRevision) {
+  auto store = OpenOrDie(Options());
+  auto rev = store->Write({"test"}, {"a"}, [&](Transaction& txn) {
+    txn.Put("items", "a", "x");
+    txn.RecordChange("a", "item", Change::CREATED, Str("x"));
+    return absl::InvalidArgumentError("no");
+  });
+  EXPECT_THAT(rev, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no")));
+  EXPECT_THAT(store->Get("items", "a"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("a")));
+  ASSERT_THAT(Put(store.get(), "b", "1"), IsOk());
+  auto w = store->Watch(0, nullptr);
+  ASSERT_THAT(w, IsOk());
+  auto got = Collect(w->get(), 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]->revision(), 1u);
+  EXPECT_EQ(got[0]->name(), "b");
+}
+
+TEST_F(StoreTest, SeveralChangesInOneTransactionGetConsecutiveRevisions) {
+  auto store = OpenOrDie(Options());
+  auto rev = store->Write({"test"}, {"a", "b"}, [&](Transaction& txn) {
+    for (const char* k : {"a", "b"}) {
+      txn.Put("items", k, k);
+      txn.RecordChange(k, "item", Change::CREATED, Str(k));
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_THAT(rev, IsOk());
+  EXPECT_EQ(*rev, 2u);
+  auto w = store->Watch(0, nullptr);
+  ASSERT_THAT(w, IsOk());
+  auto got = Collect(w->get(), 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0]->name(), "a");
+  EXPECT_EQ(got[1]->name(), "b");
+}
+
+TEST_F(StoreTest, ConcurrentWritersProduceGapFreeFeedInOrder) {
+  auto store = OpenOrDie(Options());
+  // A live watcher from the start and a replaying one afterwards must both
+  // see every revision exactly once, in order.
+  auto live = store->Watch(0, nullptr);
+  ASSERT_THAT(live, IsOk());
+  constexpr int kThreads = 8, kPerThread = 200;
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!Put(store.get(), absl::StrCat("k", t, "-", i), "v").ok()) ++failures;
+      }
+    });
+  }
+  auto live_got = Collect(live->get(), kThreads * kPerThread);
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto replay = store->Watch(0, nullptr);
+  ASSERT_THAT(replay, IsOk());
+  auto replay_got = Collect(replay->get(), kThreads * kPerThread);
+  for (const auto* got : {&live_got, &replay_got}) {
+    ASSERT_EQ(got->size(), static_cast<size_t>(kThreads * kPerThread));
+    std::set<std::string> names;
+    for (size_t i = 0; i < got->size(); ++i) {
+      EXPECT_EQ((*got)[i]->revision(), i + 1) << "gap or reorder at " << i;
+      names.insert((*got)[i]->name());
+    }
+    EXPECT_EQ(names.size(), got->size()) << "duplicates";
+  }
+}
+
+TEST_F(StoreTest, WatchFromMiddleReplaysThenStreamsLive) {
+  auto store = OpenOrDie(Options());
+  for (int i = 0; i < 10; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), "v"), IsOk());
+  auto w = store->Watch(4, nullptr);
+  ASSERT_THAT(w, IsOk());
+  auto first = Collect(w->get(), 6);
+  ASSERT_EQ(first.size(), 6u);
+  EXPECT_EQ(first.front()->revision(), 5u);
+  EXPECT_EQ(first.back()->revision(), 10u);
+  ASSERT_THAT(Put(store.get(), "late", "v"), IsOk());
+  auto next = Collect(w->get(), 1);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0]->revision(), 11u);
+  EXPECT_EQ((*w)->last_revision(), 11u);
+}
+
+TEST_F(StoreTest, OnReadyWakesAConsumerThatFoundNothing) {
+  auto store = OpenOrDie(Options());
+  std::atomic<int> wakeups{0};
+  auto w = store->Watch(0, [&] { ++wakeups; });
+  ASSERT_THAT(w, IsOk());
+  std::vector<ChangePtr> out;
+  // Let the initial catch-up settle, then poll to arm on_ready.
+  absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_THAT((*w)->Poll(&out, 10), IsOk());
+  EXPECT_TRUE(out.empty());
+  int before = wakeups.load();
+  ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (wakeups.load() == before && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_GT(wakeups.load(), before);
+  ASSERT_THAT((*w)->Poll(&out, 10), IsOk());
+  ASSERT_EQ(out.size(), 1u);
+}
+
+TEST_F(StoreTest, SlowWatcherIsCutWithResumeRevisionAndResumesWithoutLoss) {
+  StoreOptions o = Options();
+  o.watcher_queue_limit = 16;
+  auto store = OpenOrDie(o);
+  auto slow = store->Watch(0, nullptr);
+  auto fast = store->Watch(0, nullptr);
+  ASSERT_THAT(slow, IsOk());
+  ASSERT_THAT(fast, IsOk());
+  absl::SleepFor(absl::Milliseconds(50));  // both caught up (live)
+  std::vector<ChangePtr> fast_got;
+  std::thread fast_reader([&] { fast_got = Collect(fast->get(), 100); });
+  // The slow one reads 5 changes, then stops reading while 95 more arrive.
+  for (int i = 0; i < 5; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), "v"), IsOk());
+  auto slow_first = Collect(slow->get(), 5);
+  ASSERT_EQ(slow_first.size(), 5u);
+  for (int i = 5; i < 100; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), "v"), IsOk());
+  fast_reader.join();
+  EXPECT_EQ(fast_got.size(), 100u) << "a slow watcher must not hold back others";
+
+  absl::Status end;
+  auto rest = Collect(slow->get(), 1000, &end);
+  EXPECT_THAT(end, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("fell behind")));
+  rcp::common::v1::ResumeFrom resume;
+  ASSERT_TRUE(GetDetail(end, &resume));
+  uint64_t resume_at = slow_first.back()->revision();
+  if (!rest.empty()) resume_at = rest.back()->revision();
+  EXPECT_EQ(resume.resume_revision(), resume_at);
+
+  auto again = store->Watch(resume.resume_revision(), nullptr);
+  ASSERT_THAT(again, IsOk());
+  auto tail = Collect(again->get(), 100 - resume_at);
+  ASSERT_EQ(tail.size(), 100 - resume_at);
+  EXPECT_EQ(tail.front()->revision(), resume_at + 1);
+  EXPECT_EQ(tail.back()->revision(), 100u);
+}
+
+TEST_F(StoreTest, WatchFromTheFutureIsOutOfRange) {
+  auto store = OpenOrDie(Options());
+  ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
+  EXPECT_THAT(store->Watch(5, nullptr),
+              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("since_revision")));
+}
+
+TEST_F(StoreTest, TrimmedRevisionFailsWithResyncDetail) {
+  StoreOptions o = Options();
+  o.changelog_max_records = 10;
+  auto store = OpenOrDie(o);
+  for (int i = 0; i < 30; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), "v"), IsOk());
+  // Published asynchronously: wait for all 30 before trimming.
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (store->revision() < 30 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_THAT(store->TrimChangelog(), IsOk());
+  EXPECT_EQ(store->compacted_revision(), 20u);
+  auto old = store->Watch(5, nullptr);
+  EXPECT_THAT(old, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("compacted")));
+  rcp::common::v1::ResyncRequired detail;
+  ASSERT_TRUE(GetDetail(old.status(), &detail));
+  EXPECT_EQ(detail.requested_revision(), 5u);
+  EXPECT_EQ(detail.oldest_available_revision(), 20u);
+  EXPECT_EQ(detail.current_revision(), 30u);
+  // From the floor on, the feed is whole.
+  auto ok = store->Watch(20, nullptr);
+  ASSERT_THAT(ok, IsOk());
+  auto got = Collect(ok->get(), 10);
+  ASSERT_EQ(got.size(), 10u);
+  EXPECT_EQ(got.front()->revision(), 21u);
+  // The floor survives a restart.
+  store.reset();
+  store = OpenOrDie(o);
+  EXPECT_EQ(store->compacted_revision(), 20u);
+  EXPECT_EQ(store->revision(), 30u);
+  EXPECT_THAT(store->Watch(19, nullptr), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("compacted")));
+}
+
+TEST_F(StoreTest, TrimByAgeKeepsRecentAndAlwaysTheNewest) {
+  FakeClock clock(absl::FromUnixSeconds(1'700'000'000));
+  StoreOptions o = Options();
+  o.clock = &clock;
+  o.changelog_max_age = absl::Hours(1);
+  auto store = OpenOrDie(o);
+  for (int i = 0; i < 5; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("old", i), "v"), IsOk());
+  clock.Advance(absl::Hours(2));
+  for (int i = 0; i < 3; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("new", i), "v"), IsOk());
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (store->revision() < 8 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_THAT(store->TrimChangelog(), IsOk());
+  EXPECT_EQ(store->compacted_revision(), 5u);
+  clock.Advance(absl::Hours(10));
+  ASSERT_THAT(store->TrimChangelog(), IsOk());
+  EXPECT_EQ(store->compacted_revision(), 7u) << "the newest record is always kept";
+}
+
+TEST_F(StoreTest, ReplayingWatcherOvertakenByTrimGetsResync) {
+  StoreOptions o = Options();
+  o.changelog_max_records = 5;
+  o.replay_batch = 4;
+  auto store = OpenOrDie(o);
+  for (int i = 0; i < 20; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), "v"), IsOk());
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (store->revision() < 20 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  auto w = store->Watch(0, nullptr);
+  ASSERT_THAT(w, IsOk());
+  // The first batch is queued (replay_batch 4); trim before it is read.
+  absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_THAT(store->TrimChangelog(), IsOk());
+  absl::Status end;
+  auto got = Collect(w->get(), 100, &end);
+  EXPECT_THAT(end, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("compacted")));
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i]->revision(), i + 1);
+}
+
+TEST_F(StoreTest, DataAndRevisionSurviveCloseAndReopen) {
+  auto store = OpenOrDie(Options());
+  for (int i = 0; i < 5; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), "v"), IsOk());
+  store.reset();
+  store = OpenOrDie(Options());
+  EXPECT_EQ(store->revision(), 5u);
+  EXPECT_THAT(store->Get("items", "k3"), IsOk());
+  auto rev = Put(store.get(), "k5", "v");
+  ASSERT_THAT(rev, IsOk());
+  EXPECT_EQ(*rev, 6u);
+}
+
+TEST_F(StoreTest, DatabaseHeldByAnotherOpenerIsRefused) {
+  auto store = OpenOrDie(Options());
+  EXPECT_THAT(Store::Open(Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("in use")));
+}
+
+TEST_F(StoreTest, CorruptDatabaseFailsInsteadOfStartingEmpty) {
+  {
+    auto store = OpenOrDie(Options());
+    ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
+  }
+  std::string current;
+  {
+    std::ifstream in(Options().path + "/CURRENT");
+    std::getline(in, current);
+  }
+  // Point CURRENT at a manifest that is garbage.
+  {
+    std::ofstream out(Options().path + "/" + current, std::ios::trunc);
+    out << "this is not a manifest";
+  }
+  auto s = Store::Open(Options());
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kDataLoss, HasSubstr(Options().path)));
+}
+
+TEST_F(StoreTest, NonEmptyDirectoryWithoutDatabaseIsRefused) {
+  std::filesystem::create_directories(Options().path);
+  std::ofstream(Options().path + "/notes.txt") << "hello";
+  EXPECT_THAT(Store::Open(Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no RocksDB database")));
+}
+
+TEST_F(StoreTest, DatabaseOfAnotherStoreIsRefused) {
+  { auto store = OpenOrDie(Options()); }
+  StoreOptions o = Options();
+  o.store_name = "other";
+  EXPECT_THAT(Store::Open(o), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("'test'")));
+}
+
+TEST_F(StoreTest, RequestIdsMakeCreatesIdempotent) {
+  auto store = OpenOrDie(Options());
+  auto create = [&](const std::string& fingerprint, const std::string& name) {
+    std::string result;
+    auto rev = store->Write({"test"}, {RequestLockKey("create", "r1")}, [&](Transaction& txn) -> absl::Status {
+      auto prior = txn.LookupRequest("create", "r1", fingerprint);
+      if (!prior.ok()) return prior.status();
+      if (prior->has_value()) {
+        result = **prior;
+        return absl::OkStatus();
+      }
+      txn.Put("items", name, "v");
+      txn.RecordChange(name, "item", Change::CREATED, Str("v"));
+      txn.RememberRequest("create", "r1", fingerprint, name);
+      result = name;
+      return absl::OkStatus();
+    });
+    return rev.ok() ? absl::StatusOr<std::string>(result) : absl::StatusOr<std::string>(rev.status());
+  };
+  auto first = create("fp", "items/1");
+  ASSERT_THAT(first, IsOk());
+  auto retry = create("fp", "items/2");
+  ASSERT_THAT(retry, IsOk());
+  EXPECT_EQ(*retry, "items/1");
+  EXPECT_THAT(store->Get("items", "items/2"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("items/2")));
+  EXPECT_THAT(create("other", "items/3"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+}
+
+TEST_F(StoreTest, ClosingTheStoreEndsWatchersWithResume) {
+  auto store = OpenOrDie(Options());
+  ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
+  auto w = store->Watch(0, nullptr);
+  ASSERT_THAT(w, IsOk());
+  auto got = Collect(w->get(), 1);
+  ASSERT_EQ(got.size(), 1u);
+  store->CloseWatchers("shutting down");
+  absl::Status end;
+  Collect(w->get(), 1, &end);
+  EXPECT_THAT(end, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("since_revision=1")));
+}
+
+TEST_F(StoreTest, RunsOnRocksDbInMemoryEnv) {
+  std::unique_ptr<rocksdb::Env> env(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+  StoreOptions o = Options();
+  o.path = "/in-memory/db";
+  o.env = env.get();
+  {
+    auto store = OpenOrDie(o);
+    ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
+  }
+  EXPECT_FALSE(std::filesystem::exists("/in-memory/db"));
+  auto store = OpenOrDie(o);
+  EXPECT_THAT(store->Get("items", "a"), IsOk());
+}
+
+}  // namespace
+}  // namespace rcp::storage
