@@ -28,9 +28,11 @@ function(rcp_cc_test)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
-  gtest_discover_tests(${ARG_NAME}
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-    DISCOVERY_TIMEOUT 60)
+  set(_properties TIMEOUT ${ARG_TIMEOUT})
+  if(ARG_LABELS)
+    list(APPEND _properties LABELS "${ARG_LABELS}")
+  endif()
+  gtest_discover_tests(${ARG_NAME} PROPERTIES ${_properties} DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # rcp_proto_library(NAME registry_proto PROTOS rcp/registry/v1/registry.proto DEPS rcp::common_proto)

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -107,6 +108,8 @@ struct Server::Metrics {
   std::unique_ptr<prometheus::Exposer> exposer;
   prometheus::Family<prometheus::Counter>* requests = nullptr;
   prometheus::Family<prometheus::Histogram>* latency = nullptr;
+  // Calls between receiving their metadata and sending their status.
+  std::atomic<int64_t> in_flight{0};
 };
 
 namespace {
@@ -116,15 +119,20 @@ namespace {
 class MetricsInterceptor : public grpc::experimental::Interceptor {
  public:
   MetricsInterceptor(std::string method, prometheus::Family<prometheus::Counter>* requests,
-                     prometheus::Family<prometheus::Histogram>* latency)
-      : method_(std::move(method)), requests_(requests), latency_(latency) {}
+                     prometheus::Family<prometheus::Histogram>* latency,
+                     std::atomic<int64_t>* in_flight)
+      : method_(std::move(method)), requests_(requests), latency_(latency), in_flight_(in_flight) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       start_ = std::chrono::steady_clock::now();
+      in_flight_->fetch_add(1);
+      counted_ = true;
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      if (counted_) in_flight_->fetch_sub(1);
+      counted_ = false;
       grpc::Status status = methods->GetSendStatus();
       double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -143,22 +151,27 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
   std::string method_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* latency_;
+  std::atomic<int64_t>* in_flight_;
+  bool counted_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   MetricsInterceptorFactory(prometheus::Family<prometheus::Counter>* requests,
-                            prometheus::Family<prometheus::Histogram>* latency)
-      : requests_(requests), latency_(latency) {}
+                            prometheus::Family<prometheus::Histogram>* latency,
+                            std::atomic<int64_t>* in_flight)
+      : requests_(requests), latency_(latency), in_flight_(in_flight) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new MetricsInterceptor(info->method() ? info->method() : "unknown", requests_, latency_);
+    return new MetricsInterceptor(info->method() ? info->method() : "unknown", requests_, latency_,
+                                  in_flight_);
   }
 
  private:
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* latency_;
+  std::atomic<int64_t>* in_flight_;
 };
 
 }  // namespace
@@ -210,6 +223,11 @@ absl::Status Server::Start() {
       ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
     }
     creds = grpc::SslServerCredentials(ssl);
+  } else if (!options_.internal_token.empty()) {
+    // Plaintext with a token: gRPC attaches token checks only to secure
+    // credentials, and "local" credentials are those for plaintext that
+    // accept loopback peers alone; beyond loopback, use TLS.
+    creds = grpc::experimental::LocalServerCredentials(LOCAL_TCP);
   } else {
     creds = grpc::InsecureServerCredentials();
   }
@@ -219,11 +237,14 @@ absl::Status Server::Start() {
   }
 
   grpc::ServerBuilder builder;
+  // Without this, a second daemon on the same port would silently share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen_address, creds, &port_);
   for (auto* s : services_) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(
-      std::make_unique<MetricsInterceptorFactory>(metrics_->requests, metrics_->latency));
+      std::make_unique<MetricsInterceptorFactory>(metrics_->requests, metrics_->latency,
+                                                  &metrics_->in_flight));
   builder.experimental().SetInterceptorCreators(std::move(factories));
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
@@ -277,8 +298,18 @@ void Server::Shutdown() {
   shut_down_ = true;
   server_->GetHealthCheckService()->Shutdown();  // probes see NOT_SERVING at once
   for (auto& hook : shutdown_hooks_) hook();
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    absl::ToChronoNanoseconds(options_.grace_period));
+  // gRPC's own Shutdown(deadline) also waits for idle client connections to
+  // close, which well-behaved clients may take seconds to do. So drain the
+  // calls in flight here, within the grace period, then shut down at once.
+  absl::Time deadline = absl::Now() + options_.grace_period;
+  while (metrics_->in_flight.load() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  if (metrics_->in_flight.load() > 0) {
+    spdlog::warn("msg=\"grace period over; cancelling calls\" service={} calls={}",
+                 options_.service_name, metrics_->in_flight.load());
+  }
+  server_->Shutdown(std::chrono::system_clock::now());
   server_->Wait();
   spdlog::info("msg=stopped service={}", options_.service_name);
 }

@@ -1008,7 +1008,6 @@ absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx,
                                     if (result.has_revoke_time()) return absl::OkStatus();
                                     *result.mutable_revoke_time() = ToProto(txn.now());
                                     txn.Put(kApiKey.cf, req.name(), result);
-                                    txn.Delete(kKeySecretsCf, req.name());
                                     txn.RecordChange(req.name(), kApiKey.name, Change::UPDATED,
                                                      result);
                                     return absl::OkStatus();
@@ -1031,13 +1030,15 @@ absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::Authenticate
   if (absl::IsNotFound(s)) return Unauthenticated("unknown or wrong key");
   RCP_RETURN_IF_ERROR(s);
   absl::Time now = store_->options().clock->Now();
-  if (k.has_revoke_time()) {
-    return Unauthenticated(absl::StrCat("this key was revoked at ",
-                                        absl::FormatTime(FromProto(k.revoke_time()))));
-  }
+  // The secret is checked first, so that only the key's holder learns
+  // whether it was revoked or expired.
   auto hash = view->Get(kKeySecretsCf, name);
   if (!hash.ok() || !crypto::ConstantTimeEquals(*hash, crypto::Sha256Hex(parts[2]))) {
     return Unauthenticated("unknown or wrong key");
+  }
+  if (k.has_revoke_time()) {
+    return Unauthenticated(absl::StrCat("this key was revoked at ",
+                                        absl::FormatTime(FromProto(k.revoke_time()))));
   }
   if (FromProto(k.expire_time()) <= now) {
     return Unauthenticated(absl::StrCat("this key expired at ",

@@ -1,0 +1,2028 @@
+// The registry service end to end in one process: a real RegistryStore on
+// disk (with a FakeClock at 2026-06-15 so chair terms and key expiry are
+// deterministic), a real gRPC server, and a real client stub over loopback.
+// Every error case checks the canonical code, that the message names the
+// field (or resource), and that nothing was written.
+#include "services/registry/registry_service.h"
+
+#include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "common/concurrency/thread_pool.h"
+#include "common/server/server.h"
+#include "common/status/status.h"
+#include "common/testing/status_matchers.h"
+#include "common/testing/temp_dir.h"
+#include "common/time/clock.h"
+#include "services/registry/registry_store.h"
+
+namespace rcp::registry {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::google::protobuf::util::TimeUtil;
+using ::rcp::common::v1::Change;
+using ::rcp::common::v1::Date;
+using ::rcp::common::v1::FieldViolation;
+using ::rcp::common::v1::WatchRequest;
+using ::rcp::common::v1::WatchResponse;
+using ::rcp::testing::IsOk;
+using ::rcp::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+using Stub = v1::Registry::Stub;
+
+const absl::Time kToday =
+    absl::FromCivil(absl::CivilSecond(2026, 6, 15, 12, 0, 0), absl::UTCTimeZone());
+
+constexpr char kBali[] = "processes/bali-process";
+constexpr char kColombo[] = "processes/colombo-process";
+
+Date D(int year, int month, int day) {
+  Date d;
+  d.set_year(year);
+  d.set_month(month);
+  d.set_day(day);
+  return d;
+}
+
+google::protobuf::Timestamp Ts(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+absl::Time FromTs(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+}
+
+google::protobuf::FieldMask Mask(std::initializer_list<const char*> paths) {
+  google::protobuf::FieldMask mask;
+  for (const char* p : paths) mask.add_paths(p);
+  return mask;
+}
+
+MATCHER_P(EqualsProto, expected, "equals " + expected.ShortDebugString()) {
+  *result_listener << "which is " << arg.ShortDebugString();
+  return MessageDifferencer::Equals(arg, expected);
+}
+
+// The field named by the FieldViolation detail of an INVALID_ARGUMENT.
+std::string ViolatedField(const absl::Status& s) {
+  FieldViolation v;
+  return GetDetail(s, &v) ? v.field() : std::string("<no FieldViolation detail>");
+}
+
+template <typename T>
+std::vector<std::string> Names(const google::protobuf::RepeatedPtrField<T>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) out.push_back(item.name());
+  return out;
+}
+
+class RegistryServiceTest : public ::testing::Test {
+ protected:
+  RegistryServiceTest() : clock_(kToday) {}
+
+  void SetUp() override {
+    RegistryOptions options;
+    options.store.path = dir_.Sub("registry");
+    options.store.clock = &clock_;
+    auto store = RegistryStore::Open(options);
+    ASSERT_THAT(store, IsOk());
+    store_ = std::move(*store);
+    pool_ = std::make_unique<ThreadPool>(4);
+    service_ = std::make_unique<RegistryService>(store_.get(), pool_.get());
+
+    server::ServerOptions server_options;
+    server_options.service_name = "registry-test";
+    server_options.listen_address = "127.0.0.1:0";
+    server_options.grace_period = absl::Seconds(2);
+    server_ = std::make_unique<server::Server>(server_options);
+    server_->AddService(service_.get());
+    storage::Store* raw = store_->store();
+    server_->OnShutdown([raw] { raw->CloseWatchers("test server shutting down"); });
+    ASSERT_THAT(server_->Start(), IsOk());
+    stub_ = v1::Registry::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+    Seed();
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  // Calls one unary method of the stub with a deadline; `principal`, when
+  // set, is sent as x-rcp-principal metadata.
+  template <typename Req, typename Resp>
+  absl::StatusOr<Resp> Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                            const Req& request, const std::string& principal = "") {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (!principal.empty()) context.AddMetadata("x-rcp-principal", principal);
+    Resp response;
+    grpc::Status s = (stub_.get()->*method)(&context, request, &response);
+    if (!s.ok()) return FromGrpcStatus(s);
+    return response;
+  }
+
+  // ---------------------------------------------------------------- seeding
+
+  absl::StatusOr<v1::Party> NewParty(const std::string& id, v1::Party::Type type,
+                                     const std::string& display_name = "") {
+    v1::CreatePartyRequest req;
+    req.set_party_id(id);
+    req.mutable_party()->set_type(type);
+    req.mutable_party()->set_display_name(display_name);
+    return Call(&Stub::CreateParty, req);
+  }
+
+  v1::CreateProcessRequest ProcessRequest(const std::string& id, const std::string& display_name,
+                                          const std::string& acronym) {
+    v1::CreateProcessRequest req;
+    req.set_process_id(id);
+    req.mutable_process()->set_display_name(display_name);
+    req.mutable_process()->set_acronym(acronym);
+    return req;
+  }
+
+  absl::StatusOr<v1::Process> NewProcess(const std::string& id, const std::string& display_name,
+                                         const std::string& acronym) {
+    return Call(&Stub::CreateProcess, ProcessRequest(id, display_name, acronym));
+  }
+
+  absl::StatusOr<v1::Membership> NewMembership(const std::string& parent, const std::string& party,
+                                               v1::Role role, const Date& start,
+                                               const Date* end = nullptr) {
+    v1::CreateMembershipRequest req;
+    req.set_parent(parent);
+    req.mutable_membership()->set_party(party);
+    req.mutable_membership()->set_role(role);
+    *req.mutable_membership()->mutable_start_date() = start;
+    if (end != nullptr) *req.mutable_membership()->mutable_end_date() = *end;
+    return Call(&Stub::CreateMembership, req);
+  }
+
+  absl::StatusOr<v1::ChairTerm> NewChairTerm(const std::string& parent, const std::string& party,
+                                             const Date& start, const Date& end) {
+    v1::CreateChairTermRequest req;
+    req.set_parent(parent);
+    req.mutable_chair_term()->set_party(party);
+    *req.mutable_chair_term()->mutable_start_date() = start;
+    *req.mutable_chair_term()->mutable_end_date() = end;
+    return Call(&Stub::CreateChairTerm, req);
+  }
+
+  v1::CreateApiKeyRequest KeyRequest(const std::string& party, absl::Duration lifetime) {
+    v1::CreateApiKeyRequest req;
+    req.mutable_api_key()->set_party(party);
+    req.mutable_api_key()->set_display_name(absl::StrCat(party, " test key"));
+    *req.mutable_api_key()->mutable_expire_time() = Ts(clock_.Now() + lifetime);
+    return req;
+  }
+
+  absl::StatusOr<v1::Principal> Authenticate(const std::string& key) {
+    v1::AuthenticateRequest req;
+    req.set_key(key);
+    return Call(&Stub::Authenticate, req);
+  }
+
+  // Parties IDN, AUS, PHL (states) and iom; the Bali Process (IDN, AUS
+  // members, iom secretariat) and the Colombo Process (IDN, PHL members).
+  void Seed() {
+    ASSERT_THAT(NewParty("IDN", v1::Party::STATE), IsOk());
+    ASSERT_THAT(NewParty("AUS", v1::Party::STATE), IsOk());
+    ASSERT_THAT(NewParty("PHL", v1::Party::STATE), IsOk());
+    ASSERT_THAT(NewParty("iom", v1::Party::ORGANIZATION, "International Organization for Migration"),
+                IsOk());
+    auto bali = ProcessRequest("bali-process",
+                               "Bali Process on People Smuggling, Trafficking in Persons and "
+                               "Related Transnational Crime",
+                               "Bali Process");
+    bali.mutable_process()->set_region("Asia-Pacific");
+    bali.mutable_process()->set_established_year(2002);
+    bali.mutable_process()->set_secretariat_host("parties/iom");
+    ASSERT_THAT(Call(&Stub::CreateProcess, bali), IsOk());
+    ASSERT_THAT(NewProcess("colombo-process",
+                           "Regional Consultative Process on Overseas Employment and Contractual "
+                           "Labour for Countries of Origin in Asia",
+                           "Colombo Process"),
+                IsOk());
+    ASSERT_THAT(NewMembership(kBali, "parties/IDN", v1::MEMBER, D(2002, 2, 27)), IsOk());
+    ASSERT_THAT(NewMembership(kBali, "parties/AUS", v1::MEMBER, D(2002, 2, 27)), IsOk());
+    ASSERT_THAT(NewMembership(kBali, "parties/iom", v1::SECRETARIAT, D(2002, 2, 27)), IsOk());
+    ASSERT_THAT(NewMembership(kColombo, "parties/IDN", v1::MEMBER, D(2003, 4, 1)), IsOk());
+    ASSERT_THAT(NewMembership(kColombo, "parties/PHL", v1::MEMBER, D(2003, 4, 1)), IsOk());
+    seeded_revision_ = Revision();
+    ASSERT_EQ(seeded_revision_, 11u);
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  // The store revision as a List reports it: it moves with every committed
+  // write and with nothing else.
+  uint64_t Revision() {
+    auto resp = Call(&Stub::ListFederationPeers, v1::ListFederationPeersRequest());
+    EXPECT_THAT(resp, IsOk());
+    return resp.ok() ? resp->revision() : 0;
+  }
+
+  std::vector<std::string> ProcessNames(const std::string& party = "") {
+    v1::ListProcessesRequest req;
+    req.set_party(party);
+    auto resp = Call(&Stub::ListProcesses, req);
+    EXPECT_THAT(resp, IsOk());
+    return resp.ok() ? Names(resp->processes()) : std::vector<std::string>{};
+  }
+
+  std::vector<std::string> MembershipNames(const std::string& parent, const std::string& party = "",
+                                           bool current_only = false) {
+    v1::ListMembershipsRequest req;
+    req.set_parent(parent);
+    req.set_party(party);
+    req.set_current_only(current_only);
+    auto resp = Call(&Stub::ListMemberships, req);
+    EXPECT_THAT(resp, IsOk());
+    return resp.ok() ? Names(resp->memberships()) : std::vector<std::string>{};
+  }
+
+  std::vector<std::string> PartyNames() {
+    auto resp = Call(&Stub::ListParties, v1::ListPartiesRequest());
+    EXPECT_THAT(resp, IsOk());
+    return resp.ok() ? Names(resp->parties()) : std::vector<std::string>{};
+  }
+
+  std::vector<std::string> ChairTermNames(const std::string& parent) {
+    v1::ListChairTermsRequest req;
+    req.set_parent(parent);
+    auto resp = Call(&Stub::ListChairTerms, req);
+    EXPECT_THAT(resp, IsOk());
+    return resp.ok() ? Names(resp->chair_terms()) : std::vector<std::string>{};
+  }
+
+  std::vector<std::string> CurrentChairs(const std::string& process) {
+    v1::GetProcessRequest req;
+    req.set_name(process);
+    auto p = Call(&Stub::GetProcess, req);
+    EXPECT_THAT(p, IsOk());
+    return p.ok() ? std::vector<std::string>(p->current_chairs().begin(), p->current_chairs().end())
+                  : std::vector<std::string>{};
+  }
+
+  // Opens Watch(since_revision) and reads until `count` changes arrived, the
+  // stream ended, or the deadline passed. `end` receives the stream status
+  // (CANCELLED when this helper stopped it after `count` changes).
+  std::vector<Change> ReadFeed(grpc::ClientContext* context,
+                               grpc::ClientReader<WatchResponse>* reader, size_t count,
+                               absl::Status* end = nullptr) {
+    std::vector<Change> out;
+    WatchResponse resp;
+    while (out.size() < count && reader->Read(&resp)) {
+      for (const auto& c : resp.changes()) out.push_back(c);
+    }
+    if (out.size() >= count) {
+      context->TryCancel();
+      while (reader->Read(&resp)) {
+      }
+    }
+    absl::Status s = FromGrpcStatus(reader->Finish());
+    if (end != nullptr) *end = s;
+    return out;
+  }
+
+  std::vector<Change> Feed(uint64_t since_revision, size_t count, absl::Status* end = nullptr) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    WatchRequest req;
+    req.set_since_revision(since_revision);
+    auto reader = stub_->Watch(&context, req);
+    return ReadFeed(&context, reader.get(), count, end);
+  }
+
+  rcp::testing::TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<RegistryStore> store_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<RegistryService> service_;
+  std::unique_ptr<server::Server> server_;
+  std::unique_ptr<Stub> stub_;
+  uint64_t seeded_revision_ = 0;
+};
+
+// =============================================================== processes
+
+TEST_F(RegistryServiceTest, CreateProcessStampsItAndGetProcessReadsItBack) {
+  auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "Puebla Process");
+  req.mutable_process()->set_region("North and Central America");
+  req.mutable_process()->set_established_year(1996);
+  req.mutable_process()->add_thematic_focus("labour migration");
+  req.mutable_process()->add_current_chairs("parties/AUS");  // output only: ignored
+  req.mutable_process()->set_etag("made-up-by-client");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process created, Call(&Stub::CreateProcess, req));
+  EXPECT_EQ(created.name(), "processes/puebla-process");
+  EXPECT_EQ(created.display_name(), "Regional Conference on Migration");
+  EXPECT_EQ(created.acronym(), "Puebla Process");
+  EXPECT_EQ(created.region(), "North and Central America");
+  EXPECT_EQ(created.established_year(), 1996);
+  EXPECT_THAT(created.thematic_focus(), ElementsAre("labour migration"));
+  EXPECT_THAT(created.current_chairs(), IsEmpty());
+  EXPECT_EQ(FromTs(created.create_time()), kToday);
+  EXPECT_EQ(FromTs(created.update_time()), kToday);
+  EXPECT_FALSE(created.etag().empty());
+  EXPECT_NE(created.etag(), "made-up-by-client");
+
+  v1::GetProcessRequest get;
+  get.set_name("processes/puebla-process");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process got, Call(&Stub::GetProcess, get));
+  EXPECT_THAT(got, EqualsProto(created));
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+}
+
+TEST_F(RegistryServiceTest, CreateProcessRejectsOversizedDisplayNameAndWritesNothing) {
+  auto req = ProcessRequest("puebla-process", std::string(301, 'x'), "Puebla Process");
+  auto result = Call(&Stub::CreateProcess, req);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument,
+                               AllOf(HasSubstr("process.display_name"), HasSubstr("300"))));
+  EXPECT_EQ(ViolatedField(result.status()), "process.display_name");
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(ProcessNames(), ElementsAre(kBali, kColombo));
+}
+
+TEST_F(RegistryServiceTest, CreateProcessAcceptsDisplayNameOfExactly300Characters) {
+  auto req = ProcessRequest("puebla-process", std::string(300, 'x'), "Puebla Process");
+  EXPECT_THAT(Call(&Stub::CreateProcess, req), IsOk());
+}
+
+TEST_F(RegistryServiceTest, CreateProcessCountsCharactersNotBytes) {
+  std::string e_acute = "\xc3\xa9";  // two bytes, one character
+  std::string name;
+  for (int i = 0; i < 300; ++i) name += e_acute;
+  EXPECT_THAT(Call(&Stub::CreateProcess, ProcessRequest("rabat-process", name, "Rabat")), IsOk());
+  EXPECT_THAT(Call(&Stub::CreateProcess, ProcessRequest("rabat-two", name + e_acute, "Rabat 2")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("process.display_name")));
+}
+
+TEST_F(RegistryServiceTest, CreateProcessRejectsEmptyAcronymAndWritesNothing) {
+  auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "");
+  auto result = Call(&Stub::CreateProcess, req);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("process.acronym")));
+  EXPECT_EQ(ViolatedField(result.status()), "process.acronym");
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(ProcessNames(), ElementsAre(kBali, kColombo));
+}
+
+TEST_F(RegistryServiceTest, CreateProcessRejectsEstablishedYearInTheFuture) {
+  auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "Puebla");
+  req.mutable_process()->set_established_year(2027);  // the FakeClock says 2026
+  EXPECT_THAT(Call(&Stub::CreateProcess, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("process.established_year")));
+  req.mutable_process()->set_established_year(2026);
+  EXPECT_THAT(Call(&Stub::CreateProcess, req), IsOk());
+}
+
+TEST_F(RegistryServiceTest, CreateProcessRejectsMalformedProcessIdAndWritesNothing) {
+  for (const char* id : {"", "Bad_Id", "x", "-bali", "bali--process", "bali/process"}) {
+    auto req = ProcessRequest(id, "Some Process", "SP");
+    EXPECT_THAT(Call(&Stub::CreateProcess, req),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("process_id")))
+        << "process_id '" << id << "'";
+  }
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(ProcessNames(), ElementsAre(kBali, kColombo));
+}
+
+TEST_F(RegistryServiceTest, CreateProcessRejectsUnknownIsoCodeAsSecretariatHost) {
+  auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "Puebla");
+  req.mutable_process()->set_secretariat_host("parties/XYZ");
+  EXPECT_THAT(Call(&Stub::CreateProcess, req),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("process.secretariat_host"), HasSubstr("XYZ"))));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, GetProcessRejectsMalformedNames) {
+  for (const char* name : {"process/x", "processes/Bad_Id", "processes/a/b", "processes/", ""}) {
+    v1::GetProcessRequest req;
+    req.set_name(name);
+    auto result = Call(&Stub::GetProcess, req);
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")))
+        << "name '" << name << "'";
+    EXPECT_EQ(ViolatedField(result.status()), "name") << "name '" << name << "'";
+  }
+}
+
+TEST_F(RegistryServiceTest, GetProcessOfUnknownProcessIsNotFoundNamingIt) {
+  v1::GetProcessRequest req;
+  req.set_name("processes/budapest-process");
+  EXPECT_THAT(Call(&Stub::GetProcess, req),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("processes/budapest-process")));
+}
+
+TEST_F(RegistryServiceTest, CreateProcessWithExistingIdIsAlreadyExistsAndChangesNothing) {
+  auto req = ProcessRequest("bali-process", "Another Bali", "Bali 2");
+  EXPECT_THAT(Call(&Stub::CreateProcess, req),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("processes/bali-process")));
+  v1::GetProcessRequest get;
+  get.set_name(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process bali, Call(&Stub::GetProcess, get));
+  EXPECT_EQ(bali.acronym(), "Bali Process");
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, CreateProcessRetriedWithSameRequestIdCreatesOnce) {
+  auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "Puebla Process");
+  req.set_request_id("8d1e2f1a-create-puebla");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process first, Call(&Stub::CreateProcess, req));
+  clock_.Advance(absl::Minutes(5));  // a retry arrives later
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process again, Call(&Stub::CreateProcess, req));
+  EXPECT_THAT(again, EqualsProto(first));
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+  EXPECT_THAT(ProcessNames(), ElementsAre(kBali, kColombo, "processes/puebla-process"));
+  // Exactly one change record for it.
+  auto changes = Feed(seeded_revision_, 1);
+  ASSERT_THAT(changes, SizeIs(1));
+  EXPECT_EQ(changes[0].name(), "processes/puebla-process");
+  EXPECT_EQ(changes[0].operation(), Change::CREATED);
+}
+
+TEST_F(RegistryServiceTest, CreateProcessWithReusedRequestIdAndDifferentBodyIsInvalidArgument) {
+  auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "Puebla Process");
+  req.set_request_id("req-1");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process first, Call(&Stub::CreateProcess, req));
+  uint64_t after_first = Revision();
+
+  auto other = ProcessRequest("igc", "Intergovernmental Consultations on Migration, Asylum and "
+                                     "Refugees", "IGC");
+  other.set_request_id("req-1");
+  auto result = Call(&Stub::CreateProcess, other);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  EXPECT_EQ(ViolatedField(result.status()), "request_id");
+  EXPECT_EQ(Revision(), after_first);
+  EXPECT_THAT(ProcessNames(), ElementsAre(kBali, kColombo, "processes/puebla-process"));
+}
+
+TEST_F(RegistryServiceTest, CreateProcessRejectsOverlongRequestId) {
+  auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "Puebla");
+  req.set_request_id(std::string(101, 'r'));
+  EXPECT_THAT(Call(&Stub::CreateProcess, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, UpdateProcessWithStaleEtagIsAbortedAndWritesNothing) {
+  v1::GetProcessRequest get;
+  get.set_name(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process original, Call(&Stub::GetProcess, get));
+
+  v1::UpdateProcessRequest first;
+  *first.mutable_process() = original;
+  first.mutable_process()->set_region("Asia and the Pacific");
+  *first.mutable_update_mask() = Mask({"region"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process updated, Call(&Stub::UpdateProcess, first));
+  uint64_t after_first = Revision();
+
+  // A second writer still holding the original etag loses.
+  v1::UpdateProcessRequest stale;
+  *stale.mutable_process() = original;
+  stale.mutable_process()->set_acronym("BP");
+  *stale.mutable_update_mask() = Mask({"acronym"});
+  EXPECT_THAT(Call(&Stub::UpdateProcess, stale),
+              StatusIs(absl::StatusCode::kAborted,
+                       AllOf(HasSubstr("etag"), HasSubstr("processes/bali-process"))));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process now, Call(&Stub::GetProcess, get));
+  EXPECT_THAT(now, EqualsProto(updated));
+  EXPECT_EQ(now.acronym(), "Bali Process");
+  EXPECT_EQ(Revision(), after_first);
+}
+
+TEST_F(RegistryServiceTest, UpdateProcessWithMatchingEtagAppliesOnlyMaskedFieldsAndChangesEtag) {
+  v1::GetProcessRequest get;
+  get.set_name(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process original, Call(&Stub::GetProcess, get));
+  clock_.Advance(absl::Hours(1));
+
+  v1::UpdateProcessRequest req;
+  *req.mutable_process() = original;
+  req.mutable_process()->set_display_name("The Bali Process");
+  req.mutable_process()->set_region("not in the mask");
+  req.mutable_process()->add_thematic_focus("trafficking in persons");
+  *req.mutable_update_mask() = Mask({"display_name", "thematic_focus"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process updated, Call(&Stub::UpdateProcess, req));
+  EXPECT_EQ(updated.display_name(), "The Bali Process");
+  EXPECT_THAT(updated.thematic_focus(), ElementsAre("trafficking in persons"));
+  EXPECT_EQ(updated.region(), "Asia-Pacific");
+  EXPECT_NE(updated.etag(), original.etag());
+  EXPECT_EQ(FromTs(updated.create_time()), FromTs(original.create_time()));
+  EXPECT_EQ(FromTs(updated.update_time()), kToday + absl::Hours(1));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process got, Call(&Stub::GetProcess, get));
+  EXPECT_THAT(got, EqualsProto(updated));
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+}
+
+TEST_F(RegistryServiceTest, UpdateProcessRejectsUnknownMaskPathAndEmptyMask) {
+  v1::GetProcessRequest get;
+  get.set_name(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process original, Call(&Stub::GetProcess, get));
+  for (auto mask : {Mask({"name"}), Mask({"current_chairs"}), Mask({"display_name", "etag"}),
+                    Mask({"no_such_field"}), Mask({})}) {
+    v1::UpdateProcessRequest req;
+    *req.mutable_process() = original;
+    req.mutable_process()->set_display_name("Changed");
+    *req.mutable_update_mask() = mask;
+    auto result = Call(&Stub::UpdateProcess, req);
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")))
+        << mask.ShortDebugString();
+    EXPECT_EQ(ViolatedField(result.status()), "update_mask");
+  }
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process now, Call(&Stub::GetProcess, get));
+  EXPECT_THAT(now, EqualsProto(original));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, UpdateProcessValidatesTheMergedProcess) {
+  v1::UpdateProcessRequest req;
+  req.mutable_process()->set_name(kBali);
+  req.mutable_process()->set_acronym("");
+  *req.mutable_update_mask() = Mask({"acronym"});
+  EXPECT_THAT(Call(&Stub::UpdateProcess, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("process.acronym")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, UpdateProcessRejectsMalformedNameAndUnknownProcess) {
+  v1::UpdateProcessRequest req;
+  req.mutable_process()->set_name("processes/a/b");
+  req.mutable_process()->set_acronym("X");
+  *req.mutable_update_mask() = Mask({"acronym"});
+  EXPECT_THAT(Call(&Stub::UpdateProcess, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("process.name")));
+  req.mutable_process()->set_name("processes/budapest-process");
+  EXPECT_THAT(Call(&Stub::UpdateProcess, req),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("processes/budapest-process")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, ListProcessesRejectsPageSizeOutOfRange) {
+  for (int size : {-1, 1001}) {
+    v1::ListProcessesRequest req;
+    req.set_page_size(size);
+    auto result = Call(&Stub::ListProcesses, req);
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")))
+        << size;
+    EXPECT_EQ(ViolatedField(result.status()), "page_size");
+  }
+  for (int size : {0, 1, 1000}) {
+    v1::ListProcessesRequest req;
+    req.set_page_size(size);
+    EXPECT_THAT(Call(&Stub::ListProcesses, req), IsOk()) << size;
+  }
+}
+
+TEST_F(RegistryServiceTest, ListProcessesPagesThroughEveryProcessExactlyOnce) {
+  for (const char* id : {"puebla-process", "igc", "budapest-process"}) {
+    ASSERT_THAT(NewProcess(id, absl::StrCat("Process ", id), id), IsOk());
+  }
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListProcessesRequest req;
+    req.set_page_size(2);
+    req.set_page_token(token);
+    RCP_ASSERT_OK_AND_ASSIGN(v1::ListProcessesResponse resp, Call(&Stub::ListProcesses, req));
+    EXPECT_LE(resp.processes_size(), 2);
+    for (const auto& p : resp.processes()) seen.push_back(p.name());
+    token = resp.next_page_token();
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(seen, ElementsAre(kBali, "processes/budapest-process", kColombo, "processes/igc",
+                                "processes/puebla-process"));
+}
+
+TEST_F(RegistryServiceTest, ListPartiesPagesThroughEveryPartyExactlyOnce) {
+  ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListPartiesRequest req;
+    req.set_page_size(2);
+    req.set_page_token(token);
+    RCP_ASSERT_OK_AND_ASSIGN(v1::ListPartiesResponse resp, Call(&Stub::ListParties, req));
+    for (const auto& p : resp.parties()) seen.push_back(p.name());
+    token = resp.next_page_token();
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(seen, ElementsAre("parties/AUS", "parties/IDN", "parties/MEX", "parties/PHL",
+                                "parties/iom"));
+}
+
+TEST_F(RegistryServiceTest, ListMembershipsPagesThroughAFilteredListExactlyOnce) {
+  // IDN's memberships across processes, one per page.
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListMembershipsRequest req;
+    req.set_parent("processes/-");
+    req.set_party("parties/IDN");
+    req.set_page_size(1);
+    req.set_page_token(token);
+    RCP_ASSERT_OK_AND_ASSIGN(v1::ListMembershipsResponse resp, Call(&Stub::ListMemberships, req));
+    for (const auto& m : resp.memberships()) seen.push_back(m.name());
+    token = resp.next_page_token();
+    ASSERT_LT(++pages, 10);
+  } while (!token.empty());
+  EXPECT_THAT(seen, ElementsAre("processes/bali-process/memberships/idn",
+                                "processes/colombo-process/memberships/idn"));
+}
+
+TEST_F(RegistryServiceTest, ListRejectsPageTokenOfAnotherQuery) {
+  v1::ListMembershipsRequest req;
+  req.set_parent("processes/-");
+  req.set_party("parties/IDN");
+  req.set_page_size(1);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListMembershipsResponse first, Call(&Stub::ListMemberships, req));
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  // Same method, different filter.
+  v1::ListMembershipsRequest other = req;
+  other.set_party("parties/AUS");
+  other.set_page_token(first.next_page_token());
+  auto result = Call(&Stub::ListMemberships, other);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  EXPECT_EQ(ViolatedField(result.status()), "page_token");
+
+  // Same method, different parent.
+  other = req;
+  other.set_parent(kColombo);
+  other.set_page_token(first.next_page_token());
+  EXPECT_THAT(Call(&Stub::ListMemberships, other),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+
+  // The same token with the same filters but another page size is fine.
+  other = req;
+  other.set_page_size(5);
+  other.set_page_token(first.next_page_token());
+  EXPECT_THAT(Call(&Stub::ListMemberships, other), IsOk());
+}
+
+TEST_F(RegistryServiceTest, ListRejectsPageTokenOfAnotherCollection) {
+  v1::ListPartiesRequest parties;
+  parties.set_page_size(1);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListPartiesResponse page, Call(&Stub::ListParties, parties));
+  ASSERT_FALSE(page.next_page_token().empty());
+  v1::ListProcessesRequest processes;
+  processes.set_page_token(page.next_page_token());
+  EXPECT_THAT(Call(&Stub::ListProcesses, processes),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+}
+
+TEST_F(RegistryServiceTest, ListRejectsGarbagePageToken) {
+  for (const char* token : {"garbage", "!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}) {
+    v1::ListProcessesRequest req;
+    req.set_page_token(token);
+    auto result = Call(&Stub::ListProcesses, req);
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")))
+        << token;
+    EXPECT_EQ(ViolatedField(result.status()), "page_token");
+  }
+}
+
+TEST_F(RegistryServiceTest, ListProcessesFiltersByCurrentMembershipOfParty) {
+  EXPECT_THAT(ProcessNames("parties/IDN"), ElementsAre(kBali, kColombo));
+  EXPECT_THAT(ProcessNames("parties/AUS"), ElementsAre(kBali));
+  EXPECT_THAT(ProcessNames("parties/PHL"), ElementsAre(kColombo));
+  EXPECT_THAT(ProcessNames("parties/iom"), ElementsAre(kBali));  // secretariat counts
+  ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
+  EXPECT_THAT(ProcessNames("parties/MEX"), IsEmpty());
+
+  // A membership that ended yesterday no longer counts.
+  v1::UpdateMembershipRequest end;
+  end.mutable_membership()->set_name("processes/colombo-process/memberships/phl");
+  *end.mutable_membership()->mutable_end_date() = D(2026, 6, 14);
+  *end.mutable_update_mask() = Mask({"end_date"});
+  ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
+  EXPECT_THAT(ProcessNames("parties/PHL"), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, ListProcessesRejectsUnknownIsoCodeAsPartyFilter) {
+  v1::ListProcessesRequest req;
+  req.set_party("parties/XYZ");
+  EXPECT_THAT(Call(&Stub::ListProcesses, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("party"), HasSubstr("XYZ"))));
+}
+
+// ================================================================= parties
+
+TEST_F(RegistryServiceTest, CreatePartyOfStateDefaultsDisplayNameToIsoName) {
+  v1::GetPartyRequest get;
+  get.set_name("parties/IDN");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Party idn, Call(&Stub::GetParty, get));
+  EXPECT_EQ(idn.type(), v1::Party::STATE);
+  EXPECT_EQ(idn.display_name(), "Indonesia");
+  EXPECT_FALSE(idn.etag().empty());
+  EXPECT_EQ(FromTs(idn.create_time()), kToday);
+}
+
+TEST_F(RegistryServiceTest, CreatePartyRejectsUnknownIsoCodeAndWritesNothing) {
+  auto result = NewParty("XXX", v1::Party::STATE);
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument,
+                               AllOf(HasSubstr("party_id"), HasSubstr("XXX"))));
+  EXPECT_EQ(ViolatedField(result.status()), "party_id");
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(PartyNames(), ElementsAre("parties/AUS", "parties/IDN", "parties/PHL", "parties/iom"));
+}
+
+TEST_F(RegistryServiceTest, CreatePartyRejectsMalformedIdsAndMismatchedType) {
+  EXPECT_THAT(NewParty("Idn", v1::Party::STATE),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party_id")));
+  EXPECT_THAT(NewParty("", v1::Party::STATE),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party_id")));
+  EXPECT_THAT(NewParty("unhcr", v1::Party::STATE, "UNHCR"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party_id")));
+  EXPECT_THAT(NewParty("MEX", v1::Party::ORGANIZATION, "Mexico"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party_id")));
+  EXPECT_THAT(NewParty("unhcr", v1::Party::TYPE_UNSPECIFIED, "UNHCR"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party.type")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, CreatePartyRejectsEmptyOrOversizedDisplayName) {
+  auto empty = NewParty("unhcr", v1::Party::ORGANIZATION, "");
+  EXPECT_THAT(empty, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party.display_name")));
+  auto oversized = NewParty("unhcr", v1::Party::ORGANIZATION, std::string(201, 'u'));
+  EXPECT_THAT(oversized,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party.display_name")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(NewParty("unhcr", v1::Party::ORGANIZATION, std::string(200, 'u')), IsOk());
+}
+
+TEST_F(RegistryServiceTest, CreatePartyWithExistingIdIsAlreadyExists) {
+  EXPECT_THAT(NewParty("IDN", v1::Party::STATE, "Republic of Indonesia"),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("parties/IDN")));
+  v1::GetPartyRequest get;
+  get.set_name("parties/IDN");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Party idn, Call(&Stub::GetParty, get));
+  EXPECT_EQ(idn.display_name(), "Indonesia");
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, CreatePartyRetriedWithSameRequestIdCreatesOnce) {
+  v1::CreatePartyRequest req;
+  req.set_party_id("unhcr");
+  req.mutable_party()->set_type(v1::Party::ORGANIZATION);
+  req.mutable_party()->set_display_name("UNHCR");
+  req.set_request_id("party-unhcr");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Party first, Call(&Stub::CreateParty, req));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Party again, Call(&Stub::CreateParty, req));
+  EXPECT_THAT(again, EqualsProto(first));
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+
+  req.mutable_party()->set_display_name("Office of the UN High Commissioner for Refugees");
+  EXPECT_THAT(Call(&Stub::CreateParty, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+}
+
+TEST_F(RegistryServiceTest, GetPartyRejectsUnknownIsoCodeAndMalformedName) {
+  for (const char* name : {"parties/XYZ", "party/IDN", "parties/IDN/x", "parties/Bad_Org"}) {
+    v1::GetPartyRequest req;
+    req.set_name(name);
+    EXPECT_THAT(Call(&Stub::GetParty, req),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")))
+        << name;
+  }
+  v1::GetPartyRequest unknown;
+  unknown.set_name("parties/MEX");
+  EXPECT_THAT(Call(&Stub::GetParty, unknown),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("parties/MEX")));
+}
+
+TEST_F(RegistryServiceTest, ListPartiesFiltersByType) {
+  v1::ListPartiesRequest req;
+  req.set_type(v1::Party::ORGANIZATION);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListPartiesResponse orgs, Call(&Stub::ListParties, req));
+  EXPECT_THAT(Names(orgs.parties()), ElementsAre("parties/iom"));
+  req.set_type(v1::Party::STATE);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListPartiesResponse states, Call(&Stub::ListParties, req));
+  EXPECT_THAT(Names(states.parties()), ElementsAre("parties/AUS", "parties/IDN", "parties/PHL"));
+  EXPECT_EQ(states.revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, UpdatePartyChangesDisplayNameWithMatchingEtagOnly) {
+  v1::GetPartyRequest get;
+  get.set_name("parties/IDN");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Party original, Call(&Stub::GetParty, get));
+
+  v1::UpdatePartyRequest req;
+  *req.mutable_party() = original;
+  req.mutable_party()->set_display_name("Republic of Indonesia");
+  *req.mutable_update_mask() = Mask({"display_name"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Party updated, Call(&Stub::UpdateParty, req));
+  EXPECT_EQ(updated.display_name(), "Republic of Indonesia");
+  EXPECT_NE(updated.etag(), original.etag());
+
+  req.mutable_party()->set_display_name("Indonesia (stale)");
+  EXPECT_THAT(Call(&Stub::UpdateParty, req),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("parties/IDN")));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Party now, Call(&Stub::GetParty, get));
+  EXPECT_THAT(now, EqualsProto(updated));
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+}
+
+TEST_F(RegistryServiceTest, UpdatePartyRejectsTypeInMaskAndOversizedDisplayName) {
+  v1::UpdatePartyRequest req;
+  req.mutable_party()->set_name("parties/IDN");
+  req.mutable_party()->set_type(v1::Party::ORGANIZATION);
+  *req.mutable_update_mask() = Mask({"type"});
+  EXPECT_THAT(Call(&Stub::UpdateParty, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));
+  req.mutable_party()->set_display_name(std::string(201, 'i'));
+  *req.mutable_update_mask() = Mask({"display_name"});
+  EXPECT_THAT(Call(&Stub::UpdateParty, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party.display_name")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+// ============================================================= memberships
+
+TEST_F(RegistryServiceTest, CreateMembershipDefaultsIdToPartyThenCounter) {
+  v1::GetMembershipRequest get;
+  get.set_name("processes/bali-process/memberships/idn");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership idn, Call(&Stub::GetMembership, get));
+  EXPECT_EQ(idn.party(), "parties/IDN");
+  EXPECT_EQ(idn.role(), v1::MEMBER);
+  EXPECT_THAT(idn.start_date(), EqualsProto(D(2002, 2, 27)));
+  EXPECT_FALSE(idn.has_end_date());
+
+  // End it, then Indonesia comes back as an observer: a new membership.
+  v1::UpdateMembershipRequest end;
+  *end.mutable_membership() = idn;
+  *end.mutable_membership()->mutable_end_date() = D(2026, 6, 14);
+  *end.mutable_update_mask() = Mask({"end_date"});
+  ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership again,
+                           NewMembership(kBali, "parties/IDN", v1::OBSERVER, D(2026, 6, 15)));
+  EXPECT_EQ(again.name(), "processes/bali-process/memberships/idn-2");
+}
+
+TEST_F(RegistryServiceTest, CreateMembershipWithExplicitIdAndDuplicateIdIsAlreadyExists) {
+  ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
+  v1::CreateMembershipRequest req;
+  req.set_parent(kBali);
+  req.set_membership_id("mexico");
+  req.mutable_membership()->set_party("parties/MEX");
+  req.mutable_membership()->set_role(v1::OBSERVER);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership m, Call(&Stub::CreateMembership, req));
+  EXPECT_EQ(m.name(), "processes/bali-process/memberships/mexico");
+  uint64_t after = Revision();
+
+  req.mutable_membership()->set_party("parties/PHL");
+  EXPECT_THAT(Call(&Stub::CreateMembership, req),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("processes/bali-process/memberships/mexico")));
+  EXPECT_EQ(Revision(), after);
+  EXPECT_THAT(MembershipNames(kBali, "parties/PHL"), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, CreateMembershipOverlappingForSamePartyAndProcessIsAlreadyExists) {
+  auto result = NewMembership(kBali, "parties/IDN", v1::OBSERVER, D(2020, 1, 1));
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kAlreadyExists,
+                               AllOf(HasSubstr("membership"), HasSubstr("parties/IDN"),
+                                     HasSubstr("processes/bali-process/memberships/idn"))));
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(MembershipNames(kBali, "parties/IDN"),
+              ElementsAre("processes/bali-process/memberships/idn"));
+}
+
+TEST_F(RegistryServiceTest, CreateMembershipBeforeAnEarlierOneEndsIsAllowedWhenPeriodsDoNotOverlap) {
+  // PHL was an observer of Bali in 2005-2009 and has been a member since 2010.
+  Date end = D(2009, 12, 31);
+  ASSERT_THAT(NewMembership(kBali, "parties/PHL", v1::OBSERVER, D(2005, 1, 1), &end), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership now,
+                           NewMembership(kBali, "parties/PHL", v1::MEMBER, D(2010, 1, 1)));
+  EXPECT_EQ(now.name(), "processes/bali-process/memberships/phl-2");
+  // One day of overlap is refused.
+  Date end2 = D(2010, 1, 1);
+  EXPECT_THAT(NewMembership(kBali, "parties/PHL", v1::OBSERVER, D(2009, 6, 1), &end2),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("parties/PHL")));
+}
+
+TEST_F(RegistryServiceTest, CreateMembershipRejectsInvalidFieldsAndWritesNothing) {
+  struct Case {
+    std::string parent, party;
+    v1::Role role;
+    std::string field;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"process/x", "parties/PHL", v1::MEMBER, "parent"},
+           {"processes/Bad_Id", "parties/PHL", v1::MEMBER, "parent"},
+           {"processes/a/b", "parties/PHL", v1::MEMBER, "parent"},
+           {kBali, "parties/XXX", v1::MEMBER, "membership.party"},
+           {kBali, "PHL", v1::MEMBER, "membership.party"},
+           {kBali, "", v1::MEMBER, "membership.party"},
+           {kBali, "parties/PHL", v1::ROLE_UNSPECIFIED, "membership.role"},
+       }) {
+    auto result = NewMembership(c.parent, c.party, c.role, D(2020, 1, 1));
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
+        << c.parent << " " << c.party;
+    EXPECT_EQ(ViolatedField(result.status()), c.field) << c.parent << " " << c.party;
+  }
+  Date before_start = D(2019, 12, 31);
+  EXPECT_THAT(NewMembership(kBali, "parties/PHL", v1::MEMBER, D(2020, 1, 1), &before_start),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("membership.end_date")));
+  EXPECT_THAT(NewMembership(kBali, "parties/PHL", v1::MEMBER, D(2021, 2, 30)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("membership.start_date")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(MembershipNames("processes/-", "parties/PHL"),
+              ElementsAre("processes/colombo-process/memberships/phl"));
+}
+
+TEST_F(RegistryServiceTest, CreateMembershipInUnknownProcessOrOfUnknownPartyIsNotFound) {
+  EXPECT_THAT(NewMembership("processes/budapest-process", "parties/PHL", v1::MEMBER, D(2020, 1, 1)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("processes/budapest-process")));
+  EXPECT_THAT(NewMembership(kBali, "parties/MEX", v1::MEMBER, D(2020, 1, 1)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("parties/MEX")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, CreateMembershipRetriedWithSameRequestIdCreatesOnce) {
+  v1::CreateMembershipRequest req;
+  req.set_parent(kBali);
+  req.set_request_id("phl-joins-bali");
+  req.mutable_membership()->set_party("parties/PHL");
+  req.mutable_membership()->set_role(v1::MEMBER);
+  *req.mutable_membership()->mutable_start_date() = D(2026, 1, 1);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership first, Call(&Stub::CreateMembership, req));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership again, Call(&Stub::CreateMembership, req));
+  EXPECT_THAT(again, EqualsProto(first));
+  EXPECT_EQ(first.name(), "processes/bali-process/memberships/phl");
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+  EXPECT_THAT(MembershipNames(kBali, "parties/PHL"), ElementsAre(first.name()));
+
+  req.mutable_membership()->set_role(v1::OBSERVER);
+  EXPECT_THAT(Call(&Stub::CreateMembership, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+}
+
+TEST_F(RegistryServiceTest, GetMembershipRejectsMalformedNames) {
+  for (const char* name :
+       {"processes/bali-process/memberships", "processes/bali-process/members/idn",
+        "processes/Bali/memberships/idn", "processes/bali-process/memberships/IDN",
+        "processes/bali-process/memberships/idn/x"}) {
+    v1::GetMembershipRequest req;
+    req.set_name(name);
+    EXPECT_THAT(Call(&Stub::GetMembership, req),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")))
+        << name;
+  }
+  v1::GetMembershipRequest unknown;
+  unknown.set_name("processes/bali-process/memberships/phl");
+  EXPECT_THAT(Call(&Stub::GetMembership, unknown),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("processes/bali-process/memberships/phl")));
+}
+
+TEST_F(RegistryServiceTest, ListMembershipsOfAllProcessesForAPartyReturnsEveryProcess) {
+  EXPECT_THAT(MembershipNames("processes/-", "parties/IDN"),
+              ElementsAre("processes/bali-process/memberships/idn",
+                          "processes/colombo-process/memberships/idn"));
+  EXPECT_THAT(MembershipNames("processes/-", "parties/AUS"),
+              ElementsAre("processes/bali-process/memberships/aus"));
+  EXPECT_THAT(MembershipNames(kBali),
+              ElementsAre("processes/bali-process/memberships/aus",
+                          "processes/bali-process/memberships/idn",
+                          "processes/bali-process/memberships/iom"));
+  EXPECT_THAT(MembershipNames("processes/-"), SizeIs(5));
+}
+
+TEST_F(RegistryServiceTest, ListMembershipsFiltersByRole) {
+  v1::ListMembershipsRequest req;
+  req.set_parent("processes/-");
+  req.set_role(v1::SECRETARIAT);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListMembershipsResponse resp, Call(&Stub::ListMemberships, req));
+  EXPECT_THAT(Names(resp.memberships()), ElementsAre("processes/bali-process/memberships/iom"));
+}
+
+TEST_F(RegistryServiceTest, ListMembershipsRejectsBadParentAndParty) {
+  v1::ListMembershipsRequest req;
+  req.set_parent("process/x");
+  EXPECT_THAT(Call(&Stub::ListMemberships, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("parent")));
+  req.set_parent("processes/-");
+  req.set_party("parties/XYZ");
+  EXPECT_THAT(Call(&Stub::ListMemberships, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party")));
+  req.set_party("");
+  req.set_page_size(1001);
+  EXPECT_THAT(Call(&Stub::ListMemberships, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")));
+}
+
+TEST_F(RegistryServiceTest, ListMembershipsCurrentOnlyRespectsEndDate) {
+  v1::UpdateMembershipRequest end;
+  end.mutable_membership()->set_name("processes/colombo-process/memberships/idn");
+  *end.mutable_update_mask() = Mask({"end_date"});
+
+  // Ending today: still current (end_date is inclusive).
+  *end.mutable_membership()->mutable_end_date() = D(2026, 6, 15);
+  ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
+  EXPECT_THAT(MembershipNames("processes/-", "parties/IDN", /*current_only=*/true),
+              ElementsAre("processes/bali-process/memberships/idn",
+                          "processes/colombo-process/memberships/idn"));
+
+  // Ended yesterday: no longer current, still in the history.
+  *end.mutable_membership()->mutable_end_date() = D(2026, 6, 14);
+  ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
+  EXPECT_THAT(MembershipNames("processes/-", "parties/IDN", /*current_only=*/true),
+              ElementsAre("processes/bali-process/memberships/idn"));
+  EXPECT_THAT(MembershipNames("processes/-", "parties/IDN", /*current_only=*/false),
+              ElementsAre("processes/bali-process/memberships/idn",
+                          "processes/colombo-process/memberships/idn"));
+
+  // A membership starting tomorrow is not current either, until tomorrow.
+  ASSERT_THAT(NewMembership(kBali, "parties/PHL", v1::OBSERVER, D(2026, 6, 16)), IsOk());
+  EXPECT_THAT(MembershipNames(kBali, "parties/PHL", true), IsEmpty());
+  clock_.Advance(absl::Hours(24));
+  EXPECT_THAT(MembershipNames(kBali, "parties/PHL", true),
+              ElementsAre("processes/bali-process/memberships/phl"));
+}
+
+TEST_F(RegistryServiceTest, UpdateMembershipWithStaleEtagIsAbortedAndWritesNothing) {
+  v1::GetMembershipRequest get;
+  get.set_name("processes/bali-process/memberships/aus");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership original, Call(&Stub::GetMembership, get));
+
+  v1::UpdateMembershipRequest req;
+  *req.mutable_membership() = original;
+  *req.mutable_membership()->mutable_start_date() = D(2002, 2, 26);
+  *req.mutable_update_mask() = Mask({"start_date"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership updated, Call(&Stub::UpdateMembership, req));
+  EXPECT_NE(updated.etag(), original.etag());
+  uint64_t after = Revision();
+
+  *req.mutable_membership()->mutable_end_date() = D(2026, 1, 1);
+  *req.mutable_update_mask() = Mask({"end_date"});
+  EXPECT_THAT(Call(&Stub::UpdateMembership, req),
+              StatusIs(absl::StatusCode::kAborted,
+                       HasSubstr("processes/bali-process/memberships/aus")));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Membership now, Call(&Stub::GetMembership, get));
+  EXPECT_THAT(now, EqualsProto(updated));
+  EXPECT_EQ(Revision(), after);
+}
+
+TEST_F(RegistryServiceTest, UpdateMembershipRejectsRoleOrPartyInMaskAndEmptyMask) {
+  for (auto mask : {Mask({"role"}), Mask({"party"}), Mask({})}) {
+    v1::UpdateMembershipRequest req;
+    req.mutable_membership()->set_name("processes/bali-process/memberships/aus");
+    req.mutable_membership()->set_role(v1::OBSERVER);
+    req.mutable_membership()->set_party("parties/PHL");
+    *req.mutable_update_mask() = mask;
+    auto result = Call(&Stub::UpdateMembership, req);
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")))
+        << mask.ShortDebugString();
+    EXPECT_EQ(ViolatedField(result.status()), "update_mask");
+  }
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, UpdateMembershipThatWouldOverlapAnotherIsAlreadyExists) {
+  Date end = D(2009, 12, 31);
+  ASSERT_THAT(NewMembership(kBali, "parties/PHL", v1::OBSERVER, D(2005, 1, 1), &end), IsOk());
+  ASSERT_THAT(NewMembership(kBali, "parties/PHL", v1::MEMBER, D(2010, 1, 1)), IsOk());
+  uint64_t after = Revision();
+  v1::UpdateMembershipRequest req;
+  req.mutable_membership()->set_name("processes/bali-process/memberships/phl");
+  *req.mutable_membership()->mutable_end_date() = D(2011, 1, 1);
+  *req.mutable_update_mask() = Mask({"end_date"});
+  EXPECT_THAT(Call(&Stub::UpdateMembership, req),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("processes/bali-process/memberships/phl-2")));
+  EXPECT_EQ(Revision(), after);
+}
+
+// ============================================================= chair terms
+
+TEST_F(RegistryServiceTest, CreateChairTermForNonMemberIsFailedPreconditionAndWritesNothing) {
+  auto result = NewChairTerm(kBali, "parties/PHL", D(2026, 1, 1), D(2026, 12, 31));
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               AllOf(HasSubstr("chair_term.party"), HasSubstr("parties/PHL"),
+                                     HasSubstr("processes/bali-process"))));
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(ChairTermNames("processes/-"), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, CreateChairTermForObserverOrBeforeMembershipIsFailedPrecondition) {
+  ASSERT_THAT(NewMembership(kBali, "parties/PHL", v1::OBSERVER, D(2020, 1, 1)), IsOk());
+  uint64_t after = Revision();
+  EXPECT_THAT(NewChairTerm(kBali, "parties/PHL", D(2026, 1, 1), D(2026, 12, 31)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chair_term.party")));
+  // IDN is a member of Colombo only from 2003-04-01.
+  EXPECT_THAT(NewChairTerm(kColombo, "parties/IDN", D(2003, 1, 1), D(2003, 12, 31)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chair_term.party")));
+  EXPECT_EQ(Revision(), after);
+}
+
+TEST_F(RegistryServiceTest, CreateChairTermRejectsMissingOrInvertedDates) {
+  v1::CreateChairTermRequest req;
+  req.set_parent(kBali);
+  req.mutable_chair_term()->set_party("parties/IDN");
+  *req.mutable_chair_term()->mutable_start_date() = D(2026, 1, 1);
+  EXPECT_THAT(Call(&Stub::CreateChairTerm, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("chair_term.end_date")));
+  *req.mutable_chair_term()->mutable_end_date() = D(2025, 12, 31);
+  EXPECT_THAT(Call(&Stub::CreateChairTerm, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("chair_term.end_date")));
+  req.mutable_chair_term()->clear_start_date();
+  EXPECT_THAT(Call(&Stub::CreateChairTerm, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("chair_term.start_date")));
+  *req.mutable_chair_term()->mutable_start_date() = D(2026, 1, 1);
+  *req.mutable_chair_term()->mutable_end_date() = D(2026, 12, 31);
+  req.mutable_chair_term()->set_note(std::string(501, 'n'));
+  EXPECT_THAT(Call(&Stub::CreateChairTerm, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("chair_term.note")));
+  req.mutable_chair_term()->set_note("");
+  req.mutable_chair_term()->set_party("parties/XXX");
+  EXPECT_THAT(Call(&Stub::CreateChairTerm, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("chair_term.party")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+  EXPECT_THAT(ChairTermNames("processes/-"), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, ChairTermCanBeCreatedReadListedAndUpdated) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ChairTerm term,
+                           NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)));
+  EXPECT_EQ(term.name(), "processes/bali-process/chairTerms/idn-2026");
+  v1::GetChairTermRequest get;
+  get.set_name(term.name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ChairTerm got, Call(&Stub::GetChairTerm, get));
+  EXPECT_THAT(got, EqualsProto(term));
+
+  ASSERT_THAT(NewChairTerm(kBali, "parties/AUS", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  v1::ListChairTermsRequest list;
+  list.set_parent("processes/-");
+  list.set_party("parties/IDN");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListChairTermsResponse idn, Call(&Stub::ListChairTerms, list));
+  EXPECT_THAT(Names(idn.chair_terms()), ElementsAre(term.name()));
+  EXPECT_THAT(ChairTermNames(kBali), ElementsAre("processes/bali-process/chairTerms/aus-2026",
+                                                 "processes/bali-process/chairTerms/idn-2026"));
+  EXPECT_THAT(ChairTermNames(kColombo), IsEmpty());
+
+  v1::UpdateChairTermRequest update;
+  *update.mutable_chair_term() = term;
+  update.mutable_chair_term()->set_note("co-chair");
+  *update.mutable_update_mask() = Mask({"note"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ChairTerm updated, Call(&Stub::UpdateChairTerm, update));
+  EXPECT_EQ(updated.note(), "co-chair");
+  EXPECT_NE(updated.etag(), term.etag());
+
+  uint64_t after = Revision();
+  update.mutable_chair_term()->set_note("stale");
+  EXPECT_THAT(Call(&Stub::UpdateChairTerm, update),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr(term.name())));
+  *update.mutable_update_mask() = Mask({"party"});
+  EXPECT_THAT(Call(&Stub::UpdateChairTerm, update),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));
+  EXPECT_EQ(Revision(), after);
+}
+
+TEST_F(RegistryServiceTest, OverlappingChairTermsOfSamePartyAreAlreadyExists) {
+  ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  uint64_t after = Revision();
+  EXPECT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 12, 31), D(2027, 12, 31)),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("parties/IDN")));
+  EXPECT_EQ(Revision(), after);
+  // The next year is fine, and gets the next default id.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ChairTerm next,
+                           NewChairTerm(kBali, "parties/IDN", D(2027, 1, 1), D(2027, 12, 31)));
+  EXPECT_EQ(next.name(), "processes/bali-process/chairTerms/idn-2027");
+}
+
+TEST_F(RegistryServiceTest, CurrentChairsAreDerivedFromChairTermsAndTheClock) {
+  EXPECT_THAT(CurrentChairs(kBali), IsEmpty());
+  ASSERT_THAT(NewChairTerm(kBali, "parties/AUS", D(2026, 1, 1), D(2026, 6, 30)), IsOk());
+  ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 7, 1), D(2026, 12, 31)), IsOk());
+  EXPECT_THAT(CurrentChairs(kBali), ElementsAre("parties/AUS"));
+  EXPECT_THAT(CurrentChairs(kColombo), IsEmpty());
+
+  // The last day of a term is still covered.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 6, 30, 23, 59, 59), absl::UTCTimeZone()));
+  EXPECT_THAT(CurrentChairs(kBali), ElementsAre("parties/AUS"));
+
+  // The FakeClock moves past AUS's end_date: IDN takes over, in Get and List.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 7, 1, 0, 0, 1), absl::UTCTimeZone()));
+  EXPECT_THAT(CurrentChairs(kBali), ElementsAre("parties/IDN"));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListProcessesResponse list,
+                           Call(&Stub::ListProcesses, v1::ListProcessesRequest()));
+  ASSERT_THAT(list.processes(), SizeIs(2));
+  EXPECT_THAT(list.processes(0).current_chairs(), ElementsAre("parties/IDN"));
+  EXPECT_THAT(list.processes(1).current_chairs(), IsEmpty());
+
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2027, 1, 1, 0, 0, 0), absl::UTCTimeZone()));
+  EXPECT_THAT(CurrentChairs(kBali), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, CoChairsAreAllCurrentChairs) {
+  ASSERT_THAT(NewChairTerm(kBali, "parties/AUS", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  EXPECT_THAT(CurrentChairs(kBali), ElementsAre("parties/AUS", "parties/IDN"));
+}
+
+TEST_F(RegistryServiceTest, UpdatingAChairTermsEndDateChangesCurrentChairs) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ChairTerm term,
+                           NewChairTerm(kBali, "parties/AUS", D(2026, 1, 1), D(2026, 12, 31)));
+  EXPECT_THAT(CurrentChairs(kBali), ElementsAre("parties/AUS"));
+  v1::UpdateChairTermRequest update;
+  *update.mutable_chair_term() = term;
+  *update.mutable_chair_term()->mutable_end_date() = D(2026, 6, 14);
+  *update.mutable_update_mask() = Mask({"end_date"});
+  ASSERT_THAT(Call(&Stub::UpdateChairTerm, update), IsOk());
+  EXPECT_THAT(CurrentChairs(kBali), IsEmpty());
+}
+
+// ============================================================ focal points
+
+v1::CreateFocalPointRequest FocalPointRequest(const std::string& parent, const std::string& party) {
+  v1::CreateFocalPointRequest req;
+  req.set_parent(parent);
+  auto* f = req.mutable_focal_point();
+  f->set_party(party);
+  f->set_person_name("Siti Rahmawati");
+  f->set_ministry("Ministry of Foreign Affairs");
+  f->set_email("siti.rahmawati@kemlu.go.id");
+  f->set_phone("+62213441508");
+  return req;
+}
+
+TEST_F(RegistryServiceTest, FocalPointCanBeCreatedReadListedUpdatedAndDeleted) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint fp,
+                           Call(&Stub::CreateFocalPoint, FocalPointRequest(kBali, "parties/IDN")));
+  EXPECT_EQ(fp.name(), "processes/bali-process/focalPoints/idn");
+  EXPECT_FALSE(fp.etag().empty());
+
+  v1::GetFocalPointRequest get;
+  get.set_name(fp.name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint got, Call(&Stub::GetFocalPoint, get));
+  EXPECT_THAT(got, EqualsProto(fp));
+
+  ASSERT_THAT(Call(&Stub::CreateFocalPoint, FocalPointRequest(kColombo, "parties/IDN")), IsOk());
+  v1::ListFocalPointsRequest list;
+  list.set_parent("processes/-");
+  list.set_party("parties/IDN");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListFocalPointsResponse all, Call(&Stub::ListFocalPoints, list));
+  EXPECT_THAT(Names(all.focal_points()),
+              ElementsAre("processes/bali-process/focalPoints/idn",
+                          "processes/colombo-process/focalPoints/idn"));
+
+  v1::UpdateFocalPointRequest update;
+  *update.mutable_focal_point() = fp;
+  update.mutable_focal_point()->set_phone("+62213441509");
+  *update.mutable_update_mask() = Mask({"phone"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint updated, Call(&Stub::UpdateFocalPoint, update));
+  EXPECT_EQ(updated.phone(), "+62213441509");
+  EXPECT_NE(updated.etag(), fp.etag());
+
+  v1::DeleteFocalPointRequest del;
+  del.set_name(fp.name());
+  del.set_etag(updated.etag());
+  ASSERT_THAT(Call(&Stub::DeleteFocalPoint, del), IsOk());
+  EXPECT_THAT(Call(&Stub::GetFocalPoint, get),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(fp.name())));
+  EXPECT_THAT(Call(&Stub::DeleteFocalPoint, del),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(fp.name())));
+}
+
+TEST_F(RegistryServiceTest, CreateFocalPointRejectsInvalidFieldsAndWritesNothing) {
+  struct Case {
+    std::function<void(v1::FocalPoint*)> edit;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[](v1::FocalPoint* f) { f->set_person_name(""); }, "focal_point.person_name"},
+      {[](v1::FocalPoint* f) { f->set_person_name(std::string(201, 'p')); },
+       "focal_point.person_name"},
+      {[](v1::FocalPoint* f) { f->set_ministry(std::string(201, 'm')); }, "focal_point.ministry"},
+      {[](v1::FocalPoint* f) { f->set_email(""); }, "focal_point.email"},
+      {[](v1::FocalPoint* f) { f->set_email("not-an-email"); }, "focal_point.email"},
+      {[](v1::FocalPoint* f) { f->set_phone("021 344 1508"); }, "focal_point.phone"},
+      {[](v1::FocalPoint* f) { f->set_party("parties/XYZ"); }, "focal_point.party"},
+  };
+  for (const auto& c : cases) {
+    auto req = FocalPointRequest(kBali, "parties/IDN");
+    c.edit(req.mutable_focal_point());
+    auto result = Call(&Stub::CreateFocalPoint, req);
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
+        << c.field;
+    EXPECT_EQ(ViolatedField(result.status()), c.field);
+  }
+  auto bad_parent = FocalPointRequest("processes/a/b", "parties/IDN");
+  EXPECT_THAT(Call(&Stub::CreateFocalPoint, bad_parent),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("parent")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, CreateFocalPointForPartyWithoutMembershipIsFailedPrecondition) {
+  auto result = Call(&Stub::CreateFocalPoint, FocalPointRequest(kBali, "parties/PHL"));
+  EXPECT_THAT(result, StatusIs(absl::StatusCode::kFailedPrecondition,
+                               AllOf(HasSubstr("focal_point.party"), HasSubstr("parties/PHL"))));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, DeleteFocalPointWithStaleEtagIsAbortedAndKeepsIt) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint fp,
+                           Call(&Stub::CreateFocalPoint, FocalPointRequest(kBali, "parties/AUS")));
+  v1::UpdateFocalPointRequest update;
+  *update.mutable_focal_point() = fp;
+  update.mutable_focal_point()->set_person_name("Someone Else");
+  *update.mutable_update_mask() = Mask({"person_name"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint updated, Call(&Stub::UpdateFocalPoint, update));
+  uint64_t after = Revision();
+
+  v1::DeleteFocalPointRequest del;
+  del.set_name(fp.name());
+  del.set_etag(fp.etag());
+  EXPECT_THAT(Call(&Stub::DeleteFocalPoint, del),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr(fp.name())));
+  v1::GetFocalPointRequest get;
+  get.set_name(fp.name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint now, Call(&Stub::GetFocalPoint, get));
+  EXPECT_THAT(now, EqualsProto(updated));
+  EXPECT_EQ(Revision(), after);
+
+  // Without an etag the delete is unconditional.
+  del.clear_etag();
+  EXPECT_THAT(Call(&Stub::DeleteFocalPoint, del), IsOk());
+}
+
+TEST_F(RegistryServiceTest, UpdateFocalPointValidatesMaskAndMergedFields) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint fp,
+                           Call(&Stub::CreateFocalPoint, FocalPointRequest(kBali, "parties/AUS")));
+  uint64_t after = Revision();
+  v1::UpdateFocalPointRequest update;
+  *update.mutable_focal_point() = fp;
+  update.mutable_focal_point()->set_email("broken");
+  *update.mutable_update_mask() = Mask({"email"});
+  EXPECT_THAT(Call(&Stub::UpdateFocalPoint, update),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("focal_point.email")));
+  *update.mutable_update_mask() = Mask({"party"});
+  EXPECT_THAT(Call(&Stub::UpdateFocalPoint, update),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));
+  EXPECT_EQ(Revision(), after);
+}
+
+// ================================================================ API keys
+
+TEST_F(RegistryServiceTest, CreateApiKeyShowsTheSecretOnceAndRecordsTheCreator) {
+  auto req = KeyRequest("parties/IDN", absl::Hours(24 * 30));
+  req.mutable_api_key()->set_creator("someone/else");  // output only
+  req.mutable_api_key()->mutable_revoke_time()->set_seconds(1);  // output only
+  absl::StatusOr<v1::CreateApiKeyResponse> created =
+      Call(&Stub::CreateApiKey, req, "apiKeys/bootstrap-admin");
+  ASSERT_THAT(created, IsOk());
+  const v1::ApiKey& key = created->api_key();
+  EXPECT_THAT(key.name(), StartsWith("apiKeys/"));
+  EXPECT_EQ(key.party(), "parties/IDN");
+  EXPECT_EQ(key.creator(), "apiKeys/bootstrap-admin");
+  EXPECT_FALSE(key.has_revoke_time());
+  EXPECT_EQ(FromTs(key.create_time()), kToday);
+  std::string key_id = key.name().substr(std::string("apiKeys/").size());
+  EXPECT_THAT(created->key(), StartsWith(absl::StrCat("rcp_", key_id, "_")));
+  EXPECT_GT(created->key().size(), absl::StrCat("rcp_", key_id, "_").size() + 40);
+
+  v1::GetApiKeyRequest get;
+  get.set_name(key.name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ApiKey got, Call(&Stub::GetApiKey, get));
+  EXPECT_THAT(got, EqualsProto(key));
+  // The secret is nowhere in what Get returns.
+  std::string secret = created->key().substr(absl::StrCat("rcp_", key_id, "_").size());
+  EXPECT_EQ(got.SerializeAsString().find(secret), std::string::npos);
+
+  v1::ListApiKeysRequest list;
+  list.set_party("parties/IDN");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListApiKeysResponse keys, Call(&Stub::ListApiKeys, list));
+  EXPECT_THAT(Names(keys.api_keys()), ElementsAre(key.name()));
+  list.set_party("parties/AUS");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListApiKeysResponse none, Call(&Stub::ListApiKeys, list));
+  EXPECT_THAT(none.api_keys(), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, CreateApiKeyRetriedWithSameRequestIdIsAlreadyExistsAndIssuesOnce) {
+  auto req = KeyRequest("parties/IDN", absl::Hours(24));
+  req.set_request_id("issue-idn-key");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse first, Call(&Stub::CreateApiKey, req));
+  uint64_t after = Revision();
+  EXPECT_THAT(Call(&Stub::CreateApiKey, req),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       AllOf(HasSubstr("request_id"), HasSubstr(first.api_key().name()))));
+  req.mutable_api_key()->set_display_name("another body");
+  EXPECT_THAT(Call(&Stub::CreateApiKey, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+  EXPECT_EQ(Revision(), after);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListApiKeysResponse keys,
+                           Call(&Stub::ListApiKeys, v1::ListApiKeysRequest()));
+  EXPECT_THAT(Names(keys.api_keys()), ElementsAre(first.api_key().name()));
+}
+
+TEST_F(RegistryServiceTest, CreateApiKeyRejectsInvalidFieldsAndWritesNothing) {
+  auto no_expiry = KeyRequest("parties/IDN", absl::Hours(1));
+  no_expiry.mutable_api_key()->clear_expire_time();
+  EXPECT_THAT(Call(&Stub::CreateApiKey, no_expiry),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api_key.expire_time")));
+  EXPECT_THAT(Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", -absl::Hours(1))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api_key.expire_time")));
+  EXPECT_THAT(Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24 * 365 * 3))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api_key.expire_time")));
+  EXPECT_THAT(Call(&Stub::CreateApiKey, KeyRequest("parties/XXX", absl::Hours(1))),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api_key.party")));
+  auto bad_process = KeyRequest("parties/IDN", absl::Hours(1));
+  bad_process.mutable_api_key()->add_processes("process/x");
+  EXPECT_THAT(Call(&Stub::CreateApiKey, bad_process),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api_key.processes[0]")));
+  auto bad_role = KeyRequest("parties/IDN", absl::Hours(1));
+  bad_role.mutable_api_key()->add_roles(v1::ROLE_UNSPECIFIED);
+  EXPECT_THAT(Call(&Stub::CreateApiKey, bad_role),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api_key.roles[0]")));
+  EXPECT_THAT(Call(&Stub::CreateApiKey, KeyRequest("parties/MEX", absl::Hours(1))),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("parties/MEX")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, AuthenticateValidKeyGivesPrincipalWithRightsPerProcess) {
+  ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  // A term that does not cover today does not make a chair.
+  ASSERT_THAT(NewChairTerm(kColombo, "parties/IDN", D(2024, 1, 1), D(2025, 12, 31)), IsOk());
+  auto req = KeyRequest("parties/IDN", absl::Hours(24 * 30));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created, Call(&Stub::CreateApiKey, req));
+
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(created.key()));
+  EXPECT_EQ(p.api_key(), created.api_key().name());
+  EXPECT_EQ(p.party(), "parties/IDN");
+  EXPECT_FALSE(p.admin());
+  EXPECT_EQ(FromTs(p.valid_until()), kToday + absl::Hours(24 * 30));
+  ASSERT_THAT(p.rights(), SizeIs(2));
+  EXPECT_EQ(p.rights(0).process(), kBali);
+  EXPECT_THAT(p.rights(0).roles(), ElementsAre(v1::MEMBER));
+  EXPECT_TRUE(p.rights(0).chair());
+  EXPECT_EQ(p.rights(1).process(), kColombo);
+  EXPECT_THAT(p.rights(1).roles(), ElementsAre(v1::MEMBER));
+  EXPECT_FALSE(p.rights(1).chair());
+
+  // Authenticate reads; it writes nothing.
+  uint64_t after = Revision();
+  ASSERT_THAT(Authenticate(created.key()), IsOk());
+  EXPECT_EQ(Revision(), after);
+}
+
+TEST_F(RegistryServiceTest, AuthenticateReflectsCurrentMembershipsOnly) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(72))));
+  v1::UpdateMembershipRequest end;
+  end.mutable_membership()->set_name("processes/colombo-process/memberships/idn");
+  *end.mutable_membership()->mutable_end_date() = D(2026, 6, 14);
+  *end.mutable_update_mask() = Mask({"end_date"});
+  ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(created.key()));
+  ASSERT_THAT(p.rights(), SizeIs(1));
+  EXPECT_EQ(p.rights(0).process(), kBali);
+}
+
+TEST_F(RegistryServiceTest, AuthenticateKeyLimitedToProcessesOrRolesNarrowsRights) {
+  ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+
+  auto only_colombo = KeyRequest("parties/IDN", absl::Hours(24));
+  only_colombo.mutable_api_key()->add_processes(kColombo);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse colombo_key,
+                           Call(&Stub::CreateApiKey, only_colombo));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(colombo_key.key()));
+  ASSERT_THAT(p.rights(), SizeIs(1));
+  EXPECT_EQ(p.rights(0).process(), kColombo);
+  EXPECT_FALSE(p.rights(0).chair());
+
+  auto only_bali = KeyRequest("parties/IDN", absl::Hours(24));
+  only_bali.mutable_api_key()->add_processes(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse bali_key, Call(&Stub::CreateApiKey, only_bali));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal b, Authenticate(bali_key.key()));
+  ASSERT_THAT(b.rights(), SizeIs(1));
+  EXPECT_EQ(b.rights(0).process(), kBali);
+  EXPECT_TRUE(b.rights(0).chair());
+
+  // IDN is a MEMBER everywhere; a key limited to OBSERVER has no rights.
+  auto observer_only = KeyRequest("parties/IDN", absl::Hours(24));
+  observer_only.mutable_api_key()->add_roles(v1::OBSERVER);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse observer_key,
+                           Call(&Stub::CreateApiKey, observer_only));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal o, Authenticate(observer_key.key()));
+  EXPECT_EQ(o.party(), "parties/IDN");
+  EXPECT_THAT(o.rights(), IsEmpty());
+
+  // iom's secretariat key limited to SECRETARIAT keeps it.
+  auto secretariat = KeyRequest("parties/iom", absl::Hours(24));
+  secretariat.mutable_api_key()->add_roles(v1::SECRETARIAT);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse iom_key, Call(&Stub::CreateApiKey, secretariat));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal s, Authenticate(iom_key.key()));
+  ASSERT_THAT(s.rights(), SizeIs(1));
+  EXPECT_EQ(s.rights(0).process(), kBali);
+  EXPECT_THAT(s.rights(0).roles(), ElementsAre(v1::SECRETARIAT));
+}
+
+TEST_F(RegistryServiceTest, AuthenticateExpiredKeyIsUnauthenticated) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(1))));
+  ASSERT_THAT(Authenticate(created.key()), IsOk());
+  clock_.Advance(absl::Minutes(59));
+  ASSERT_THAT(Authenticate(created.key()), IsOk());
+  clock_.Advance(absl::Minutes(1));  // exactly at expire_time
+  EXPECT_THAT(Authenticate(created.key()),
+              StatusIs(absl::StatusCode::kUnauthenticated, AllOf(HasSubstr("key"), HasSubstr("expired"))));
+  clock_.Advance(absl::Hours(24));
+  EXPECT_THAT(Authenticate(created.key()),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
+}
+
+TEST_F(RegistryServiceTest, AuthenticateRevokedKeyIsUnauthenticated) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
+  ASSERT_THAT(Authenticate(created.key()), IsOk());
+  clock_.Advance(absl::Minutes(10));
+
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_name(created.api_key().name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ApiKey revoked, Call(&Stub::RevokeApiKey, revoke));
+  EXPECT_EQ(FromTs(revoked.revoke_time()), kToday + absl::Minutes(10));
+  EXPECT_THAT(Authenticate(created.key()),
+              StatusIs(absl::StatusCode::kUnauthenticated, AllOf(HasSubstr("key"), HasSubstr("revoked"))));
+  // Only the holder of the secret learns that the key was revoked.
+  std::string forged = created.key().substr(0, created.key().rfind('_') + 1) + "wrongsecret";
+  EXPECT_THAT(Authenticate(forged),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("unknown or wrong key")));
+
+  // Revoking again is a no-op: same key, nothing written.
+  uint64_t after = Revision();
+  clock_.Advance(absl::Minutes(10));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ApiKey again, Call(&Stub::RevokeApiKey, revoke));
+  EXPECT_THAT(again, EqualsProto(revoked));
+  EXPECT_EQ(Revision(), after);
+
+  // Hidden from List unless asked for.
+  v1::ListApiKeysRequest list;
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListApiKeysResponse active, Call(&Stub::ListApiKeys, list));
+  EXPECT_THAT(active.api_keys(), IsEmpty());
+  list.set_include_revoked(true);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListApiKeysResponse all, Call(&Stub::ListApiKeys, list));
+  EXPECT_THAT(Names(all.api_keys()), ElementsAre(created.api_key().name()));
+}
+
+TEST_F(RegistryServiceTest, AuthenticateMalformedUnknownOrWrongKeyIsUnauthenticated) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
+  std::string key_id = created.api_key().name().substr(std::string("apiKeys/").size());
+  for (const std::string& bad :
+       {std::string(""), std::string("not-a-key"), std::string("rcp_"), std::string("rcp__x"),
+        absl::StrCat("rcp_", key_id), absl::StrCat("rcp_", key_id, "_"),
+        absl::StrCat("xyz_", key_id, "_secret"), absl::StrCat(created.key(), "_extra"),
+        std::string(300, 'a')}) {
+    EXPECT_THAT(Authenticate(bad), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("key")))
+        << "'" << bad << "'";
+  }
+  EXPECT_THAT(Authenticate(absl::StrCat("rcp_", key_id, "_wrongsecret")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("wrong")));
+  EXPECT_THAT(Authenticate("rcp_unknownkeyid_secret"),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("key")));
+  EXPECT_THAT(Authenticate(created.key()), IsOk());
+}
+
+TEST_F(RegistryServiceTest, GetAndRevokeApiKeyRejectMalformedNamesAndUnknownKeys) {
+  v1::GetApiKeyRequest get;
+  get.set_name("apikeys/x");
+  EXPECT_THAT(Call(&Stub::GetApiKey, get),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")));
+  get.set_name("apiKeys/nope");
+  EXPECT_THAT(Call(&Stub::GetApiKey, get),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("apiKeys/nope")));
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_name("apiKeys/a/b");
+  EXPECT_THAT(Call(&Stub::RevokeApiKey, revoke),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")));
+  revoke.set_name("apiKeys/nope");
+  EXPECT_THAT(Call(&Stub::RevokeApiKey, revoke),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("apiKeys/nope")));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+// ======================================================== federation peers
+
+v1::CreateFederationPeerRequest PeerRequest(const std::string& id) {
+  v1::CreateFederationPeerRequest req;
+  req.set_peer_id(id);
+  auto* p = req.mutable_federation_peer();
+  p->set_display_name("Puebla Process secretariat");
+  p->set_address("gateway.rcmvs.example.org:443");
+  p->set_share_public(true);
+  p->add_shared_processes(kBali);
+  p->set_credential_fingerprint(std::string(64, 'a'));
+  p->set_enabled(true);
+  return req;
+}
+
+TEST_F(RegistryServiceTest, FederationPeerCanBeCreatedReadListedUpdatedAndDeleted) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FederationPeer peer,
+                           Call(&Stub::CreateFederationPeer, PeerRequest("puebla-process.secretariat")));
+  EXPECT_EQ(peer.name(), "federationPeers/puebla-process.secretariat");
+  EXPECT_TRUE(peer.enabled());
+  EXPECT_FALSE(peer.etag().empty());
+
+  v1::GetFederationPeerRequest get;
+  get.set_name(peer.name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FederationPeer got, Call(&Stub::GetFederationPeer, get));
+  EXPECT_THAT(got, EqualsProto(peer));
+
+  ASSERT_THAT(Call(&Stub::CreateFederationPeer, PeerRequest("igc.secretariat")), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListFederationPeersResponse list,
+                           Call(&Stub::ListFederationPeers, v1::ListFederationPeersRequest()));
+  EXPECT_THAT(Names(list.federation_peers()),
+              ElementsAre("federationPeers/igc.secretariat",
+                          "federationPeers/puebla-process.secretariat"));
+
+  v1::UpdateFederationPeerRequest update;
+  *update.mutable_federation_peer() = peer;
+  update.mutable_federation_peer()->set_enabled(false);
+  update.mutable_federation_peer()->add_shared_processes(kColombo);
+  *update.mutable_update_mask() = Mask({"enabled", "shared_processes"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FederationPeer updated, Call(&Stub::UpdateFederationPeer, update));
+  EXPECT_FALSE(updated.enabled());
+  EXPECT_THAT(updated.shared_processes(), ElementsAre(kBali, kColombo));
+  EXPECT_NE(updated.etag(), peer.etag());
+
+  uint64_t after = Revision();
+  update.mutable_federation_peer()->set_enabled(true);
+  EXPECT_THAT(Call(&Stub::UpdateFederationPeer, update),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr(peer.name())));
+  v1::DeleteFederationPeerRequest del;
+  del.set_name(peer.name());
+  del.set_etag(peer.etag());
+  EXPECT_THAT(Call(&Stub::DeleteFederationPeer, del),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr(peer.name())));
+  EXPECT_EQ(Revision(), after);
+
+  del.set_etag(updated.etag());
+  ASSERT_THAT(Call(&Stub::DeleteFederationPeer, del), IsOk());
+  EXPECT_THAT(Call(&Stub::GetFederationPeer, get),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(peer.name())));
+}
+
+TEST_F(RegistryServiceTest, CreateFederationPeerRejectsInvalidFieldsAndWritesNothing) {
+  for (const char* id : {"", "ab", "Puebla", "-puebla", "puebla_process", "puebla/x"}) {
+    EXPECT_THAT(Call(&Stub::CreateFederationPeer, PeerRequest(id)),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peer_id")))
+        << "'" << id << "'";
+  }
+  struct Case {
+    std::function<void(v1::FederationPeer*)> edit;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[](v1::FederationPeer* p) { p->set_address(""); }, "federation_peer.address"},
+      {[](v1::FederationPeer* p) { p->set_address("no-port.example.org"); },
+       "federation_peer.address"},
+      {[](v1::FederationPeer* p) { p->set_display_name(std::string(201, 'd')); },
+       "federation_peer.display_name"},
+      {[](v1::FederationPeer* p) { p->set_credential_fingerprint("ABCDEF"); },
+       "federation_peer.credential_fingerprint"},
+      {[](v1::FederationPeer* p) { p->add_shared_processes("process/x"); },
+       "federation_peer.shared_processes[1]"},
+  };
+  for (const auto& c : cases) {
+    auto req = PeerRequest("puebla-process.secretariat");
+    c.edit(req.mutable_federation_peer());
+    auto result = Call(&Stub::CreateFederationPeer, req);
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
+        << c.field;
+    EXPECT_EQ(ViolatedField(result.status()), c.field);
+  }
+  auto unknown = PeerRequest("puebla-process.secretariat");
+  unknown.mutable_federation_peer()->add_shared_processes("processes/budapest-process");
+  EXPECT_THAT(Call(&Stub::CreateFederationPeer, unknown),
+              StatusIs(absl::StatusCode::kNotFound,
+                       AllOf(HasSubstr("federation_peer.shared_processes[1]"),
+                             HasSubstr("processes/budapest-process"))));
+  EXPECT_EQ(Revision(), seeded_revision_);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListFederationPeersResponse list,
+                           Call(&Stub::ListFederationPeers, v1::ListFederationPeersRequest()));
+  EXPECT_THAT(list.federation_peers(), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, CreateFederationPeerWithExistingIdIsAlreadyExists) {
+  ASSERT_THAT(Call(&Stub::CreateFederationPeer, PeerRequest("igc.secretariat")), IsOk());
+  uint64_t after = Revision();
+  auto again = PeerRequest("igc.secretariat");
+  again.mutable_federation_peer()->set_address("other.example.org:443");
+  EXPECT_THAT(Call(&Stub::CreateFederationPeer, again),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("federationPeers/igc.secretariat")));
+  EXPECT_EQ(Revision(), after);
+}
+
+TEST_F(RegistryServiceTest, UpdateFederationPeerRejectsUnknownMaskPath) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FederationPeer peer,
+                           Call(&Stub::CreateFederationPeer, PeerRequest("igc.secretariat")));
+  uint64_t after = Revision();
+  v1::UpdateFederationPeerRequest update;
+  *update.mutable_federation_peer() = peer;
+  update.mutable_federation_peer()->set_name("federationPeers/other.peer");
+  *update.mutable_update_mask() = Mask({"name"});
+  EXPECT_THAT(Call(&Stub::UpdateFederationPeer, update),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));
+  EXPECT_EQ(Revision(), after);
+}
+
+// =================================================================== Watch
+
+TEST_F(RegistryServiceTest, WatchStreamsLiveWritesInRevisionOrderWithDirectPrincipal) {
+  uint64_t since = Revision();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  WatchRequest req;
+  req.set_since_revision(since);
+  auto reader = stub_->Watch(&context, req);
+
+  ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
+  ASSERT_THAT(NewProcess("puebla-process", "Regional Conference on Migration", "Puebla Process"),
+              IsOk());
+  ASSERT_THAT(NewMembership("processes/puebla-process", "parties/MEX", v1::MEMBER, D(1996, 3, 13)),
+              IsOk());
+  v1::UpdatePartyRequest update;
+  update.mutable_party()->set_name("parties/MEX");
+  update.mutable_party()->set_display_name("United Mexican States");
+  *update.mutable_update_mask() = Mask({"display_name"});
+  ASSERT_THAT(Call(&Stub::UpdateParty, update), IsOk());
+
+  std::vector<Change> changes = ReadFeed(&context, reader.get(), 4);
+  ASSERT_THAT(changes, SizeIs(4));
+  struct Want {
+    const char* kind;
+    const char* name;
+    Change::Operation op;
+  };
+  const Want want[] = {
+      {"party", "parties/MEX", Change::CREATED},
+      {"process", "processes/puebla-process", Change::CREATED},
+      {"membership", "processes/puebla-process/memberships/mex", Change::CREATED},
+      {"party", "parties/MEX", Change::UPDATED},
+  };
+  for (size_t i = 0; i < changes.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(changes[i].revision(), since + 1 + i);
+    EXPECT_EQ(changes[i].kind(), want[i].kind);
+    EXPECT_EQ(changes[i].name(), want[i].name);
+    EXPECT_EQ(changes[i].operation(), want[i].op);
+    EXPECT_EQ(changes[i].principal(), "system/direct");
+    EXPECT_FALSE(changes[i].tombstone());
+    EXPECT_EQ(FromTs(changes[i].time()), kToday);
+  }
+  v1::Party mex;
+  ASSERT_TRUE(changes[3].value().UnpackTo(&mex));
+  EXPECT_EQ(mex.display_name(), "United Mexican States");
+  v1::Membership m;
+  ASSERT_TRUE(changes[2].value().UnpackTo(&m));
+  EXPECT_EQ(m.party(), "parties/MEX");
+}
+
+TEST_F(RegistryServiceTest, WatchRecordsThePrincipalSentAsMetadata) {
+  uint64_t since = Revision();
+  ASSERT_THAT(Call(&Stub::CreateParty,
+                   [] {
+                     v1::CreatePartyRequest r;
+                     r.set_party_id("MEX");
+                     r.mutable_party()->set_type(v1::Party::STATE);
+                     return r;
+                   }(),
+                   "apiKeys/k3yfromgateway"),
+              IsOk());
+  ASSERT_THAT(NewParty("unhcr", v1::Party::ORGANIZATION, "UNHCR"), IsOk());
+  auto changes = Feed(since, 2);
+  ASSERT_THAT(changes, SizeIs(2));
+  EXPECT_EQ(changes[0].name(), "parties/MEX");
+  EXPECT_EQ(changes[0].principal(), "apiKeys/k3yfromgateway");
+  EXPECT_EQ(changes[1].name(), "parties/unhcr");
+  EXPECT_EQ(changes[1].principal(), "system/direct");
+}
+
+TEST_F(RegistryServiceTest, WatchReplaysHistoryFromSinceRevision) {
+  auto all = Feed(0, seeded_revision_);
+  ASSERT_THAT(all, SizeIs(seeded_revision_));
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].revision(), i + 1);
+  EXPECT_EQ(all.front().name(), "parties/IDN");
+  EXPECT_EQ(all.back().name(), "processes/colombo-process/memberships/phl");
+
+  auto tail = Feed(seeded_revision_ - 2, 2);
+  ASSERT_THAT(tail, SizeIs(2));
+  EXPECT_EQ(tail[0].revision(), seeded_revision_ - 1);
+  EXPECT_EQ(tail[1].revision(), seeded_revision_);
+}
+
+TEST_F(RegistryServiceTest, WatchSinceFutureRevisionIsOutOfRange) {
+  absl::Status end;
+  auto changes = Feed(seeded_revision_ + 100, 1, &end);
+  EXPECT_THAT(changes, IsEmpty());
+  EXPECT_THAT(end, StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("since_revision")));
+}
+
+TEST_F(RegistryServiceTest, WatchSinceCurrentRevisionWaitsForTheNextWrite) {
+  // Nothing new: the stream stays open until its deadline.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  WatchRequest req;
+  req.set_since_revision(seeded_revision_);
+  auto reader = stub_->Watch(&context, req);
+  absl::Status end;
+  auto changes = ReadFeed(&context, reader.get(), 1, &end);
+  EXPECT_THAT(changes, IsEmpty());
+  EXPECT_THAT(end, StatusIs(absl::StatusCode::kDeadlineExceeded, ::testing::_));
+}
+
+TEST_F(RegistryServiceTest, FailedWritesLeaveNoChangeRecord) {
+  uint64_t since = Revision();
+  EXPECT_THAT(NewParty("XXX", v1::Party::STATE), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(NewParty("IDN", v1::Party::STATE), StatusIs(absl::StatusCode::kAlreadyExists, ::testing::_));
+  EXPECT_THAT(NewMembership(kBali, "parties/IDN", v1::MEMBER, D(2020, 1, 1)),
+              StatusIs(absl::StatusCode::kAlreadyExists, ::testing::_));
+  EXPECT_THAT(NewChairTerm(kBali, "parties/PHL", D(2026, 1, 1), D(2026, 12, 31)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::_));
+  EXPECT_EQ(Revision(), since);
+  ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
+  auto changes = Feed(since, 1);
+  ASSERT_THAT(changes, SizeIs(1));
+  EXPECT_EQ(changes[0].revision(), since + 1);
+  EXPECT_EQ(changes[0].name(), "parties/MEX");
+  EXPECT_EQ(Revision(), since + 1);
+}
+
+TEST_F(RegistryServiceTest, WatchShowsDeletionsAsTombstonesWithTheLastValue) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint fp,
+                           Call(&Stub::CreateFocalPoint, FocalPointRequest(kBali, "parties/IDN")));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse key,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(1))));
+  uint64_t since = Revision();
+  v1::DeleteFocalPointRequest del;
+  del.set_name(fp.name());
+  ASSERT_THAT(Call(&Stub::DeleteFocalPoint, del, "apiKeys/secretariat"), IsOk());
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_name(key.api_key().name());
+  ASSERT_THAT(Call(&Stub::RevokeApiKey, revoke), IsOk());
+
+  auto changes = Feed(since, 2);
+  ASSERT_THAT(changes, SizeIs(2));
+  EXPECT_EQ(changes[0].kind(), "focal_point");
+  EXPECT_EQ(changes[0].name(), fp.name());
+  EXPECT_EQ(changes[0].operation(), Change::DELETED);
+  EXPECT_TRUE(changes[0].tombstone());
+  EXPECT_EQ(changes[0].principal(), "apiKeys/secretariat");
+  v1::FocalPoint last;
+  ASSERT_TRUE(changes[0].value().UnpackTo(&last));
+  EXPECT_EQ(last.email(), fp.email());
+
+  EXPECT_EQ(changes[1].kind(), "api_key");
+  EXPECT_EQ(changes[1].operation(), Change::UPDATED);
+  v1::ApiKey revoked;
+  ASSERT_TRUE(changes[1].value().UnpackTo(&revoked));
+  EXPECT_TRUE(revoked.has_revoke_time());
+}
+
+TEST_F(RegistryServiceTest, ListRevisionIsAPointToWatchFrom) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListProcessesResponse list,
+                           Call(&Stub::ListProcesses, v1::ListProcessesRequest()));
+  EXPECT_EQ(list.revision(), seeded_revision_);
+  ASSERT_THAT(NewProcess("igc", "Intergovernmental Consultations", "IGC"), IsOk());
+  auto changes = Feed(list.revision(), 1);
+  ASSERT_THAT(changes, SizeIs(1));
+  EXPECT_EQ(changes[0].name(), "processes/igc");
+  EXPECT_EQ(changes[0].revision(), list.revision() + 1);
+}
+
+// ============================================================= concurrency
+
+// Runs `fn(i)` on `n` threads at once and returns their results.
+template <typename T>
+std::vector<T> InParallel(int n, std::function<T(int)> fn) {
+  std::vector<T> results(n);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) threads.emplace_back([&, i] { results[i] = fn(i); });
+  for (auto& t : threads) t.join();
+  return results;
+}
+
+TEST_F(RegistryServiceTest, ConcurrentRetriesWithSameRequestIdCreateOnce) {
+  auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "Puebla Process");
+  req.set_request_id("retry-storm");
+  auto results = InParallel<absl::StatusOr<v1::Process>>(
+      8, [&](int) { return Call(&Stub::CreateProcess, req); });
+  for (const auto& r : results) {
+    ASSERT_THAT(r, IsOk());
+    EXPECT_THAT(*r, EqualsProto(*results[0]));
+  }
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+  EXPECT_THAT(ProcessNames(), ElementsAre(kBali, kColombo, "processes/puebla-process"));
+}
+
+TEST_F(RegistryServiceTest, ConcurrentOverlappingMembershipsAdmitExactlyOne) {
+  auto results = InParallel<absl::StatusOr<v1::Membership>>(8, [&](int i) {
+    return NewMembership(kBali, "parties/PHL", i % 2 ? v1::MEMBER : v1::OBSERVER,
+                         D(2020 + i, 1, 1));
+  });
+  int ok = 0;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++ok;
+    } else {
+      EXPECT_THAT(r, StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("parties/PHL")));
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_THAT(MembershipNames(kBali, "parties/PHL"), SizeIs(1));
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+}
+
+TEST_F(RegistryServiceTest, ConcurrentUpdatesWithTheSameEtagAdmitExactlyOne) {
+  v1::GetProcessRequest get;
+  get.set_name(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process original, Call(&Stub::GetProcess, get));
+  auto results = InParallel<absl::StatusOr<v1::Process>>(8, [&](int i) {
+    v1::UpdateProcessRequest req;
+    *req.mutable_process() = original;
+    req.mutable_process()->set_region(absl::StrCat("region ", i));
+    *req.mutable_update_mask() = Mask({"region"});
+    return Call(&Stub::UpdateProcess, req);
+  });
+  int ok = 0;
+  std::string winner;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++ok;
+      winner = r->region();
+    } else {
+      EXPECT_THAT(r, StatusIs(absl::StatusCode::kAborted, HasSubstr("etag")));
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process now, Call(&Stub::GetProcess, get));
+  EXPECT_EQ(now.region(), winner);
+  EXPECT_EQ(Revision(), seeded_revision_ + 1);
+}
+
+TEST_F(RegistryServiceTest, WatchDeliversConcurrentWritesWithoutGapsOrDuplicates) {
+  uint64_t since = Revision();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  WatchRequest req;
+  req.set_since_revision(since);
+  auto reader = stub_->Watch(&context, req);
+
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 10;
+  auto results = InParallel<absl::Status>(kThreads, [&](int t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      v1::CreateFederationPeerRequest peer;
+      peer.set_peer_id(absl::StrCat("peer-", t, "-", i, ".example"));
+      peer.mutable_federation_peer()->set_address("peer.example.org:443");
+      auto r = Call(&Stub::CreateFederationPeer, peer, absl::StrCat("apiKeys/writer", t));
+      if (!r.ok()) return r.status();
+    }
+    return absl::OkStatus();
+  });
+  for (const auto& s : results) ASSERT_THAT(s, IsOk());
+
+  auto changes = ReadFeed(&context, reader.get(), kThreads * kPerThread);
+  ASSERT_THAT(changes, SizeIs(kThreads * kPerThread));
+  std::set<std::string> names;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i].revision(), since + 1 + i);
+    EXPECT_EQ(changes[i].kind(), "federation_peer");
+    EXPECT_THAT(changes[i].principal(), StartsWith("apiKeys/writer"));
+    names.insert(changes[i].name());
+  }
+  EXPECT_EQ(names.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(Revision(), since + kThreads * kPerThread);
+}
+
+}  // namespace
+}  // namespace rcp::registry
