@@ -159,6 +159,7 @@ class Store::Impl {
         dispatch_.push_back(Batch{contiguous_, std::move(node.mapped().changes)});
       }
       wake = wake && !dispatch_.empty();
+      committed_.store(contiguous_);
     }
     if (wake) commit_cv_.notify_one();
   }
@@ -194,6 +195,9 @@ class Store::Impl {
   std::mutex commit_mu_;
   std::condition_variable commit_cv_;
   uint64_t contiguous_ = 0;
+  // contiguous_, readable without the lock: every revision up to it has
+  // committed (or failed) and is visible to readers.
+  std::atomic<uint64_t> committed_{0};
   std::map<uint64_t, Done> done_;
   std::deque<Batch> dispatch_;
   bool stopping_ = false;
@@ -480,7 +484,7 @@ void Store::Impl::DispatchLoop() {
 
 absl::Status Store::Impl::Trim() {
   std::lock_guard<std::mutex> trim_lock(trim_mu_);
-  uint64_t published = published_.load();
+  uint64_t published = committed_.load();
   uint64_t floor = floor_.load();
   if (published <= 1) return absl::OkStatus();
   uint64_t keep_from_count =
@@ -616,6 +620,7 @@ absl::Status Store::Impl::Open() {
   floor_ = floor;
   last_allocated_ = last;
   contiguous_ = last;
+  committed_ = last;
   published_ = last;
   dispatcher_ = std::thread([this] { DispatchLoop(); });
   return absl::OkStatus();
@@ -774,7 +779,7 @@ std::unique_ptr<ReadView> Store::Read() const {
   return std::unique_ptr<ReadView>(new ReadView(this, revision()));
 }
 
-uint64_t Store::revision() const { return impl_->published_.load(); }
+uint64_t Store::revision() const { return impl_->committed_.load(); }
 uint64_t Store::compacted_revision() const { return impl_->floor_.load(); }
 
 absl::StatusOr<std::shared_ptr<Watcher>> Store::Watch(uint64_t since_revision,

@@ -176,6 +176,11 @@ class Store {
   std::unique_ptr<ReadView> Read() const;
 
   // Newest revision whose write, and all before it, is visible to readers.
+  // Advanced by the writer itself, so after a Write returns with no other
+  // write in flight, revision() equals its revision. With concurrent writers
+  // it may briefly trail a returned revision (an earlier one of the same
+  // group commit is still finishing): it is a lower bound, and watching from
+  // it replays what came after, which applying idempotently absorbs.
   uint64_t revision() const;
   // Oldest revision a Watch may still start after (the trimmed floor).
   uint64_t compacted_revision() const;
