@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/concurrency/thread_pool.h"
@@ -143,6 +146,67 @@ TEST_F(ServerTest, ListeningOnABusyPortFailsClearly) {
   o.listen_address = "127.0.0.1:" + std::to_string(server_->port());
   Server second(o);
   EXPECT_THAT(second.Start(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("listen")));
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Certificates from deploy/make-certs.sh, made fresh for each test.
+class TlsTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    std::string cmd = std::string(RCP_SOURCE_DIR) + "/deploy/make-certs.sh " + certs_.path() +
+                      " server client other >/dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  std::shared_ptr<grpc::Channel> TlsChannel(const std::string& client_name) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ReadAll(certs_.Sub("ca.pem"));
+    if (!client_name.empty()) {
+      ssl.pem_cert_chain = ReadAll(certs_.Sub(client_name + ".pem"));
+      ssl.pem_private_key = ReadAll(certs_.Sub(client_name + ".key"));
+    }
+    return grpc::CreateChannel("localhost:" + std::to_string(server_->port()),
+                               grpc::SslCredentials(ssl));
+  }
+  ServerOptions TlsOptions(bool mtls) {
+    ServerOptions o;
+    o.tls_cert_file = certs_.Sub("server.pem");
+    o.tls_key_file = certs_.Sub("server.key");
+    if (mtls) o.tls_client_ca_file = certs_.Sub("ca.pem");
+    return o;
+  }
+  rcp::testing::TempDir certs_;
+};
+
+TEST_F(TlsTest, ServesTlsAndRefusesPlaintext) {
+  StartServer(TlsOptions(/*mtls=*/false));
+  channel_ = TlsChannel("");
+  EXPECT_THAT(CallEcho("hi"), rcp::testing::IsOk());
+  channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                 grpc::InsecureChannelCredentials());
+  EXPECT_THAT(CallEcho("hi"), StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
+}
+
+TEST_F(TlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
+  StartServer(TlsOptions(/*mtls=*/true));
+  channel_ = TlsChannel("client");
+  EXPECT_THAT(CallEcho("hi"), rcp::testing::IsOk());
+  channel_ = TlsChannel("");
+  EXPECT_THAT(CallEcho("hi"), StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
+}
+
+TEST_F(TlsTest, InternalTokenIsCheckedOverTlsToo) {
+  ServerOptions o = TlsOptions(/*mtls=*/false);
+  o.internal_token = "tok";
+  StartServer(o);
+  channel_ = TlsChannel("");
+  EXPECT_THAT(CallEcho("hi"), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("gateway")));
+  EXPECT_THAT(CallEcho("hi", "tok"), rcp::testing::IsOk());
 }
 
 TEST_F(ServerTest, MissingTlsFilesFailClearly) {
