@@ -11,10 +11,13 @@
 #include <memory>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
 #include "common/crypto/crypto.h"
+#include "common/iso3166/iso3166.h"
 #include "common/status/status.h"
 
 namespace rcp::resource {
@@ -77,6 +80,39 @@ absl::StatusOr<std::vector<std::string>> ParseName(absl::string_view field, absl
     }
   }
   return ids;
+}
+
+absl::StatusOr<std::string> ProcessId(absl::string_view field, absl::string_view name) {
+  RCP_ASSIGN_OR_RETURN(auto ids, ParseName(field, name, "processes/*"));
+  RCP_RETURN_IF_ERROR(ValidateSlug(field, ids[0]));
+  return ids[0];
+}
+
+bool IsStateId(absl::string_view id) {
+  return id.size() == 3 && absl::AsciiStrToUpper(id) == id;
+}
+
+absl::Status ValidateCountry(absl::string_view field, absl::string_view code) {
+  if (iso3166::CountryName(code) == nullptr) {
+    return InvalidField(field, absl::StrCat("'", code.substr(0, 80),
+                                            "' is not an ISO 3166-1 alpha-3 country code"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePartyId(absl::string_view field, absl::string_view id) {
+  if (IsStateId(id)) return ValidateCountry(field, id);
+  if (IsSlug(id, 2, 63)) return absl::OkStatus();
+  return InvalidField(field, absl::StrCat("must be an ISO 3166-1 alpha-3 code (e.g. IDN) for a "
+                                          "state or a lowercase slug (e.g. iom) for an "
+                                          "organization; got '",
+                                          id.substr(0, 80), "'"));
+}
+
+absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view name) {
+  RCP_ASSIGN_OR_RETURN(auto ids, ParseName(field, name, "parties/*"));
+  RCP_RETURN_IF_ERROR(ValidatePartyId(field, ids[0]));
+  return ids[0];
 }
 
 size_t CodePoints(absl::string_view s) {
@@ -172,6 +208,32 @@ void ApplyUpdateMask(const google::protobuf::FieldMask& mask, const google::prot
 
 std::string Fingerprint(const google::protobuf::Message& request) {
   return crypto::Sha256Hex(DeterministicBytes(request)).substr(0, 32);
+}
+
+std::string EncodeSyncToken(absl::string_view service, uint64_t revision) {
+  std::string raw = absl::StrCat("sync1:", service, ":", revision);
+  return absl::WebSafeBase64Escape(absl::StrCat(raw, ":", crypto::Sha256Hex(raw).substr(0, 8)));
+}
+
+absl::StatusOr<uint64_t> DecodeSyncToken(absl::string_view token, absl::string_view service) {
+  std::string raw;
+  std::vector<std::string> parts;
+  if (token.size() <= 200 && absl::WebSafeBase64Unescape(token, &raw)) {
+    parts = absl::StrSplit(raw, ':');
+  }
+  uint64_t revision = 0;
+  if (parts.size() != 4 || parts[0] != "sync1" || !absl::SimpleAtoi(parts[2], &revision) ||
+      crypto::Sha256Hex(absl::StrCat(parts[0], ":", parts[1], ":", parts[2])).substr(0, 8) !=
+          parts[3]) {
+    return InvalidField("sync_token",
+                        "is malformed; pass the next_sync_token of an earlier sync, or none for a "
+                        "full sync");
+  }
+  if (parts[1] != service) {
+    return InvalidField("sync_token", absl::StrCat("was issued by the ", parts[1],
+                                                   " service, not ", service));
+  }
+  return revision;
 }
 
 absl::Status NotFound(absl::string_view name) {

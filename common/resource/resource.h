@@ -27,6 +27,19 @@ bool IsSlug(absl::string_view s, size_t min_len = 2, size_t max_len = 63);
 absl::Status ValidateSlug(absl::string_view field, absl::string_view value, size_t min_len = 2,
                           size_t max_len = 63);
 
+// "processes/{slug}" → the slug.
+absl::StatusOr<std::string> ProcessId(absl::string_view field, absl::string_view name);
+
+// A party's id: a state's is its ISO 3166-1 alpha-3 code (upper case, must be
+// assigned), an organization's a lowercase slug.
+absl::Status ValidatePartyId(absl::string_view field, absl::string_view id);
+bool IsStateId(absl::string_view id);
+// "parties/{id}" → the id.
+absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view name);
+
+// An ISO 3166-1 alpha-3 country code that is assigned.
+absl::Status ValidateCountry(absl::string_view field, absl::string_view code);
+
 // Splits `name` against `pattern` ("processes/*/memberships/*") and returns
 // the ids in place of each '*'. Ids must be non-empty and contain no '/'.
 // INVALID_ARGUMENT: "<field>: must have the form processes/{id}/...".
@@ -67,6 +80,13 @@ void ApplyUpdateMask(const google::protobuf::FieldMask& mask,
 // A stable digest of a request, so that a retried create with the same
 // request_id can be told apart from a different one.
 std::string Fingerprint(const google::protobuf::Message& request);
+
+// Sync tokens (incremental sync, as Google Calendar's): opaque, bound to the
+// service that issued them, carrying the store revision they resume after.
+std::string EncodeSyncToken(absl::string_view service, uint64_t revision);
+// INVALID_ARGUMENT naming sync_token when malformed or issued by another
+// service.
+absl::StatusOr<uint64_t> DecodeSyncToken(absl::string_view token, absl::string_view service);
 
 // NOT_FOUND naming the resource.
 absl::Status NotFound(absl::string_view name);

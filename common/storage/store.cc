@@ -787,6 +787,41 @@ absl::StatusOr<std::shared_ptr<Watcher>> Store::Watch(uint64_t since_revision,
   return impl_->Watch(since_revision, std::move(on_ready));
 }
 
+absl::Status Store::ReadChanges(uint64_t after_revision, size_t max,
+                                std::vector<Change>* out, uint64_t* through) const {
+  uint64_t current = revision();
+  if (after_revision > current) {
+    return absl::OutOfRangeError(absl::StrCat("revision ", after_revision,
+                                              " is in the future; the current revision is ",
+                                              current));
+  }
+  uint64_t floor = impl_->floor_.load();
+  if (after_revision < floor) return ResyncError(after_revision, floor, current);
+  std::string start = EncodeUint64(after_revision + 1);
+  std::string limit = EncodeUint64(current + 1);
+  rocksdb::ReadOptions ro;
+  rocksdb::Slice upper(limit);
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(ro, impl_->cf(kChangelogCf)));
+  *through = current;
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    if (out->size() >= max) {
+      *through = out->back().revision();
+      break;
+    }
+    Change& c = out->emplace_back();
+    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("a changelog record is unreadable");
+    }
+  }
+  RCP_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading the changelog"));
+  // A trim that overtook the read means records may be missing.
+  if (after_revision < impl_->floor_.load()) {
+    return ResyncError(after_revision, impl_->floor_.load(), current);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Store::TrimChangelog() { return impl_->Trim(); }
 
 void Store::CloseWatchers(absl::string_view reason) { impl_->CloseWatchers(reason); }

@@ -193,6 +193,15 @@ class Store {
   absl::StatusOr<std::shared_ptr<Watcher>> Watch(uint64_t since_revision,
                                                  std::function<void()> on_ready);
 
+  // Reads up to `max` change records with revision > after_revision, in
+  // order, as of now: for callers that poll instead of watching
+  // (incremental sync). FAILED_PRECONDITION + ResyncRequired when
+  // after_revision was trimmed; OUT_OF_RANGE when it is in the future.
+  // `*through` is the revision the result is complete up to (the last
+  // record's, or the current revision when fewer than `max` came back).
+  absl::Status ReadChanges(uint64_t after_revision, size_t max,
+                           std::vector<rcp::common::v1::Change>* out, uint64_t* through) const;
+
   // Applies changelog retention now (also done every trim_interval).
   absl::Status TrimChangelog();
 

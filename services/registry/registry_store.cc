@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto/crypto.h"
+#include "common/entity/entity.h"
 #include "common/iso3166/iso3166.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
@@ -25,14 +26,13 @@ using google::protobuf::Message;
 using google::protobuf::util::TimeUtil;
 using rcp::common::v1::Change;
 using storage::Transaction;
+using entity::Kind;
+using entity::MustExist;
+using entity::FromProto;
+using entity::ToProto;
+using entity::Stamp;
 namespace res = rcp::resource;
 
-// A kind of entity: its column family (keyed by resource name) and the kind
-// name in change records.
-struct Kind {
-  const char* cf;
-  const char* name;
-};
 constexpr Kind kProcess{"processes", "process"};
 constexpr Kind kParty{"parties", "party"};
 constexpr Kind kMembership{"memberships", "membership"};
@@ -45,81 +45,11 @@ constexpr char kKeySecretsCf[] = "api_key_secrets";
 
 constexpr char kAnyProcess[] = "processes/-";
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
-}
-
-// Sets create_time (when creating), update_time and etag, where the message
-// has them, so every entity is stamped the same way.
-void Stamp(Message* m, absl::Time now, bool creating) {
-  const auto* d = m->GetDescriptor();
-  const auto* r = m->GetReflection();
-  if (creating) {
-    if (const auto* f = d->FindFieldByName("create_time")) {
-      r->MutableMessage(m, f)->CopyFrom(ToProto(now));
-    }
-  }
-  if (const auto* f = d->FindFieldByName("update_time")) {
-    r->MutableMessage(m, f)->CopyFrom(ToProto(now));
-  }
-  if (const auto* f = d->FindFieldByName("etag")) {
-    r->SetString(m, f, res::ComputeEtag(*m));
-  }
-}
-
-std::string EtagOf(const Message& m) {
-  const auto* f = m.GetDescriptor()->FindFieldByName("etag");
-  return f ? m.GetReflection()->GetString(m, f) : std::string();
-}
-
-std::string NameOf(const Message& m) {
-  return m.GetReflection()->GetString(m, m.GetDescriptor()->FindFieldByName("name"));
-}
-
-// Fingerprint of a List request without its paging fields, so page tokens
-// are bound to the filters.
-std::string QueryFingerprint(const Message& req) {
-  std::unique_ptr<Message> copy(req.New());
-  copy->CopyFrom(req);
-  const auto* d = copy->GetDescriptor();
-  for (const char* f : {"page_token", "page_size"}) {
-    if (const auto* fd = d->FindFieldByName(f)) copy->GetReflection()->ClearField(copy.get(), fd);
-  }
-  return res::Fingerprint(*copy);
-}
-
 // ---------------------------------------------------------------- names
 
-absl::StatusOr<std::string> ProcessId(absl::string_view field, absl::string_view name) {
-  RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName(field, name, "processes/*"));
-  RCP_RETURN_IF_ERROR(res::ValidateSlug(field, ids[0]));
-  return ids[0];
-}
-
-// A state's id is its ISO 3166-1 alpha-3 code; an organization's a slug.
-absl::Status ValidatePartyId(absl::string_view field, absl::string_view id) {
-  if (id.size() == 3 && absl::AsciiStrToUpper(id) == id) {
-    if (iso3166::CountryName(id) == nullptr) {
-      return InvalidField(field, absl::StrCat("'", id,
-                                              "' is not an ISO 3166-1 alpha-3 country code"));
-    }
-    return absl::OkStatus();
-  }
-  if (res::IsSlug(id, 2, 63)) return absl::OkStatus();
-  return InvalidField(field, absl::StrCat("must be an ISO 3166-1 alpha-3 code (e.g. IDN) for a "
-                                          "state or a lowercase slug (e.g. iom) for an "
-                                          "organization; got '",
-                                          id.substr(0, 80), "'"));
-}
-
-absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view name) {
-  RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName(field, name, "parties/*"));
-  RCP_RETURN_IF_ERROR(ValidatePartyId(field, ids[0]));
-  return ids[0];
-}
+using res::PartyId;
+using res::ProcessId;
+using res::ValidatePartyId;
 
 // processes/{p}/<collection>/{id}
 absl::Status ValidateChildName(absl::string_view field, absl::string_view name,
@@ -237,17 +167,6 @@ absl::Status ValidatePeerFields(const v1::FederationPeer& p) {
 
 // ------------------------------------------------- referential checks (txn)
 
-template <typename T>
-absl::Status MustExist(Transaction& txn, const Kind& kind, absl::string_view field,
-                       const std::string& name, T* out = nullptr) {
-  T tmp;
-  RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kind.cf, name, out ? out : &tmp));
-  if (!found) {
-    return absl::NotFoundError(absl::StrCat(field, ": ", name, " not found"));
-  }
-  return absl::OkStatus();
-}
-
 // Memberships of `party` in the process with key prefix `prefix`.
 absl::StatusOr<std::vector<v1::Membership>> PartyMemberships(const storage::ReadView& view,
                                                              absl::string_view prefix,
@@ -304,150 +223,6 @@ absl::StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const Registr
   return std::unique_ptr<RegistryStore>(new RegistryStore(options, std::move(store)));
 }
 
-namespace {
-
-// The shape shared by every create: idempotency by request_id, refusal of an
-// existing name, referential checks, stamping, and the change record, in one
-// transaction. `make` runs under the locks and returns the entity to store
-// (with its final name set).
-template <typename T>
-absl::StatusOr<T> CreateEntity(storage::Store* store, const storage::WriteContext& ctx,
-                               const Kind& kind, const Message& request,
-                               const std::string& request_id, std::vector<std::string> locks,
-                               absl::FunctionRef<absl::StatusOr<T>(Transaction&)> make) {
-  std::string fingerprint = res::Fingerprint(request);
-  locks.push_back(storage::RequestLockKey(kind.name, request_id));
-  T result;
-  RCP_RETURN_IF_ERROR(store
-                          ->Write(ctx, std::move(locks),
-                                  [&](Transaction& txn) -> absl::Status {
-                                    RCP_ASSIGN_OR_RETURN(
-                                        auto prior,
-                                        txn.LookupRequest(kind.name, request_id, fingerprint));
-                                    if (prior.has_value()) {
-                                      // A retry: answer as the first time.
-                                      return MustExist<T>(txn, kind, "request_id", *prior, &result);
-                                    }
-                                    RCP_ASSIGN_OR_RETURN(T value, make(txn));
-                                    std::string name = NameOf(value);
-                                    RCP_ASSIGN_OR_RETURN(auto existing, txn.Get(kind.cf, name));
-                                    if (existing.has_value()) {
-                                      return absl::AlreadyExistsError(
-                                          absl::StrCat(name, " already exists"));
-                                    }
-                                    Stamp(&value, txn.now(), /*creating=*/true);
-                                    txn.Put(kind.cf, name, value);
-                                    txn.RecordChange(name, kind.name, Change::CREATED, value);
-                                    txn.RememberRequest(kind.name, request_id, fingerprint, name);
-                                    result = std::move(value);
-                                    return absl::OkStatus();
-                                  })
-                          .status());
-  return result;
-}
-
-// The shape shared by every update: etag check, masked merge, validation of
-// the merged entity, stamping and the change record.
-template <typename T>
-absl::StatusOr<T> UpdateEntity(storage::Store* store, const storage::WriteContext& ctx,
-                               const Kind& kind, const T& patch,
-                               const google::protobuf::FieldMask& mask,
-                               std::vector<std::string> locks,
-                               absl::FunctionRef<absl::Status(Transaction&, const T&)> check) {
-  const std::string& name = NameOf(patch);
-  locks.push_back(name);
-  T result;
-  RCP_RETURN_IF_ERROR(store
-                          ->Write(ctx, std::move(locks),
-                                  [&](Transaction& txn) -> absl::Status {
-                                    T current;
-                                    RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kind.cf, name, &current));
-                                    if (!found) return res::NotFound(name);
-                                    std::string etag = EtagOf(patch);
-                                    if (!etag.empty() && etag != EtagOf(current)) {
-                                      return res::StaleEtag(name);
-                                    }
-                                    T merged = current;
-                                    res::ApplyUpdateMask(mask, patch, &merged);
-                                    RCP_RETURN_IF_ERROR(check(txn, merged));
-                                    Stamp(&merged, txn.now(), /*creating=*/false);
-                                    txn.Put(kind.cf, name, merged);
-                                    txn.RecordChange(name, kind.name, Change::UPDATED, merged);
-                                    result = std::move(merged);
-                                    return absl::OkStatus();
-                                  })
-                          .status());
-  return result;
-}
-
-template <typename T>
-absl::Status DeleteEntity(storage::Store* store, const storage::WriteContext& ctx,
-                          const Kind& kind, const std::string& name, const std::string& etag,
-                          std::vector<std::string> locks) {
-  locks.push_back(name);
-  return store
-      ->Write(ctx, std::move(locks),
-              [&](Transaction& txn) -> absl::Status {
-                T current;
-                RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kind.cf, name, &current));
-                if (!found) return res::NotFound(name);
-                if (!etag.empty() && etag != EtagOf(current)) return res::StaleEtag(name);
-                txn.Delete(kind.cf, name);
-                txn.RecordChange(name, kind.name, Change::DELETED, current);
-                return absl::OkStatus();
-              })
-      .status();
-}
-
-template <typename T>
-absl::StatusOr<T> GetEntity(storage::Store* store, const Kind& kind, const std::string& name) {
-  T out;
-  absl::Status s = store->Get(kind.cf, name, &out);
-  if (absl::IsNotFound(s)) return res::NotFound(name);
-  RCP_RETURN_IF_ERROR(s);
-  return out;
-}
-
-// Pages through the keys under `prefix` in order, keeping those `keep`
-// accepts; page tokens carry the last key and the query's fingerprint.
-template <typename T>
-absl::Status ListEntities(const storage::ReadView& view, const Kind& kind, const std::string& prefix,
-                          const Message& request, int32_t page_size, const std::string& page_token,
-                          absl::FunctionRef<bool(const T&)> keep,
-                          google::protobuf::RepeatedPtrField<T>* out, std::string* next_page_token) {
-  RCP_ASSIGN_OR_RETURN(int size, res::ResolvePageSize(page_size));
-  std::string fingerprint = QueryFingerprint(request);
-  RCP_ASSIGN_OR_RETURN(std::string after, res::DecodePageToken(page_token, fingerprint));
-  std::string start = after.empty() ? prefix : after + std::string(1, '\0');
-  if (!after.empty() && !absl::StartsWith(after, prefix)) {
-    return InvalidField("page_token", "belongs to a different query");
-  }
-  std::string last;
-  bool more = false;
-  absl::Status parse;
-  RCP_RETURN_IF_ERROR(view.Scan(kind.cf, start, storage::PrefixSuccessor(prefix),
-                                [&](absl::string_view key, absl::string_view value) {
-                                  T item;
-                                  if (!item.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                    parse = absl::DataLossError(absl::StrCat("unreadable ", key));
-                                    return false;
-                                  }
-                                  if (!keep(item)) return true;
-                                  if (out->size() == size) {
-                                    more = true;
-                                    return false;
-                                  }
-                                  last = std::string(key);
-                                  *out->Add() = std::move(item);
-                                  return true;
-                                }));
-  RCP_RETURN_IF_ERROR(parse);
-  if (more) *next_page_token = res::EncodePageToken(fingerprint, last);
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 // ---------------------------------------------------------------- processes
 
 namespace {
@@ -478,7 +253,7 @@ absl::StatusOr<v1::Process> RegistryStore::CreateProcess(const Ctx& ctx,
   RCP_RETURN_IF_ERROR(res::ValidateSlug("process_id", req.process_id()));
   RCP_RETURN_IF_ERROR(ValidateProcess(req.process(), store_->options().clock->Now()));
   std::string name = absl::StrCat("processes/", req.process_id());
-  auto created = CreateEntity<v1::Process>(
+  auto created = entity::Create<v1::Process>(
       store_.get(), ctx, kProcess, req, req.request_id(), {name},
       [&](Transaction& txn) -> absl::StatusOr<v1::Process> {
         v1::Process p = req.process();
@@ -533,7 +308,7 @@ absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(
     RCP_RETURN_IF_ERROR(parse);
   }
   v1::ListProcessesResponse resp;
-  RCP_RETURN_IF_ERROR(ListEntities<v1::Process>(
+  RCP_RETURN_IF_ERROR(entity::List<v1::Process>(
       *view, kProcess, "processes/", req, req.page_size(), req.page_token(),
       [&](const v1::Process& p) { return req.party().empty() || of_party.count(p.name()) > 0; },
       resp.mutable_processes(), resp.mutable_next_page_token()));
@@ -549,9 +324,10 @@ absl::StatusOr<v1::Process> RegistryStore::UpdateProcess(const Ctx& ctx,
       req.update_mask(), {"display_name", "acronym", "region", "established_year",
                           "thematic_focus", "secretariat_host"}));
   absl::Time now = store_->options().clock->Now();
-  auto updated = UpdateEntity<v1::Process>(
+  auto updated = entity::Update<v1::Process>(
       store_.get(), ctx, kProcess, req.process(), req.update_mask(), {},
-      [&](Transaction& txn, const v1::Process& merged) -> absl::Status {
+      [&](Transaction& txn, const v1::Process&, v1::Process* next) -> absl::Status {
+        const v1::Process& merged = *next;
         RCP_RETURN_IF_ERROR(ValidateProcess(merged, now));
         if (!merged.secretariat_host().empty()) {
           RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "process.secretariat_host",
@@ -571,7 +347,7 @@ absl::StatusOr<v1::Party> RegistryStore::CreateParty(const Ctx& ctx,
                                                      const v1::CreatePartyRequest& req) {
   RCP_RETURN_IF_ERROR(ValidatePartyId("party_id", req.party_id()));
   v1::Party party = req.party();
-  bool is_state = req.party_id().size() == 3 && absl::AsciiStrToUpper(req.party_id()) == req.party_id();
+  bool is_state = res::IsStateId(req.party_id());
   if (party.type() == v1::Party::TYPE_UNSPECIFIED) {
     return InvalidField("party.type", "is required: STATE or ORGANIZATION");
   }
@@ -586,7 +362,7 @@ absl::StatusOr<v1::Party> RegistryStore::CreateParty(const Ctx& ctx,
   }
   RCP_RETURN_IF_ERROR(res::ValidateText("party.display_name", party.display_name(), 1, 200));
   std::string name = absl::StrCat("parties/", req.party_id());
-  return CreateEntity<v1::Party>(store_.get(), ctx, kParty, req, req.request_id(), {name},
+  return entity::Create<v1::Party>(store_.get(), ctx, kParty, req, req.request_id(), {name},
                                  [&](Transaction&) -> absl::StatusOr<v1::Party> {
                                    v1::Party p = party;
                                    p.set_name(name);
@@ -597,7 +373,7 @@ absl::StatusOr<v1::Party> RegistryStore::CreateParty(const Ctx& ctx,
 
 absl::StatusOr<v1::Party> RegistryStore::GetParty(const v1::GetPartyRequest& req) {
   RCP_RETURN_IF_ERROR(PartyId("name", req.name()).status());
-  return GetEntity<v1::Party>(store_.get(), kParty, req.name());
+  return entity::Get<v1::Party>(store_.get(), kParty, req.name());
 }
 
 absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(
@@ -605,7 +381,7 @@ absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(
   if (!v1::Party::Type_IsValid(req.type())) return InvalidField("type", "is not a party type");
   auto view = store_->Read();
   v1::ListPartiesResponse resp;
-  RCP_RETURN_IF_ERROR(ListEntities<v1::Party>(
+  RCP_RETURN_IF_ERROR(entity::List<v1::Party>(
       *view, kParty, "parties/", req, req.page_size(), req.page_token(),
       [&](const v1::Party& p) {
         return req.type() == v1::Party::TYPE_UNSPECIFIED || p.type() == req.type();
@@ -619,10 +395,10 @@ absl::StatusOr<v1::Party> RegistryStore::UpdateParty(const Ctx& ctx,
                                                      const v1::UpdatePartyRequest& req) {
   RCP_RETURN_IF_ERROR(PartyId("party.name", req.party().name()).status());
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"display_name"}));
-  return UpdateEntity<v1::Party>(
+  return entity::Update<v1::Party>(
       store_.get(), ctx, kParty, req.party(), req.update_mask(), {},
-      [&](Transaction&, const v1::Party& merged) {
-        return res::ValidateText("party.display_name", merged.display_name(), 1, 200);
+      [&](Transaction&, const v1::Party&, v1::Party* merged) {
+        return res::ValidateText("party.display_name", merged->display_name(), 1, 200);
       });
 }
 
@@ -659,7 +435,7 @@ absl::StatusOr<v1::Membership> RegistryStore::CreateMembership(
   }
   RCP_RETURN_IF_ERROR(ValidateMembershipDates(m));
   std::string collection = absl::StrCat(req.parent(), "/memberships/");
-  return CreateEntity<v1::Membership>(
+  return entity::Create<v1::Membership>(
       store_.get(), ctx, kMembership, req, req.request_id(), {collection},
       [&](Transaction& txn) -> absl::StatusOr<v1::Membership> {
         RCP_RETURN_IF_ERROR(MustExist<v1::Process>(txn, kProcess, "parent", req.parent()));
@@ -681,7 +457,7 @@ absl::StatusOr<v1::Membership> RegistryStore::CreateMembership(
 
 absl::StatusOr<v1::Membership> RegistryStore::GetMembership(const v1::GetMembershipRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "memberships"));
-  return GetEntity<v1::Membership>(store_.get(), kMembership, req.name());
+  return entity::Get<v1::Membership>(store_.get(), kMembership, req.name());
 }
 
 absl::StatusOr<v1::ListMembershipsResponse> RegistryStore::ListMemberships(
@@ -692,7 +468,7 @@ absl::StatusOr<v1::ListMembershipsResponse> RegistryStore::ListMemberships(
   auto today = DateOf(store_->options().clock->Now());
   auto view = store_->Read();
   v1::ListMembershipsResponse resp;
-  RCP_RETURN_IF_ERROR(ListEntities<v1::Membership>(
+  RCP_RETURN_IF_ERROR(entity::List<v1::Membership>(
       *view, kMembership, prefix, req, req.page_size(), req.page_token(),
       [&](const v1::Membership& m) {
         return (req.party().empty() || m.party() == req.party()) &&
@@ -709,9 +485,10 @@ absl::StatusOr<v1::Membership> RegistryStore::UpdateMembership(
   RCP_RETURN_IF_ERROR(ValidateChildName("membership.name", req.membership().name(), "memberships"));
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"start_date", "end_date"}));
   std::string collection = absl::StrCat(ParentOf(req.membership().name()), "/memberships/");
-  return UpdateEntity<v1::Membership>(
+  return entity::Update<v1::Membership>(
       store_.get(), ctx, kMembership, req.membership(), req.update_mask(), {collection},
-      [&](Transaction& txn, const v1::Membership& merged) -> absl::Status {
+      [&](Transaction& txn, const v1::Membership&, v1::Membership* next) -> absl::Status {
+        const v1::Membership& merged = *next;
         RCP_RETURN_IF_ERROR(ValidateMembershipDates(merged));
         auto view = store_->Read();
         return CheckNoOverlap(*view, merged);
@@ -771,7 +548,7 @@ absl::StatusOr<v1::ChairTerm> RegistryStore::CreateChairTerm(const Ctx& ctx,
   RCP_ASSIGN_OR_RETURN(std::string party_id, PartyId("chair_term.party", t.party()));
   RCP_RETURN_IF_ERROR(ValidateChairTermFields(t));
   std::string collection = absl::StrCat(req.parent(), "/chairTerms/");
-  return CreateEntity<v1::ChairTerm>(
+  return entity::Create<v1::ChairTerm>(
       store_.get(), ctx, kChairTerm, req, req.request_id(), {collection},
       [&](Transaction& txn) -> absl::StatusOr<v1::ChairTerm> {
         RCP_RETURN_IF_ERROR(MustExist<v1::Process>(txn, kProcess, "parent", req.parent()));
@@ -795,7 +572,7 @@ absl::StatusOr<v1::ChairTerm> RegistryStore::CreateChairTerm(const Ctx& ctx,
 
 absl::StatusOr<v1::ChairTerm> RegistryStore::GetChairTerm(const v1::GetChairTermRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "chairTerms"));
-  return GetEntity<v1::ChairTerm>(store_.get(), kChairTerm, req.name());
+  return entity::Get<v1::ChairTerm>(store_.get(), kChairTerm, req.name());
 }
 
 absl::StatusOr<v1::ListChairTermsResponse> RegistryStore::ListChairTerms(
@@ -804,7 +581,7 @@ absl::StatusOr<v1::ListChairTermsResponse> RegistryStore::ListChairTerms(
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListChairTermsResponse resp;
-  RCP_RETURN_IF_ERROR(ListEntities<v1::ChairTerm>(
+  RCP_RETURN_IF_ERROR(entity::List<v1::ChairTerm>(
       *view, kChairTerm, prefix, req, req.page_size(), req.page_token(),
       [&](const v1::ChairTerm& t) { return req.party().empty() || t.party() == req.party(); },
       resp.mutable_chair_terms(), resp.mutable_next_page_token()));
@@ -818,9 +595,10 @@ absl::StatusOr<v1::ChairTerm> RegistryStore::UpdateChairTerm(const Ctx& ctx,
   RCP_RETURN_IF_ERROR(
       res::ValidateUpdateMask(req.update_mask(), {"start_date", "end_date", "note"}));
   std::string collection = absl::StrCat(ParentOf(req.chair_term().name()), "/chairTerms/");
-  return UpdateEntity<v1::ChairTerm>(
+  return entity::Update<v1::ChairTerm>(
       store_.get(), ctx, kChairTerm, req.chair_term(), req.update_mask(), {collection},
-      [&](Transaction& txn, const v1::ChairTerm& merged) -> absl::Status {
+      [&](Transaction& txn, const v1::ChairTerm&, v1::ChairTerm* next) -> absl::Status {
+        const v1::ChairTerm& merged = *next;
         RCP_RETURN_IF_ERROR(ValidateChairTermFields(merged));
         auto view = store_->Read();
         return CheckChairTerm(*view, merged);
@@ -839,7 +617,7 @@ absl::StatusOr<v1::FocalPoint> RegistryStore::CreateFocalPoint(
   RCP_ASSIGN_OR_RETURN(std::string party_id, PartyId("focal_point.party", f.party()));
   RCP_RETURN_IF_ERROR(ValidateFocalPointFields(f));
   std::string collection = absl::StrCat(req.parent(), "/focalPoints/");
-  return CreateEntity<v1::FocalPoint>(
+  return entity::Create<v1::FocalPoint>(
       store_.get(), ctx, kFocalPoint, req, req.request_id(), {collection},
       [&](Transaction& txn) -> absl::StatusOr<v1::FocalPoint> {
         RCP_RETURN_IF_ERROR(MustExist<v1::Process>(txn, kProcess, "parent", req.parent()));
@@ -867,7 +645,7 @@ absl::StatusOr<v1::FocalPoint> RegistryStore::CreateFocalPoint(
 
 absl::StatusOr<v1::FocalPoint> RegistryStore::GetFocalPoint(const v1::GetFocalPointRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "focalPoints"));
-  return GetEntity<v1::FocalPoint>(store_.get(), kFocalPoint, req.name());
+  return entity::Get<v1::FocalPoint>(store_.get(), kFocalPoint, req.name());
 }
 
 absl::StatusOr<v1::ListFocalPointsResponse> RegistryStore::ListFocalPoints(
@@ -876,7 +654,7 @@ absl::StatusOr<v1::ListFocalPointsResponse> RegistryStore::ListFocalPoints(
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListFocalPointsResponse resp;
-  RCP_RETURN_IF_ERROR(ListEntities<v1::FocalPoint>(
+  RCP_RETURN_IF_ERROR(entity::List<v1::FocalPoint>(
       *view, kFocalPoint, prefix, req, req.page_size(), req.page_token(),
       [&](const v1::FocalPoint& f) { return req.party().empty() || f.party() == req.party(); },
       resp.mutable_focal_points(), resp.mutable_next_page_token()));
@@ -889,15 +667,17 @@ absl::StatusOr<v1::FocalPoint> RegistryStore::UpdateFocalPoint(
   RCP_RETURN_IF_ERROR(ValidateChildName("focal_point.name", req.focal_point().name(), "focalPoints"));
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(),
                                               {"person_name", "ministry", "email", "phone"}));
-  return UpdateEntity<v1::FocalPoint>(
+  return entity::Update<v1::FocalPoint>(
       store_.get(), ctx, kFocalPoint, req.focal_point(), req.update_mask(), {},
-      [&](Transaction&, const v1::FocalPoint& merged) { return ValidateFocalPointFields(merged); });
+      [&](Transaction&, const v1::FocalPoint&, v1::FocalPoint* merged) {
+        return ValidateFocalPointFields(*merged);
+      });
 }
 
 absl::Status RegistryStore::DeleteFocalPoint(const Ctx& ctx,
                                              const v1::DeleteFocalPointRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "focalPoints"));
-  return DeleteEntity<v1::FocalPoint>(store_.get(), ctx, kFocalPoint, req.name(), req.etag(), {});
+  return entity::Delete<v1::FocalPoint>(store_.get(), ctx, kFocalPoint, req.name(), req.etag(), {});
 }
 
 // ----------------------------------------------------------------- api keys
@@ -977,14 +757,14 @@ absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(
 
 absl::StatusOr<v1::ApiKey> RegistryStore::GetApiKey(const v1::GetApiKeyRequest& req) {
   RCP_RETURN_IF_ERROR(res::ParseName("name", req.name(), "apiKeys/*").status());
-  return GetEntity<v1::ApiKey>(store_.get(), kApiKey, req.name());
+  return entity::Get<v1::ApiKey>(store_.get(), kApiKey, req.name());
 }
 
 absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::ListApiKeysRequest& req) {
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListApiKeysResponse resp;
-  RCP_RETURN_IF_ERROR(ListEntities<v1::ApiKey>(
+  RCP_RETURN_IF_ERROR(entity::List<v1::ApiKey>(
       *view, kApiKey, "apiKeys/", req, req.page_size(), req.page_token(),
       [&](const v1::ApiKey& k) {
         return (req.party().empty() || k.party() == req.party()) &&
@@ -1104,7 +884,7 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::CreateFederationPeer(
   RCP_RETURN_IF_ERROR(ValidatePeerId("peer_id", req.peer_id()));
   RCP_RETURN_IF_ERROR(ValidatePeerFields(req.federation_peer()));
   std::string name = absl::StrCat("federationPeers/", req.peer_id());
-  return CreateEntity<v1::FederationPeer>(
+  return entity::Create<v1::FederationPeer>(
       store_.get(), ctx, kPeer, req, req.request_id(), {name},
       [&](Transaction& txn) -> absl::StatusOr<v1::FederationPeer> {
         const auto& p = req.federation_peer();
@@ -1124,14 +904,14 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::GetFederationPeer(
     const v1::GetFederationPeerRequest& req) {
   RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
   RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
-  return GetEntity<v1::FederationPeer>(store_.get(), kPeer, req.name());
+  return entity::Get<v1::FederationPeer>(store_.get(), kPeer, req.name());
 }
 
 absl::StatusOr<v1::ListFederationPeersResponse> RegistryStore::ListFederationPeers(
     const v1::ListFederationPeersRequest& req) {
   auto view = store_->Read();
   v1::ListFederationPeersResponse resp;
-  RCP_RETURN_IF_ERROR(ListEntities<v1::FederationPeer>(
+  RCP_RETURN_IF_ERROR(entity::List<v1::FederationPeer>(
       *view, kPeer, "federationPeers/", req, req.page_size(), req.page_token(),
       [](const v1::FederationPeer&) { return true; }, resp.mutable_federation_peers(),
       resp.mutable_next_page_token()));
@@ -1148,9 +928,10 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::UpdateFederationPeer(
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
       req.update_mask(), {"display_name", "address", "share_public", "shared_processes",
                           "credential_fingerprint", "enabled"}));
-  return UpdateEntity<v1::FederationPeer>(
+  return entity::Update<v1::FederationPeer>(
       store_.get(), ctx, kPeer, req.federation_peer(), req.update_mask(), {},
-      [&](Transaction& txn, const v1::FederationPeer& merged) -> absl::Status {
+      [&](Transaction& txn, const v1::FederationPeer&, v1::FederationPeer* next) -> absl::Status {
+        const v1::FederationPeer& merged = *next;
         RCP_RETURN_IF_ERROR(ValidatePeerFields(merged));
         for (int i = 0; i < merged.shared_processes_size(); ++i) {
           RCP_RETURN_IF_ERROR(MustExist<v1::Process>(
@@ -1165,7 +946,7 @@ absl::Status RegistryStore::DeleteFederationPeer(const Ctx& ctx,
                                                  const v1::DeleteFederationPeerRequest& req) {
   RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
   RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
-  return DeleteEntity<v1::FederationPeer>(store_.get(), ctx, kPeer, req.name(), req.etag(), {});
+  return entity::Delete<v1::FederationPeer>(store_.get(), ctx, kPeer, req.name(), req.etag(), {});
 }
 
 }  // namespace rcp::registry
