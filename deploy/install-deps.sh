@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev
   libspdlog-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev libcli11-dev
-  python3 python3-vobject openssl iso-codes
+  python3 python3-vobject openssl iso-codes tzdata
 )
 
 missing=()

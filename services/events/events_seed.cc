@@ -1,0 +1,61 @@
+#include "services/events/events_seed.h"
+
+#include <google/protobuf/text_format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status.h"
+
+namespace rcp::events {
+
+absl::StatusOr<v1::EventsSeed> LoadSeedFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("seed_file: cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::EventsSeed seed;
+  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &seed)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("seed_file: ", path, " is not a valid rcp.events.v1.EventsSeed"));
+  }
+  return seed;
+}
+
+absl::StatusOr<int> ApplySeed(EventsStore* store, const v1::EventsSeed& seed) {
+  const storage::WriteContext ctx{"system/seed"};
+  for (int i = 0; i < seed.meetings_size(); ++i) {
+    const auto& entry = seed.meetings(i);
+    v1::CreateMeetingRequest create = entry.create();
+    if (create.request_id().empty()) create.set_request_id(absl::StrCat("seed:meetings:", i));
+    auto fail = [&](const absl::Status& s) {
+      return absl::Status(s.code(), absl::StrCat("seed meetings[", i, "]: ", s.message()));
+    };
+    auto meeting = store->CreateMeeting(ctx, create);
+    if (!meeting.ok()) return fail(meeting.status());
+    // Only a meeting still as created is moved: a second run, or a meeting
+    // changed since by its secretariat, is left alone.
+    if (meeting->status() != v1::PLANNED || meeting->sequence() != 0) continue;
+    absl::Status s;
+    if (entry.status() == v1::CONFIRMED || entry.status() == v1::HELD) {
+      v1::ConfirmMeetingRequest confirm;
+      confirm.set_name(meeting->name());
+      s = store->ConfirmMeeting(ctx, confirm).status();
+      if (s.ok() && entry.status() == v1::HELD) {
+        v1::MarkMeetingHeldRequest held;
+        held.set_name(meeting->name());
+        s = store->MarkMeetingHeld(ctx, held).status();
+      }
+    } else if (entry.status() == v1::CANCELLED) {
+      v1::CancelMeetingRequest cancel;
+      cancel.set_name(meeting->name());
+      cancel.set_reason(entry.cancel_reason().empty() ? "cancelled" : entry.cancel_reason());
+      s = store->CancelMeeting(ctx, cancel).status();
+    }
+    if (!s.ok()) return fail(s);
+  }
+  return seed.meetings_size();
+}
+
+}  // namespace rcp::events

@@ -1,0 +1,71 @@
+// The meeting calendar: validation, lifecycle, window queries over a
+// (process, start) index, incremental sync and iCalendar export, over one
+// storage::Store. No gRPC here: the service adapts these calls.
+//
+// Bad input is INVALID_ARGUMENT naming the field and the rule; an invalid
+// lifecycle transition FAILED_PRECONDITION naming both states; a stale etag
+// ABORTED; nothing is written on any error.
+#ifndef RCP_SERVICES_EVENTS_EVENTS_STORE_H_
+#define RCP_SERVICES_EVENTS_EVENTS_STORE_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "common/storage/store.h"
+#include "rcp/events/v1/events.pb.h"
+#include "services/events/events_options.h"
+
+namespace rcp::events {
+
+namespace v1 = ::rcp::events::v1;
+
+// What a List read, for tests and benchmarks of the index.
+struct ListStats {
+  size_t index_keys = 0;  // index entries visited
+  size_t meetings = 0;    // meetings read
+};
+
+// Thread-safe.
+class EventsStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<EventsStore>> Open(const EventsOptions& options);
+
+  storage::Store* store() { return store_.get(); }
+  using Ctx = storage::WriteContext;
+
+  absl::StatusOr<v1::Meeting> CreateMeeting(const Ctx& ctx, const v1::CreateMeetingRequest& req);
+  absl::StatusOr<v1::Meeting> GetMeeting(const v1::GetMeetingRequest& req);
+  absl::StatusOr<v1::Meeting> UpdateMeeting(const Ctx& ctx, const v1::UpdateMeetingRequest& req);
+
+  absl::StatusOr<v1::Meeting> ConfirmMeeting(const Ctx& ctx, const v1::ConfirmMeetingRequest& req);
+  absl::StatusOr<v1::Meeting> PostponeMeeting(const Ctx& ctx,
+                                              const v1::PostponeMeetingRequest& req);
+  absl::StatusOr<v1::Meeting> RescheduleMeeting(const Ctx& ctx,
+                                                const v1::RescheduleMeetingRequest& req);
+  absl::StatusOr<v1::Meeting> CancelMeeting(const Ctx& ctx, const v1::CancelMeetingRequest& req);
+  absl::StatusOr<v1::Meeting> MarkMeetingHeld(const Ctx& ctx,
+                                              const v1::MarkMeetingHeldRequest& req);
+
+  absl::StatusOr<v1::ListMeetingsResponse> ListMeetings(const v1::ListMeetingsRequest& req,
+                                                        ListStats* stats = nullptr);
+  absl::StatusOr<v1::SyncMeetingsResponse> SyncMeetings(const v1::SyncMeetingsRequest& req);
+  absl::StatusOr<v1::ExportCalendarResponse> ExportCalendar(
+      const v1::ExportCalendarRequest& req);
+
+ private:
+  EventsStore(const EventsOptions& options, std::unique_ptr<storage::Store> store);
+
+  // Meetings matching `filter`, ordered by (start, name), after the index
+  // key `after` (exclusive; empty = from the start), at most `limit` (plus
+  // one to tell whether more exist).
+  absl::Status Scan(const storage::ReadView& view, const v1::MeetingFilter& filter,
+                    const std::string& after, size_t limit, std::vector<std::pair<std::string, v1::Meeting>>* out,
+                    ListStats* stats);
+
+  EventsOptions options_;
+  std::unique_ptr<storage::Store> store_;
+};
+
+}  // namespace rcp::events
+
+#endif  // RCP_SERVICES_EVENTS_EVENTS_STORE_H_

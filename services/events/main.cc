@@ -1,0 +1,68 @@
+// rcp-eventsd: the meeting calendar of the RCPs.
+#include <spdlog/spdlog.h>
+
+#include "absl/flags/flag.h"
+#include "common/concurrency/thread_pool.h"
+#include "common/server/flags.h"
+#include "common/server/server.h"
+#include "services/events/events_seed.h"
+#include "services/events/events_service.h"
+#include "services/events/events_store.h"
+
+ABSL_FLAG(std::string, deployment_id, "rcp-exchange.local",
+          "this deployment's stable id (part of every iCalendar UID), e.g. bali-process.secretariat");
+ABSL_FLAG(std::string, seed_file, "",
+          "text-format rcp.events.v1.EventsSeed applied at start (idempotent)");
+ABSL_FLAG(uint64_t, changelog_max_records, 1'000'000, "change records kept for Watch and Sync");
+ABSL_FLAG(absl::Duration, changelog_max_age, absl::Hours(24 * 30),
+          "age of the oldest change kept (older sync tokens expire)");
+
+int main(int argc, char** argv) {
+  rcp::server::Server::BlockSignals();
+  rcp::server::ParseFlags(argc, argv, "rcp-eventsd: the RCP Exchange meeting calendar service");
+  rcp::server::InitLogging("events", absl::GetFlag(FLAGS_log_level));
+
+  rcp::events::EventsOptions options;
+  options.store.path = absl::GetFlag(FLAGS_data_dir);
+  options.store.changelog_max_records = absl::GetFlag(FLAGS_changelog_max_records);
+  options.store.changelog_max_age = absl::GetFlag(FLAGS_changelog_max_age);
+  options.deployment_id = absl::GetFlag(FLAGS_deployment_id);
+  auto store = rcp::events::EventsStore::Open(options);
+  if (!store.ok()) {
+    spdlog::critical("msg=\"cannot open the events store\" data_dir={} error=\"{}\"",
+                     options.store.path, store.status().ToString());
+    return 1;
+  }
+  spdlog::info("msg=\"store open\" data_dir={} revision={}", options.store.path,
+               (*store)->store()->revision());
+
+  std::string seed_file = absl::GetFlag(FLAGS_seed_file);
+  if (!seed_file.empty()) {
+    auto seed = rcp::events::LoadSeedFile(seed_file);
+    auto applied = seed.ok() ? rcp::events::ApplySeed(store->get(), *seed)
+                             : absl::StatusOr<int>(seed.status());
+    if (!applied.ok()) {
+      spdlog::critical("msg=\"seeding failed\" error=\"{}\"", applied.status().ToString());
+      return 1;
+    }
+    spdlog::info("msg=seeded file={} meetings={} revision={}", seed_file, *applied,
+                 (*store)->store()->revision());
+  }
+
+  rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
+  rcp::events::EventsService service(store->get(), &pool);
+  rcp::server::Server server(rcp::server::ServerOptionsFromFlags("events"));
+  server.AddService(&service);
+  auto* raw_store = (*store)->store();
+  server.AddGauge("rcp_store_revision", "latest committed store revision",
+                  [raw_store] { return static_cast<double>(raw_store->revision()); });
+  server.AddGauge("rcp_store_watchers", "open watchers of the change feed",
+                  [raw_store] { return static_cast<double>(raw_store->watcher_count()); });
+  server.OnShutdown([raw_store] { raw_store->CloseWatchers("the server is shutting down"); });
+  if (auto s = server.Start(); !s.ok()) {
+    spdlog::critical("msg=\"cannot start\" error=\"{}\"", s.ToString());
+    return 1;
+  }
+  server.WaitForSignal();
+  return 0;
+}
