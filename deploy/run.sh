@@ -15,6 +15,8 @@ if [ ! -s "$token_file" ]; then
 fi
 
 registry_addr="127.0.0.1:${RCP_REGISTRY_PORT:-7101}"
+events_addr="127.0.0.1:${RCP_EVENTS_PORT:-7102}"
+deployment_id="${RCP_DEPLOYMENT_ID:-rcp-exchange.local}"
 
 pids=()
 stop() {
@@ -27,23 +29,36 @@ stop() {
 }
 trap stop INT TERM
 
+# Waits until $2 (host:port) accepts connections, or fails if pid $1 died.
+wait_listening() {
+  for _ in $(seq 1 200); do
+    kill -0 "$1" 2>/dev/null || { echo "$3 failed to start; see its log above" >&2; stop; }
+    (exec 3<>/dev/tcp/127.0.0.1/"${2##*:}") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "$3 did not start listening on $2" >&2
+  stop
+}
+
 build/services/registry/rcp-registryd \
   --listen="$registry_addr" --data_dir="$data/registry" \
   --internal_token_file="$token_file" --metrics_listen=127.0.0.1:9101 \
   --seed_file=deploy/seed/registry.textproto &
 pids+=($!)
+wait_listening "${pids[-1]}" "$registry_addr" rcp-registryd
 
-# Wait until the daemon logs its address (or dies).
-for _ in $(seq 1 100); do
-  kill -0 "${pids[0]}" 2>/dev/null || { echo "rcp-registryd failed to start" >&2; exit 1; }
-  (exec 3<>/dev/tcp/127.0.0.1/"${registry_addr##*:}") 2>/dev/null && break
-  sleep 0.1
-done
+build/services/events/rcp-eventsd \
+  --listen="$events_addr" --data_dir="$data/events" --deployment_id="$deployment_id" \
+  --internal_token_file="$token_file" --metrics_listen=127.0.0.1:9102 \
+  --seed_file=deploy/seed/events.textproto &
+pids+=($!)
+wait_listening "${pids[-1]}" "$events_addr" rcp-eventsd
 
 cat <<MSG
 
 RCP Exchange is running (data in $data):
   rcp-registryd  grpc://$registry_addr   metrics http://127.0.0.1:9101/metrics
+  rcp-eventsd    grpc://$events_addr   metrics http://127.0.0.1:9102/metrics
 Internal services require the token in $token_file as metadata
   x-rcp-internal-token: \$(cat $token_file)
 Press Ctrl-C to stop.

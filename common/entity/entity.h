@@ -72,7 +72,9 @@ absl::StatusOr<T> Create(
     absl::FunctionRef<void(storage::Transaction&, const T&)> after_put =
         [](storage::Transaction&, const T&) {}) {
   std::string fingerprint = resource::Fingerprint(request);
-  locks.push_back(storage::RequestLockKey(kind.name, request_id));
+  // Creates without a request id must not share one lock: they would
+  // serialize behind each other's fsync.
+  if (!request_id.empty()) locks.push_back(storage::RequestLockKey(kind.name, request_id));
   T result;
   RCP_RETURN_IF_ERROR(
       store

@@ -723,7 +723,10 @@ absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(
   v1::CreateApiKeyResponse resp;
   RCP_RETURN_IF_ERROR(
       store_
-          ->Write(ctx, {name, storage::RequestLockKey(kApiKey.name, req.request_id())},
+          ->Write(ctx,
+                  req.request_id().empty()
+                      ? std::vector<std::string>{name}
+                      : std::vector<std::string>{name, storage::RequestLockKey(kApiKey.name, req.request_id())},
                   [&](Transaction& txn) -> absl::Status {
                     RCP_ASSIGN_OR_RETURN(auto prior,
                                          txn.LookupRequest(kApiKey.name, req.request_id(), fingerprint));

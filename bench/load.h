@@ -1,0 +1,95 @@
+// A closed-loop load generator for benchmarks: keeps `outstanding` calls in
+// flight for `duration` and reports throughput and latency percentiles.
+#ifndef RCP_BENCH_LOAD_H_
+#define RCP_BENCH_LOAD_H_
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace rcp::bench {
+
+struct LoadResult {
+  double qps = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  uint64_t errors = 0;
+};
+
+// `start(i, done)` begins call number i and must eventually invoke done(ok)
+// exactly once, from any thread.
+using StartCall = std::function<void(uint64_t i, std::function<void(bool ok)> done)>;
+
+inline LoadResult RunLoad(int outstanding, absl::Duration duration, const StartCall& start) {
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<double> latencies_ms;
+    uint64_t errors = 0;
+    int in_flight = 0;
+    std::atomic<uint64_t> next{0};
+    absl::Time stop_at;
+  } state;
+  state.stop_at = absl::Now() + duration;
+  absl::Time begin = absl::Now();
+  std::function<void()> launch = [&] {
+    uint64_t i = state.next++;
+    absl::Time t0 = absl::Now();
+    start(i, [&, t0](bool ok) {
+      double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+      bool again;
+      {
+        std::lock_guard<std::mutex> lock(state.mu);
+        state.latencies_ms.push_back(ms);
+        if (!ok) ++state.errors;
+        again = absl::Now() < state.stop_at;
+        if (!again) --state.in_flight;
+      }
+      if (again) {
+        launch();
+      } else {
+        state.cv.notify_all();
+      }
+    });
+  };
+  {
+    std::lock_guard<std::mutex> lock(state.mu);
+    state.in_flight = outstanding;
+  }
+  for (int i = 0; i < outstanding; ++i) launch();
+  std::unique_lock<std::mutex> lock(state.mu);
+  state.cv.wait(lock, [&] { return state.in_flight == 0; });
+  double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
+  LoadResult r;
+  auto& l = state.latencies_ms;
+  std::sort(l.begin(), l.end());
+  r.qps = l.size() / seconds;
+  r.p50_ms = l.empty() ? 0 : l[l.size() / 2];
+  r.p99_ms = l.empty() ? 0 : l[std::min(l.size() - 1, l.size() * 99 / 100)];
+  r.errors = state.errors;
+  return r;
+}
+
+inline void PrintRow(const char* what, int outstanding, const LoadResult& ours,
+                     const LoadResult& bare) {
+  std::printf("%-28s %5d %10.0f %10.0f %7.2f %9.3f %9.3f %9.3f %9.3f%s\n", what, outstanding,
+              ours.qps, bare.qps, ours.qps / bare.qps, ours.p50_ms, bare.p50_ms, ours.p99_ms,
+              bare.p99_ms, ours.errors || bare.errors ? "  (errors!)" : "");
+  std::fflush(stdout);
+}
+
+inline void PrintHeader() {
+  std::printf("%-28s %5s %10s %10s %7s %9s %9s %9s %9s\n", "call", "depth", "rcp qps", "bare qps",
+              "ratio", "rcp p50", "bare p50", "rcp p99", "bare p99");
+}
+
+}  // namespace rcp::bench
+
+#endif  // RCP_BENCH_LOAD_H_
