@@ -8,6 +8,8 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/field_mask_util.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
 
 #include "absl/strings/escaping.h"
@@ -18,6 +20,7 @@
 #include "absl/strings/ascii.h"
 #include "common/crypto/crypto.h"
 #include "common/iso3166/iso3166.h"
+#include "common/iso639/iso639.h"
 #include "common/status/status.h"
 
 namespace rcp::resource {
@@ -113,6 +116,46 @@ absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view n
   RCP_ASSIGN_OR_RETURN(auto ids, ParseName(field, name, "parties/*"));
   RCP_RETURN_IF_ERROR(ValidatePartyId(field, ids[0]));
   return ids[0];
+}
+
+absl::StatusOr<std::string> NormalizeLanguageTag(absl::string_view field, absl::string_view tag) {
+  auto fail = [&] {
+    return InvalidField(field, absl::StrCat("'", tag.substr(0, 40),
+                                            "' is not a BCP 47 language tag such as en, fr, es, "
+                                            "ar, ru, zh-Hans or pt-BR"));
+  };
+  if (tag.empty() || tag.size() > 35) return fail();
+  std::vector<std::string> parts = absl::StrSplit(absl::AsciiStrToLower(tag), '-');
+  auto alpha = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  };
+  auto digits = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  auto alnum = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+  };
+  if ((parts[0].size() != 2 && parts[0].size() != 3) || !alpha(parts[0]) ||
+      !iso639::IsLanguage(parts[0])) {
+    return fail();
+  }
+  std::string out = parts[0];
+  size_t i = 1;
+  if (i < parts.size() && parts[i].size() == 4 && alpha(parts[i])) {  // script
+    parts[i][0] = static_cast<char>(std::toupper(parts[i][0]));
+    absl::StrAppend(&out, "-", parts[i++]);
+  }
+  if (i < parts.size() && ((parts[i].size() == 2 && alpha(parts[i])) ||
+                           (parts[i].size() == 3 && digits(parts[i])))) {  // region
+    absl::StrAppend(&out, "-", absl::AsciiStrToUpper(parts[i++]));
+  }
+  for (; i < parts.size(); ++i) {  // variants
+    const std::string& v = parts[i];
+    bool ok = alnum(v) && ((v.size() >= 5 && v.size() <= 8) || (v.size() == 4 && std::isdigit(v[0])));
+    if (!ok) return fail();
+    absl::StrAppend(&out, "-", v);
+  }
+  return out;
 }
 
 size_t CodePoints(absl::string_view s) {

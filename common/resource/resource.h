@@ -40,6 +40,11 @@ absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view n
 // An ISO 3166-1 alpha-3 country code that is assigned.
 absl::Status ValidateCountry(absl::string_view field, absl::string_view code);
 
+// A BCP 47 language tag: language (ISO 639) [-Script] [-REGION] [-variant…],
+// returned in its canonical case ("zh-hans-cn" → "zh-Hans-CN").
+// INVALID_ARGUMENT naming `field` when it is not one.
+absl::StatusOr<std::string> NormalizeLanguageTag(absl::string_view field, absl::string_view tag);
+
 // Splits `name` against `pattern` ("processes/*/memberships/*") and returns
 // the ids in place of each '*'. Ids must be non-empty and contain no '/'.
 // INVALID_ARGUMENT: "<field>: must have the form processes/{id}/...".

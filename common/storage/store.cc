@@ -563,7 +563,20 @@ absl::Status Store::Impl::Open() {
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  for (const auto& n : names) {
+    rocksdb::ColumnFamilyOptions cf_options;
+    const auto& blobs = options_.blob_column_families;
+    if (std::find(blobs.begin(), blobs.end(), n) != blobs.end()) {
+      cf_options.enable_blob_files = true;
+      cf_options.min_blob_size = 4096;
+      cf_options.enable_blob_garbage_collection = true;
+      // Values reach the blob files at flush: a small memtable bounds the
+      // memory that content in flight can take.
+      cf_options.write_buffer_size = 8 << 20;
+      cf_options.max_write_buffer_number = 2;
+    }
+    descriptors.emplace_back(n, cf_options);
+  }
 
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, path, descriptors, &handles_, &raw);

@@ -54,6 +54,12 @@ struct StoreOptions {
   // and always present.
   std::vector<std::string> column_families;
 
+  // Column families whose values are large (document content): kept in
+  // RocksDB blob files (integrated BlobDB) behind a small memtable, so that
+  // megabyte values neither bloat compaction nor hold memory. Each must also
+  // be listed in column_families.
+  std::vector<std::string> blob_column_families;
+
   // Sync the WAL before a write is acknowledged. Turn off only in tests that
   // measure something else. Default: true.
   bool sync_writes = true;

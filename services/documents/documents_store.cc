@@ -1,0 +1,736 @@
+#include "services/documents/documents_store.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/crypto/crypto.h"
+#include "common/entity/entity.h"
+#include "common/resource/resource.h"
+#include "common/status/status.h"
+#include "common/storage/keys.h"
+
+namespace rcp::documents {
+namespace {
+
+using rcp::common::v1::Change;
+using rcp::common::v1::Visibility;
+using storage::Transaction;
+namespace res = rcp::resource;
+using entity::FromProto;
+using entity::ToProto;
+
+constexpr entity::Kind kDocument{"documents", "document"};
+constexpr entity::Kind kUpload{"uploads", "upload"};
+// process + "\n" + symbol → document name: symbols are unique per process.
+constexpr char kSymbolsCf[] = "symbols";
+// document + "\n" + language + "\n" + version(8) → ContentVersion.
+constexpr char kVersionsCf[] = "versions";
+// content version name → the blob holding its bytes.
+constexpr char kVersionBlobsCf[] = "version_blobs";
+// SHA-256 → blob: a committed blob with that content, for sharing.
+constexpr char kBlobBySha256Cf[] = "blob_by_sha256";
+// blob + offset(8) → up to 1 MiB of content (BlobDB).
+constexpr char kChunksCf[] = "chunks";
+
+constexpr char kDocumentPattern[] = "processes/*/documents/*";
+
+std::string ChunkKey(absl::string_view blob, int64_t offset) {
+  std::string key = absl::StrCat(blob, "\n");
+  storage::AppendUint64(&key, static_cast<uint64_t>(offset));
+  return key;
+}
+std::string BlobPrefix(absl::string_view blob) { return absl::StrCat(blob, "\n"); }
+std::string VersionsPrefix(absl::string_view document, absl::string_view language) {
+  return language.empty() ? absl::StrCat(document, "\n") : absl::StrCat(document, "\n", language, "\n");
+}
+
+absl::Status ValidateSymbol(absl::string_view symbol) {
+  static const std::regex re(R"(^[A-Z0-9][A-Za-z0-9.()\-]*(/[A-Za-z0-9.()\-]+)*$)");
+  if (symbol.size() < 3 || symbol.size() > 100 || !std::regex_match(symbol.begin(), symbol.end(), re)) {
+    return InvalidField("document.symbol",
+                        "must be 3 to 100 characters, UN style: parts of letters, digits, '.', '-', "
+                        "'(' and ')' separated by '/', starting with a capital or digit, e.g. "
+                        "BALI/SOM/2005/3 or BALI/SOM/2005/3/Rev.1");
+  }
+  return absl::OkStatus();
+}
+
+// "X/Rev.1" or "X/Corr.2" → "X"; otherwise empty.
+std::string OriginalSymbol(absl::string_view symbol) {
+  static const std::regex re(R"(^(.+)/(Rev|Corr)\.[1-9][0-9]*$)");
+  std::match_results<absl::string_view::const_iterator> m;
+  if (std::regex_match(symbol.begin(), symbol.end(), m, re)) return m[1].str();
+  return "";
+}
+
+absl::Status ValidateDocumentFields(const v1::Document& d) {
+  RCP_RETURN_IF_ERROR(res::ValidateText("document.title", d.title(), 1, 500));
+  if (d.kind() == v1::DOCUMENT_KIND_UNSPECIFIED || !v1::DocumentKind_IsValid(d.kind())) {
+    return InvalidField("document.kind",
+                        "is required: DECLARATION, RECOMMENDATION, PLAN_OF_ACTION, GUIDELINES, "
+                        "MODEL_LEGISLATION, REPORT, BACKGROUND_PAPER, PRESENTATION or STATISTICS");
+  }
+  if (!d.meeting().empty()) {
+    RCP_RETURN_IF_ERROR(res::ParseName("document.meeting", d.meeting(), "processes/*/meetings/*").status());
+  }
+  if (d.visibility() == Visibility::VISIBILITY_UNSPECIFIED || !rcp::common::v1::Visibility_IsValid(d.visibility())) {
+    return InvalidField("document.visibility", "is required: PUBLIC, MEMBERS or RESTRICTED");
+  }
+  if (d.visibility() == Visibility::RESTRICTED) {
+    if (d.restricted_parties_size() == 0 || d.restricted_parties_size() > 300) {
+      return InvalidField("document.restricted_parties",
+                          "must name 1 to 300 parties when visibility is RESTRICTED");
+    }
+    for (int i = 0; i < d.restricted_parties_size(); ++i) {
+      RCP_RETURN_IF_ERROR(
+          res::PartyId(absl::StrCat("document.restricted_parties[", i, "]"), d.restricted_parties(i)).status());
+    }
+  } else if (d.restricted_parties_size() > 0) {
+    return InvalidField("document.restricted_parties", "is only for visibility RESTRICTED");
+  }
+  if (d.tags_size() > 20) return InvalidField("document.tags", "must have at most 20 tags");
+  for (int i = 0; i < d.tags_size(); ++i) {
+    RCP_RETURN_IF_ERROR(res::ValidateText(absl::StrCat("document.tags[", i, "]"), d.tags(i), 1, 50));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateMediaType(absl::string_view media_type) {
+  static const std::regex re(R"(^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(; ?[a-z0-9-]+=[A-Za-z0-9._-]+)*$)");
+  if (media_type.empty()) return InvalidField("media_type", "is required, e.g. application/pdf");
+  if (media_type.size() > 200 || !std::regex_match(media_type.begin(), media_type.end(), re)) {
+    return InvalidField("media_type", "must be a media type such as application/pdf or text/plain; charset=utf-8");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ hasher
+
+// The running SHA-256 of one upload; `mu` serializes its appends.
+struct DocumentsStore::Hasher {
+  Hasher() : ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
+  ~Hasher() { EVP_MD_CTX_free(ctx); }
+  void Update(absl::string_view data) { EVP_DigestUpdate(ctx, data.data(), data.size()); }
+  std::string HexDigest() const {
+    EVP_MD_CTX* copy = EVP_MD_CTX_new();
+    EVP_MD_CTX_copy_ex(copy, ctx);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(copy, digest, &len);
+    EVP_MD_CTX_free(copy);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < len; ++i) {
+      out.push_back(kHex[digest[i] >> 4]);
+      out.push_back(kHex[digest[i] & 0xf]);
+    }
+    return out;
+  }
+
+  std::mutex mu;
+  EVP_MD_CTX* ctx;
+  int64_t hashed = -1;  // bytes hashed; -1 = not yet rebuilt from storage
+};
+
+std::shared_ptr<DocumentsStore::Hasher> DocumentsStore::HasherFor(const std::string& upload) {
+  std::lock_guard<std::mutex> lock(hashers_mu_);
+  auto& h = hashers_[upload];
+  if (!h) h = std::make_shared<Hasher>();
+  return h;
+}
+
+void DocumentsStore::DropHasher(const std::string& upload) {
+  std::lock_guard<std::mutex> lock(hashers_mu_);
+  hashers_.erase(upload);
+}
+
+// ------------------------------------------------------------------- store
+
+DocumentsStore::DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store)
+    : options_(options), store_(std::move(store)) {
+  reaper_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(reaper_mu_);
+    while (!reaper_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.reap_interval),
+                                [this] { return stopping_; })) {
+      lock.unlock();
+      (void)ReapExpiredUploads();  // retried next interval
+      lock.lock();
+    }
+  });
+}
+
+DocumentsStore::~DocumentsStore() {
+  {
+    std::lock_guard<std::mutex> lock(reaper_mu_);
+    stopping_ = true;
+  }
+  reaper_cv_.notify_all();
+  reaper_.join();
+}
+
+absl::StatusOr<std::unique_ptr<DocumentsStore>> DocumentsStore::Open(const DocumentsOptions& options) {
+  storage::StoreOptions so = options.store;
+  so.store_name = "documents";
+  so.column_families = {kDocument.cf, kUpload.cf, kSymbolsCf, kVersionsCf, kVersionBlobsCf, kBlobBySha256Cf,
+                        kChunksCf};
+  so.blob_column_families = {kChunksCf};
+  RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
+  return std::unique_ptr<DocumentsStore>(new DocumentsStore(options, std::move(store)));
+}
+
+// --------------------------------------------------------------- documents
+
+absl::StatusOr<v1::Document> DocumentsStore::CreateDocument(const Ctx& ctx,
+                                                            const v1::CreateDocumentRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ProcessId("parent", req.parent()).status());
+  if (!req.document_id().empty()) RCP_RETURN_IF_ERROR(res::ValidateSlug("document_id", req.document_id(), 1, 63));
+  v1::Document d = req.document();
+  RCP_RETURN_IF_ERROR(ValidateSymbol(d.symbol()));
+  RCP_RETURN_IF_ERROR(ValidateDocumentFields(d));
+  std::string id = req.document_id().empty() ? crypto::RandomToken(8) : req.document_id();
+  d.set_name(absl::StrCat(req.parent(), "/documents/", id));
+  d.clear_languages();
+  d.clear_original();
+  d.set_creator(ctx.principal);
+  d.set_updater(ctx.principal);
+  d.clear_etag();
+  std::string symbol_key = absl::StrCat(req.parent(), "\n", d.symbol());
+  std::string original = OriginalSymbol(d.symbol());
+  std::vector<std::string> locks = {d.name(), symbol_key};
+  return entity::Create<v1::Document>(
+      store_.get(), ctx, kDocument, req, req.request_id(), locks,
+      [&](Transaction& txn) -> absl::StatusOr<v1::Document> {
+        RCP_ASSIGN_OR_RETURN(auto taken, txn.Get(kSymbolsCf, symbol_key));
+        if (taken.has_value()) {
+          return absl::AlreadyExistsError(absl::StrCat("document.symbol: ", d.symbol(), " is already used by ",
+                                                       *taken, " in ", req.parent()));
+        }
+        if (!original.empty()) {
+          RCP_ASSIGN_OR_RETURN(auto of, txn.Get(kSymbolsCf, absl::StrCat(req.parent(), "\n", original)));
+          if (!of.has_value()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "document.symbol: ", d.symbol(), " revises or corrects ", original,
+                ", which is not a document of ", req.parent(), "; create the original first"));
+          }
+          d.set_original(*of);
+        }
+        return d;
+      },
+      [&](Transaction& txn, const v1::Document& stored) { txn.Put(kSymbolsCf, symbol_key, stored.name()); });
+}
+
+absl::StatusOr<v1::Document> DocumentsStore::GetDocument(const v1::GetDocumentRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("name", req.name(), kDocumentPattern).status());
+  return entity::Get<v1::Document>(store_.get(), kDocument, req.name());
+}
+
+absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1::ListDocumentsRequest& req) {
+  std::string prefix = "processes/";
+  if (!req.parent().empty() && req.parent() != "processes/-") {
+    RCP_RETURN_IF_ERROR(res::ProcessId("parent", req.parent()).status());
+    prefix = absl::StrCat(req.parent(), "/documents/");
+  }
+  if (!v1::DocumentKind_IsValid(req.kind())) return InvalidField("kind", "is not a document kind");
+  if (!req.meeting().empty()) {
+    RCP_RETURN_IF_ERROR(res::ParseName("meeting", req.meeting(), "processes/*/meetings/*").status());
+  }
+  std::string language;
+  if (!req.language().empty()) {
+    RCP_ASSIGN_OR_RETURN(language, res::NormalizeLanguageTag("language", req.language()));
+  }
+  auto view = store_->Read();
+  v1::ListDocumentsResponse resp;
+  RCP_RETURN_IF_ERROR(entity::List<v1::Document>(
+      *view, kDocument, prefix, req, req.page_size(), req.page_token(),
+      [&](const v1::Document& d) {
+        if (req.kind() != v1::DOCUMENT_KIND_UNSPECIFIED && d.kind() != req.kind()) return false;
+        if (!req.meeting().empty() && d.meeting() != req.meeting()) return false;
+        if (!req.tag().empty() && std::find(d.tags().begin(), d.tags().end(), req.tag()) == d.tags().end()) {
+          return false;
+        }
+        if (!language.empty()) {
+          bool has = false;
+          for (const auto& l : d.languages()) has = has || l.language() == language;
+          if (!has) return false;
+        }
+        return true;
+      },
+      resp.mutable_documents(), resp.mutable_next_page_token()));
+  resp.set_revision(view->revision());
+  return resp;
+}
+
+absl::StatusOr<v1::Document> DocumentsStore::UpdateDocument(const Ctx& ctx, const v1::UpdateDocumentRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("document.name", req.document().name(), kDocumentPattern).status());
+  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
+      req.update_mask(), {"title", "kind", "meeting", "visibility", "restricted_parties", "tags"}));
+  return entity::Update<v1::Document>(store_.get(), ctx, kDocument, req.document(), req.update_mask(), {},
+                                      [&](Transaction&, const v1::Document&, v1::Document* merged) {
+                                        merged->set_updater(ctx.principal);
+                                        return ValidateDocumentFields(*merged);
+                                      });
+}
+
+absl::StatusOr<v1::ListContentVersionsResponse> DocumentsStore::ListContentVersions(
+    const v1::ListContentVersionsRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("document", req.document(), kDocumentPattern).status());
+  std::string language;
+  if (!req.language().empty()) {
+    RCP_ASSIGN_OR_RETURN(language, res::NormalizeLanguageTag("language", req.language()));
+  }
+  auto view = store_->Read();
+  v1::Document d;
+  absl::Status found = view->Get(kDocument.cf, req.document(), &d);
+  if (absl::IsNotFound(found)) return res::NotFound(req.document());
+  RCP_RETURN_IF_ERROR(found);
+  v1::ListContentVersionsResponse resp;
+  std::string prefix = VersionsPrefix(req.document(), language);
+  absl::Status parse;
+  RCP_RETURN_IF_ERROR(view->Scan(kVersionsCf, prefix, storage::PrefixSuccessor(prefix),
+                                 [&](absl::string_view, absl::string_view value) {
+                                   if (!resp.add_versions()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                     parse = absl::DataLossError("a content version record is unreadable");
+                                     return false;
+                                   }
+                                   return true;
+                                 }));
+  RCP_RETURN_IF_ERROR(parse);
+  // Newest first within each language.
+  std::stable_sort(resp.mutable_versions()->begin(), resp.mutable_versions()->end(),
+                   [](const v1::ContentVersion& a, const v1::ContentVersion& b) {
+                     return a.language() != b.language() ? a.language() < b.language() : a.version() > b.version();
+                   });
+  return resp;
+}
+
+// ----------------------------------------------------------------- uploads
+
+absl::StatusOr<v1::UploadSession> DocumentsStore::StartUpload(const Ctx& ctx, const v1::StartUploadRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("document", req.document(), kDocumentPattern).status());
+  RCP_ASSIGN_OR_RETURN(std::string language, res::NormalizeLanguageTag("language", req.language()));
+  RCP_RETURN_IF_ERROR(ValidateMediaType(req.media_type()));
+  if (req.declared_size() <= 0) return InvalidField("declared_size", "must be at least 1 byte");
+  if (req.declared_size() > options_.max_document_bytes) {
+    return InvalidField("declared_size", absl::StrCat("must be at most ", options_.max_document_bytes,
+                                                      " bytes (the deployment's limit); got ",
+                                                      req.declared_size()));
+  }
+  static const std::regex hex64("^[0-9a-fA-F]{64}$");
+  if (!std::regex_match(req.declared_sha256(), hex64)) {
+    return InvalidField("declared_sha256", "must be a SHA-256 digest as 64 hex digits");
+  }
+  std::string name = absl::StrCat("uploads/", crypto::RandomToken(10));
+  std::string fingerprint = res::Fingerprint(req);
+  v1::UploadSession session;
+  std::vector<std::string> locks = {name};
+  if (!req.request_id().empty()) locks.push_back(storage::RequestLockKey(kUpload.name, req.request_id()));
+  RCP_RETURN_IF_ERROR(
+      store_
+          ->Write(ctx, locks,
+                  [&](Transaction& txn) -> absl::Status {
+                    RCP_ASSIGN_OR_RETURN(auto prior, txn.LookupRequest(kUpload.name, req.request_id(), fingerprint));
+                    if (prior.has_value()) {
+                      return entity::MustExist<v1::UploadSession>(txn, kUpload, "request_id", *prior, &session);
+                    }
+                    RCP_RETURN_IF_ERROR(entity::MustExist<v1::Document>(txn, kDocument, "document", req.document()));
+                    session.set_name(name);
+                    session.set_document(req.document());
+                    session.set_language(language);
+                    session.set_media_type(req.media_type());
+                    session.set_declared_size(req.declared_size());
+                    session.set_declared_sha256(absl::AsciiStrToLower(req.declared_sha256()));
+                    session.set_state(v1::UploadSession::ACTIVE);
+                    session.set_uploader(ctx.principal);
+                    *session.mutable_create_time() = ToProto(txn.now());
+                    *session.mutable_expire_time() = ToProto(txn.now() + options_.upload_ttl);
+                    // Sessions are private to their uploader: no change record.
+                    txn.Put(kUpload.cf, name, session);
+                    txn.RememberRequest(kUpload.name, req.request_id(), fingerprint, name);
+                    return absl::OkStatus();
+                  })
+          .status());
+  return session;
+}
+
+absl::StatusOr<v1::UploadSession> DocumentsStore::LiveSession(const std::string& name) {
+  RCP_RETURN_IF_ERROR(res::ParseName("upload", name, "uploads/*").status());
+  v1::UploadSession s;
+  absl::Status st = store_->Get(kUpload.cf, name, &s);
+  if (absl::IsNotFound(st)) {
+    return absl::NotFoundError(absl::StrCat(name, " not found (an upload session expires after ",
+                                            absl::FormatDuration(options_.upload_ttl), " without activity)"));
+  }
+  RCP_RETURN_IF_ERROR(st);
+  if (s.state() == v1::UploadSession::ACTIVE && FromProto(s.expire_time()) <= store_->options().clock->Now()) {
+    return absl::NotFoundError(absl::StrCat(name, " has expired; start a new upload"));
+  }
+  return s;
+}
+
+absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string& upload, int64_t offset,
+                                                              absl::string_view data) {
+  if (data.empty()) return InvalidField("data", "must not be empty");
+  if (static_cast<int64_t>(data.size()) > kMaxChunkBytes) {
+    return InvalidField("data", absl::StrCat("a chunk holds at most ", kMaxChunkBytes, " bytes; got ", data.size()));
+  }
+  auto hasher = HasherFor(upload);
+  std::lock_guard<std::mutex> hold(hasher->mu);
+  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(upload));
+  if (session.state() != v1::UploadSession::ACTIVE) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "upload: ", upload, " is ", v1::UploadSession::State_Name(session.state()), "; no more data is accepted"));
+  }
+  if (offset != session.committed_offset()) {
+    return absl::FailedPreconditionError(absl::StrCat("offset: the session's committed offset is ",
+                                                      session.committed_offset(), ", not ", offset,
+                                                      "; continue from there"));
+  }
+  if (offset + static_cast<int64_t>(data.size()) > session.declared_size()) {
+    return absl::OutOfRangeError(absl::StrCat("data: ", offset + static_cast<int64_t>(data.size()),
+                                              " bytes would exceed declared_size ", session.declared_size()));
+  }
+  // After a restart the running hash is rebuilt from what was stored.
+  if (hasher->hashed != offset) {
+    auto fresh = std::make_unique<Hasher>();
+    auto view = store_->Read();
+    std::string prefix = BlobPrefix(upload);
+    int64_t seen = 0;
+    RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
+                                   [&](absl::string_view, absl::string_view value) {
+                                     fresh->Update(value);
+                                     seen += static_cast<int64_t>(value.size());
+                                     return seen < offset;
+                                   }));
+    if (seen != offset) return absl::DataLossError(absl::StrCat(upload, ": stored chunks do not add up to its offset"));
+    EVP_MD_CTX_copy_ex(hasher->ctx, fresh->ctx);
+    hasher->hashed = offset;
+  }
+  absl::Time now = store_->options().clock->Now();
+  session.set_committed_offset(offset + static_cast<int64_t>(data.size()));
+  *session.mutable_expire_time() = ToProto(now + options_.upload_ttl);
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write({session.uploader()}, {upload},
+                                  [&](Transaction& txn) {
+                                    txn.Put(kChunksCf, ChunkKey(upload, offset), data);
+                                    txn.Put(kUpload.cf, upload, session);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  hasher->Update(data);
+  hasher->hashed = session.committed_offset();
+  return session;
+}
+
+absl::StatusOr<v1::UploadSession> DocumentsStore::GetUploadSession(const v1::GetUploadSessionRequest& req) {
+  return LiveSession(req.name());
+}
+
+absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx, const v1::CommitUploadRequest& req) {
+  auto hasher = HasherFor(req.name());
+  std::lock_guard<std::mutex> hold(hasher->mu);
+  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name()));
+  if (session.state() == v1::UploadSession::COMMITTED) {
+    v1::ContentVersion done;
+    auto view = store_->Read();
+    // The version record is keyed by document, language and number.
+    auto parts = absl::StrSplit(session.content_version(), '/');
+    std::vector<std::string> p(parts.begin(), parts.end());
+    int64_t number = std::stoll(p.back());
+    std::string key = VersionsPrefix(session.document(), session.language());
+    storage::AppendUint64(&key, static_cast<uint64_t>(number));
+    RCP_RETURN_IF_ERROR(view->Get(kVersionsCf, key, &done));
+    return done;
+  }
+  if (session.state() != v1::UploadSession::ACTIVE) {
+    return absl::FailedPreconditionError(absl::StrCat("name: ", req.name(), " was cancelled"));
+  }
+  if (session.committed_offset() != session.declared_size()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "declared_size: received ", session.committed_offset(), " of ", session.declared_size(),
+        " bytes; upload the rest from offset ", session.committed_offset(), ", then commit"));
+  }
+  if (hasher->hashed != session.committed_offset()) {
+    // Rebuild after a restart, as AppendChunk does.
+    auto fresh = std::make_unique<Hasher>();
+    auto view = store_->Read();
+    std::string prefix = BlobPrefix(req.name());
+    RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
+                                   [&](absl::string_view, absl::string_view value) {
+                                     fresh->Update(value);
+                                     return true;
+                                   }));
+    EVP_MD_CTX_copy_ex(hasher->ctx, fresh->ctx);
+    hasher->hashed = session.committed_offset();
+  }
+  std::string sha256 = hasher->HexDigest();
+  if (sha256 != session.declared_sha256()) {
+    // Nothing becomes visible, and the bytes are reclaimed.
+    RCP_RETURN_IF_ERROR(Discard(ctx, &session));
+    DropHasher(req.name());
+    return absl::DataLossError(absl::StrCat("declared_sha256: the uploaded bytes hash to ", sha256, ", not ",
+                                            session.declared_sha256(),
+                                            "; the upload was discarded, start it again"));
+  }
+
+  v1::ContentVersion version;
+  bool shared_blob = false;
+  RCP_RETURN_IF_ERROR(
+      store_
+          ->Write(ctx, {req.name(), session.document(), absl::StrCat("sha256:", sha256)},
+                  [&](Transaction& txn) -> absl::Status {
+                    v1::Document doc;
+                    RCP_RETURN_IF_ERROR(entity::MustExist<v1::Document>(txn, kDocument, "document",
+                                                                       session.document(), &doc));
+                    v1::LanguageVersion* lang = nullptr;
+                    for (auto& l : *doc.mutable_languages()) {
+                      if (l.language() == session.language()) lang = &l;
+                    }
+                    if (lang == nullptr) {
+                      lang = doc.add_languages();
+                      lang->set_language(session.language());
+                      std::sort(doc.mutable_languages()->begin(), doc.mutable_languages()->end(),
+                                [](const auto& a, const auto& b) { return a.language() < b.language(); });
+                      for (auto& l : *doc.mutable_languages()) {
+                        if (l.language() == session.language()) lang = &l;
+                      }
+                    }
+                    int64_t number = lang->version_count() + 1;
+                    version.set_name(absl::StrCat(session.document(), "/languages/", session.language(),
+                                                  "/versions/", number));
+                    version.set_language(session.language());
+                    version.set_version(number);
+                    version.set_media_type(session.media_type());
+                    version.set_size_bytes(session.declared_size());
+                    version.set_sha256(sha256);
+                    version.set_uploader(session.uploader());
+                    *version.mutable_create_time() = ToProto(txn.now());
+                    *lang->mutable_latest() = version;
+                    lang->set_version_count(number);
+                    doc.set_updater(ctx.principal);
+                    entity::Stamp(&doc, txn.now(), /*creating=*/false);
+
+                    // Identical content is stored once.
+                    std::string blob = req.name();
+                    RCP_ASSIGN_OR_RETURN(auto existing, txn.Get(kBlobBySha256Cf, sha256));
+                    if (existing.has_value()) {
+                      blob = *existing;
+                      shared_blob = true;
+                    } else {
+                      txn.Put(kBlobBySha256Cf, sha256, blob);
+                    }
+                    std::string key = VersionsPrefix(session.document(), session.language());
+                    storage::AppendUint64(&key, static_cast<uint64_t>(number));
+                    txn.Put(kVersionsCf, key, version);
+                    txn.Put(kVersionBlobsCf, version.name(), blob);
+                    session.set_state(v1::UploadSession::COMMITTED);
+                    session.set_content_version(version.name());
+                    txn.Put(kUpload.cf, req.name(), session);
+                    txn.Put(kDocument.cf, doc.name(), doc);
+                    txn.RecordChange(doc.name(), kDocument.name, Change::UPDATED, doc);
+                    return absl::OkStatus();
+                  })
+          .status());
+  DropHasher(req.name());
+  if (shared_blob) {
+    // This upload's own chunks are now unreferenced.
+    (void)store_->Write(ctx, {req.name()}, [&](Transaction& txn) {
+      std::string prefix = BlobPrefix(req.name());
+      auto view = store_->Read();
+      return view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
+                        [&](absl::string_view key, absl::string_view) {
+                          txn.Delete(kChunksCf, key);
+                          return true;
+                        });
+    });
+  }
+  return version;
+}
+
+absl::StatusOr<v1::UploadSession> DocumentsStore::CancelUpload(const Ctx& ctx, const v1::CancelUploadRequest& req) {
+  auto hasher = HasherFor(req.name());
+  std::lock_guard<std::mutex> hold(hasher->mu);
+  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name()));
+  if (session.state() == v1::UploadSession::COMMITTED) {
+    return absl::FailedPreconditionError(absl::StrCat("name: ", req.name(), " is already committed"));
+  }
+  if (session.state() == v1::UploadSession::CANCELLED) return session;
+  RCP_RETURN_IF_ERROR(Discard(ctx, &session));
+  DropHasher(req.name());
+  return session;
+}
+
+absl::Status DocumentsStore::Discard(const Ctx& ctx, v1::UploadSession* session) {
+  session->set_state(v1::UploadSession::CANCELLED);
+  auto view = store_->Read();
+  std::string prefix = BlobPrefix(session->name());
+  return store_
+      ->Write(ctx, {session->name()},
+              [&](Transaction& txn) -> absl::Status {
+                RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
+                                               [&](absl::string_view key, absl::string_view) {
+                                                 txn.Delete(kChunksCf, key);
+                                                 return true;
+                                               }));
+                txn.Put(kUpload.cf, session->name(), *session);
+                return absl::OkStatus();
+              })
+      .status();
+}
+
+absl::StatusOr<int> DocumentsStore::ReapExpiredUploads() {
+  absl::Time now = store_->options().clock->Now();
+  std::vector<v1::UploadSession> doomed;
+  {
+    auto view = store_->Read();
+    absl::Status parse;
+    RCP_RETURN_IF_ERROR(view->Scan(kUpload.cf, "uploads/", storage::PrefixSuccessor("uploads/"),
+                                   [&](absl::string_view, absl::string_view value) {
+                                     v1::UploadSession s;
+                                     if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                                       parse = absl::DataLossError("an upload session is unreadable");
+                                       return false;
+                                     }
+                                     // Cancelled sessions go at once; others when
+                                     // they expire (committed ones are kept that long
+                                     // so a retried commit still answers).
+                                     if (s.state() == v1::UploadSession::CANCELLED ||
+                                         FromProto(s.expire_time()) <= now) {
+                                       doomed.push_back(std::move(s));
+                                     }
+                                     return true;
+                                   }));
+    RCP_RETURN_IF_ERROR(parse);
+  }
+  int reaped = 0;
+  for (const auto& s : doomed) {
+    auto hasher = HasherFor(s.name());
+    std::lock_guard<std::mutex> hold(hasher->mu);
+    auto view = store_->Read();
+    // A committed session's chunks belong to its content version unless it
+    // shared another blob; either way the version's blob stays.
+    bool keep_chunks = false;
+    if (s.state() == v1::UploadSession::COMMITTED) {
+      auto blob = view->Get(kVersionBlobsCf, s.content_version());
+      keep_chunks = blob.ok() && *blob == s.name();
+    }
+    auto written = store_->Write({"system/reaper"}, {s.name()}, [&](Transaction& txn) -> absl::Status {
+      if (!keep_chunks) {
+        std::string prefix = BlobPrefix(s.name());
+        RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
+                                       [&](absl::string_view key, absl::string_view) {
+                                         txn.Delete(kChunksCf, key);
+                                         return true;
+                                       }));
+      }
+      txn.Delete(kUpload.cf, s.name());
+      return absl::OkStatus();
+    });
+    RCP_RETURN_IF_ERROR(written.status());
+    DropHasher(s.name());
+    ++reaped;
+  }
+  return reaped;
+}
+
+// --------------------------------------------------------------- downloads
+
+absl::StatusOr<DownloadCursor> DocumentsStore::OpenDownload(const v1::DownloadRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("document", req.document(), kDocumentPattern).status());
+  if (req.version() < 0) return InvalidField("version", "must be 0 (latest) or a version number");
+  if (req.offset() < 0) return InvalidField("offset", "must not be negative");
+  if (req.length() < 0) return InvalidField("length", "must not be negative");
+  auto view = store_->Read();
+  v1::Document doc;
+  absl::Status found = view->Get(kDocument.cf, req.document(), &doc);
+  if (absl::IsNotFound(found)) return res::NotFound(req.document());
+  RCP_RETURN_IF_ERROR(found);
+  std::string language;
+  if (req.language().empty()) {
+    if (doc.languages_size() == 0) {
+      return absl::FailedPreconditionError(absl::StrCat(req.document(), " has no content yet"));
+    }
+    if (doc.languages_size() > 1) {
+      std::vector<std::string> tags;
+      for (const auto& l : doc.languages()) tags.push_back(l.language());
+      return InvalidField("language", absl::StrCat("the document has several languages; choose one of ",
+                                                   absl::StrJoin(tags, ", ")));
+    }
+    language = doc.languages(0).language();
+  } else {
+    RCP_ASSIGN_OR_RETURN(language, res::NormalizeLanguageTag("language", req.language()));
+  }
+  const v1::LanguageVersion* lang = nullptr;
+  for (const auto& l : doc.languages()) {
+    if (l.language() == language) lang = &l;
+  }
+  if (lang == nullptr) return absl::NotFoundError(absl::StrCat(req.document(), " has no ", language, " version"));
+  DownloadCursor cursor;
+  if (req.version() == 0 || req.version() == lang->latest().version()) {
+    cursor.version = lang->latest();
+  } else {
+    std::string key = VersionsPrefix(req.document(), language);
+    storage::AppendUint64(&key, static_cast<uint64_t>(req.version()));
+    absl::Status s = view->Get(kVersionsCf, key, &cursor.version);
+    if (absl::IsNotFound(s)) {
+      return absl::NotFoundError(absl::StrCat(req.document(), " has no version ", req.version(), " in ", language));
+    }
+    RCP_RETURN_IF_ERROR(s);
+  }
+  int64_t size = cursor.version.size_bytes();
+  if (req.offset() > size) {
+    return absl::OutOfRangeError(absl::StrCat("offset: ", req.offset(), " is past the end (the content is ", size,
+                                              " bytes)"));
+  }
+  RCP_ASSIGN_OR_RETURN(cursor.blob, view->Get(kVersionBlobsCf, cursor.version.name()));
+  cursor.offset = req.offset();
+  cursor.end = req.length() == 0 ? size : std::min(size, req.offset() + req.length());
+  return cursor;
+}
+
+absl::StatusOr<std::string> DocumentsStore::ReadChunk(DownloadCursor* cursor) {
+  if (cursor->offset >= cursor->end) return std::string();
+  // The stored chunk holding `offset` is the last one starting at or before
+  // it; chunks are consecutive, so the next one starts where it ends.
+  std::string prefix = BlobPrefix(cursor->blob);
+  auto view = store_->Read();
+  std::string out;
+  absl::Status error;
+  int64_t chunk_start = -1;
+  // Scan backwards is not offered by ReadView; chunks are ≤ 1 MiB, so the
+  // holding chunk starts within the last MiB before offset.
+  int64_t from = std::max<int64_t>(0, cursor->offset - kMaxChunkBytes + 1);
+  RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, ChunkKey(cursor->blob, from), storage::PrefixSuccessor(prefix),
+                                 [&](absl::string_view key, absl::string_view value) {
+                                   auto start = storage::DecodeUint64(key.substr(prefix.size()));
+                                   if (!start.has_value()) {
+                                     error = absl::DataLossError("a content chunk key is malformed");
+                                     return false;
+                                   }
+                                   int64_t s = static_cast<int64_t>(*start);
+                                   int64_t e = s + static_cast<int64_t>(value.size());
+                                   if (e <= cursor->offset) return true;  // before the offset
+                                   chunk_start = s;
+                                   int64_t skip = cursor->offset - s;
+                                   int64_t take = std::min<int64_t>(e, cursor->end) - cursor->offset;
+                                   out.assign(value.data() + skip, static_cast<size_t>(take));
+                                   return false;
+                                 }));
+  RCP_RETURN_IF_ERROR(error);
+  if (chunk_start < 0 || chunk_start > cursor->offset) {
+    return absl::DataLossError(absl::StrCat(cursor->version.name(), ": content missing at offset ", cursor->offset));
+  }
+  cursor->offset += static_cast<int64_t>(out.size());
+  return out;
+}
+
+}  // namespace rcp::documents

@@ -1,0 +1,428 @@
+// Documents, language versions and transfers over a real RocksDB store.
+#include "services/documents/documents_store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto/crypto.h"
+#include "common/status/status.h"
+#include "common/testing/status_matchers.h"
+#include "common/testing/temp_dir.h"
+
+namespace rcp::documents {
+namespace {
+
+using ::rcp::testing::IsOk;
+using ::rcp::testing::StatusIs;
+using ::testing::HasSubstr;
+
+const storage::WriteContext kCtx{"apiKeys/secretariat"};
+
+std::string Bytes(size_t n, int seed) {
+  std::string s(n, '\0');
+  uint32_t x = 2463534242u + seed;
+  for (auto& c : s) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return s;
+}
+
+class DocumentsStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    store_.reset();
+    DocumentsOptions o;
+    o.store.path = dir_.Sub("db");
+    o.store.clock = &clock_;
+    o.max_document_bytes = 8 << 20;
+    o.upload_ttl = absl::Hours(1);
+    o.reap_interval = absl::Hours(1000);  // reaped by hand in tests
+    auto s = DocumentsStore::Open(o);
+    ASSERT_THAT(s, IsOk());
+    store_ = std::move(*s);
+  }
+  absl::StatusOr<v1::Document> Create(const std::string& symbol, const std::string& id = "") {
+    v1::CreateDocumentRequest req;
+    req.set_parent("processes/bali-process");
+    req.set_document_id(id);
+    auto* d = req.mutable_document();
+    d->set_symbol(symbol);
+    d->set_title("Co-chairs' statement");
+    d->set_kind(v1::DECLARATION);
+    d->set_visibility(rcp::common::v1::PUBLIC);
+    return store_->CreateDocument(kCtx, req);
+  }
+  absl::StatusOr<v1::UploadSession> Start(const std::string& doc, const std::string& data,
+                                          const std::string& language = "en") {
+    v1::StartUploadRequest req;
+    req.set_document(doc);
+    req.set_language(language);
+    req.set_media_type("application/pdf");
+    req.set_declared_size(static_cast<int64_t>(data.size()));
+    req.set_declared_sha256(crypto::Sha256Hex(data));
+    return store_->StartUpload(kCtx, req);
+  }
+  absl::Status Send(const std::string& upload, const std::string& data, int64_t from = 0,
+                    int64_t chunk = 300000) {
+    for (int64_t off = from; off < static_cast<int64_t>(data.size()); off += chunk) {
+      auto s = store_->AppendChunk(upload, off, absl::string_view(data).substr(off, chunk));
+      if (!s.ok()) return s.status();
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<v1::ContentVersion> Commit(const std::string& upload) {
+    v1::CommitUploadRequest req;
+    req.set_name(upload);
+    return store_->CommitUpload(kCtx, req);
+  }
+  absl::StatusOr<v1::ContentVersion> Upload(const std::string& doc, const std::string& data,
+                                            const std::string& language = "en") {
+    auto session = Start(doc, data, language);
+    if (!session.ok()) return session.status();
+    RCP_RETURN_IF_ERROR(Send(session->name(), data));
+    return Commit(session->name());
+  }
+  absl::StatusOr<std::string> Download(const std::string& doc, const std::string& language = "en",
+                                       int64_t version = 0, int64_t offset = 0, int64_t length = 0) {
+    v1::DownloadRequest req;
+    req.set_document(doc);
+    req.set_language(language);
+    req.set_version(version);
+    req.set_offset(offset);
+    req.set_length(length);
+    RCP_ASSIGN_OR_RETURN(DownloadCursor cursor, store_->OpenDownload(req));
+    std::string out;
+    for (;;) {
+      RCP_ASSIGN_OR_RETURN(std::string chunk, store_->ReadChunk(&cursor));
+      if (chunk.empty()) break;
+      out += chunk;
+    }
+    return out;
+  }
+  size_t StoredChunks() {
+    size_t n = 0;
+    auto view = store_->store()->Read();
+    EXPECT_THAT(view->Scan("chunks", "", "", [&](absl::string_view, absl::string_view) {
+      ++n;
+      return true;
+    }), IsOk());
+    return n;
+  }
+  v1::Document Get(const std::string& name) {
+    v1::GetDocumentRequest req;
+    req.set_name(name);
+    auto d = store_->GetDocument(req);
+    EXPECT_THAT(d, IsOk());
+    return d.ok() ? *d : v1::Document();
+  }
+
+  rcp::testing::TempDir dir_;
+  FakeClock clock_{absl::FromUnixSeconds(1795000000)};
+  std::unique_ptr<DocumentsStore> store_;
+};
+
+TEST_F(DocumentsStoreTest, UploadCommitAndDownloadWholeAndRanges) {
+  auto doc = Create("BALI/SOM/2005/3", "som-3");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(1'000'000, 1);
+  auto v = Upload(doc->name(), data);
+  ASSERT_THAT(v, IsOk());
+  EXPECT_EQ(v->name(), "processes/bali-process/documents/som-3/languages/en/versions/1");
+  EXPECT_EQ(v->sha256(), crypto::Sha256Hex(data));
+  EXPECT_EQ(v->size_bytes(), 1'000'000);
+  EXPECT_EQ(v->uploader(), "apiKeys/secretariat");
+  v1::Document d = Get(doc->name());
+  ASSERT_EQ(d.languages_size(), 1);
+  EXPECT_EQ(d.languages(0).latest().version(), 1);
+  EXPECT_NE(d.etag(), doc->etag());
+
+  auto all = Download(doc->name());
+  ASSERT_THAT(all, IsOk());
+  EXPECT_TRUE(*all == data);
+  // Ranges cross the stored chunk boundaries (300,000 bytes).
+  for (auto [offset, length] : std::vector<std::pair<int64_t, int64_t>>{
+           {0, 1}, {299'999, 2}, {300'000, 300'000}, {123'456, 654'321}, {999'999, 0}, {1'000'000, 0}}) {
+    auto part = Download(doc->name(), "en", 0, offset, length);
+    ASSERT_THAT(part, IsOk());
+    int64_t want = length == 0 ? 1'000'000 - offset : length;
+    EXPECT_TRUE(*part == data.substr(offset, want)) << offset << "+" << length;
+  }
+  EXPECT_THAT(Download(doc->name(), "en", 0, 1'000'001),
+              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("offset: 1000001 is past the end")));
+}
+
+TEST_F(DocumentsStoreTest, EveryUploadIsANewVersionAndOldOnesStayDownloadable) {
+  auto doc = Create("BALI/SOM/2005/4");
+  ASSERT_THAT(doc, IsOk());
+  std::string first = Bytes(5000, 1), second = Bytes(7000, 2);
+  ASSERT_THAT(Upload(doc->name(), first), IsOk());
+  auto v2 = Upload(doc->name(), second);
+  ASSERT_THAT(v2, IsOk());
+  EXPECT_EQ(v2->version(), 2);
+  EXPECT_TRUE(*Download(doc->name()) == second) << "latest is the default";
+  EXPECT_TRUE(*Download(doc->name(), "en", 1) == first);
+  v1::ListContentVersionsRequest list;
+  list.set_document(doc->name());
+  auto versions = store_->ListContentVersions(list);
+  ASSERT_THAT(versions, IsOk());
+  ASSERT_EQ(versions->versions_size(), 2);
+  EXPECT_EQ(versions->versions(0).version(), 2) << "newest first";
+  EXPECT_THAT(Download(doc->name(), "en", 3), StatusIs(absl::StatusCode::kNotFound, HasSubstr("version 3")));
+}
+
+TEST_F(DocumentsStoreTest, WrongChecksumMakesNothingVisibleAndReclaimsTheBytes) {
+  auto doc = Create("BALI/SOM/2005/5");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(400'000, 3);
+  v1::StartUploadRequest req;
+  req.set_document(doc->name());
+  req.set_language("en");
+  req.set_media_type("application/pdf");
+  req.set_declared_size(400'000);
+  req.set_declared_sha256(crypto::Sha256Hex("something else"));
+  auto session = store_->StartUpload(kCtx, req);
+  ASSERT_THAT(session, IsOk());
+  ASSERT_THAT(Send(session->name(), data), IsOk());
+  uint64_t before = store_->store()->revision();
+  EXPECT_THAT(Commit(session->name()), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("declared_sha256")));
+  EXPECT_EQ(Get(doc->name()).languages_size(), 0);
+  EXPECT_EQ(store_->store()->revision(), before) << "no change record";
+  EXPECT_EQ(StoredChunks(), 0u);
+  EXPECT_THAT(store_->AppendChunk(session->name(), 400'000, "x"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("CANCELLED")));
+}
+
+TEST_F(DocumentsStoreTest, MoreOrFewerBytesThanDeclared) {
+  auto doc = Create("BALI/SOM/2005/6");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(1000, 4);
+  auto session = Start(doc->name(), data);
+  ASSERT_THAT(session, IsOk());
+  EXPECT_THAT(store_->AppendChunk(session->name(), 0, data + "!"),
+              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("exceed declared_size")));
+  ASSERT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 600)), IsOk());
+  EXPECT_THAT(Commit(session->name()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("received 600 of 1000 bytes")));
+  ASSERT_THAT(store_->AppendChunk(session->name(), 600, data.substr(600)), IsOk());
+  auto v = Commit(session->name());
+  ASSERT_THAT(v, IsOk());
+  auto again = Commit(session->name());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->name(), v->name()) << "commit is idempotent";
+}
+
+TEST_F(DocumentsStoreTest, ChunkAtTheWrongOffsetIsRefused) {
+  auto doc = Create("BALI/SOM/2005/7");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(1000, 5);
+  auto session = Start(doc->name(), data);
+  ASSERT_THAT(session, IsOk());
+  ASSERT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 500)), IsOk());
+  EXPECT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 500)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("offset: the session's committed offset is 500")));
+  EXPECT_THAT(store_->AppendChunk(session->name(), 700, data.substr(700)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("offset")));
+  EXPECT_THAT(store_->AppendChunk(session->name(), 500, std::string(kMaxChunkBytes + 1, 'x')),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("data: a chunk holds at most")));
+}
+
+TEST_F(DocumentsStoreTest, UnknownAndExpiredSessionsAreNotFoundAndExpiredDataIsReclaimed) {
+  EXPECT_THAT(store_->AppendChunk("uploads/nope", 0, "x"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("uploads/nope")));
+  EXPECT_THAT(store_->AppendChunk("nope", 0, "x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("upload")));
+  auto doc = Create("BALI/SOM/2005/8");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(1000, 6);
+  auto session = Start(doc->name(), data);
+  ASSERT_THAT(session, IsOk());
+  ASSERT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 500)), IsOk());
+  EXPECT_EQ(StoredChunks(), 1u);
+  clock_.Advance(absl::Minutes(61));
+  EXPECT_THAT(store_->AppendChunk(session->name(), 500, data.substr(500)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("expired")));
+  auto reaped = store_->ReapExpiredUploads();
+  ASSERT_THAT(reaped, IsOk());
+  EXPECT_EQ(*reaped, 1);
+  EXPECT_EQ(StoredChunks(), 0u);
+  v1::GetUploadSessionRequest get;
+  get.set_name(session->name());
+  EXPECT_THAT(store_->GetUploadSession(get), StatusIs(absl::StatusCode::kNotFound, HasSubstr(session->name())));
+}
+
+TEST_F(DocumentsStoreTest, ActivityKeepsASessionAlive) {
+  auto doc = Create("BALI/SOM/2005/9");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(3000, 7);
+  auto session = Start(doc->name(), data);
+  ASSERT_THAT(session, IsOk());
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(absl::Minutes(50));
+    ASSERT_THAT(store_->AppendChunk(session->name(), i * 1000, data.substr(i * 1000, 1000)), IsOk());
+  }
+  EXPECT_THAT(Commit(session->name()), IsOk());
+}
+
+TEST_F(DocumentsStoreTest, LanguageTagsAreBcp47AndNormalized) {
+  auto doc = Create("BALI/SOM/2005/10");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(100, 8);
+  for (const char* bad : {"english", "e", "xx", "en_US", "en-", "zz-Latn"}) {
+    EXPECT_THAT(Start(doc->name(), data, bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("language")))
+        << bad;
+  }
+  auto v = Upload(doc->name(), data, "zh-hans-cn");
+  ASSERT_THAT(v, IsOk());
+  EXPECT_EQ(v->language(), "zh-Hans-CN");
+  ASSERT_THAT(Upload(doc->name(), data, "AR"), IsOk());
+  EXPECT_EQ(Get(doc->name()).languages(0).language(), "ar");
+  EXPECT_THAT(Download(doc->name(), ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("choose one of ar, zh-Hans-CN")));
+}
+
+TEST_F(DocumentsStoreTest, DocumentOverTheSizeLimitIsRefused) {
+  auto doc = Create("BALI/SOM/2005/11");
+  ASSERT_THAT(doc, IsOk());
+  v1::StartUploadRequest req;
+  req.set_document(doc->name());
+  req.set_language("en");
+  req.set_media_type("application/pdf");
+  req.set_declared_size((8 << 20) + 1);
+  req.set_declared_sha256(std::string(64, 'a'));
+  EXPECT_THAT(store_->StartUpload(kCtx, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_size: must be at most 8388608")));
+  req.set_declared_size(10);
+  req.set_declared_sha256("abc");
+  EXPECT_THAT(store_->StartUpload(kCtx, req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_sha256")));
+  req.set_declared_sha256(std::string(64, 'a'));
+  req.set_media_type("pdf");
+  EXPECT_THAT(store_->StartUpload(kCtx, req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("media_type")));
+}
+
+TEST_F(DocumentsStoreTest, SymbolsAreUniqueAndRevisionsLinkToTheirOriginal) {
+  auto original = Create("BALI/SOM/2005/3");
+  ASSERT_THAT(original, IsOk());
+  EXPECT_THAT(Create("BALI/SOM/2005/3"), StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("document.symbol")));
+  auto rev = Create("BALI/SOM/2005/3/Rev.1");
+  ASSERT_THAT(rev, IsOk());
+  EXPECT_EQ(rev->original(), original->name());
+  auto corr = Create("BALI/SOM/2005/3/Corr.1");
+  ASSERT_THAT(corr, IsOk());
+  EXPECT_EQ(corr->original(), original->name());
+  EXPECT_THAT(Create("BALI/SOM/2005/99/Rev.1"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("create the original first")));
+  EXPECT_THAT(Create("bali som"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("document.symbol")));
+}
+
+TEST_F(DocumentsStoreTest, IdenticalContentIsStoredOnce) {
+  auto a = Create("BALI/SOM/2005/12");
+  auto b = Create("BALI/SOM/2005/13");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  std::string data = Bytes(900'000, 9);
+  ASSERT_THAT(Upload(a->name(), data), IsOk());
+  size_t once = StoredChunks();
+  ASSERT_THAT(Upload(b->name(), data, "fr"), IsOk());
+  EXPECT_EQ(StoredChunks(), once);
+  EXPECT_TRUE(*Download(b->name(), "fr") == data);
+}
+
+TEST_F(DocumentsStoreTest, ConcurrentUploadsToDifferentLanguagesOfOneDocument) {
+  auto doc = Create("BALI/SOM/2005/14");
+  ASSERT_THAT(doc, IsOk());
+  std::vector<std::string> languages = {"en", "fr", "es", "ar", "ru", "zh", "pt"};
+  std::vector<std::thread> uploaders;
+  std::vector<absl::Status> results(languages.size());
+  for (size_t i = 0; i < languages.size(); ++i) {
+    uploaders.emplace_back([&, i] { results[i] = Upload(doc->name(), Bytes(700'000, 10 + i), languages[i]).status(); });
+  }
+  for (auto& t : uploaders) t.join();
+  for (const auto& r : results) EXPECT_THAT(r, IsOk());
+  v1::Document d = Get(doc->name());
+  EXPECT_EQ(d.languages_size(), static_cast<int>(languages.size()));
+  for (size_t i = 0; i < languages.size(); ++i) {
+    auto got = Download(doc->name(), languages[i]);
+    ASSERT_THAT(got, IsOk());
+    EXPECT_TRUE(*got == Bytes(700'000, 10 + i)) << languages[i];
+  }
+}
+
+TEST_F(DocumentsStoreTest, UploadResumesAfterTheStoreRestarts) {
+  auto doc = Create("BALI/SOM/2005/15");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(2'000'000, 11);
+  auto session = Start(doc->name(), data);
+  ASSERT_THAT(session, IsOk());
+  ASSERT_THAT(Send(session->name(), data.substr(0, 1'200'000)), IsOk());
+  Open();  // the running hash is gone; it is rebuilt from the stored chunks
+  v1::GetUploadSessionRequest get;
+  get.set_name(session->name());
+  auto resumed = store_->GetUploadSession(get);
+  ASSERT_THAT(resumed, IsOk());
+  EXPECT_EQ(resumed->committed_offset(), 1'200'000);
+  ASSERT_THAT(Send(session->name(), data, resumed->committed_offset()), IsOk());
+  auto v = Commit(session->name());
+  ASSERT_THAT(v, IsOk());
+  EXPECT_EQ(v->sha256(), crypto::Sha256Hex(data));
+}
+
+TEST_F(DocumentsStoreTest, CancelledUploadIsReclaimed) {
+  auto doc = Create("BALI/SOM/2005/16");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(10'000, 12);
+  auto session = Start(doc->name(), data);
+  ASSERT_THAT(session, IsOk());
+  ASSERT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 5000)), IsOk());
+  v1::CancelUploadRequest cancel;
+  cancel.set_name(session->name());
+  auto cancelled = store_->CancelUpload(kCtx, cancel);
+  ASSERT_THAT(cancelled, IsOk());
+  EXPECT_EQ(cancelled->state(), v1::UploadSession::CANCELLED);
+  EXPECT_EQ(StoredChunks(), 0u);
+  EXPECT_THAT(Commit(session->name()), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("cancelled")));
+}
+
+TEST_F(DocumentsStoreTest, ListFiltersAndUpdateWithEtag) {
+  auto a = Create("BALI/SOM/2005/17");
+  auto b = Create("BALI/SOM/2005/18");
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(Upload(a->name(), Bytes(10, 13), "fr"), IsOk());
+  v1::UpdateDocumentRequest up;
+  *up.mutable_document() = Get(b->name());
+  up.mutable_document()->add_tags("trafficking");
+  up.mutable_document()->set_meeting("processes/bali-process/meetings/som-2005");
+  up.mutable_update_mask()->add_paths("tags");
+  up.mutable_update_mask()->add_paths("meeting");
+  ASSERT_THAT(store_->UpdateDocument(kCtx, up), IsOk());
+  EXPECT_THAT(store_->UpdateDocument(kCtx, up), StatusIs(absl::StatusCode::kAborted, HasSubstr("etag")));
+  up.mutable_update_mask()->add_paths("symbol");
+  EXPECT_THAT(store_->UpdateDocument(kCtx, up), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));
+
+  auto names = [&](v1::ListDocumentsRequest req) {
+    std::vector<std::string> out;
+    auto resp = store_->ListDocuments(req);
+    EXPECT_THAT(resp, IsOk());
+    if (resp.ok()) for (const auto& d : resp->documents()) out.push_back(d.name());
+    return out;
+  };
+  v1::ListDocumentsRequest by_language;
+  by_language.set_language("fr");
+  EXPECT_EQ(names(by_language), std::vector<std::string>{a->name()});
+  v1::ListDocumentsRequest by_tag;
+  by_tag.set_tag("trafficking");
+  EXPECT_EQ(names(by_tag), std::vector<std::string>{b->name()});
+  v1::ListDocumentsRequest by_meeting;
+  by_meeting.set_meeting("processes/bali-process/meetings/som-2005");
+  EXPECT_EQ(names(by_meeting), std::vector<std::string>{b->name()});
+  v1::ListDocumentsRequest in_process;
+  in_process.set_parent("processes/bali-process");
+  EXPECT_EQ(names(in_process).size(), 2u);
+}
+
+}  // namespace
+}  // namespace rcp::documents
