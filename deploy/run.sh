@@ -16,6 +16,7 @@ fi
 
 registry_addr="127.0.0.1:${RCP_REGISTRY_PORT:-7101}"
 events_addr="127.0.0.1:${RCP_EVENTS_PORT:-7102}"
+documents_addr="127.0.0.1:${RCP_DOCUMENTS_PORT:-7103}"
 deployment_id="${RCP_DEPLOYMENT_ID:-rcp-exchange.local}"
 
 pids=()
@@ -54,11 +55,19 @@ build/services/events/rcp-eventsd \
 pids+=($!)
 wait_listening "${pids[-1]}" "$events_addr" rcp-eventsd
 
+build/services/documents/rcp-documentsd \
+  --listen="$documents_addr" --data_dir="$data/documents" \
+  --internal_token_file="$token_file" --metrics_listen=127.0.0.1:9103 \
+  --seed_file=deploy/seed/documents.textproto &
+pids+=($!)
+wait_listening "${pids[-1]}" "$documents_addr" rcp-documentsd
+
 cat <<MSG
 
 RCP Exchange is running (data in $data):
   rcp-registryd  grpc://$registry_addr   metrics http://127.0.0.1:9101/metrics
   rcp-eventsd    grpc://$events_addr   metrics http://127.0.0.1:9102/metrics
+  rcp-documentsd grpc://$documents_addr   metrics http://127.0.0.1:9103/metrics
 Internal services require the token in $token_file as metadata
   x-rcp-internal-token: \$(cat $token_file)
 Press Ctrl-C to stop.
