@@ -176,6 +176,12 @@ grpc::ServerUnaryReactor* RegistryService::Authenticate(grpc::CallbackServerCont
   return server::RunBlocking(pool_, context, [=] { return Fill(store_->Authenticate(*request), response); });
 }
 
+grpc::ServerUnaryReactor* RegistryService::ResolveApiKey(grpc::CallbackServerContext* context,
+                                                     const v1::ResolveApiKeyRequest* request,
+                                                     v1::Principal* response) {
+  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ResolveApiKey(*request), response); });
+}
+
 grpc::ServerUnaryReactor* RegistryService::CreateFederationPeer(grpc::CallbackServerContext* context,
                                                      const v1::CreateFederationPeerRequest* request,
                                                      v1::FederationPeer* response) {

@@ -44,6 +44,7 @@ class RegistryService final : public v1::Registry::CallbackService {
   RCP_REGISTRY_METHOD(ListApiKeys, v1::ListApiKeysRequest, v1::ListApiKeysResponse)
   RCP_REGISTRY_METHOD(RevokeApiKey, v1::RevokeApiKeyRequest, v1::ApiKey)
   RCP_REGISTRY_METHOD(Authenticate, v1::AuthenticateRequest, v1::Principal)
+  RCP_REGISTRY_METHOD(ResolveApiKey, v1::ResolveApiKeyRequest, v1::Principal)
   RCP_REGISTRY_METHOD(CreateFederationPeer, v1::CreateFederationPeerRequest, v1::FederationPeer)
   RCP_REGISTRY_METHOD(GetFederationPeer, v1::GetFederationPeerRequest, v1::FederationPeer)
   RCP_REGISTRY_METHOD(ListFederationPeers, v1::ListFederationPeersRequest,

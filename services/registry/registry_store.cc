@@ -828,6 +828,26 @@ absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::Authenticate
                                         absl::FormatTime(FromProto(k.expire_time()))));
   }
 
+  return PrincipalOf(*view, k);
+}
+
+absl::StatusOr<v1::Principal> RegistryStore::ResolveApiKey(const v1::ResolveApiKeyRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("name", req.name(), "apiKeys/*").status());
+  auto view = store_->Read();
+  v1::ApiKey k;
+  absl::Status s = view->Get(kApiKey.cf, req.name(), &k);
+  if (absl::IsNotFound(s)) return Unauthenticated("unknown key");
+  RCP_RETURN_IF_ERROR(s);
+  if (k.has_revoke_time()) return Unauthenticated("this key was revoked");
+  if (FromProto(k.expire_time()) <= store_->options().clock->Now()) return Unauthenticated("this key expired");
+  return PrincipalOf(*view, k);
+}
+
+absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView& view_ref,
+                                                        const v1::ApiKey& k) {
+  const storage::ReadView* view = &view_ref;
+  absl::Time now = store_->options().clock->Now();
+  const std::string& name = k.name();
   v1::Principal p;
   p.set_api_key(name);
   p.set_party(k.party());

@@ -75,6 +75,9 @@ class RegistryStore {
   absl::StatusOr<v1::ApiKey> RevokeApiKey(const Ctx& ctx, const v1::RevokeApiKeyRequest& req);
   // UNAUTHENTICATED for a malformed, unknown, wrong, expired or revoked key.
   absl::StatusOr<v1::Principal> Authenticate(const v1::AuthenticateRequest& req);
+  // The principal of a key by name, without its secret (the gateway signs
+  // calendar URLs itself): UNAUTHENTICATED when unknown, revoked or expired.
+  absl::StatusOr<v1::Principal> ResolveApiKey(const v1::ResolveApiKeyRequest& req);
 
   absl::StatusOr<v1::FederationPeer> CreateFederationPeer(
       const Ctx& ctx, const v1::CreateFederationPeerRequest& req);
@@ -87,6 +90,8 @@ class RegistryStore {
 
  private:
   RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store);
+  // The rights of a valid (not revoked, not expired) key, as of now.
+  absl::StatusOr<v1::Principal> PrincipalOf(const storage::ReadView& view, const v1::ApiKey& key);
 
   RegistryOptions options_;
   std::unique_ptr<storage::Store> store_;

@@ -1560,6 +1560,23 @@ TEST_F(RegistryServiceTest, AuthenticateExpiredKeyIsUnauthenticated) {
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("expired")));
 }
 
+TEST_F(RegistryServiceTest, ResolveApiKeyGivesThePrincipalUntilRevoked) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
+  v1::ResolveApiKeyRequest resolve;
+  resolve.set_name(created.api_key().name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal by_name, Call(&Stub::ResolveApiKey, resolve));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal by_key, Authenticate(created.key()));
+  EXPECT_THAT(by_name, EqualsProto(by_key));
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_name(created.api_key().name());
+  ASSERT_THAT(Call(&Stub::RevokeApiKey, revoke), IsOk());
+  EXPECT_THAT(Call(&Stub::ResolveApiKey, resolve),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
+  resolve.set_name("apiKeys/unknown");
+  EXPECT_THAT(Call(&Stub::ResolveApiKey, resolve), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("unknown")));
+}
+
 TEST_F(RegistryServiceTest, AuthenticateRevokedKeyIsUnauthenticated) {
   RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
                            Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
