@@ -17,6 +17,13 @@ fi
 registry_addr="127.0.0.1:${RCP_REGISTRY_PORT:-7101}"
 events_addr="127.0.0.1:${RCP_EVENTS_PORT:-7102}"
 documents_addr="127.0.0.1:${RCP_DOCUMENTS_PORT:-7103}"
+gateway_addr="127.0.0.1:${RCP_GATEWAY_PORT:-7100}"
+calendar_addr="127.0.0.1:${RCP_CALENDAR_PORT:-7180}"
+keys_file="$data/demo-keys.tsv"
+calendar_secret="$data/calendar-secret"
+if [ ! -s "$calendar_secret" ]; then
+  (umask 077; openssl rand -hex 32 > "$calendar_secret")
+fi
 deployment_id="${RCP_DEPLOYMENT_ID:-rcp-exchange.local}"
 
 pids=()
@@ -44,7 +51,7 @@ wait_listening() {
 build/services/registry/rcp-registryd \
   --listen="$registry_addr" --data_dir="$data/registry" \
   --internal_token_file="$token_file" --metrics_listen=127.0.0.1:9101 \
-  --seed_file=deploy/seed/registry.textproto &
+  --seed_file=deploy/seed/registry.textproto --seed_keys_out="$keys_file" &
 pids+=($!)
 wait_listening "${pids[-1]}" "$registry_addr" rcp-registryd
 
@@ -62,14 +69,31 @@ build/services/documents/rcp-documentsd \
 pids+=($!)
 wait_listening "${pids[-1]}" "$documents_addr" rcp-documentsd
 
+build/services/gateway/rcp-gatewayd \
+  --listen="$gateway_addr" --registry="$registry_addr" --events="$events_addr" \
+  --documents="$documents_addr" --internal_token_file="$token_file" \
+  --deployment_id="$deployment_id" --metrics_listen=127.0.0.1:9100 \
+  --calendar_listen="$calendar_addr" --calendar_secret_file="$calendar_secret" &
+pids+=($!)
+wait_listening "${pids[-1]}" "$gateway_addr" rcp-gatewayd
+
+key() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$keys_file" | tail -n 1; }
+
 cat <<MSG
 
-RCP Exchange is running (data in $data):
-  rcp-registryd  grpc://$registry_addr   metrics http://127.0.0.1:9101/metrics
-  rcp-eventsd    grpc://$events_addr   metrics http://127.0.0.1:9102/metrics
-  rcp-documentsd grpc://$documents_addr   metrics http://127.0.0.1:9103/metrics
-Internal services require the token in $token_file as metadata
-  x-rcp-internal-token: \$(cat $token_file)
+RCP Exchange is running (data in $data). The public door:
+  rcp-gatewayd   grpc://$gateway_addr   calendar feeds http://$calendar_addr
+Internal services (only the gateway may call them):
+  rcp-registryd  $registry_addr   rcp-eventsd $events_addr   rcp-documentsd $documents_addr
+Metrics: http://127.0.0.1:9100/metrics (gateway), 9101..9103 (services)
+
+Demo API keys (also in $keys_file):
+  export RCP_ADDRESS=$gateway_addr
+  admin              RCP_KEY=$(key admin)
+  Bali secretariat   RCP_KEY=$(key bali-secretariat)
+  Indonesia          RCP_KEY=$(key indonesia)
+  UNHCR (observer)   RCP_KEY=$(key unhcr-observer)
+Try:  RCP_KEY=$(key indonesia) build/tools/rcpctl/rcpctl meeting list
 Press Ctrl-C to stop.
 MSG
 wait

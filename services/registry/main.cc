@@ -2,7 +2,10 @@
 // focal points, API keys and federation peers.
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <fstream>
 
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
@@ -14,6 +17,8 @@
 
 ABSL_FLAG(std::string, seed_file, "",
           "text-format rcp.registry.v1.RegistrySeed applied at start (idempotent)");
+ABSL_FLAG(std::string, seed_keys_out, "",
+          "file the API keys issued by the seed are written to (created with mode 0600)");
 ABSL_FLAG(uint64_t, changelog_max_records, 1'000'000, "change records kept for Watch");
 ABSL_FLAG(absl::Duration, changelog_max_age, absl::Hours(24 * 30), "age of the oldest change kept");
 
@@ -46,6 +51,21 @@ int main(int argc, char** argv) {
     }
     spdlog::info("msg=seeded file={} requests={} revision={}", seed_file, applied->applied,
                  (*store)->store()->revision());
+    std::string keys_out = absl::GetFlag(FLAGS_seed_keys_out);
+    if (!applied->issued_keys.empty()) {
+      if (keys_out.empty()) {
+        spdlog::warn("msg=\"the seed issued API keys but --seed_keys_out is not set; their secrets are lost\"");
+      } else {
+        umask(077);
+        std::ofstream out(keys_out, std::ios::app);
+        for (const auto& [name, key] : applied->issued_keys) out << name << "\t" << key << "\n";
+        if (!out) {
+          spdlog::critical("msg=\"cannot write the issued keys\" path={}", keys_out);
+          return 1;
+        }
+        spdlog::info("msg=\"issued seed API keys\" count={} file={}", applied->issued_keys.size(), keys_out);
+      }
+    }
   }
 
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));

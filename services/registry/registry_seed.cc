@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/entity/entity.h"
 #include "common/status/status.h"
 
 namespace rcp::registry {
@@ -18,6 +19,7 @@ absl::Status ApplyAll(google::protobuf::RepeatedPtrField<Request> requests, cons
                       Fn apply, SeedResult* result) {
   for (int i = 0; i < requests.size(); ++i) {
     Request& r = requests[i];
+    // Defaulted from the position, so a seed must only grow at the end.
     if (r.request_id().empty()) r.set_request_id(absl::StrCat("seed:", what, ":", i));
     absl::Status s = apply(r);
     if (!s.ok()) {
@@ -60,6 +62,30 @@ absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySee
                                &result));
   RCP_RETURN_IF_ERROR(ApplyAll(seed.focal_points(), "focal_points",
                                [&](const auto& r) { return store->CreateFocalPoint(ctx, r).status(); },
+                               &result));
+  RCP_RETURN_IF_ERROR(ApplyAll(seed.api_keys(), "api_keys",
+                               [&](const v1::CreateApiKeyRequest& r) -> absl::Status {
+                                 v1::CreateApiKeyRequest req = r;
+                                 // Issued on an earlier start (its secret was written
+                                 // then): a key of this party with this name exists.
+                                 v1::ListApiKeysRequest existing;
+                                 existing.set_party(req.api_key().party());
+                                 existing.set_include_revoked(true);
+                                 existing.set_page_size(1000);
+                                 auto keys = store->ListApiKeys(existing);
+                                 if (!keys.ok()) return keys.status();
+                                 for (const auto& k : keys->api_keys()) {
+                                   if (k.display_name() == req.api_key().display_name()) return absl::OkStatus();
+                                 }
+                                 if (!req.api_key().has_expire_time()) {
+                                   *req.mutable_api_key()->mutable_expire_time() = entity::ToProto(
+                                       store->store()->options().clock->Now() + absl::Hours(24 * 365));
+                                 }
+                                 auto issued = store->CreateApiKey(ctx, req);
+                                 if (!issued.ok()) return issued.status();
+                                 result.issued_keys.emplace_back(req.api_key().display_name(), issued->key());
+                                 return absl::OkStatus();
+                               },
                                &result));
   return result;
 }

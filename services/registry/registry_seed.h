@@ -6,6 +6,8 @@
 #define RCP_SERVICES_REGISTRY_REGISTRY_SEED_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "rcp/registry/v1/seed.pb.h"
@@ -17,6 +19,8 @@ absl::StatusOr<v1::RegistrySeed> LoadSeedFile(const std::string& path);
 
 struct SeedResult {
   int applied = 0;  // requests that created something or found their earlier result
+  // Keys issued by this run: (display name, key). Empty on later runs.
+  std::vector<std::pair<std::string, std::string>> issued_keys;
 };
 
 // Applies the requests in order (parties, processes, memberships, chair

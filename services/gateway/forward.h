@@ -1,0 +1,72 @@
+// How a public call is served: authenticate the caller, apply the policy,
+// call the data service for the caller's principal, check or filter what
+// comes back. The work runs on the gateway's pool, never on gRPC's threads.
+#ifndef RCP_SERVICES_GATEWAY_FORWARD_H_
+#define RCP_SERVICES_GATEWAY_FORWARD_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/concurrency/thread_pool.h"
+#include "common/server/blocking.h"
+#include "common/status/status.h"
+#include "services/gateway/authenticator.h"
+#include "services/gateway/gateway_options.h"
+#include "services/gateway/policy.h"
+#include "services/gateway/upstream.h"
+
+namespace rcp::gateway {
+
+// What every public service of the gateway uses. None is owned.
+struct Deps {
+  Upstream* upstream;
+  Authenticator* auth;
+  ThreadPool* pool;
+  const GatewayOptions* options;
+};
+
+class Forwarder {
+ public:
+  explicit Forwarder(Deps deps) : deps_(deps) {}
+
+  // Authenticates the caller, then runs `body(principal)` (returning
+  // absl::Status) on the pool and finishes the call with its status.
+  template <typename Body>
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, Body body) {
+    Authenticator* auth = deps_.auth;
+    return server::RunBlocking(deps_.pool, context, [auth, context, body]() mutable -> absl::Status {
+      RCP_ASSIGN_OR_RETURN(PrincipalPtr principal, auth->Authenticate(context));
+      return body(*principal);
+    });
+  }
+
+  // An idempotent call for `p`, retried while the service is briefly
+  // unavailable.
+  template <typename Call>
+  absl::Status Read(const policy::Principal& p, const grpc::ServerContextBase* client, Call call) {
+    return FromGrpcStatus(deps_.upstream->WithRetry(p.api_key(), client, call));
+  }
+
+  // A call that changes something: made once.
+  template <typename Call>
+  absl::Status Write(const policy::Principal& p, const grpc::ServerContextBase* client, Call call) {
+    grpc::ClientContext context;
+    deps_.upstream->Prepare(&context, p.api_key(), client);
+    return FromGrpcStatus(call(&context));
+  }
+
+  static absl::Status AdminOnly(const policy::Principal& p, absl::string_view what) {
+    if (policy::IsAdmin(p)) return absl::OkStatus();
+    return absl::PermissionDeniedError(absl::StrCat(what, " is for the deployment's administrators"));
+  }
+
+  Upstream* upstream() { return deps_.upstream; }
+  const Deps& deps() const { return deps_; }
+
+ private:
+  Deps deps_;
+};
+
+}  // namespace rcp::gateway
+
+#endif  // RCP_SERVICES_GATEWAY_FORWARD_H_

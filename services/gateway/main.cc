@@ -1,0 +1,161 @@
+// rcp-gatewayd: the public door of an RCP Exchange deployment.
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "common/concurrency/thread_pool.h"
+#include "common/server/flags.h"
+#include "common/server/server.h"
+#include "services/gateway/authenticator.h"
+#include "services/gateway/calendar_feed.h"
+#include "services/gateway/feed_hub.h"
+#include "services/gateway/gateway_service.h"
+#include "services/gateway/public_documents.h"
+#include "services/gateway/public_events.h"
+#include "services/gateway/public_registry.h"
+#include "services/gateway/upstream.h"
+
+ABSL_FLAG(std::string, registry, "127.0.0.1:7101", "address of rcp-registryd");
+ABSL_FLAG(std::string, events, "127.0.0.1:7102", "address of rcp-eventsd");
+ABSL_FLAG(std::string, documents, "127.0.0.1:7103", "address of rcp-documentsd");
+ABSL_FLAG(std::string, upstream_ca, "", "PEM CA of the services' certificates (TLS to the services)");
+ABSL_FLAG(std::string, upstream_cert, "", "PEM client certificate presented to the services (mTLS)");
+ABSL_FLAG(std::string, upstream_key, "", "PEM key of --upstream_cert");
+ABSL_FLAG(std::string, deployment_id, "rcp-exchange.local", "this deployment's stable id");
+ABSL_FLAG(std::string, calendar_listen, "", "host:port of the HTTP calendar feed; empty disables it");
+ABSL_FLAG(std::string, calendar_base_url, "", "public base of calendar URLs (default http://<calendar_listen>)");
+ABSL_FLAG(std::string, calendar_secret_file, "", "file with the secret that signs calendar URLs");
+ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
+          "how long a key's rights are reused: a revoked key stops working within this");
+ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe heartbeat when idle");
+ABSL_FLAG(bool, insecure, false, "allow listening beyond loopback without TLS");
+
+namespace {
+
+bool IsLoopback(const std::string& address) {
+  std::string host = address.substr(0, address.rfind(':'));
+  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]";
+}
+
+std::string ReadSecret(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    spdlog::critical("msg=\"cannot read secret file\" path={}", path);
+    std::exit(2);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(ss.str()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  rcp::server::Server::BlockSignals();
+  rcp::server::ParseFlags(argc, argv, "rcp-gatewayd: the public gateway of RCP Exchange");
+  rcp::server::InitLogging("gateway", absl::GetFlag(FLAGS_log_level));
+
+  // The gateway's own port takes public callers: the internal token is what
+  // it presents to the services, not what it asks of its callers.
+  rcp::server::ServerOptions server_options = rcp::server::ServerOptionsFromFlags("gateway");
+  rcp::gateway::GatewayOptions options;
+  options.internal_token = server_options.internal_token;
+  server_options.internal_token.clear();
+  if (!IsLoopback(server_options.listen_address) && server_options.tls_cert_file.empty() &&
+      !absl::GetFlag(FLAGS_insecure)) {
+    spdlog::critical("msg=\"refusing to listen beyond loopback without TLS\" listen={} hint=\"give --tls_cert and "
+                     "--tls_key, or --insecure\"",
+                     server_options.listen_address);
+    return 2;
+  }
+  options.registry_address = absl::GetFlag(FLAGS_registry);
+  options.events_address = absl::GetFlag(FLAGS_events);
+  options.documents_address = absl::GetFlag(FLAGS_documents);
+  options.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca);
+  options.upstream_cert_file = absl::GetFlag(FLAGS_upstream_cert);
+  options.upstream_key_file = absl::GetFlag(FLAGS_upstream_key);
+  options.deployment_id = absl::GetFlag(FLAGS_deployment_id);
+  options.auth_cache_ttl = absl::GetFlag(FLAGS_auth_cache_ttl);
+  options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  std::string calendar_listen = absl::GetFlag(FLAGS_calendar_listen);
+  if (!calendar_listen.empty()) {
+    std::string secret_file = absl::GetFlag(FLAGS_calendar_secret_file);
+    if (secret_file.empty()) {
+      spdlog::critical("msg=\"--calendar_listen needs --calendar_secret_file\"");
+      return 2;
+    }
+    options.calendar_secret = ReadSecret(secret_file);
+  }
+
+  auto upstream = rcp::gateway::Upstream::Connect(options);
+  if (!upstream.ok()) {
+    spdlog::critical("msg=\"cannot set up the services' channels\" error=\"{}\"", upstream.status().ToString());
+    return 1;
+  }
+  rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
+  rcp::gateway::Authenticator auth(upstream->get(), rcp::Clock::Real(), options.auth_cache_ttl);
+  rcp::gateway::FeedHub hub(upstream->get(), &pool, options);
+  // The services may still be starting: keep trying, as a Deployment would.
+  for (int attempt = 0;; ++attempt) {
+    auto started = hub.Start();
+    if (started.ok()) break;
+    if (attempt == 50) {
+      spdlog::critical("msg=\"the services cannot be reached\" error=\"{}\"", started.ToString());
+      return 1;
+    }
+    spdlog::warn("msg=\"waiting for the services\" error=\"{}\"", started.ToString());
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+
+  rcp::gateway::Deps deps{upstream->get(), &auth, &pool, &options};
+  rcp::gateway::PublicRegistry registry(deps);
+  rcp::gateway::PublicEvents events(deps);
+  rcp::gateway::PublicDocuments documents(deps);
+  rcp::gateway::CalendarFeed calendar(&auth, &events, &options);
+  if (!calendar_listen.empty()) {
+    if (auto s = calendar.Start(calendar_listen); !s.ok()) {
+      spdlog::critical("msg=\"cannot start the calendar feed\" error=\"{}\"", s.ToString());
+      return 1;
+    }
+    options.calendar_base_url = absl::GetFlag(FLAGS_calendar_base_url);
+    if (options.calendar_base_url.empty()) {
+      options.calendar_base_url = absl::StrCat(
+          "http://", calendar_listen.substr(0, calendar_listen.rfind(':')), ":", calendar.port());
+    }
+  }
+  rcp::gateway::GatewayService gateway(deps, &hub);
+
+  rcp::server::Server server(server_options);
+  server.AddService(&registry);
+  server.AddService(&events);
+  server.AddService(&documents);
+  server.AddService(&gateway);
+  server.AddGauge("rcp_gateway_subscribers", "open Subscribe streams",
+                  [&gateway] { return static_cast<double>(gateway.subscriber_count()); });
+  server.OnShutdown([&] {
+    gateway.CloseSubscriptions();
+    calendar.Stop();
+  });
+  if (auto s = server.Start(); !s.ok()) {
+    spdlog::critical("msg=\"cannot start\" error=\"{}\"", s.ToString());
+    return 1;
+  }
+  std::atomic<bool> stop{false};
+  std::thread ticker([&] {
+    while (!stop) {
+      absl::SleepFor(absl::Seconds(1));
+      gateway.Tick();
+    }
+  });
+  server.WaitForSignal();
+  stop = true;
+  ticker.join();
+  hub.Stop();
+  return 0;
+}
