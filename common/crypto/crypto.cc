@@ -1,6 +1,5 @@
 #include "common/crypto/crypto.h"
 
-#include "absl/strings/string_view.h"
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>

@@ -2,10 +2,10 @@
 #ifndef RCP_COMMON_CRYPTO_CRYPTO_H_
 #define RCP_COMMON_CRYPTO_CRYPTO_H_
 
-#include "absl/strings/string_view.h"
 #include <cstddef>
 #include <string>
-#include <string_view>
+
+#include "absl/strings/string_view.h"
 
 namespace rcp::crypto {
 

@@ -3,7 +3,6 @@
 // where it has them). Regenerate with deploy/tools/gen_iso3166.py.
 #include "common/iso3166/iso3166.h"
 
-#include "absl/strings/string_view.h"
 #include <algorithm>
 #include <iterator>
 

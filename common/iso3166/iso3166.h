@@ -5,7 +5,6 @@
 
 #include "absl/strings/string_view.h"
 #include <cstddef>
-#include <string_view>
 
 namespace rcp::iso3166 {
 

@@ -1,6 +1,5 @@
 #include "common/resource/resource.h"
 
-#include "absl/strings/string_view.h"
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/io/coded_stream.h>

@@ -4,15 +4,14 @@
 #ifndef RCP_COMMON_RESOURCE_RESOURCE_H_
 #define RCP_COMMON_RESOURCE_RESOURCE_H_
 
-#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <initializer_list>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace google::protobuf {
 class FieldMask;

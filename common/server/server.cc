@@ -1,6 +1,5 @@
 #include "common/server/server.h"
 
-#include "absl/strings/string_view.h"
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>

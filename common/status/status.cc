@@ -1,6 +1,5 @@
 #include "common/status/status.h"
 
-#include "absl/strings/string_view.h"
 #include <grpcpp/support/status.h>
 #include <rocksdb/status.h>
 

@@ -4,12 +4,11 @@
 #ifndef RCP_COMMON_STATUS_STATUS_H_
 #define RCP_COMMON_STATUS_STATUS_H_
 
-#include "absl/strings/string_view.h"
 #include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace rocksdb {
 class Status;

@@ -2,11 +2,11 @@
 #ifndef RCP_COMMON_STORAGE_KEYS_H_
 #define RCP_COMMON_STORAGE_KEYS_H_
 
-#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
+
+#include "absl/strings/string_view.h"
 
 namespace rcp::storage {
 

@@ -1,6 +1,5 @@
 #include "common/storage/store.h"
 
-#include "absl/strings/string_view.h"
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>

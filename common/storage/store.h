@@ -19,18 +19,17 @@
 #ifndef RCP_COMMON_STORAGE_STORE_H_
 #define RCP_COMMON_STORAGE_STORE_H_
 
-#include "absl/strings/string_view.h"
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/time/clock.h"
 #include "rcp/common/v1/common.pb.h"

@@ -2,11 +2,10 @@
 #ifndef RCP_COMMON_TIME_DATE_H_
 #define RCP_COMMON_TIME_DATE_H_
 
-#include "absl/strings/string_view.h"
 #include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "rcp/common/v1/common.pb.h"
 

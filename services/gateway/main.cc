@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
                   [&gateway] { return static_cast<double>(gateway.subscriber_count()); });
   server.OnShutdown([&] {
     gateway.CloseSubscriptions();
+    hub.Stop();
     calendar.Stop();
   });
   if (auto s = server.Start(); !s.ok()) {
@@ -156,6 +157,5 @@ int main(int argc, char** argv) {
   server.WaitForSignal();
   stop = true;
   ticker.join();
-  hub.Stop();
   return 0;
 }

@@ -60,8 +60,12 @@ void Upstream::Prepare(grpc::ClientContext* context, const std::string& principa
   if (!options_.internal_token.empty()) context->AddMetadata(server::kInternalTokenHeader, options_.internal_token);
   if (!principal.empty()) context->AddMetadata(server::kPrincipalHeader, principal);
   if (streaming) return;
+  // The client's own deadline when it set one (a commit that re-hashes a
+  // large upload may need it); otherwise the gateway's default.
   auto deadline = std::chrono::system_clock::now() + absl::ToChronoNanoseconds(options_.upstream_deadline);
-  if (client != nullptr && client->deadline() < deadline) deadline = client->deadline();
+  if (client != nullptr && client->deadline() != std::chrono::system_clock::time_point::max()) {
+    deadline = client->deadline();
+  }
   context->set_deadline(deadline);
 }
 

@@ -27,8 +27,8 @@ class Upstream {
   rcp::documents::v1::Documents::Stub* documents() { return documents_.get(); }
 
   // Prepares a context for a call made for `principal` (empty: the gateway
-  // itself), with the deadline of `client` when sooner than the default.
-  // `streaming` calls get no default deadline.
+  // itself), with the deadline of `client`, or the default when the client
+  // set none. `streaming` calls get no deadline of their own.
   void Prepare(grpc::ClientContext* context, const std::string& principal,
                const grpc::ServerContextBase* client = nullptr, bool streaming = false) const;
 
