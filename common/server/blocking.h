@@ -14,6 +14,14 @@
 
 namespace rcp::server {
 
+// Moves a result into the response a handler fills, or returns its error.
+template <typename T>
+absl::Status FillResponse(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return result.status();
+  *response = std::move(*result);
+  return absl::OkStatus();
+}
+
 // `fn` returns absl::Status and fills the response it captured; the request
 // and response stay valid until Finish.
 template <typename Fn>

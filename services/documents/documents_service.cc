@@ -4,22 +4,11 @@
 
 #include "common/feed/watch_reactor.h"
 #include "common/server/blocking.h"
-#include "common/server/principal.h"
+#include "common/server/data_service.h"
 #include "common/status/status.h"
 
 namespace rcp::documents {
 namespace {
-
-template <typename T>
-absl::Status Fill(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return result.status();
-  *response = std::move(*result);
-  return absl::OkStatus();
-}
-
-storage::WriteContext WriteContextOf(const grpc::CallbackServerContext* context) {
-  return storage::WriteContext{server::PrincipalOf(context)};
-}
 
 // Reads chunks one at a time; each is stored (durably) on the pool before
 // the next is read, so a fast client is held back by flow control, not by
@@ -40,7 +29,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::UploadChunk> {
       return pool_->Schedule([this] {
         v1::GetUploadSessionRequest get;
         get.set_name(upload_);
-        Finish(ToGrpcStatus(Fill(store_->GetUploadSession(get), response_)));
+        Finish(ToGrpcStatus(server::FillResponse(store_->GetUploadSession(get), response_)));
       });
     }
     if (!chunk_.upload().empty()) {
@@ -120,66 +109,80 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
 }  // namespace
 
 grpc::ServerUnaryReactor* DocumentsService::CreateDocument(grpc::CallbackServerContext* context,
-                                                   const v1::CreateDocumentRequest* request,
-                                                   v1::Document* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateDocument(WriteContextOf(context), *request), response); });
+                                                           const v1::CreateDocumentRequest* request,
+                                                           v1::Document* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateDocument(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::GetDocument(grpc::CallbackServerContext* context,
-                                                   const v1::GetDocumentRequest* request,
-                                                   v1::Document* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetDocument(*request), response); });
+                                                        const v1::GetDocumentRequest* request,
+                                                        v1::Document* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->GetDocument(*request), response); });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::ListDocuments(grpc::CallbackServerContext* context,
-                                                   const v1::ListDocumentsRequest* request,
-                                                   v1::ListDocumentsResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListDocuments(*request), response); });
+                                                          const v1::ListDocumentsRequest* request,
+                                                          v1::ListDocumentsResponse* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->ListDocuments(*request), response); });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::UpdateDocument(grpc::CallbackServerContext* context,
-                                                   const v1::UpdateDocumentRequest* request,
-                                                   v1::Document* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->UpdateDocument(WriteContextOf(context), *request), response); });
+                                                           const v1::UpdateDocumentRequest* request,
+                                                           v1::Document* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->UpdateDocument(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::ListContentVersions(grpc::CallbackServerContext* context,
-                                                   const v1::ListContentVersionsRequest* request,
-                                                   v1::ListContentVersionsResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListContentVersions(*request), response); });
+                                                                const v1::ListContentVersionsRequest* request,
+                                                                v1::ListContentVersionsResponse* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return server::FillResponse(store_->ListContentVersions(*request), response); });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::StartUpload(grpc::CallbackServerContext* context,
-                                                   const v1::StartUploadRequest* request,
-                                                   v1::UploadSession* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->StartUpload(WriteContextOf(context), *request), response); });
+                                                        const v1::StartUploadRequest* request,
+                                                        v1::UploadSession* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->StartUpload(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::GetUploadSession(grpc::CallbackServerContext* context,
-                                                   const v1::GetUploadSessionRequest* request,
-                                                   v1::UploadSession* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetUploadSession(*request), response); });
+                                                             const v1::GetUploadSessionRequest* request,
+                                                             v1::UploadSession* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return server::FillResponse(store_->GetUploadSession(*request), response); });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::CommitUpload(grpc::CallbackServerContext* context,
-                                                   const v1::CommitUploadRequest* request,
-                                                   v1::ContentVersion* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CommitUpload(WriteContextOf(context), *request), response); });
+                                                         const v1::CommitUploadRequest* request,
+                                                         v1::ContentVersion* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CommitUpload(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::CancelUpload(grpc::CallbackServerContext* context,
-                                                   const v1::CancelUploadRequest* request,
-                                                   v1::UploadSession* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CancelUpload(WriteContextOf(context), *request), response); });
+                                                         const v1::CancelUploadRequest* request,
+                                                         v1::UploadSession* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CancelUpload(server::WriteContextOf(context), *request), response);
+  });
 }
 
-grpc::ServerReadReactor<v1::UploadChunk>* DocumentsService::UploadChunks(
-    grpc::CallbackServerContext* context, v1::UploadSession* response) {
+grpc::ServerReadReactor<v1::UploadChunk>* DocumentsService::UploadChunks(grpc::CallbackServerContext* context,
+                                                                         v1::UploadSession* response) {
   return new UploadReactor(store_, pool_, response);
 }
 
-grpc::ServerWriteReactor<v1::DownloadChunk>* DocumentsService::Download(
-    grpc::CallbackServerContext* context, const v1::DownloadRequest* request) {
+grpc::ServerWriteReactor<v1::DownloadChunk>* DocumentsService::Download(grpc::CallbackServerContext* context,
+                                                                        const v1::DownloadRequest* request) {
   return new DownloadReactor(store_, pool_, *request);
 }
 

@@ -2,88 +2,93 @@
 
 #include "common/feed/watch_reactor.h"
 #include "common/server/blocking.h"
-#include "common/server/principal.h"
+#include "common/server/data_service.h"
 
 namespace rcp::events {
-namespace {
-
-template <typename T>
-absl::Status Fill(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return result.status();
-  *response = std::move(*result);
-  return absl::OkStatus();
-}
-
-storage::WriteContext WriteContextOf(const grpc::CallbackServerContext* context) {
-  return storage::WriteContext{server::PrincipalOf(context)};
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* EventsService::CreateMeeting(grpc::CallbackServerContext* context,
-                                                const v1::CreateMeetingRequest* request,
-                                                v1::Meeting* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateMeeting(WriteContextOf(context), *request), response); });
+                                                       const v1::CreateMeetingRequest* request,
+                                                       v1::Meeting* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateMeeting(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::GetMeeting(grpc::CallbackServerContext* context,
-                                                const v1::GetMeetingRequest* request,
-                                                v1::Meeting* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetMeeting(*request), response); });
+                                                    const v1::GetMeetingRequest* request,
+                                                    v1::Meeting* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->GetMeeting(*request), response); });
 }
 
 grpc::ServerUnaryReactor* EventsService::UpdateMeeting(grpc::CallbackServerContext* context,
-                                                const v1::UpdateMeetingRequest* request,
-                                                v1::Meeting* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->UpdateMeeting(WriteContextOf(context), *request), response); });
+                                                       const v1::UpdateMeetingRequest* request,
+                                                       v1::Meeting* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->UpdateMeeting(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::ConfirmMeeting(grpc::CallbackServerContext* context,
-                                                const v1::ConfirmMeetingRequest* request,
-                                                v1::Meeting* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ConfirmMeeting(WriteContextOf(context), *request), response); });
+                                                        const v1::ConfirmMeetingRequest* request,
+                                                        v1::Meeting* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->ConfirmMeeting(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::PostponeMeeting(grpc::CallbackServerContext* context,
-                                                const v1::PostponeMeetingRequest* request,
-                                                v1::Meeting* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->PostponeMeeting(WriteContextOf(context), *request), response); });
+                                                         const v1::PostponeMeetingRequest* request,
+                                                         v1::Meeting* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->PostponeMeeting(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::RescheduleMeeting(grpc::CallbackServerContext* context,
-                                                const v1::RescheduleMeetingRequest* request,
-                                                v1::Meeting* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->RescheduleMeeting(WriteContextOf(context), *request), response); });
+                                                           const v1::RescheduleMeetingRequest* request,
+                                                           v1::Meeting* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->RescheduleMeeting(server::WriteContextOf(context), *request),
+                                response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::CancelMeeting(grpc::CallbackServerContext* context,
-                                                const v1::CancelMeetingRequest* request,
-                                                v1::Meeting* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CancelMeeting(WriteContextOf(context), *request), response); });
+                                                       const v1::CancelMeetingRequest* request,
+                                                       v1::Meeting* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CancelMeeting(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::MarkMeetingHeld(grpc::CallbackServerContext* context,
-                                                const v1::MarkMeetingHeldRequest* request,
-                                                v1::Meeting* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->MarkMeetingHeld(WriteContextOf(context), *request), response); });
+                                                         const v1::MarkMeetingHeldRequest* request,
+                                                         v1::Meeting* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->MarkMeetingHeld(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::ListMeetings(grpc::CallbackServerContext* context,
-                                                const v1::ListMeetingsRequest* request,
-                                                v1::ListMeetingsResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListMeetings(*request), response); });
+                                                      const v1::ListMeetingsRequest* request,
+                                                      v1::ListMeetingsResponse* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->ListMeetings(*request), response); });
 }
 
 grpc::ServerUnaryReactor* EventsService::SyncMeetings(grpc::CallbackServerContext* context,
-                                                const v1::SyncMeetingsRequest* request,
-                                                v1::SyncMeetingsResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->SyncMeetings(*request), response); });
+                                                      const v1::SyncMeetingsRequest* request,
+                                                      v1::SyncMeetingsResponse* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->SyncMeetings(*request), response); });
 }
 
 grpc::ServerUnaryReactor* EventsService::ExportCalendar(grpc::CallbackServerContext* context,
-                                                const v1::ExportCalendarRequest* request,
-                                                v1::ExportCalendarResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ExportCalendar(*request), response); });
+                                                        const v1::ExportCalendarRequest* request,
+                                                        v1::ExportCalendarResponse* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return server::FillResponse(store_->ExportCalendar(*request), response); });
 }
 
 grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* EventsService::Watch(

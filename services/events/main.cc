@@ -4,6 +4,7 @@
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
 #include "common/server/flags.h"
+#include "common/server/data_service.h"
 #include "common/server/server.h"
 #include "services/events/events_seed.h"
 #include "services/events/events_service.h"
@@ -51,18 +52,6 @@ int main(int argc, char** argv) {
 
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::events::EventsService service(store->get(), &pool);
-  rcp::server::Server server(rcp::server::ServerOptionsFromFlags("events"));
-  server.AddService(&service);
-  auto* raw_store = (*store)->store();
-  server.AddGauge("rcp_store_revision", "latest committed store revision",
-                  [raw_store] { return static_cast<double>(raw_store->revision()); });
-  server.AddGauge("rcp_store_watchers", "open watchers of the change feed",
-                  [raw_store] { return static_cast<double>(raw_store->watcher_count()); });
-  server.OnShutdown([raw_store] { raw_store->CloseWatchers("the server is shutting down"); });
-  if (auto s = server.Start(); !s.ok()) {
-    spdlog::critical("msg=\"cannot start\" error=\"{}\"", s.ToString());
-    return 1;
-  }
-  server.WaitForSignal();
-  return 0;
+  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("events"), {&service},
+                                       (*store)->store());
 }

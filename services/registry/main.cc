@@ -10,6 +10,7 @@
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
 #include "common/server/flags.h"
+#include "common/server/data_service.h"
 #include "common/server/server.h"
 #include "services/registry/registry_seed.h"
 #include "services/registry/registry_service.h"
@@ -70,18 +71,6 @@ int main(int argc, char** argv) {
 
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::registry::RegistryService service(store->get(), &pool);
-  rcp::server::Server server(rcp::server::ServerOptionsFromFlags("registry"));
-  server.AddService(&service);
-  auto* raw_store = (*store)->store();
-  server.AddGauge("rcp_store_revision", "latest published store revision",
-                  [raw_store] { return static_cast<double>(raw_store->revision()); });
-  server.AddGauge("rcp_store_watchers", "open watchers of the change feed",
-                  [raw_store] { return static_cast<double>(raw_store->watcher_count()); });
-  server.OnShutdown([raw_store] { raw_store->CloseWatchers("the server is shutting down"); });
-  if (auto s = server.Start(); !s.ok()) {
-    spdlog::critical("msg=\"cannot start\" error=\"{}\"", s.ToString());
-    return 1;
-  }
-  server.WaitForSignal();
-  return 0;
+  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("registry"), {&service},
+                                       (*store)->store());
 }

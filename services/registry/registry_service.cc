@@ -2,214 +2,252 @@
 
 #include "common/feed/watch_reactor.h"
 #include "common/server/blocking.h"
-#include "common/server/principal.h"
+#include "common/server/data_service.h"
 
 namespace rcp::registry {
-namespace {
-
-template <typename T>
-absl::Status Fill(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return result.status();
-  *response = std::move(*result);
-  return absl::OkStatus();
-}
-
-storage::WriteContext WriteContextOf(const grpc::CallbackServerContext* context) {
-  return storage::WriteContext{server::PrincipalOf(context)};
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* RegistryService::CreateProcess(grpc::CallbackServerContext* context,
-                                                     const v1::CreateProcessRequest* request,
-                                                     v1::Process* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateProcess(WriteContextOf(context), *request), response); });
+                                                         const v1::CreateProcessRequest* request,
+                                                         v1::Process* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateProcess(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetProcess(grpc::CallbackServerContext* context,
-                                                     const v1::GetProcessRequest* request,
-                                                     v1::Process* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetProcess(*request), response); });
+                                                      const v1::GetProcessRequest* request,
+                                                      v1::Process* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->GetProcess(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListProcesses(grpc::CallbackServerContext* context,
-                                                     const v1::ListProcessesRequest* request,
-                                                     v1::ListProcessesResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListProcesses(*request), response); });
+                                                         const v1::ListProcessesRequest* request,
+                                                         v1::ListProcessesResponse* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->ListProcesses(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateProcess(grpc::CallbackServerContext* context,
-                                                     const v1::UpdateProcessRequest* request,
-                                                     v1::Process* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->UpdateProcess(WriteContextOf(context), *request), response); });
+                                                         const v1::UpdateProcessRequest* request,
+                                                         v1::Process* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->UpdateProcess(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateParty(grpc::CallbackServerContext* context,
-                                                     const v1::CreatePartyRequest* request,
-                                                     v1::Party* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateParty(WriteContextOf(context), *request), response); });
+                                                       const v1::CreatePartyRequest* request,
+                                                       v1::Party* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateParty(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetParty(grpc::CallbackServerContext* context,
-                                                     const v1::GetPartyRequest* request,
-                                                     v1::Party* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetParty(*request), response); });
+                                                    const v1::GetPartyRequest* request, v1::Party* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->GetParty(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListParties(grpc::CallbackServerContext* context,
-                                                     const v1::ListPartiesRequest* request,
-                                                     v1::ListPartiesResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListParties(*request), response); });
+                                                       const v1::ListPartiesRequest* request,
+                                                       v1::ListPartiesResponse* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->ListParties(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateParty(grpc::CallbackServerContext* context,
-                                                     const v1::UpdatePartyRequest* request,
-                                                     v1::Party* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->UpdateParty(WriteContextOf(context), *request), response); });
+                                                       const v1::UpdatePartyRequest* request,
+                                                       v1::Party* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->UpdateParty(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateMembership(grpc::CallbackServerContext* context,
-                                                     const v1::CreateMembershipRequest* request,
-                                                     v1::Membership* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateMembership(WriteContextOf(context), *request), response); });
+                                                            const v1::CreateMembershipRequest* request,
+                                                            v1::Membership* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateMembership(server::WriteContextOf(context), *request),
+                                response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetMembership(grpc::CallbackServerContext* context,
-                                                     const v1::GetMembershipRequest* request,
-                                                     v1::Membership* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetMembership(*request), response); });
+                                                         const v1::GetMembershipRequest* request,
+                                                         v1::Membership* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->GetMembership(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListMemberships(grpc::CallbackServerContext* context,
-                                                     const v1::ListMembershipsRequest* request,
-                                                     v1::ListMembershipsResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListMemberships(*request), response); });
+                                                           const v1::ListMembershipsRequest* request,
+                                                           v1::ListMembershipsResponse* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return server::FillResponse(store_->ListMemberships(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateMembership(grpc::CallbackServerContext* context,
-                                                     const v1::UpdateMembershipRequest* request,
-                                                     v1::Membership* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->UpdateMembership(WriteContextOf(context), *request), response); });
+                                                            const v1::UpdateMembershipRequest* request,
+                                                            v1::Membership* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->UpdateMembership(server::WriteContextOf(context), *request),
+                                response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateChairTerm(grpc::CallbackServerContext* context,
-                                                     const v1::CreateChairTermRequest* request,
-                                                     v1::ChairTerm* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateChairTerm(WriteContextOf(context), *request), response); });
+                                                           const v1::CreateChairTermRequest* request,
+                                                           v1::ChairTerm* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateChairTerm(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetChairTerm(grpc::CallbackServerContext* context,
-                                                     const v1::GetChairTermRequest* request,
-                                                     v1::ChairTerm* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetChairTerm(*request), response); });
+                                                        const v1::GetChairTermRequest* request,
+                                                        v1::ChairTerm* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->GetChairTerm(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListChairTerms(grpc::CallbackServerContext* context,
-                                                     const v1::ListChairTermsRequest* request,
-                                                     v1::ListChairTermsResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListChairTerms(*request), response); });
+                                                          const v1::ListChairTermsRequest* request,
+                                                          v1::ListChairTermsResponse* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return server::FillResponse(store_->ListChairTerms(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateChairTerm(grpc::CallbackServerContext* context,
-                                                     const v1::UpdateChairTermRequest* request,
-                                                     v1::ChairTerm* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->UpdateChairTerm(WriteContextOf(context), *request), response); });
+                                                           const v1::UpdateChairTermRequest* request,
+                                                           v1::ChairTerm* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->UpdateChairTerm(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateFocalPoint(grpc::CallbackServerContext* context,
-                                                     const v1::CreateFocalPointRequest* request,
-                                                     v1::FocalPoint* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateFocalPoint(WriteContextOf(context), *request), response); });
+                                                            const v1::CreateFocalPointRequest* request,
+                                                            v1::FocalPoint* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateFocalPoint(server::WriteContextOf(context), *request),
+                                response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetFocalPoint(grpc::CallbackServerContext* context,
-                                                     const v1::GetFocalPointRequest* request,
-                                                     v1::FocalPoint* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetFocalPoint(*request), response); });
+                                                         const v1::GetFocalPointRequest* request,
+                                                         v1::FocalPoint* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->GetFocalPoint(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListFocalPoints(grpc::CallbackServerContext* context,
-                                                     const v1::ListFocalPointsRequest* request,
-                                                     v1::ListFocalPointsResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListFocalPoints(*request), response); });
+                                                           const v1::ListFocalPointsRequest* request,
+                                                           v1::ListFocalPointsResponse* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return server::FillResponse(store_->ListFocalPoints(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateFocalPoint(grpc::CallbackServerContext* context,
-                                                     const v1::UpdateFocalPointRequest* request,
-                                                     v1::FocalPoint* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->UpdateFocalPoint(WriteContextOf(context), *request), response); });
+                                                            const v1::UpdateFocalPointRequest* request,
+                                                            v1::FocalPoint* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->UpdateFocalPoint(server::WriteContextOf(context), *request),
+                                response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::DeleteFocalPoint(grpc::CallbackServerContext* context,
-                                                     const v1::DeleteFocalPointRequest* request,
-                                                     v1::DeleteResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return store_->DeleteFocalPoint(WriteContextOf(context), *request); });
+                                                            const v1::DeleteFocalPointRequest* request,
+                                                            v1::DeleteResponse* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return store_->DeleteFocalPoint(server::WriteContextOf(context), *request); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateApiKey(grpc::CallbackServerContext* context,
-                                                     const v1::CreateApiKeyRequest* request,
-                                                     v1::CreateApiKeyResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateApiKey(WriteContextOf(context), *request), response); });
+                                                        const v1::CreateApiKeyRequest* request,
+                                                        v1::CreateApiKeyResponse* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateApiKey(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetApiKey(grpc::CallbackServerContext* context,
                                                      const v1::GetApiKeyRequest* request,
                                                      v1::ApiKey* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetApiKey(*request), response); });
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->GetApiKey(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListApiKeys(grpc::CallbackServerContext* context,
-                                                     const v1::ListApiKeysRequest* request,
-                                                     v1::ListApiKeysResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListApiKeys(*request), response); });
+                                                       const v1::ListApiKeysRequest* request,
+                                                       v1::ListApiKeysResponse* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->ListApiKeys(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::RevokeApiKey(grpc::CallbackServerContext* context,
-                                                     const v1::RevokeApiKeyRequest* request,
-                                                     v1::ApiKey* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->RevokeApiKey(WriteContextOf(context), *request), response); });
+                                                        const v1::RevokeApiKeyRequest* request,
+                                                        v1::ApiKey* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->RevokeApiKey(server::WriteContextOf(context), *request), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::Authenticate(grpc::CallbackServerContext* context,
-                                                     const v1::AuthenticateRequest* request,
-                                                     v1::Principal* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->Authenticate(*request), response); });
+                                                        const v1::AuthenticateRequest* request,
+                                                        v1::Principal* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->Authenticate(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ResolveApiKey(grpc::CallbackServerContext* context,
-                                                     const v1::ResolveApiKeyRequest* request,
-                                                     v1::Principal* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ResolveApiKey(*request), response); });
+                                                         const v1::ResolveApiKeyRequest* request,
+                                                         v1::Principal* response) {
+  return server::RunBlocking(pool_, context,
+                             [=] { return server::FillResponse(store_->ResolveApiKey(*request), response); });
 }
 
-grpc::ServerUnaryReactor* RegistryService::CreateFederationPeer(grpc::CallbackServerContext* context,
-                                                     const v1::CreateFederationPeerRequest* request,
-                                                     v1::FederationPeer* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->CreateFederationPeer(WriteContextOf(context), *request), response); });
+grpc::ServerUnaryReactor* RegistryService::CreateFederationPeer(
+    grpc::CallbackServerContext* context, const v1::CreateFederationPeerRequest* request,
+    v1::FederationPeer* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->CreateFederationPeer(server::WriteContextOf(context), *request),
+                                response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetFederationPeer(grpc::CallbackServerContext* context,
-                                                     const v1::GetFederationPeerRequest* request,
-                                                     v1::FederationPeer* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->GetFederationPeer(*request), response); });
+                                                             const v1::GetFederationPeerRequest* request,
+                                                             v1::FederationPeer* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return server::FillResponse(store_->GetFederationPeer(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListFederationPeers(grpc::CallbackServerContext* context,
-                                                     const v1::ListFederationPeersRequest* request,
-                                                     v1::ListFederationPeersResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->ListFederationPeers(*request), response); });
+                                                               const v1::ListFederationPeersRequest* request,
+                                                               v1::ListFederationPeersResponse* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return server::FillResponse(store_->ListFederationPeers(*request), response); });
 }
 
-grpc::ServerUnaryReactor* RegistryService::UpdateFederationPeer(grpc::CallbackServerContext* context,
-                                                     const v1::UpdateFederationPeerRequest* request,
-                                                     v1::FederationPeer* response) {
-  return server::RunBlocking(pool_, context, [=] { return Fill(store_->UpdateFederationPeer(WriteContextOf(context), *request), response); });
+grpc::ServerUnaryReactor* RegistryService::UpdateFederationPeer(
+    grpc::CallbackServerContext* context, const v1::UpdateFederationPeerRequest* request,
+    v1::FederationPeer* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->UpdateFederationPeer(server::WriteContextOf(context), *request),
+                                response);
+  });
 }
 
-grpc::ServerUnaryReactor* RegistryService::DeleteFederationPeer(grpc::CallbackServerContext* context,
-                                                     const v1::DeleteFederationPeerRequest* request,
-                                                     v1::DeleteResponse* response) {
-  return server::RunBlocking(pool_, context, [=] { return store_->DeleteFederationPeer(WriteContextOf(context), *request); });
+grpc::ServerUnaryReactor* RegistryService::DeleteFederationPeer(
+    grpc::CallbackServerContext* context, const v1::DeleteFederationPeerRequest* request,
+    v1::DeleteResponse* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return store_->DeleteFederationPeer(server::WriteContextOf(context), *request);
+  });
 }
 
 grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* RegistryService::Watch(
