@@ -17,6 +17,26 @@ std::string Sha256Hex(absl::string_view data);
 // seeded Linux system).
 std::string RandomToken(size_t n_bytes);
 
+// SHA-256 of data given in pieces (content streamed in chunks). Not
+// thread-safe.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void Update(absl::string_view data);
+  // The digest of everything added so far, as 64 lowercase hex digits;
+  // more may be added after.
+  std::string HexDigest() const;
+  // Takes over `other`'s state.
+  void CopyFrom(const Sha256& other);
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 // Compares without leaking where the first difference is.
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
 

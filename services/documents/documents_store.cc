@@ -1,7 +1,5 @@
 #include "services/documents/documents_store.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <regex>
 #include <set>
@@ -118,27 +116,8 @@ absl::Status ValidateMediaType(absl::string_view media_type) {
 
 // The running SHA-256 of one upload; `mu` serializes its appends.
 struct DocumentsStore::Hasher {
-  Hasher() : ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
-  ~Hasher() { EVP_MD_CTX_free(ctx); }
-  void Update(absl::string_view data) { EVP_DigestUpdate(ctx, data.data(), data.size()); }
-  std::string HexDigest() const {
-    EVP_MD_CTX* copy = EVP_MD_CTX_new();
-    EVP_MD_CTX_copy_ex(copy, ctx);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(copy, digest, &len);
-    EVP_MD_CTX_free(copy);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-      out.push_back(kHex[digest[i] >> 4]);
-      out.push_back(kHex[digest[i] & 0xf]);
-    }
-    return out;
-  }
-
   std::mutex mu;
-  EVP_MD_CTX* ctx;
+  crypto::Sha256 sha;
   int64_t hashed = -1;  // bytes hashed; -1 = not yet rebuilt from storage
 };
 
@@ -401,18 +380,18 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
   }
   // After a restart the running hash is rebuilt from what was stored.
   if (hasher->hashed != offset) {
-    auto fresh = std::make_unique<Hasher>();
+    crypto::Sha256 fresh;
     auto view = store_->Read();
     std::string prefix = BlobPrefix(upload);
     int64_t seen = 0;
     RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
                                    [&](absl::string_view, absl::string_view value) {
-                                     fresh->Update(value);
+                                     fresh.Update(value);
                                      seen += static_cast<int64_t>(value.size());
                                      return seen < offset;
                                    }));
     if (seen != offset) return absl::DataLossError(absl::StrCat(upload, ": stored chunks do not add up to its offset"));
-    EVP_MD_CTX_copy_ex(hasher->ctx, fresh->ctx);
+    hasher->sha.CopyFrom(fresh);
     hasher->hashed = offset;
   }
   absl::Time now = store_->options().clock->Now();
@@ -426,7 +405,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
                                     return absl::OkStatus();
                                   })
                           .status());
-  hasher->Update(data);
+  hasher->sha.Update(data);
   hasher->hashed = session.committed_offset();
   return session;
 }
@@ -461,18 +440,18 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx, 
   }
   if (hasher->hashed != session.committed_offset()) {
     // Rebuild after a restart, as AppendChunk does.
-    auto fresh = std::make_unique<Hasher>();
+    crypto::Sha256 fresh;
     auto view = store_->Read();
     std::string prefix = BlobPrefix(req.name());
     RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
                                    [&](absl::string_view, absl::string_view value) {
-                                     fresh->Update(value);
+                                     fresh.Update(value);
                                      return true;
                                    }));
-    EVP_MD_CTX_copy_ex(hasher->ctx, fresh->ctx);
+    hasher->sha.CopyFrom(fresh);
     hasher->hashed = session.committed_offset();
   }
-  std::string sha256 = hasher->HexDigest();
+  std::string sha256 = hasher->sha.HexDigest();
   if (sha256 != session.declared_sha256()) {
     // Nothing becomes visible, and the bytes are reclaimed.
     RCP_RETURN_IF_ERROR(Discard(ctx, &session));
