@@ -744,9 +744,11 @@ absl::StatusOr<uint64_t> Store::Write(const WriteContext& context,
       batch.Put(op.cf, op.key, op.value);
     }
   }
+  rocksdb::WriteOptions write_options = impl_->write_options_;
+  write_options.sync = write_options.sync && context.durable;
   uint64_t n = txn.changes_.size();
   if (n == 0) {
-    RCP_RETURN_IF_ERROR(FromRocksStatus(impl_->db_->Write(impl_->write_options_, &batch), "writing"));
+    RCP_RETURN_IF_ERROR(FromRocksStatus(impl_->db_->Write(write_options, &batch), "writing"));
     return revision();
   }
   uint64_t first = impl_->Allocate(n);
@@ -759,13 +761,18 @@ absl::StatusOr<uint64_t> Store::Write(const WriteContext& context,
     batch.Put(changelog, EncodeUint64(first + i), c.SerializeAsString());
     published.push_back(std::make_shared<Change>(std::move(c)));
   }
-  rocksdb::Status s = impl_->db_->Write(impl_->write_options_, &batch);
+  rocksdb::Status s = impl_->db_->Write(write_options, &batch);
   if (!s.ok()) {
     impl_->OnCommitted(first, n, {});  // a hole: readers skip it
     return FromRocksStatus(s, "committing a write");
   }
   impl_->OnCommitted(first, n, std::move(published));
   return first + n - 1;
+}
+
+absl::Status Store::SyncWal() {
+  if (!options_.sync_writes) return absl::OkStatus();
+  return FromRocksStatus(impl_->db_->SyncWAL(), "syncing the write-ahead log");
 }
 
 absl::StatusOr<std::string> Store::Get(absl::string_view cf, absl::string_view key) const {
@@ -876,6 +883,8 @@ absl::Status ReadView::Scan(
     absl::FunctionRef<bool(absl::string_view key, absl::string_view value)> fn) const {
   rocksdb::ReadOptions ro;
   ro.snapshot = static_cast<const rocksdb::Snapshot*>(snapshot_);
+  const auto& unchecked = store_->options().end_to_end_checked_column_families;
+  ro.verify_checksums = std::find(unchecked.begin(), unchecked.end(), cf) == unchecked.end();
   rocksdb::Slice upper(limit.data(), limit.size());
   if (!limit.empty()) ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(store_->impl_->db_->NewIterator(ro, store_->impl_->cf(cf)));

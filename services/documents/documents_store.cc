@@ -163,6 +163,7 @@ absl::StatusOr<std::unique_ptr<DocumentsStore>> DocumentsStore::Open(const Docum
   so.column_families = {kDocument.cf, kUpload.cf, kSymbolsCf, kVersionsCf, kVersionBlobsCf, kBlobBySha256Cf,
                         kChunksCf};
   so.blob_column_families = {kChunksCf};
+  so.end_to_end_checked_column_families = {kChunksCf};
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
   return std::unique_ptr<DocumentsStore>(new DocumentsStore(options, std::move(store)));
 }
@@ -397,8 +398,13 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
   absl::Time now = store_->options().clock->Now();
   session.set_committed_offset(offset + static_cast<int64_t>(data.size()));
   *session.mutable_expire_time() = ToProto(now + options_.upload_ttl);
+  // Not synced chunk by chunk: the client learns what is stored from the
+  // end of its stream (after SyncUploads) or from the commit (synced, which
+  // syncs all before it); a kill -9 loses nothing handed to the OS, and a
+  // machine crash at worst makes the client resend from an earlier offset.
+  storage::WriteContext bulk{session.uploader(), /*durable=*/false};
   RCP_RETURN_IF_ERROR(store_
-                          ->Write({session.uploader()}, {upload},
+                          ->Write(bulk, {upload},
                                   [&](Transaction& txn) {
                                     txn.Put(kChunksCf, ChunkKey(upload, offset), data);
                                     txn.Put(kUpload.cf, upload, session);
@@ -411,6 +417,8 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
 }
 
 absl::StatusOr<v1::UploadSession> DocumentsStore::GetUploadSession(const v1::GetUploadSessionRequest& req) {
+  // The offset a client resumes from must be durable.
+  RCP_RETURN_IF_ERROR(store_->SyncWal());
   return LiveSession(req.name());
 }
 
