@@ -12,6 +12,11 @@ constexpr size_t kMaxCacheEntries = 10000;
 }
 
 absl::StatusOr<PrincipalPtr> Authenticator::Authenticate(const grpc::ServerContextBase* context) {
+  RCP_ASSIGN_OR_RETURN(std::string key, KeyOf(context));
+  return AuthenticateKey(key);
+}
+
+absl::StatusOr<std::string> Authenticator::KeyOf(const grpc::ServerContextBase* context) {
   const auto& md = context->client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) {
@@ -23,7 +28,7 @@ absl::StatusOr<PrincipalPtr> Authenticator::Authenticate(const grpc::ServerConte
   if (!absl::StartsWith(value, kBearer)) {
     return absl::UnauthenticatedError("authorization: must be 'Bearer rcp_<id>_<secret>'");
   }
-  return AuthenticateKey(value.substr(kBearer.size()));
+  return value.substr(kBearer.size());
 }
 
 absl::StatusOr<PrincipalPtr> Authenticator::AuthenticateKey(const std::string& key) {

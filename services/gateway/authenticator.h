@@ -31,6 +31,9 @@ class Authenticator {
   // The caller's principal. UNAUTHENTICATED (naming the authorization
   // header) when the header is missing or malformed or the key invalid.
   absl::StatusOr<PrincipalPtr> Authenticate(const grpc::ServerContextBase* context);
+  // The key of the caller's authorization header (UNAUTHENTICATED as
+  // Authenticate when missing or malformed); does not block.
+  static absl::StatusOr<std::string> KeyOf(const grpc::ServerContextBase* context);
   absl::StatusOr<PrincipalPtr> AuthenticateKey(const std::string& key);
   // By key name, for URLs the gateway signed itself (calendar feeds).
   absl::StatusOr<PrincipalPtr> ResolveKeyName(const std::string& name);

@@ -2,6 +2,7 @@
 
 #include <openssl/hmac.h>
 
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -40,13 +41,37 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
   }
 
   // Runs on the pool after authentication.
-  void Begin(PrincipalPtr principal, const v1::SubscribeRequest& request) {
+  void Begin(PrincipalPtr principal, std::string key, const v1::SubscribeRequest& request) {
     std::lock_guard<std::mutex> lock(mu_);
     principal_ = std::move(principal);
+    key_ = std::move(key);
     processes_.insert(request.processes().begin(), request.processes().end());
     kinds_.insert(request.kinds().begin(), request.kinds().end());
     last_send_ = absl::Now();
+    checked_ = last_send_;
     started_ = true;
+  }
+
+  // Whether the key is due to be authenticated again: a stream lives longer
+  // than the authentication cache, and must not outlive its key's
+  // revocation or expiry, nor keep rights the party lost.
+  bool RecheckDue(absl::Time now, absl::Duration interval) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return started_ && !finished_ && now - checked_ >= interval;
+  }
+  std::string key() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return key_;
+  }
+  void Rechecked(const absl::StatusOr<PrincipalPtr>& principal, absl::Time now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    checked_ = now;
+    if (principal.ok()) {
+      principal_ = *principal;
+    } else if (absl::IsUnauthenticated(principal.status())) {
+      FinishLocked(absl::UnauthenticatedError(
+          absl::StrCat("subscription ended: the key is no longer valid: ", principal.status().message())));
+    }  // else the registry is unreachable: keep going, try again later
   }
 
   void StartAt(const Cursor& cursor) {
@@ -115,50 +140,65 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
     response_.Clear();
     Cursor next = position_;
     std::vector<std::string> processes;
-    for (int s = 0; s < kFeedServices && response_.events_size() < static_cast<int>(kEventsPerMessage); ++s) {
-      std::vector<storage::ChangePtr> changes;
-      uint64_t through = 0;
-      bool behind = false;
-      hub_->Read(s, next.revisions[s], kEventsPerMessage, /*backfill=*/!caught_up_[s], &changes, &through, &behind);
-      if (behind) {
-        if (caught_up_[s]) {
-          FinishLocked(absl::UnavailableError(
-              "subscription ended: the subscriber fell behind the gateway's buffer; reconnect with your last "
-              "cursor"));
-          return;
-        }
-        absl::Status failed = hub_->BackfillError(s, next.revisions[s]);
-        if (!failed.ok()) {
-          absl::Status out = failed;
-          if (absl::IsFailedPrecondition(failed)) {
-            out = absl::FailedPreconditionError(absl::StrCat(
-                "cursor: is older than the ", kFeedServiceNames[s],
-                " service keeps; list again, then subscribe without a cursor"));
-            rcp::common::v1::ResyncRequired detail;
-            if (GetDetail(failed, &detail)) AttachDetail(out, detail);
+    // Changes the subscriber may not see cost no message: read on while
+    // a full batch was filtered out, or they would wait for the next wake.
+    bool more = true;
+    while (more && response_.events_size() == 0) {
+      more = false;
+      for (int s = 0; s < kFeedServices && response_.events_size() < static_cast<int>(kEventsPerMessage);
+           ++s) {
+        std::vector<storage::ChangePtr> changes;
+        uint64_t through = 0;
+        bool behind = false;
+        hub_->Read(s, next.revisions[s], kEventsPerMessage, /*backfill=*/!caught_up_[s], &changes, &through,
+                   &behind);
+        if (behind) {
+          if (caught_up_[s]) {
+            FinishLocked(absl::UnavailableError(
+                "subscription ended: the subscriber fell behind the gateway's buffer; reconnect with your last "
+                "cursor"));
+            return;
           }
-          FinishLocked(out);
-          return;
+          absl::Status failed = hub_->BackfillError(s, next.revisions[s]);
+          if (!failed.ok()) {
+            absl::Status out = failed;
+            if (absl::IsFailedPrecondition(failed)) {
+              out = absl::FailedPreconditionError(absl::StrCat(
+                  "cursor: is older than the ", kFeedServiceNames[s],
+                  " service keeps; list again, then subscribe without a cursor"));
+              rcp::common::v1::ResyncRequired detail;
+              if (GetDetail(failed, &detail)) AttachDetail(out, detail);
+            }
+            FinishLocked(out);
+            return;
+          }
+          continue;  // woken when the backfill is done
         }
-        continue;  // woken when the backfill is done
-      }
-      caught_up_[s] = true;
-      for (const auto& c : changes) {
-        if (response_.events_size() >= static_cast<int>(kEventsPerMessage)) break;
-        next.revisions[s] = c->revision();
-        if (!kinds_.empty() && !kinds_.count(c->kind())) continue;
-        if (!policy::CanSeeChange(*principal_, kFeedServiceNames[s], *c, &processes)) continue;
-        if (!processes_.empty()) {
-          bool wanted = false;
-          for (const auto& p : processes) wanted = wanted || processes_.count(p);
-          if (!wanted) continue;
+        caught_up_[s] = true;
+        bool consumed_all = true;
+        for (const auto& c : changes) {
+          if (response_.events_size() >= static_cast<int>(kEventsPerMessage)) {
+            consumed_all = false;  // the rest goes in the next message
+            break;
+          }
+          next.revisions[s] = c->revision();
+          if (!kinds_.empty() && !kinds_.count(c->kind())) continue;
+          if (!policy::CanSeeChange(*principal_, kFeedServiceNames[s], *c, &processes)) continue;
+          if (!processes_.empty()) {
+            bool wanted = false;
+            for (const auto& p : processes) wanted = wanted || processes_.count(p);
+            if (!wanted) continue;
+          }
+          auto* e = response_.add_events();
+          e->set_service(kFeedServiceNames[s]);
+          *e->mutable_change() = *c;
         }
-        auto* e = response_.add_events();
-        e->set_service(kFeedServiceNames[s]);
-        *e->mutable_change() = *c;
-      }
-      if (changes.size() < kEventsPerMessage || response_.events_size() < static_cast<int>(kEventsPerMessage)) {
-        next.revisions[s] = std::max(next.revisions[s], through);
+        // Only past changes actually looked at: a message that filled up
+        // midway must not skip the rest of this batch.
+        if (consumed_all) {
+          next.revisions[s] = std::max(next.revisions[s], through);
+          more = more || changes.size() == kEventsPerMessage;
+        }
       }
     }
     position_ = next;
@@ -191,6 +231,8 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
   absl::Status pending_end_;
   std::shared_ptr<Subscriber> self_;
   PrincipalPtr principal_;
+  std::string key_;
+  absl::Time checked_;
   std::set<std::string> processes_;
   std::set<std::string> kinds_;
   Cursor position_;
@@ -209,8 +251,9 @@ std::vector<std::shared_ptr<Subscriber>> GatewayService::LiveSubscribers() const
   std::vector<std::shared_ptr<Subscriber>> live;
   all.erase(std::remove_if(all.begin(), all.end(), [&](const std::weak_ptr<Subscriber>& w) {
               auto s = w.lock();
-              if (s) live.push_back(std::move(s));
-              return !s;
+              if (!s) return true;
+              live.push_back(std::move(s));  // `s` is empty after this
+              return false;
             }),
             all.end());
   return live;
@@ -277,8 +320,12 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* GatewayService::Subscribe(grpc:
   v1::SubscribeRequest req = *request;
   FeedHub* hub = hub_;
   Authenticator* auth = f_.deps().auth;
-  f_.deps().pool->Schedule([subscriber, req, hub, auth, context] {
-    auto principal = auth->Authenticate(context);
+  // Read here: once the client cancels, the stream may finish and its
+  // context go before the pool runs the task.
+  auto key = Authenticator::KeyOf(context);
+  f_.deps().pool->Schedule([subscriber, req, hub, auth, key] {
+    if (!key.ok()) return subscriber->Fail(key.status());
+    auto principal = auth->AuthenticateKey(*key);
     if (!principal.ok()) return subscriber->Fail(principal.status());
     for (int i = 0; i < req.processes_size(); ++i) {
       auto ok = rcp::resource::ProcessId(absl::StrCat("processes[", i, "]"), req.processes(i));
@@ -297,7 +344,7 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* GatewayService::Subscribe(grpc:
       if (!cursor.ok()) return subscriber->Fail(cursor.status());
       start = *cursor;
     }
-    subscriber->Begin(*principal, req);
+    subscriber->Begin(*principal, *key, req);
     hub->AddListener(subscriber);
     subscriber->StartAt(start);
   });
@@ -312,7 +359,26 @@ size_t GatewayService::subscriber_count() const { return LiveSubscribers().size(
 
 void GatewayService::Tick() {
   absl::Time now = absl::Now();
-  for (auto& s : LiveSubscribers()) s->Tick(now);
+  absl::Duration recheck = f_.deps().options->auth_cache_ttl;
+  std::vector<std::shared_ptr<Subscriber>> due;
+  for (auto& s : LiveSubscribers()) {
+    s->Tick(now);
+    if (s->RecheckDue(now, recheck)) due.push_back(std::move(s));
+  }
+  // Open streams are authenticated again every auth_cache_ttl, each key
+  // once per round (from the cache when fresh), on the pool.
+  if (due.empty() || recheck_running_->exchange(true)) return;
+  Authenticator* auth = f_.deps().auth;
+  f_.deps().pool->Schedule([due = std::move(due), auth, now, running = recheck_running_] {
+    std::map<std::string, absl::StatusOr<PrincipalPtr>> by_key;
+    for (const auto& s : due) {
+      std::string key = s->key();
+      auto it = by_key.find(key);
+      if (it == by_key.end()) it = by_key.emplace(key, auth->AuthenticateKey(key)).first;
+      s->Rechecked(it->second, now);  // the tick's time: due again a TTL of ticks later
+    }
+    *running = false;
+  });
 }
 
 }  // namespace rcp::gateway

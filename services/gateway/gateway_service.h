@@ -3,6 +3,7 @@
 #ifndef RCP_SERVICES_GATEWAY_GATEWAY_SERVICE_H_
 #define RCP_SERVICES_GATEWAY_GATEWAY_SERVICE_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -38,7 +39,9 @@ class GatewayService final : public rcp::gateway::v1::Gateway::CallbackService {
   void CloseSubscriptions();
   size_t subscriber_count() const;
 
-  // Sends heartbeats to idle subscribers; called every second by main.
+  // Sends heartbeats to idle subscribers, and authenticates open streams
+  // again every auth_cache_ttl (a revoked key's stream ends); called every
+  // second by main.
   void Tick();
 
  private:
@@ -48,6 +51,7 @@ class GatewayService final : public rcp::gateway::v1::Gateway::CallbackService {
   FeedHub* hub_;
   mutable std::mutex subscribers_mu_;
   mutable std::vector<std::weak_ptr<Subscriber>> subscribers_;
+  std::shared_ptr<std::atomic<bool>> recheck_running_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace rcp::gateway

@@ -1,0 +1,1792 @@
+// The whole suite as users run it: rcp-registryd, rcp-eventsd and
+// rcp-documentsd with the seed of deploy/seed, behind rcp-gatewayd, all real
+// binaries on loopback with their own data directories and the internal
+// token; every call below goes through the gateway's public port with the
+// seed's demo keys (admin, bali-secretariat, indonesia, unhcr-observer).
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "common/crypto/crypto.h"
+#include "common/status/status.h"
+#include "common/testing/daemon.h"
+#include "common/testing/status_matchers.h"
+#include "common/testing/temp_dir.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "rcp/documents/v1/documents.grpc.pb.h"
+#include "rcp/events/v1/events.grpc.pb.h"
+#include "rcp/gateway/v1/gateway.grpc.pb.h"
+#include "rcp/registry/v1/registry.grpc.pb.h"
+#include "services/gateway/policy.h"
+#include "tests/services/gateway/policy_table.h"
+
+namespace rcp {
+namespace {
+
+using ::rcp::testing::Daemon;
+using ::rcp::testing::IsOk;
+using ::rcp::testing::StatusIs;
+using ::testing::HasSubstr;
+using google::protobuf::util::TimeUtil;
+namespace gw = ::rcp::gateway::v1;
+namespace ev = ::rcp::events::v1;
+namespace doc = ::rcp::documents::v1;
+namespace reg = ::rcp::registry::v1;
+namespace pt = ::rcp::gateway::testing;
+namespace policy = ::rcp::gateway::policy;
+using ::rcp::common::v1::Change;
+
+constexpr char kBali[] = "processes/bali-process";
+constexpr char kSom[] = "processes/bali-process/meetings/som-2027-02";
+constexpr char kFriends[] = "processes/bali-process/meetings/friends-of-the-chair-2027-02";
+constexpr char kSummary[] = "processes/igc/documents/gcim-iom-workshop-2005-summary";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs one unary call with `key` (empty: none) and a deadline.
+template <typename Fn>
+absl::Status Call(const std::string& key, Fn fn) {
+  grpc::ClientContext ctx;
+  if (!key.empty()) ctx.AddMetadata("authorization", "Bearer " + key);
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return FromGrpcStatus(fn(&ctx));
+}
+
+// A unary call of `stub` with `key`.
+template <typename Stub, typename Req, typename Resp>
+absl::Status U(Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+               const std::string& key, const Req& req, Resp* resp) {
+  return Call(key, [&](grpc::ClientContext* c) { return (stub->*method)(c, req, resp); });
+}
+
+// OK when `found`, else NOT_FOUND: a list call's answer as a Get's.
+absl::Status Present(bool found) { return found ? absl::OkStatus() : absl::NotFoundError("not in the list"); }
+
+// One change as a subscriber received it.
+struct Received {
+  std::string service;
+  Change change;
+};
+
+// A Subscribe client: reads on its own thread, keeps the last cursor, and
+// comes back with it when the gateway ends the stream with UNAVAILABLE (as
+// the API asks of clients). Disconnect() and Connect() again resume from the
+// last cursor.
+class FeedReader {
+ public:
+  FeedReader(std::shared_ptr<grpc::Channel> channel, std::string key, gw::SubscribeRequest request = {})
+      : stub_(gw::Gateway::NewStub(channel)), key_(std::move(key)), request_(std::move(request)) {}
+  ~FeedReader() { Disconnect(); }
+
+  void Connect() {
+    Disconnect();
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = false;
+    end_ = absl::OkStatus();
+    ended_ = false;
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  void Disconnect() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      if (ctx_) ctx_->TryCancel();
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Talks to another gateway from now on (while disconnected), keeping the
+  // cursor.
+  void Retarget(std::shared_ptr<grpc::Channel> channel) { stub_ = gw::Gateway::NewStub(channel); }
+
+  // Waits until `done(events)` holds; false on timeout or a final error.
+  bool WaitFor(const std::function<bool(const std::vector<Received>&)>& done,
+               absl::Duration timeout = absl::Seconds(20)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return done(events_) || ended_; }) &&
+           done(events_);
+  }
+  // Waits for the `n`th message since the last Connect (the first confirms
+  // the subscription).
+  bool WaitForMessages(int n, absl::Duration timeout = absl::Seconds(20)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return messages_ >= n || ended_; }) &&
+           messages_ >= n;
+  }
+  // Waits for the stream to end for good (not UNAVAILABLE).
+  bool WaitForEnd(absl::Duration timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return ended_; });
+  }
+  bool HasName(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& e : events_) {
+      if (e.change.name() == name) return true;
+    }
+    return false;
+  }
+
+  std::vector<Received> events() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  std::string cursor() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return cursor_;
+  }
+  int reconnects() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reconnects_;
+  }
+  // The status a stream ended with other than UNAVAILABLE (OK while open).
+  absl::Status end() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return end_;
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (stop_) return;
+      grpc::ClientContext ctx;
+      if (!key_.empty()) ctx.AddMetadata("authorization", "Bearer " + key_);
+      // Reconnecting: wait for the gateway to be back rather than fail fast.
+      ctx.set_wait_for_ready(reconnects_ > 0);
+      gw::SubscribeRequest req = request_;
+      req.set_cursor(cursor_);
+      ctx_ = &ctx;
+      messages_ = 0;
+      lock.unlock();
+      auto reader = stub_->Subscribe(&ctx, req);
+      gw::SubscribeResponse resp;
+      while (reader->Read(&resp)) {
+        lock.lock();
+        for (auto& e : *resp.mutable_events()) events_.push_back({e.service(), std::move(*e.mutable_change())});
+        cursor_ = resp.cursor();
+        ++messages_;
+        cv_.notify_all();
+        lock.unlock();
+      }
+      grpc::Status status = reader->Finish();
+      lock.lock();
+      ctx_ = nullptr;
+      if (stop_) return;
+      if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+        ++reconnects_;
+        cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_; });
+        continue;
+      }
+      end_ = FromGrpcStatus(status);
+      if (end_.ok()) end_ = absl::InternalError("the stream ended with OK");
+      ended_ = true;
+      cv_.notify_all();
+      return;
+    }
+  }
+
+  std::unique_ptr<gw::Gateway::Stub> stub_;
+  std::string key_;
+  gw::SubscribeRequest request_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::thread thread_;
+  grpc::ClientContext* ctx_ = nullptr;
+  bool stop_ = false;
+  bool ended_ = false;
+  std::vector<Received> events_;
+  std::string cursor_;
+  int messages_ = 0;
+  int reconnects_ = 0;
+  absl::Status end_;
+};
+
+// The value of a meeting change.
+ev::Meeting MeetingOf(const Received& r) {
+  ev::Meeting m;
+  r.change.value().UnpackTo(&m);
+  return m;
+}
+
+// Per service, the revisions a subscriber received, in order.
+std::map<std::string, std::vector<uint64_t>> RevisionsByService(const std::vector<Received>& events) {
+  std::map<std::string, std::vector<uint64_t>> out;
+  for (const auto& e : events) out[e.service].push_back(e.change.revision());
+  return out;
+}
+
+// Each service's revisions strictly increase: no repeat, no reordering.
+void ExpectStrictlyIncreasing(const std::vector<Received>& events, const std::string& who) {
+  for (const auto& [service, revisions] : RevisionsByService(events)) {
+    for (size_t i = 1; i < revisions.size(); ++i) {
+      EXPECT_LT(revisions[i - 1], revisions[i]) << who << ": " << service << " revision " << revisions[i]
+                                                << " after " << revisions[i - 1] << " (repeat or disorder)";
+    }
+  }
+}
+
+int CountName(const std::vector<Received>& events, const std::string& name) {
+  int n = 0;
+  for (const auto& e : events) n += e.change.name() == name;
+  return n;
+}
+
+class GatewayE2eTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    // Children first, then the data directories.
+    gateway_.reset();
+    documents_.reset();
+    events_.reset();
+    registry_.reset();
+  }
+
+  // Starts the four daemons: the services with their seeds, then the gateway
+  // in front of them.
+  void StartSuite() {
+    std::string seed = std::string(RCP_SOURCE_DIR) + "/deploy/seed/";
+    token_ = crypto::RandomToken(32);
+    std::ofstream(dir_.Sub("internal-token")) << token_ << "\n";
+    std::ofstream(dir_.Sub("calendar-secret")) << crypto::RandomToken(32) << "\n";
+    std::string token_flag = "--internal_token_file=" + dir_.Sub("internal-token");
+    std::string build = rcp::testing::BuildDir();
+    registry_ = std::make_unique<Daemon>(
+        build + "/services/registry/rcp-registryd",
+        std::vector<std::string>{"--listen=127.0.0.1:0", "--data_dir=" + dir_.Sub("registry"), token_flag,
+                                 "--seed_file=" + seed + "registry.textproto",
+                                 "--seed_keys_out=" + dir_.Sub("keys.tsv")},
+        dir_.Sub("registry.log"));
+    ASSERT_THAT(registry_->Start(), IsOk());
+    events_args_ = {"--data_dir=" + dir_.Sub("events"), token_flag, "--deployment_id=e2e.secretariat",
+                    "--seed_file=" + seed + "events.textproto"};
+    ASSERT_NO_FATAL_FAILURE(StartEvents("127.0.0.1:0"));
+    documents_ = std::make_unique<Daemon>(
+        build + "/services/documents/rcp-documentsd",
+        std::vector<std::string>{"--listen=127.0.0.1:0", "--data_dir=" + dir_.Sub("documents"), token_flag,
+                                 "--seed_file=" + seed + "documents.textproto"},
+        dir_.Sub("documents.log"));
+    ASSERT_THAT(documents_->Start(), IsOk());
+    ASSERT_NO_FATAL_FAILURE(StartGateway("127.0.0.1:0"));
+    for (absl::string_view line : absl::StrSplit(ReadFile(dir_.Sub("keys.tsv")), '\n', absl::SkipEmpty())) {
+      std::vector<std::string> parts = absl::StrSplit(line, '\t');
+      ASSERT_EQ(parts.size(), 2u) << line;
+      keys_[parts[0]] = parts[1];
+    }
+    ASSERT_EQ(keys_.size(), 4u);
+  }
+
+  void StartEvents(const std::string& listen) {
+    std::vector<std::string> args = events_args_;
+    args.push_back("--listen=" + listen);
+    events_ = std::make_unique<Daemon>(rcp::testing::BuildDir() + "/services/events/rcp-eventsd", args,
+                                       dir_.Sub("events.log"));
+    ASSERT_THAT(events_->Start(), IsOk());
+  }
+
+  void StartGateway(const std::string& listen) {
+    gateway_ = std::make_unique<Daemon>(
+        rcp::testing::BuildDir() + "/services/gateway/rcp-gatewayd",
+        std::vector<std::string>{"--listen=" + listen, "--registry=" + registry_->address(),
+                                 "--events=" + events_->address(), "--documents=" + documents_->address(),
+                                 "--internal_token_file=" + dir_.Sub("internal-token"),
+                                 "--deployment_id=e2e.secretariat", "--calendar_listen=127.0.0.1:0",
+                                 "--calendar_secret_file=" + dir_.Sub("calendar-secret"), "--auth_cache_ttl=1s",
+                                 "--heartbeat_interval=2s"},
+        dir_.Sub("gateway.log"));
+    ASSERT_THAT(gateway_->Start(), IsOk());
+    std::smatch m;
+    std::string log = gateway_->Log();
+    std::regex calendar(R"re(msg="calendar feed listening" address=[0-9.]+:([0-9]+))re");
+    // The last match: a restarted gateway logs again.
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), calendar); it != std::sregex_iterator(); ++it) {
+      calendar_port_ = std::stoi((*it)[1]);
+    }
+    ASSERT_GT(calendar_port_, 0) << log;
+    // Clients that come back quickly after a restart of the gateway.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+    channel_ = grpc::CreateCustomChannel(gateway_->address(), grpc::InsecureChannelCredentials(), args);
+    registry_stub_ = reg::Registry::NewStub(channel_);
+    events_stub_ = ev::Events::NewStub(channel_);
+    documents_stub_ = doc::Documents::NewStub(channel_);
+    gateway_stub_ = gw::Gateway::NewStub(channel_);
+  }
+
+  const std::string& Key(const std::string& name) {
+    EXPECT_TRUE(keys_.count(name)) << name;
+    return keys_[name];
+  }
+
+  // A new key for `party` (by the admin), with the secret.
+  reg::CreateApiKeyResponse NewKey(const std::string& party, const std::string& display_name) {
+    reg::CreateApiKeyRequest req;
+    req.mutable_api_key()->set_party(party);
+    req.mutable_api_key()->set_display_name(display_name);
+    *req.mutable_api_key()->mutable_expire_time() = TimeUtil::GetCurrentTime() + TimeUtil::HoursToDuration(48);
+    reg::CreateApiKeyResponse resp;
+    EXPECT_THAT(Call(Key("admin"), [&](auto* c) { return registry_stub_->CreateApiKey(c, req, &resp); }), IsOk());
+    return resp;
+  }
+
+  static ev::CreateMeetingRequest NewMeeting(const std::string& title, const std::string& process,
+                                             rcp::common::v1::Visibility visibility,
+                                             std::vector<std::string> restricted = {}, int64_t offset_hours = 0) {
+    ev::CreateMeetingRequest req;
+    auto* m = req.mutable_meeting();
+    m->add_processes(process);
+    m->set_title(title);
+    m->set_kind(ev::WORKING_GROUP);
+    m->set_time_zone("Asia/Jakarta");
+    int64_t start = 1830000000 + offset_hours * 3600;
+    *m->mutable_start_time() = TimeUtil::SecondsToTimestamp(start);
+    *m->mutable_end_time() = TimeUtil::SecondsToTimestamp(start + 7200);
+    m->set_visibility(visibility);
+    for (const auto& p : restricted) m->add_restricted_parties(p);
+    return req;
+  }
+
+  absl::StatusOr<ev::Meeting> CreateMeeting(const std::string& key, const ev::CreateMeetingRequest& req) {
+    ev::Meeting m;
+    RCP_RETURN_IF_ERROR(Call(key, [&](auto* c) { return events_stub_->CreateMeeting(c, req, &m); }));
+    return m;
+  }
+
+  absl::StatusOr<doc::Document> CreateDocument(const std::string& key, const std::string& process,
+                                               const std::string& symbol, rcp::common::v1::Visibility visibility,
+                                               std::vector<std::string> restricted = {}) {
+    doc::CreateDocumentRequest req;
+    req.set_parent(process);
+    req.mutable_document()->set_symbol(symbol);
+    req.mutable_document()->set_title(absl::StrCat("Document ", symbol));
+    req.mutable_document()->set_kind(doc::BACKGROUND_PAPER);
+    req.mutable_document()->set_visibility(visibility);
+    for (const auto& p : restricted) req.mutable_document()->add_restricted_parties(p);
+    doc::Document d;
+    RCP_RETURN_IF_ERROR(Call(key, [&](auto* c) { return documents_stub_->CreateDocument(c, req, &d); }));
+    return d;
+  }
+
+  // StartUpload, UploadChunks (in `chunk` pieces) and CommitUpload through
+  // the gateway.
+  absl::StatusOr<doc::ContentVersion> Upload(const std::string& key, const std::string& document,
+                                             const std::string& language, const std::string& content,
+                                             size_t chunk = 64 * 1024) {
+    doc::StartUploadRequest start;
+    start.set_document(document);
+    start.set_language(language);
+    start.set_media_type("text/plain; charset=utf-8");
+    start.set_declared_size(static_cast<int64_t>(content.size()));
+    start.set_declared_sha256(crypto::Sha256Hex(content));
+    doc::UploadSession session;
+    RCP_RETURN_IF_ERROR(Call(key, [&](auto* c) { return documents_stub_->StartUpload(c, start, &session); }));
+    doc::UploadSession after;
+    RCP_RETURN_IF_ERROR(Call(key, [&](auto* c) {
+      auto writer = documents_stub_->UploadChunks(c, &after);
+      for (size_t off = 0; off < content.size(); off += chunk) {
+        doc::UploadChunk ch;
+        if (off == 0) ch.set_upload(session.name());
+        ch.set_offset(static_cast<int64_t>(off));
+        ch.set_data(content.substr(off, chunk));
+        if (!writer->Write(ch)) break;
+      }
+      writer->WritesDone();
+      return writer->Finish();
+    }));
+    if (after.committed_offset() != static_cast<int64_t>(content.size())) {
+      return absl::InternalError(absl::StrCat("uploaded ", after.committed_offset(), " of ", content.size()));
+    }
+    doc::CommitUploadRequest commit;
+    commit.set_name(session.name());
+    doc::ContentVersion version;
+    RCP_RETURN_IF_ERROR(Call(key, [&](auto* c) { return documents_stub_->CommitUpload(c, commit, &version); }));
+    return version;
+  }
+
+  absl::StatusOr<std::string> Download(const std::string& key, const std::string& document,
+                                       const std::string& language, doc::ContentVersion* version = nullptr) {
+    std::string data;
+    RCP_RETURN_IF_ERROR(Call(key, [&](auto* c) {
+      doc::DownloadRequest req;
+      req.set_document(document);
+      req.set_language(language);
+      auto reader = documents_stub_->Download(c, req);
+      doc::DownloadChunk chunk;
+      while (reader->Read(&chunk)) {
+        if (chunk.has_version() && version != nullptr) *version = chunk.version();
+        data += chunk.data();
+      }
+      return reader->Finish();
+    }));
+    return data;
+  }
+
+  rcp::testing::TempDir dir_;
+  std::string token_;
+  std::vector<std::string> events_args_;
+  std::unique_ptr<Daemon> registry_, events_, documents_, gateway_;
+  int calendar_port_ = 0;
+  std::map<std::string, std::string> keys_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<reg::Registry::Stub> registry_stub_;
+  std::unique_ptr<ev::Events::Stub> events_stub_;
+  std::unique_ptr<doc::Documents::Stub> documents_stub_;
+  std::unique_ptr<gw::Gateway::Stub> gateway_stub_;
+};
+
+// 1. The secretariat postpones a meeting; a member government's stream has
+// it; the member goes away, more happens, and it comes back with its cursor
+// to exactly what it missed.
+TEST_F(GatewayE2eTest, MemberSeesPostponementAndResumesWithItsCursor) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& secretariat = Key("bali-secretariat");
+  FeedReader member(channel_, Key("indonesia"));
+  FeedReader reference(channel_, Key("indonesia"));  // never disconnects
+  member.Connect();
+  reference.Connect();
+  ASSERT_TRUE(member.WaitForMessages(1)) << member.end();
+  ASSERT_TRUE(reference.WaitForMessages(1)) << reference.end();
+
+  ev::PostponeMeetingRequest postpone;
+  postpone.set_name(kSom);
+  *postpone.mutable_start_time() = TimeUtil::SecondsToTimestamp(1806109200);  // four weeks later
+  *postpone.mutable_end_time() = TimeUtil::SecondsToTimestamp(1806224400);
+  postpone.set_reason("The venue is not available on the original dates.");
+  ev::Meeting postponed;
+  ASSERT_THAT(Call(secretariat, [&](auto* c) { return events_stub_->PostponeMeeting(c, postpone, &postponed); }),
+              IsOk());
+  EXPECT_EQ(postponed.status(), ev::POSTPONED);
+
+  ASSERT_TRUE(member.WaitFor([&](const std::vector<Received>& events) {
+    for (const auto& e : events) {
+      if (e.change.name() == kSom && MeetingOf(e).sequence() == postponed.sequence()) return true;
+    }
+    return false;
+  })) << member.end();
+  std::vector<Received> before = member.events();
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].service, "events");
+  EXPECT_EQ(MeetingOf(before[0]).status(), ev::POSTPONED);
+  EXPECT_EQ(MeetingOf(before[0]).start_time(), postpone.start_time());
+  EXPECT_EQ(before[0].change.principal(), postponed.updater());
+
+  member.Disconnect();
+  std::string cursor = member.cursor();
+  ASSERT_FALSE(cursor.empty());
+
+  // While it is away: the secretariat reschedules and confirms the meeting,
+  // plans another, and files a document; the admin plans an IGC meeting the
+  // member may not see; the secretariat changes the restricted meeting
+  // (the member holds the chair, so it sees that one).
+  ev::RescheduleMeetingRequest reschedule;
+  reschedule.set_name(kSom);
+  *reschedule.mutable_start_time() = TimeUtil::SecondsToTimestamp(1805504400);
+  *reschedule.mutable_end_time() = TimeUtil::SecondsToTimestamp(1805619600);
+  ev::Meeting rescheduled;
+  ASSERT_THAT(
+      Call(secretariat, [&](auto* c) { return events_stub_->RescheduleMeeting(c, reschedule, &rescheduled); }),
+      IsOk());
+  EXPECT_EQ(rescheduled.status(), ev::PLANNED);
+  ev::ConfirmMeetingRequest confirm;
+  confirm.set_name(kSom);
+  confirm.set_etag(rescheduled.etag());
+  ev::Meeting confirmed;
+  ASSERT_THAT(Call(secretariat, [&](auto* c) { return events_stub_->ConfirmMeeting(c, confirm, &confirmed); }),
+              IsOk());
+  EXPECT_EQ(confirmed.status(), ev::CONFIRMED);
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting planned,
+                           CreateMeeting(secretariat, NewMeeting("Working group on returns", kBali,
+                                                                 rcp::common::v1::MEMBERS)));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting hidden,
+      CreateMeeting(Key("admin"), NewMeeting("IGC full round", "processes/igc", rcp::common::v1::MEMBERS)));
+  ev::UpdateMeetingRequest update;
+  update.mutable_meeting()->set_name(kFriends);
+  update.mutable_meeting()->set_description("Draft outcome statement to be circulated.");
+  update.mutable_update_mask()->add_paths("description");
+  ev::Meeting friends;
+  ASSERT_THAT(Call(secretariat, [&](auto* c) { return events_stub_->UpdateMeeting(c, update, &friends); }), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(doc::Document paper,
+                           CreateDocument(secretariat, kBali, "BALI/SOM/2027/1", rcp::common::v1::MEMBERS));
+
+  // What the member should get: each change exactly once, nothing else.
+  std::vector<std::pair<std::string, int>> missed = {
+      {kSom, rescheduled.sequence()}, {kSom, confirmed.sequence()}, {planned.name(), planned.sequence()},
+      {kFriends, friends.sequence()}};
+  auto has_all = [&](const std::vector<Received>& events) {
+    for (const auto& [name, sequence] : missed) {
+      bool found = false;
+      for (const auto& e : events) found = found || (e.change.name() == name && MeetingOf(e).sequence() == sequence);
+      if (!found) return false;
+    }
+    return CountName(events, paper.name()) > 0;
+  };
+  ASSERT_TRUE(reference.WaitFor(has_all)) << reference.end();
+
+  member.Connect();
+  ASSERT_TRUE(member.WaitFor(has_all)) << member.end();
+  // One more change after the reconnection, seen by both: a stray repeat
+  // of the missed ones would have come before it.
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting sentinel,
+                           CreateMeeting(secretariat, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC, {}, 9)));
+  for (FeedReader* f : {&member, &reference}) {
+    ASSERT_TRUE(f->WaitFor([&](const std::vector<Received>& e) { return CountName(e, sentinel.name()) > 0; }));
+  }
+  missed.emplace_back(sentinel.name(), sentinel.sequence());
+  std::vector<Received> all = member.events();
+  std::vector<Received> after(all.begin() + static_cast<long>(before.size()), all.end());
+  EXPECT_EQ(after.size(), missed.size() + 1);
+  for (const auto& [name, sequence] : missed) {
+    int n = 0;
+    for (const auto& e : after) n += e.change.name() == name && MeetingOf(e).sequence() == sequence;
+    EXPECT_EQ(n, 1) << name << " sequence " << sequence;
+  }
+  EXPECT_EQ(CountName(after, paper.name()), 1);
+  EXPECT_EQ(CountName(all, hidden.name()), 0) << "an IGC members' meeting reached a non-member";
+  ExpectStrictlyIncreasing(all, "member");
+  // The same changes, at the same revisions, as the subscriber that never
+  // went away.
+  EXPECT_EQ(RevisionsByService(all), RevisionsByService(reference.events()));
+  EXPECT_THAT(member.end(), IsOk());
+}
+
+// 2. An observer reads public documents in both languages; members-only
+// documents and restricted meetings do not exist for it, but do for a
+// member government.
+TEST_F(GatewayE2eTest, ObserverSeesPublicDocumentsOnlyMemberSeesMore) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& observer = Key("unhcr-observer");
+  const std::string& indonesia = Key("indonesia");
+
+  // The admin adds the French version of the workshop report.
+  std::string french;
+  for (int i = 0; french.size() < 150 * 1024; ++i) {
+    absl::StrAppend(&french, "§", i,
+                    " Atelier GCIM–OIM sur les processus consultatifs régionaux : échange d'informations, "
+                    "coopération et suivi des recommandations.\n");
+  }
+  RCP_ASSERT_OK_AND_ASSIGN(doc::ContentVersion fr, Upload(Key("admin"), kSummary, "fr", french));
+  EXPECT_EQ(fr.language(), "fr");
+  EXPECT_EQ(fr.size_bytes(), static_cast<int64_t>(french.size()));
+
+  // The observer lists IGC's documents and finds the report with both.
+  doc::ListDocumentsRequest list;
+  list.set_parent("processes/igc");
+  doc::ListDocumentsResponse listed;
+  ASSERT_THAT(Call(observer, [&](auto* c) { return documents_stub_->ListDocuments(c, list, &listed); }), IsOk());
+  const doc::Document* report = nullptr;
+  for (const auto& d : listed.documents()) {
+    if (d.name() == kSummary) report = &d;
+  }
+  ASSERT_NE(report, nullptr);
+  std::set<std::string> languages;
+  for (const auto& l : report->languages()) languages.insert(l.language());
+  EXPECT_EQ(languages, (std::set<std::string>{"en", "fr"}));
+
+  doc::ContentVersion en_version, fr_version;
+  RCP_ASSERT_OK_AND_ASSIGN(std::string en, Download(observer, kSummary, "en", &en_version));
+  EXPECT_EQ(en, ReadFile(std::string(RCP_SOURCE_DIR) + "/deploy/seed/gcim-iom-workshop-2005-summary-report.txt"));
+  EXPECT_EQ(en_version.sha256(), crypto::Sha256Hex(en));
+  RCP_ASSERT_OK_AND_ASSIGN(std::string fr_bytes, Download(observer, kSummary, "fr", &fr_version));
+  EXPECT_EQ(fr_bytes, french);
+  EXPECT_EQ(fr_version.sha256(), crypto::Sha256Hex(french));
+
+  // A members-only document of the Bali Process.
+  RCP_ASSERT_OK_AND_ASSIGN(doc::Document members_only,
+                           CreateDocument(Key("bali-secretariat"), kBali, "BALI/AHG/2027/2", rcp::common::v1::MEMBERS));
+  RCP_ASSERT_OK_AND_ASSIGN(doc::ContentVersion v,
+                           Upload(Key("bali-secretariat"), members_only.name(), "en", "Draft work plan.\n"));
+  doc::GetDocumentRequest get;
+  get.set_name(members_only.name());
+  doc::Document got;
+  absl::Status hidden = Call(observer, [&](auto* c) { return documents_stub_->GetDocument(c, get, &got); });
+  EXPECT_THAT(hidden, StatusIs(absl::StatusCode::kNotFound, HasSubstr(members_only.name())));
+  // Indistinguishable from a document that does not exist.
+  doc::GetDocumentRequest nonexistent;
+  nonexistent.set_name(std::string(kBali) + "/documents/no-such-document");
+  absl::Status missing = Call(observer, [&](auto* c) { return documents_stub_->GetDocument(c, nonexistent, &got); });
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound, HasSubstr(nonexistent.name())));
+  EXPECT_EQ(absl::StrReplaceAll(hidden.message(), {{members_only.name(), "X"}}),
+            absl::StrReplaceAll(missing.message(), {{nonexistent.name(), "X"}}));
+  EXPECT_THAT(Download(observer, members_only.name(), "en"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
+  doc::ListContentVersionsRequest versions;
+  versions.set_document(members_only.name());
+  doc::ListContentVersionsResponse versions_resp;
+  EXPECT_THAT(
+      Call(observer, [&](auto* c) { return documents_stub_->ListContentVersions(c, versions, &versions_resp); }),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
+  doc::ListDocumentsRequest bali_docs;
+  bali_docs.set_parent(kBali);
+  auto list_names = [&](const std::string& key) {
+    doc::ListDocumentsResponse r;
+    EXPECT_THAT(Call(key, [&](auto* c) { return documents_stub_->ListDocuments(c, bali_docs, &r); }), IsOk());
+    std::set<std::string> names;
+    for (const auto& d : r.documents()) names.insert(d.name());
+    return names;
+  };
+  EXPECT_FALSE(list_names(observer).count(members_only.name()));
+  EXPECT_TRUE(list_names(indonesia).count(members_only.name()));
+  ASSERT_THAT(Call(indonesia, [&](auto* c) { return documents_stub_->GetDocument(c, get, &got); }), IsOk());
+  EXPECT_THAT(Download(indonesia, members_only.name(), "en"), IsOk());
+  EXPECT_EQ(got.languages(0).latest().sha256(), v.sha256());
+
+  // The restricted side meeting (AUS, IDN, NZL, THA).
+  ev::GetMeetingRequest friends;
+  friends.set_name(kFriends);
+  ev::Meeting m;
+  absl::Status restricted = Call(observer, [&](auto* c) { return events_stub_->GetMeeting(c, friends, &m); });
+  EXPECT_THAT(restricted, StatusIs(absl::StatusCode::kNotFound, HasSubstr(kFriends)));
+  ev::GetMeetingRequest no_meeting;
+  no_meeting.set_name(std::string(kBali) + "/meetings/no-such-meeting");
+  absl::Status no_such = Call(observer, [&](auto* c) { return events_stub_->GetMeeting(c, no_meeting, &m); });
+  EXPECT_THAT(no_such, StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
+  EXPECT_EQ(absl::StrReplaceAll(restricted.message(), {{kFriends, "X"}}),
+            absl::StrReplaceAll(no_such.message(), {{no_meeting.name(), "X"}}));
+  ASSERT_THAT(Call(indonesia, [&](auto* c) { return events_stub_->GetMeeting(c, friends, &m); }), IsOk());
+  EXPECT_EQ(m.visibility(), rcp::common::v1::RESTRICTED);
+  // A Bali member the meeting does not name does not see it either.
+  reg::CreateApiKeyResponse philippines = NewKey("parties/PHL", "philippines");
+  EXPECT_THAT(Call(philippines.key(), [&](auto* c) { return events_stub_->GetMeeting(c, friends, &m); }),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
+  ev::ListMeetingsRequest bali_meetings;
+  bali_meetings.mutable_filter()->add_processes(kBali);
+  auto meeting_names = [&](const std::string& key) {
+    ev::ListMeetingsResponse r;
+    EXPECT_THAT(Call(key, [&](auto* c) { return events_stub_->ListMeetings(c, bali_meetings, &r); }), IsOk());
+    std::set<std::string> names;
+    for (const auto& x : r.meetings()) names.insert(x.name());
+    return names;
+  };
+  std::set<std::string> seen_by_observer = meeting_names(observer);
+  EXPECT_FALSE(seen_by_observer.count(kFriends));
+  EXPECT_FALSE(seen_by_observer.count(kSom));  // MEMBERS
+  EXPECT_TRUE(seen_by_observer.count("processes/igc/meetings/gcim-iom-workshop-2005"));
+  std::set<std::string> seen_by_member = meeting_names(indonesia);
+  EXPECT_TRUE(seen_by_member.count(kFriends));
+  EXPECT_TRUE(seen_by_member.count(kSom));
+  EXPECT_FALSE(meeting_names(philippines.key()).count(kFriends));
+  EXPECT_TRUE(meeting_names(philippines.key()).count(kSom));
+}
+
+// 3. kill -9 of rcp-eventsd while several subscribers stream and writers
+// write: every subscriber ends up with every acknowledged change, once.
+TEST_F(GatewayE2eTest, EveryAcknowledgedChangeReachesEverySubscriberOnceAcrossEventsdKill) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  gw::SubscribeRequest bali_only;
+  bali_only.add_processes(kBali);
+  gw::SubscribeRequest meetings_only;
+  meetings_only.add_kinds("meeting");
+  struct Sub {
+    std::string who;
+    std::unique_ptr<FeedReader> reader;
+    bool wants_meetings;
+    bool wants_documents;
+  };
+  std::vector<Sub> subs;
+  subs.push_back({"admin", std::make_unique<FeedReader>(channel_, Key("admin")), true, true});
+  subs.push_back({"indonesia", std::make_unique<FeedReader>(channel_, Key("indonesia")), true, true});
+  subs.push_back({"secretariat/bali", std::make_unique<FeedReader>(channel_, Key("bali-secretariat"), bali_only),
+                  true, true});
+  subs.push_back({"admin/meetings", std::make_unique<FeedReader>(channel_, Key("admin"), meetings_only), true, false});
+  // Members-only meetings are not the observer's; public documents are.
+  subs.push_back({"observer", std::make_unique<FeedReader>(channel_, Key("unhcr-observer")), false, true});
+  for (auto& s : subs) s.reader->Connect();
+  for (auto& s : subs) ASSERT_TRUE(s.reader->WaitForMessages(1)) << s.who << ": " << s.reader->end();
+
+  // Writers: each meeting is retried with its request_id until acknowledged.
+  std::mutex mu;
+  std::set<std::string> meetings;
+  std::atomic<bool> stop{false};
+  std::atomic<int> next{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 2; ++t) {
+    writers.emplace_back([&] {
+      auto stub = ev::Events::NewStub(channel_);
+      while (!stop) {
+        int i = next++;
+        ev::CreateMeetingRequest req = NewMeeting(absl::StrCat("Ad hoc group session ", i), kBali,
+                                                  rcp::common::v1::MEMBERS, {}, i);
+        req.set_request_id(absl::StrCat("kill-test-", i));
+        for (;;) {
+          ev::Meeting m;
+          absl::Status s = Call(Key("bali-secretariat"), [&](auto* c) { return stub->CreateMeeting(c, req, &m); });
+          if (s.ok()) {
+            std::lock_guard<std::mutex> lock(mu);
+            EXPECT_TRUE(meetings.insert(m.name()).second) << "acknowledged twice: " << m.name();
+            break;
+          }
+          EXPECT_TRUE(absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s)) << s;
+          ++failures;
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+      }
+    });
+  }
+  auto acknowledged = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return meetings.size();
+  };
+  while (acknowledged() < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  int port = events_->port();
+  auto killed = events_->Stop(SIGKILL);
+  ASSERT_THAT(killed, IsOk());
+  // While the calendar is down, documents keep flowing to subscribers.
+  std::set<std::string> documents;
+  for (int i = 0; i < 5; ++i) {
+    RCP_ASSERT_OK_AND_ASSIGN(doc::Document d, CreateDocument(Key("bali-secretariat"), kBali,
+                                                             absl::StrCat("BALI/INF/2027/", i + 1),
+                                                             rcp::common::v1::PUBLIC));
+    documents.insert(d.name());
+  }
+  for (auto& s : subs) {
+    if (!s.wants_documents) continue;
+    EXPECT_TRUE(s.reader->WaitFor([&](const std::vector<Received>& events) {
+      for (const auto& d : documents) {
+        if (CountName(events, d) == 0) return false;
+      }
+      return true;
+    })) << s.who << " did not get the documents while rcp-eventsd was down";
+  }
+  size_t before_restart = acknowledged();
+  ASSERT_NO_FATAL_FAILURE(StartEvents(absl::StrCat("127.0.0.1:", port)));
+  while (acknowledged() < before_restart + 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  stop = true;
+  for (auto& w : writers) w.join();
+  EXPECT_GT(failures.load(), 0) << "no write was refused while rcp-eventsd was down";
+
+  for (auto& s : subs) {
+    bool complete = s.reader->WaitFor(
+        [&](const std::vector<Received>& events) {
+          if (s.wants_meetings) {
+            for (const auto& m : meetings) {
+              if (CountName(events, m) == 0) return false;
+            }
+          }
+          if (s.wants_documents) {
+            for (const auto& d : documents) {
+              if (CountName(events, d) == 0) return false;
+            }
+          }
+          return true;
+        },
+        absl::Seconds(30));
+    EXPECT_TRUE(complete) << s.who << ": " << s.reader->end();
+  }
+  // Let late duplicates arrive before counting.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  for (auto& s : subs) {
+    std::vector<Received> events = s.reader->events();
+    ExpectStrictlyIncreasing(events, s.who);
+    std::set<std::string> got_meetings, got_documents;
+    for (const auto& e : events) {
+      EXPECT_EQ(e.change.operation(), Change::CREATED) << s.who << ": " << e.change.name();
+      if (e.change.kind() == "meeting") {
+        EXPECT_TRUE(got_meetings.insert(e.change.name()).second) << s.who << " twice: " << e.change.name();
+      } else if (e.change.kind() == "document") {
+        EXPECT_TRUE(got_documents.insert(e.change.name()).second) << s.who << " twice: " << e.change.name();
+      }
+    }
+    EXPECT_EQ(got_meetings, s.wants_meetings ? meetings : std::set<std::string>{}) << s.who;
+    EXPECT_EQ(got_documents, s.wants_documents ? documents : std::set<std::string>{}) << s.who;
+    EXPECT_THAT(s.reader->end(), IsOk()) << s.who;
+  }
+}
+
+// A subscriber away while more changes were made than one message carries,
+// in two services at once, gets all of them.
+TEST_F(GatewayE2eTest, ResumesThroughManyChangesInSeveralServices) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& admin = Key("admin");
+  FeedReader feed(channel_, admin);
+  feed.Connect();
+  ASSERT_TRUE(feed.WaitForMessages(1)) << feed.end();
+  feed.Disconnect();
+
+  std::set<std::string> expected;
+  for (int i = 0; i < 45; ++i) {
+    reg::CreatePartyRequest party;
+    party.set_party_id(absl::StrCat("ngo-", i));
+    party.mutable_party()->set_type(reg::Party::ORGANIZATION);
+    party.mutable_party()->set_display_name(absl::StrCat("Civil society organization ", i));
+    reg::Party created;
+    ASSERT_THAT(Call(admin, [&](auto* c) { return registry_stub_->CreateParty(c, party, &created); }), IsOk());
+    expected.insert(created.name());
+    RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting m, CreateMeeting(admin, NewMeeting(absl::StrCat("Consultation ", i), kBali,
+                                                                            rcp::common::v1::PUBLIC, {}, i)));
+    expected.insert(m.name());
+  }
+  feed.Connect();
+  bool complete = feed.WaitFor([&](const std::vector<Received>& events) {
+    for (const auto& n : expected) {
+      if (CountName(events, n) == 0) return false;
+    }
+    return true;
+  });
+  std::vector<Received> events = feed.events();
+  size_t missing = 0;
+  for (const auto& n : expected) missing += CountName(events, n) == 0;
+  EXPECT_TRUE(complete) << missing << " of " << expected.size() << " changes never arrived";
+  EXPECT_EQ(events.size(), expected.size());
+  ExpectStrictlyIncreasing(events, "admin");
+}
+
+// A gateway restart: the new gateway backfills from the services what a
+// subscriber's cursor is missing, including changes made while it was down.
+TEST_F(GatewayE2eTest, CursorSurvivesAGatewayRestart) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& admin = Key("admin");
+  FeedReader feed(channel_, admin);
+  feed.Connect();
+  ASSERT_TRUE(feed.WaitForMessages(1)) << feed.end();
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting first, CreateMeeting(admin, NewMeeting("Before", kBali, rcp::common::v1::PUBLIC)));
+  ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, first.name()) == 1; }));
+  feed.Disconnect();
+  ASSERT_THAT(gateway_->Stop(SIGKILL), IsOk());
+
+  // Written straight to the service (with the internal token) while the
+  // gateway is down.
+  auto direct = ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
+  std::set<std::string> expected;
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-rcp-internal-token", token_);
+    ev::Meeting m;
+    ASSERT_THAT(FromGrpcStatus(direct->CreateMeeting(
+                    &ctx, NewMeeting(absl::StrCat("While down ", i), kBali, rcp::common::v1::PUBLIC, {}, i), &m)),
+                IsOk());
+    expected.insert(m.name());
+  }
+  ASSERT_NO_FATAL_FAILURE(StartGateway("127.0.0.1:0"));
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting after, CreateMeeting(admin, NewMeeting("After", kBali, rcp::common::v1::PUBLIC)));
+  expected.insert(after.name());
+
+  // The subscriber comes back, to the new gateway, with its last cursor.
+  feed.Retarget(channel_);
+  feed.Connect();
+  ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& events) {
+    for (const auto& n : expected) {
+      if (CountName(events, n) == 0) return false;
+    }
+    return true;
+  })) << feed.end();
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting sentinel, CreateMeeting(admin, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC)));
+  ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, sentinel.name()) > 0; }));
+  std::vector<Received> events = feed.events();
+  EXPECT_EQ(events.size(), expected.size() + 2);
+  EXPECT_EQ(CountName(events, first.name()), 1);
+  ExpectStrictlyIncreasing(events, "admin");
+  EXPECT_THAT(feed.end(), IsOk());
+}
+
+// An idle stream gets a heartbeat with a fresh cursor every
+// --heartbeat_interval (2 s here); SIGTERM ends streams with UNAVAILABLE at
+// once, and the subscriber resumes on the restarted gateway with nothing
+// lost or repeated.
+TEST_F(GatewayE2eTest, IdleStreamsGetHeartbeatsAndAShutdownEndsThemResumably) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  FeedReader feed(channel_, Key("indonesia"));
+  feed.Connect();
+  absl::Time start = absl::Now();
+  ASSERT_TRUE(feed.WaitForMessages(1)) << feed.end();
+  // Two heartbeats: each within the interval and the 1 s tick.
+  ASSERT_TRUE(feed.WaitForMessages(3, absl::Seconds(8))) << feed.end();
+  EXPECT_LE(absl::Now() - start, absl::Seconds(6) + absl::Milliseconds(500));
+  EXPECT_TRUE(feed.events().empty());
+  EXPECT_FALSE(feed.cursor().empty());
+
+  int port = gateway_->port();
+  absl::Time term = absl::Now();
+  auto stopped = gateway_->Stop(SIGTERM);
+  ASSERT_THAT(stopped, IsOk());
+  EXPECT_TRUE(WIFEXITED(*stopped) && WEXITSTATUS(*stopped) == 0) << *stopped;
+  EXPECT_LT(absl::Now() - term, absl::Seconds(5)) << "open streams held the shutdown up";
+  EXPECT_GE(feed.reconnects(), 1) << "the stream was not ended with UNAVAILABLE";
+  EXPECT_THAT(feed.end(), IsOk());
+
+  // Changed while the gateway is down (the secretariat writes to the service
+  // directly, as an operator would with the internal token).
+  auto direct = ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-rcp-internal-token", token_);
+  ev::Meeting m;
+  ASSERT_THAT(FromGrpcStatus(direct->CreateMeeting(
+                  &ctx, NewMeeting("While the gateway restarts", kBali, rcp::common::v1::MEMBERS), &m)),
+              IsOk());
+  // Same port: the subscriber keeps reconnecting to it with its cursor.
+  ASSERT_NO_FATAL_FAILURE(StartGateway(absl::StrCat("127.0.0.1:", port)));
+  ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, m.name()) > 0; }))
+      << feed.end();
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting after,
+                           CreateMeeting(Key("bali-secretariat"), NewMeeting("Sentinel", kBali, rcp::common::v1::MEMBERS)));
+  ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, after.name()) > 0; }));
+  std::vector<Received> events = feed.events();
+  EXPECT_EQ(events.size(), 2u);
+  ExpectStrictlyIncreasing(events, "indonesia");
+}
+
+// The calendar feed over plain HTTP, as calendar applications fetch it:
+// signed URL from GetCalendarUrl, what the key may see, valid iCalendar.
+TEST_F(GatewayE2eTest, CalendarFeedOverHttpIsValidICalendarOfWhatTheKeySees) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  // A cancelled meeting must come out as STATUS:CANCELLED with a bumped
+  // SEQUENCE.
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting m, CreateMeeting(Key("bali-secretariat"),
+                                                        NewMeeting("Technical workshop on biometrics", kBali,
+                                                                   rcp::common::v1::MEMBERS)));
+  ev::CancelMeetingRequest cancel;
+  cancel.set_name(m.name());
+  cancel.set_reason("Merged with the senior officials' meeting; agenda, notes; see \"item 3\".");
+  ev::Meeting cancelled;
+  ASSERT_THAT(Call(Key("bali-secretariat"), [&](auto* c) { return events_stub_->CancelMeeting(c, cancel, &cancelled); }),
+              IsOk());
+
+  auto url_of = [&](const std::string& key, std::vector<std::string> processes) {
+    gw::GetCalendarUrlRequest req;
+    for (const auto& p : processes) req.add_processes(p);
+    gw::CalendarUrl url;
+    EXPECT_THAT(Call(key, [&](auto* c) { return gateway_stub_->GetCalendarUrl(c, req, &url); }), IsOk());
+    return url.url();
+  };
+  std::string prefix = absl::StrCat("http://127.0.0.1:", calendar_port_);
+  httplib::Client http("127.0.0.1", calendar_port_);
+  http.set_connection_timeout(5);
+  http.set_read_timeout(10);
+  // Fetches `url` and validates it with vobject; returns the body.
+  auto fetch = [&](const std::string& url, int* vevents) -> std::string {
+    EXPECT_TRUE(absl::StartsWith(url, prefix)) << url;
+    auto res = http.Get(url.substr(prefix.size()));
+    if (!res) {
+      ADD_FAILURE() << "GET " << url << ": " << httplib::to_string(res.error());
+      return "";
+    }
+    EXPECT_EQ(res->status, 200) << url << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "text/calendar; charset=utf-8");
+    std::string path = dir_.Sub("feed.ics");
+    std::ofstream(path, std::ios::binary) << res->body;
+    std::string out = dir_.Sub("vevents");
+    std::string cmd = "/usr/bin/python3 -c \"import sys, vobject; "
+                      "c = vobject.readOne(open(sys.argv[1], encoding='utf-8').read(), validate=True); "
+                      "open(sys.argv[2], 'w').write(str(len(c.contents.get('vevent', []))))\" " +
+                      path + " " + out;
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << res->body;
+    *vevents = std::atoi(ReadFile(out).c_str());
+    return res->body;
+  };
+  const std::string unfolded_friends = "SUMMARY:Friends of the Chair consultation (side meeting)";
+  const std::string som_summary = "SUMMARY:Bali Process Ad Hoc Group Senior Officials' Meeting";
+
+  // Indonesia: the public meetings, Bali's members' meeting, the restricted
+  // side meeting it is named in, and the cancelled workshop.
+  int n = 0;
+  std::string url = url_of(Key("indonesia"), {});
+  std::string body = fetch(url, &n);
+  EXPECT_EQ(n, 6) << body;
+  EXPECT_TRUE(absl::StrContains(body, unfolded_friends)) << body;
+  EXPECT_TRUE(absl::StrContains(body, som_summary)) << body;
+  EXPECT_TRUE(absl::StrContains(body, "STATUS:CANCELLED")) << body;
+  EXPECT_TRUE(absl::StrContains(body, absl::StrCat("SEQUENCE:", cancelled.sequence()))) << body;
+  EXPECT_GT(cancelled.sequence(), m.sequence());
+
+  // The observer: public meetings only.
+  body = fetch(url_of(Key("unhcr-observer"), {}), &n);
+  EXPECT_EQ(n, 3) << body;
+  EXPECT_FALSE(absl::StrContains(body, unfolded_friends)) << body;
+  EXPECT_FALSE(absl::StrContains(body, som_summary)) << body;
+  EXPECT_FALSE(absl::StrContains(body, "biometrics")) << body;
+
+  // Indonesia, Bali only: the joint workshop, the two Bali meetings, the
+  // cancelled one.
+  std::string bali_url = url_of(Key("indonesia"), {kBali});
+  EXPECT_TRUE(absl::StrContains(bali_url, "?processes=bali-process")) << bali_url;
+  body = fetch(bali_url, &n);
+  EXPECT_EQ(n, 4) << body;
+
+  // A URL whose signature or process list was changed is not a calendar.
+  std::string flipped = url;
+  char& last = flipped[flipped.size() - 5];
+  last = last == '0' ? '1' : '0';
+  for (const std::string& forged :
+       {absl::StrReplaceAll(bali_url, {{"bali-process", "colombo-process"}}), flipped, url + "?processes=igc"}) {
+    auto res = http.Get(forged.substr(prefix.size()));
+    ASSERT_TRUE(res) << forged;
+    EXPECT_EQ(res->status, 404) << forged;
+  }
+}
+
+// Keys: missing or bad ones are refused everywhere; a revoked one stops
+// working within --auth_cache_ttl (1 s here), open streams included; the
+// services refuse whoever comes without the internal token.
+TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  ev::GetMeetingRequest get;
+  get.set_name("processes/igc/meetings/gcim-iom-workshop-2005");
+  ev::Meeting m;
+  const std::string valid = Key("unhcr-observer");
+  std::string wrong_secret = valid.substr(0, valid.rfind('_') + 1) + "AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  for (const std::string& header :
+       {std::string(""), std::string("Bearer "), std::string("Bearer garbage"), std::string("Bearer rcp_x_y"),
+        "Bearer " + wrong_secret, "Basic " + valid, valid}) {
+    auto with = [&](grpc::ClientContext* c) {
+      if (!header.empty()) c->AddMetadata("authorization", header);
+    };
+    grpc::ClientContext c1;
+    with(&c1);
+    EXPECT_EQ(events_stub_->GetMeeting(&c1, get, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
+    grpc::ClientContext c2;
+    with(&c2);
+    reg::Principal p;
+    EXPECT_EQ(gateway_stub_->WhoAmI(&c2, {}, &p).error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
+    grpc::ClientContext c3;
+    with(&c3);
+    gw::SubscribeResponse resp;
+    auto reader = gateway_stub_->Subscribe(&c3, {});
+    EXPECT_FALSE(reader->Read(&resp));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
+    grpc::ClientContext c4;
+    with(&c4);
+    doc::DownloadRequest dl;
+    dl.set_document(kSummary);
+    auto dreader = documents_stub_->Download(&c4, dl);
+    doc::DownloadChunk chunk;
+    EXPECT_FALSE(dreader->Read(&chunk));
+    EXPECT_EQ(dreader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
+  }
+  EXPECT_THAT(Call(valid, [&](auto* c) { return events_stub_->GetMeeting(c, get, &m); }), IsOk());
+
+  // A key for Thailand: works, then is revoked by the admin.
+  reg::CreateApiKeyResponse thailand = NewKey("parties/THA", "thailand");
+  reg::Principal who;
+  ASSERT_THAT(Call(thailand.key(), [&](auto* c) { return gateway_stub_->WhoAmI(c, {}, &who); }), IsOk());
+  EXPECT_EQ(who.party(), "parties/THA");
+  EXPECT_EQ(who.api_key(), thailand.api_key().name());
+  gw::CalendarUrl url;
+  ASSERT_THAT(Call(thailand.key(), [&](auto* c) { return gateway_stub_->GetCalendarUrl(c, {}, &url); }), IsOk());
+  std::string prefix = absl::StrCat("http://127.0.0.1:", calendar_port_);
+  std::string path = url.url().substr(prefix.size());
+  httplib::Client http("127.0.0.1", calendar_port_);
+  auto res = http.Get(path);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  FeedReader feed(channel_, thailand.key());
+  feed.Connect();
+  ASSERT_TRUE(feed.WaitForMessages(1)) << feed.end();
+
+  reg::RevokeApiKeyRequest revoke;
+  revoke.set_name(thailand.api_key().name());
+  reg::ApiKey revoked;
+  ASSERT_THAT(Call(Key("admin"), [&](auto* c) { return registry_stub_->RevokeApiKey(c, revoke, &revoked); }), IsOk());
+  absl::Time at = absl::Now();
+  EXPECT_TRUE(revoked.has_revoke_time());
+  absl::Duration call_refused = absl::InfiniteDuration(), url_refused = absl::InfiniteDuration();
+  while (absl::Now() - at < absl::Seconds(5) &&
+         (call_refused == absl::InfiniteDuration() || url_refused == absl::InfiniteDuration())) {
+    if (call_refused == absl::InfiniteDuration() &&
+        absl::IsUnauthenticated(Call(thailand.key(), [&](auto* c) { return gateway_stub_->WhoAmI(c, {}, &who); }))) {
+      call_refused = absl::Now() - at;
+    }
+    if (url_refused == absl::InfiniteDuration()) {
+      auto r = http.Get(path);
+      if (r && r->status == 404) url_refused = absl::Now() - at;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_LE(call_refused, absl::Milliseconds(1500)) << "the revoked key kept working";
+  EXPECT_LE(url_refused, absl::Milliseconds(1500)) << "the revoked key's calendar URL kept working";
+  EXPECT_THAT(Call(thailand.key(), [&](auto* c) { return events_stub_->GetMeeting(c, get, &m); }),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")));
+  // The stream opened before the revocation ends too: open streams are
+  // authenticated again every --auth_cache_ttl, so within twice the TTL
+  // (the cache's and the recheck's) and the gateway's 1 s tick.
+  EXPECT_TRUE(feed.WaitForEnd(absl::Seconds(5))) << "a revoked key's Subscribe stream stayed open; " << gateway_->Log();
+  absl::Duration stream_ended = absl::Now() - at;
+  EXPECT_LE(stream_ended, absl::Milliseconds(3500));
+  EXPECT_THAT(feed.end(), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("no longer valid")));
+  feed.Disconnect();
+
+  // The services themselves: nothing without the internal token.
+  auto direct_events = ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
+  auto direct_registry =
+      reg::Registry::NewStub(grpc::CreateChannel(registry_->address(), grpc::InsecureChannelCredentials()));
+  auto direct_documents =
+      doc::Documents::NewStub(grpc::CreateChannel(documents_->address(), grpc::InsecureChannelCredentials()));
+  for (const std::string& token : {std::string(""), std::string("not-the-token")}) {
+    auto with = [&](grpc::ClientContext* c) {
+      c->AddMetadata("authorization", "Bearer " + Key("admin"));
+      if (!token.empty()) c->AddMetadata("x-rcp-internal-token", token);
+    };
+    grpc::ClientContext c1;
+    with(&c1);
+    EXPECT_EQ(direct_events->GetMeeting(&c1, get, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+    grpc::ClientContext c2;
+    with(&c2);
+    reg::AuthenticateRequest auth;
+    auth.set_key(Key("admin"));
+    reg::Principal p;
+    EXPECT_EQ(direct_registry->Authenticate(&c2, auth, &p).error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+    grpc::ClientContext c3;
+    with(&c3);
+    auto watch = direct_documents->Watch(&c3, {});
+    rcp::common::v1::WatchResponse w;
+    EXPECT_FALSE(watch->Read(&w));
+    EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+  }
+  // Health probes need no secret.
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext hc;
+  grpc::health::v1::HealthCheckResponse hr;
+  ASSERT_TRUE(health->Check(&hc, {}, &hr).ok());
+  EXPECT_EQ(hr.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// 4. The policy table (tests/services/gateway/policy_table.h) through the
+// running gateway: every public method the gateway lists, by each role, on
+// an item of each visibility where the method has one. Writes are probed
+// with a stale etag or an invalid field, so that an allowed call is refused
+// by the service itself (ABORTED, INVALID_ARGUMENT, FAILED_PRECONDITION)
+// and nothing changes.
+TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  using pt::Item;
+  using pt::Outcome;
+  using pt::Role;
+  using policy::Rule;
+  const std::string admin = Key("admin");
+  reg::CreateApiKeyResponse thailand = NewKey("parties/THA", "thailand");
+  reg::CreateApiKeyResponse spare = NewKey("parties/THA", "thailand-spare");
+  std::map<Role, std::string> key = {{Role::kAdmin, admin},
+                                     {Role::kSecretariat, Key("bali-secretariat")},
+                                     {Role::kChair, Key("indonesia")},
+                                     {Role::kMember, thailand.key()},
+                                     {Role::kObserver, Key("unhcr-observer")}};
+
+  // Every role's feed, open before the items exist.
+  std::map<Role, std::unique_ptr<FeedReader>> feeds;
+  for (Role r : pt::kRoles) {
+    feeds[r] = std::make_unique<FeedReader>(channel_, key[r]);
+    feeds[r]->Connect();
+  }
+  for (auto& [r, f] : feeds) ASSERT_TRUE(f->WaitForMessages(1)) << pt::RoleName(r) << ": " << f->end();
+
+  // A meeting and a document of each visibility in the Bali Process; the
+  // restricted ones name Thailand and UNHCR, or neither.
+  auto visibility_of = [](Item i) {
+    return i == Item::kPublic ? rcp::common::v1::PUBLIC
+                              : i == Item::kMembers ? rcp::common::v1::MEMBERS : rcp::common::v1::RESTRICTED;
+  };
+  auto parties_of = [](Item i) -> std::vector<std::string> {
+    if (i == Item::kRestrictedNamed) return {"parties/AUS", "parties/THA", "parties/unhcr"};
+    if (i == Item::kRestrictedUnnamed) return {"parties/AUS", "parties/NZL"};
+    return {};
+  };
+  std::map<Item, ev::Meeting> meeting;
+  std::map<Item, doc::Document> document;
+  std::map<Item, std::string> title;
+  for (Item i : pt::kItems) {
+    int n = static_cast<int>(i);
+    title[i] = absl::StrCat("Policy probe ", n);
+    RCP_ASSERT_OK_AND_ASSIGN(meeting[i],
+                             CreateMeeting(admin, NewMeeting(title[i], kBali, visibility_of(i), parties_of(i), n)));
+    RCP_ASSERT_OK_AND_ASSIGN(document[i], CreateDocument(admin, kBali, absl::StrCat("BALI/PROBE/", n + 1),
+                                                         visibility_of(i), parties_of(i)));
+    ASSERT_THAT(Upload(admin, document[i].name(), "en", "Probe.\n"), IsOk());
+  }
+  // Last, one public meeting and document: once a feed has both, it has
+  // had its chance at everything above.
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting last_meeting,
+                           CreateMeeting(admin, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC, {}, 99)));
+  RCP_ASSERT_OK_AND_ASSIGN(doc::Document last_document,
+                           CreateDocument(admin, kBali, "BALI/PROBE/99", rcp::common::v1::PUBLIC));
+  for (auto& [r, f] : feeds) {
+    ASSERT_TRUE(f->WaitFor([&](const std::vector<Received>& e) {
+      return CountName(e, last_meeting.name()) > 0 && CountName(e, last_document.name()) > 0;
+    })) << pt::RoleName(r);
+  }
+
+  // Registry items to probe.
+  std::string membership, chair_term, focal_point;
+  {
+    reg::ListMembershipsRequest q;
+    q.set_parent(kBali);
+    reg::ListMembershipsResponse r;
+    ASSERT_THAT(U(registry_stub_.get(), &reg::Registry::Stub::ListMemberships, admin, q, &r), IsOk());
+    ASSERT_GT(r.memberships_size(), 0);
+    membership = r.memberships(0).name();
+    reg::ListChairTermsRequest cq;
+    cq.set_parent(kBali);
+    reg::ListChairTermsResponse cr;
+    ASSERT_THAT(U(registry_stub_.get(), &reg::Registry::Stub::ListChairTerms, admin, cq, &cr), IsOk());
+    ASSERT_GT(cr.chair_terms_size(), 0);
+    chair_term = cr.chair_terms(0).name();
+    reg::ListFocalPointsRequest fq;
+    fq.set_parent(kBali);
+    reg::ListFocalPointsResponse fr;
+    ASSERT_THAT(U(registry_stub_.get(), &reg::Registry::Stub::ListFocalPoints, admin, fq, &fr), IsOk());
+    ASSERT_GT(fr.focal_points_size(), 0);
+    focal_point = fr.focal_points(0).name();
+  }
+  reg::FederationPeer peer;
+  {
+    reg::CreateFederationPeerRequest q;
+    q.set_peer_id("puebla-process.secretariat");
+    q.mutable_federation_peer()->set_display_name("Puebla Process technical secretariat");
+    q.mutable_federation_peer()->set_address("crm.example.org:443");
+    q.mutable_federation_peer()->set_share_public(true);
+    ASSERT_THAT(U(registry_stub_.get(), &reg::Registry::Stub::CreateFederationPeer, admin, q, &peer), IsOk());
+  }
+  // An upload session the secretariat started.
+  doc::UploadSession session;
+  {
+    doc::StartUploadRequest q;
+    q.set_document(document[Item::kPublic].name());
+    q.set_language("fr");
+    q.set_media_type("text/plain; charset=utf-8");
+    q.set_declared_size(10);
+    q.set_declared_sha256(crypto::Sha256Hex("0123456789"));
+    ASSERT_THAT(U(documents_stub_.get(), &doc::Documents::Stub::StartUpload, key[Role::kSecretariat], q, &session),
+                IsOk());
+  }
+
+  struct Probe {
+    std::function<absl::Status(Role, Item)> call;
+    bool per_item = false;
+    std::function<bool(Role)> owns = [](Role) { return false; };
+  };
+  std::map<std::string, Probe> probes;
+  auto* rs = registry_stub_.get();
+  auto* es = events_stub_.get();
+  auto* ds = documents_stub_.get();
+  using RS = reg::Registry::Stub;
+  using ES = ev::Events::Stub;
+  using DS = doc::Documents::Stub;
+  const std::string R = "/rcp.registry.v1.Registry/";
+  const std::string E = "/rcp.events.v1.Events/";
+  const std::string D = "/rcp.documents.v1.Documents/";
+  const std::string G = "/rcp.gateway.v1.Gateway/";
+
+  // ---- registry
+  probes[R + "GetProcess"] = {[&](Role r, Item) {
+    reg::GetProcessRequest q;
+    q.set_name(kBali);
+    reg::Process x;
+    return U(rs, &RS::GetProcess, key[r], q, &x);
+  }};
+  probes[R + "ListProcesses"] = {[&](Role r, Item) {
+    reg::ListProcessesResponse x;
+    return U(rs, &RS::ListProcesses, key[r], reg::ListProcessesRequest(), &x);
+  }};
+  probes[R + "GetParty"] = {[&](Role r, Item) {
+    reg::GetPartyRequest q;
+    q.set_name("parties/THA");
+    reg::Party x;
+    return U(rs, &RS::GetParty, key[r], q, &x);
+  }};
+  probes[R + "ListParties"] = {[&](Role r, Item) {
+    reg::ListPartiesResponse x;
+    return U(rs, &RS::ListParties, key[r], reg::ListPartiesRequest(), &x);
+  }};
+  probes[R + "GetMembership"] = {[&](Role r, Item) {
+    reg::GetMembershipRequest q;
+    q.set_name(membership);
+    reg::Membership x;
+    return U(rs, &RS::GetMembership, key[r], q, &x);
+  }};
+  probes[R + "ListMemberships"] = {[&](Role r, Item) {
+    reg::ListMembershipsRequest q;
+    q.set_parent(kBali);
+    reg::ListMembershipsResponse x;
+    return U(rs, &RS::ListMemberships, key[r], q, &x);
+  }};
+  probes[R + "GetChairTerm"] = {[&](Role r, Item) {
+    reg::GetChairTermRequest q;
+    q.set_name(chair_term);
+    reg::ChairTerm x;
+    return U(rs, &RS::GetChairTerm, key[r], q, &x);
+  }};
+  probes[R + "ListChairTerms"] = {[&](Role r, Item) {
+    reg::ListChairTermsRequest q;
+    q.set_parent(kBali);
+    reg::ListChairTermsResponse x;
+    return U(rs, &RS::ListChairTerms, key[r], q, &x);
+  }};
+  probes[R + "GetFocalPoint"] = {[&](Role r, Item) {
+    reg::GetFocalPointRequest q;
+    q.set_name(focal_point);
+    reg::FocalPoint x;
+    return U(rs, &RS::GetFocalPoint, key[r], q, &x);
+  }};
+  probes[R + "ListFocalPoints"] = {[&](Role r, Item) {
+    reg::ListFocalPointsRequest q;
+    q.set_parent(kBali);
+    reg::ListFocalPointsResponse x;
+    RCP_RETURN_IF_ERROR(U(rs, &RS::ListFocalPoints, key[r], q, &x));
+    bool found = false;
+    for (const auto& f : x.focal_points()) found = found || f.name() == focal_point;
+    return Present(found);
+  }};
+  probes[R + "CreateProcess"] = {[&](Role r, Item) {
+    reg::CreateProcessRequest q;
+    q.set_process_id("Not A Slug");
+    q.mutable_process()->set_display_name("Invalid");
+    reg::Process x;
+    return U(rs, &RS::CreateProcess, key[r], q, &x);
+  }};
+  probes[R + "UpdateProcess"] = {[&](Role r, Item) {
+    reg::UpdateProcessRequest q;
+    q.mutable_process()->set_name(kBali);
+    q.mutable_process()->set_etag("stale");
+    q.mutable_process()->set_display_name("Renamed");
+    q.mutable_update_mask()->add_paths("display_name");
+    reg::Process x;
+    return U(rs, &RS::UpdateProcess, key[r], q, &x);
+  }};
+  probes[R + "CreateParty"] = {[&](Role r, Item) {
+    reg::CreatePartyRequest q;
+    q.set_party_id("not valid!");
+    reg::Party x;
+    return U(rs, &RS::CreateParty, key[r], q, &x);
+  }};
+  probes[R + "UpdateParty"] = {[&](Role r, Item) {
+    reg::UpdatePartyRequest q;
+    q.mutable_party()->set_name("parties/THA");
+    q.mutable_party()->set_etag("stale");
+    q.mutable_party()->set_display_name("Renamed");
+    q.mutable_update_mask()->add_paths("display_name");
+    reg::Party x;
+    return U(rs, &RS::UpdateParty, key[r], q, &x);
+  }};
+  probes[R + "CreateMembership"] = {[&](Role r, Item) {
+    reg::CreateMembershipRequest q;
+    q.set_parent(kBali);
+    reg::Membership x;
+    return U(rs, &RS::CreateMembership, key[r], q, &x);
+  }};
+  probes[R + "UpdateMembership"] = {[&](Role r, Item) {
+    reg::UpdateMembershipRequest q;
+    q.mutable_membership()->set_name(membership);
+    q.mutable_membership()->set_etag("stale");
+    q.mutable_update_mask()->add_paths("end_date");
+    reg::Membership x;
+    return U(rs, &RS::UpdateMembership, key[r], q, &x);
+  }};
+  probes[R + "CreateChairTerm"] = {[&](Role r, Item) {
+    reg::CreateChairTermRequest q;
+    q.set_parent(kBali);
+    reg::ChairTerm x;
+    return U(rs, &RS::CreateChairTerm, key[r], q, &x);
+  }};
+  probes[R + "UpdateChairTerm"] = {[&](Role r, Item) {
+    reg::UpdateChairTermRequest q;
+    q.mutable_chair_term()->set_name(chair_term);
+    q.mutable_chair_term()->set_etag("stale");
+    q.mutable_chair_term()->set_note("changed");
+    q.mutable_update_mask()->add_paths("note");
+    reg::ChairTerm x;
+    return U(rs, &RS::UpdateChairTerm, key[r], q, &x);
+  }};
+  probes[R + "CreateFocalPoint"] = {[&](Role r, Item) {
+    reg::CreateFocalPointRequest q;
+    q.set_parent(kBali);
+    reg::FocalPoint x;
+    return U(rs, &RS::CreateFocalPoint, key[r], q, &x);
+  }};
+  probes[R + "UpdateFocalPoint"] = {[&](Role r, Item) {
+    reg::UpdateFocalPointRequest q;
+    q.mutable_focal_point()->set_name(focal_point);
+    q.mutable_focal_point()->set_etag("stale");
+    q.mutable_focal_point()->set_person_name("Someone else");
+    q.mutable_update_mask()->add_paths("person_name");
+    reg::FocalPoint x;
+    return U(rs, &RS::UpdateFocalPoint, key[r], q, &x);
+  }};
+  probes[R + "DeleteFocalPoint"] = {[&](Role r, Item) {
+    reg::DeleteFocalPointRequest q;
+    q.set_name(focal_point);
+    q.set_etag("stale");
+    reg::DeleteResponse x;
+    return U(rs, &RS::DeleteFocalPoint, key[r], q, &x);
+  }};
+  probes[R + "CreateApiKey"] = {[&](Role r, Item) {
+    reg::CreateApiKeyRequest q;
+    q.mutable_api_key()->set_party("parties/THA");  // no expire_time: invalid
+    reg::CreateApiKeyResponse x;
+    return U(rs, &RS::CreateApiKey, key[r], q, &x);
+  }};
+  auto thai = [](Role r) { return r == Role::kMember; };
+  probes[R + "GetApiKey"] = {[&](Role r, Item) {
+                               reg::GetApiKeyRequest q;
+                               q.set_name(thailand.api_key().name());
+                               reg::ApiKey x;
+                               return U(rs, &RS::GetApiKey, key[r], q, &x);
+                             },
+                             false, thai};
+  probes[R + "ListApiKeys"] = {[&](Role r, Item) {
+                                 reg::ListApiKeysRequest q;
+                                 q.set_party("parties/THA");
+                                 reg::ListApiKeysResponse x;
+                                 RCP_RETURN_IF_ERROR(U(rs, &RS::ListApiKeys, key[r], q, &x));
+                                 bool found = false;
+                                 for (const auto& k : x.api_keys()) found = found || k.name() == thailand.api_key().name();
+                                 return Present(found);
+                               },
+                               false, thai};
+  probes[R + "RevokeApiKey"] = {[&](Role r, Item) {
+                                  reg::RevokeApiKeyRequest q;
+                                  q.set_name(spare.api_key().name());
+                                  reg::ApiKey x;
+                                  return U(rs, &RS::RevokeApiKey, key[r], q, &x);
+                                },
+                                false, thai};
+  probes[R + "CreateFederationPeer"] = {[&](Role r, Item) {
+    reg::CreateFederationPeerRequest q;
+    q.set_peer_id("Not Valid");
+    q.mutable_federation_peer()->set_address("x.example.org:1");
+    reg::FederationPeer x;
+    return U(rs, &RS::CreateFederationPeer, key[r], q, &x);
+  }};
+  probes[R + "GetFederationPeer"] = {[&](Role r, Item) {
+    reg::GetFederationPeerRequest q;
+    q.set_name(peer.name());
+    reg::FederationPeer x;
+    return U(rs, &RS::GetFederationPeer, key[r], q, &x);
+  }};
+  probes[R + "ListFederationPeers"] = {[&](Role r, Item) {
+    reg::ListFederationPeersResponse x;
+    RCP_RETURN_IF_ERROR(U(rs, &RS::ListFederationPeers, key[r], reg::ListFederationPeersRequest(), &x));
+    bool found = false;
+    for (const auto& f : x.federation_peers()) found = found || f.name() == peer.name();
+    return Present(found);
+  }};
+  probes[R + "UpdateFederationPeer"] = {[&](Role r, Item) {
+    reg::UpdateFederationPeerRequest q;
+    q.mutable_federation_peer()->set_name(peer.name());
+    q.mutable_federation_peer()->set_etag("stale");
+    q.mutable_federation_peer()->set_display_name("Renamed");
+    q.mutable_update_mask()->add_paths("display_name");
+    reg::FederationPeer x;
+    return U(rs, &RS::UpdateFederationPeer, key[r], q, &x);
+  }};
+  probes[R + "DeleteFederationPeer"] = {[&](Role r, Item) {
+    reg::DeleteFederationPeerRequest q;
+    q.set_name(peer.name());
+    q.set_etag("stale");
+    reg::DeleteResponse x;
+    return U(rs, &RS::DeleteFederationPeer, key[r], q, &x);
+  }};
+
+  // ---- events
+  ev::MeetingFilter bali_filter;
+  bali_filter.add_processes(kBali);
+  probes[E + "CreateMeeting"] = {[&](Role r, Item) {
+    ev::CreateMeetingRequest q = NewMeeting("", kBali, rcp::common::v1::MEMBERS);  // no title: invalid
+    ev::Meeting x;
+    return U(es, &ES::CreateMeeting, key[r], q, &x);
+  }};
+  probes[E + "GetMeeting"] = {[&](Role r, Item i) {
+                                ev::GetMeetingRequest q;
+                                q.set_name(meeting[i].name());
+                                ev::Meeting x;
+                                return U(es, &ES::GetMeeting, key[r], q, &x);
+                              },
+                              true};
+  probes[E + "ListMeetings"] = {[&](Role r, Item i) {
+                                  ev::ListMeetingsRequest q;
+                                  *q.mutable_filter() = bali_filter;
+                                  q.set_page_size(1000);
+                                  ev::ListMeetingsResponse x;
+                                  RCP_RETURN_IF_ERROR(U(es, &ES::ListMeetings, key[r], q, &x));
+                                  bool found = false;
+                                  for (const auto& m : x.meetings()) found = found || m.name() == meeting[i].name();
+                                  return Present(found);
+                                },
+                                true};
+  probes[E + "SyncMeetings"] = {[&](Role r, Item i) {
+                                  ev::SyncMeetingsRequest q;
+                                  *q.mutable_filter() = bali_filter;
+                                  bool found = false;
+                                  do {
+                                    ev::SyncMeetingsResponse x;
+                                    RCP_RETURN_IF_ERROR(U(es, &ES::SyncMeetings, key[r], q, &x));
+                                    for (const auto& m : x.meetings()) found = found || m.name() == meeting[i].name();
+                                    q.set_page_token(x.next_page_token());
+                                  } while (!q.page_token().empty());
+                                  return Present(found);
+                                },
+                                true};
+  probes[E + "ExportCalendar"] = {[&](Role r, Item i) {
+                                    ev::ExportCalendarRequest q;
+                                    *q.mutable_filter() = bali_filter;
+                                    ev::ExportCalendarResponse x;
+                                    RCP_RETURN_IF_ERROR(U(es, &ES::ExportCalendar, key[r], q, &x));
+                                    return Present(absl::StrContains(x.body(), "SUMMARY:" + title[i] + "\r\n"));
+                                  },
+                                  true};
+  probes[E + "UpdateMeeting"] = {[&](Role r, Item i) {
+                                   ev::UpdateMeetingRequest q;
+                                   q.mutable_meeting()->set_name(meeting[i].name());
+                                   q.mutable_meeting()->set_etag("stale");
+                                   q.mutable_meeting()->set_title("Changed");
+                                   q.mutable_update_mask()->add_paths("title");
+                                   ev::Meeting x;
+                                   return U(es, &ES::UpdateMeeting, key[r], q, &x);
+                                 },
+                                 true};
+  probes[E + "ConfirmMeeting"] = {[&](Role r, Item i) {
+                                    ev::ConfirmMeetingRequest q;
+                                    q.set_name(meeting[i].name());
+                                    q.set_etag("stale");
+                                    ev::Meeting x;
+                                    return U(es, &ES::ConfirmMeeting, key[r], q, &x);
+                                  },
+                                  true};
+  probes[E + "PostponeMeeting"] = {[&](Role r, Item i) {
+                                     ev::PostponeMeetingRequest q;
+                                     q.set_name(meeting[i].name());
+                                     q.set_etag("stale");
+                                     ev::Meeting x;
+                                     return U(es, &ES::PostponeMeeting, key[r], q, &x);
+                                   },
+                                   true};
+  probes[E + "RescheduleMeeting"] = {[&](Role r, Item i) {
+                                       ev::RescheduleMeetingRequest q;
+                                       q.set_name(meeting[i].name());
+                                       q.set_etag("stale");
+                                       *q.mutable_start_time() = TimeUtil::SecondsToTimestamp(1840000000);
+                                       *q.mutable_end_time() = TimeUtil::SecondsToTimestamp(1840003600);
+                                       ev::Meeting x;
+                                       return U(es, &ES::RescheduleMeeting, key[r], q, &x);
+                                     },
+                                     true};
+  probes[E + "CancelMeeting"] = {[&](Role r, Item i) {
+                                   ev::CancelMeetingRequest q;
+                                   q.set_name(meeting[i].name());
+                                   q.set_etag("stale");
+                                   q.set_reason("Probe.");
+                                   ev::Meeting x;
+                                   return U(es, &ES::CancelMeeting, key[r], q, &x);
+                                 },
+                                 true};
+  probes[E + "MarkMeetingHeld"] = {[&](Role r, Item i) {
+                                     ev::MarkMeetingHeldRequest q;
+                                     q.set_name(meeting[i].name());
+                                     q.set_etag("stale");
+                                     ev::Meeting x;
+                                     return U(es, &ES::MarkMeetingHeld, key[r], q, &x);
+                                   },
+                                   true};
+
+  // ---- documents
+  probes[D + "CreateDocument"] = {[&](Role r, Item) {
+    doc::CreateDocumentRequest q;
+    q.set_parent(kBali);
+    q.mutable_document()->set_title("No symbol: invalid");
+    q.mutable_document()->set_kind(doc::REPORT);
+    q.mutable_document()->set_visibility(rcp::common::v1::PUBLIC);
+    doc::Document x;
+    return U(ds, &DS::CreateDocument, key[r], q, &x);
+  }};
+  probes[D + "GetDocument"] = {[&](Role r, Item i) {
+                                 doc::GetDocumentRequest q;
+                                 q.set_name(document[i].name());
+                                 doc::Document x;
+                                 return U(ds, &DS::GetDocument, key[r], q, &x);
+                               },
+                               true};
+  probes[D + "ListDocuments"] = {[&](Role r, Item i) {
+                                   doc::ListDocumentsRequest q;
+                                   q.set_parent(kBali);
+                                   q.set_page_size(1000);
+                                   doc::ListDocumentsResponse x;
+                                   RCP_RETURN_IF_ERROR(U(ds, &DS::ListDocuments, key[r], q, &x));
+                                   bool found = false;
+                                   for (const auto& d : x.documents()) found = found || d.name() == document[i].name();
+                                   return Present(found);
+                                 },
+                                 true};
+  probes[D + "ListContentVersions"] = {[&](Role r, Item i) {
+                                         doc::ListContentVersionsRequest q;
+                                         q.set_document(document[i].name());
+                                         doc::ListContentVersionsResponse x;
+                                         return U(ds, &DS::ListContentVersions, key[r], q, &x);
+                                       },
+                                       true};
+  probes[D + "Download"] = {[&](Role r, Item i) { return Download(key[r], document[i].name(), "en").status(); },
+                            true};
+  probes[D + "UpdateDocument"] = {[&](Role r, Item i) {
+                                    doc::UpdateDocumentRequest q;
+                                    q.mutable_document()->set_name(document[i].name());
+                                    q.mutable_document()->set_etag("stale");
+                                    q.mutable_document()->set_title("Changed");
+                                    q.mutable_update_mask()->add_paths("title");
+                                    doc::Document x;
+                                    return U(ds, &DS::UpdateDocument, key[r], q, &x);
+                                  },
+                                  true};
+  probes[D + "StartUpload"] = {[&](Role r, Item i) {
+                                 doc::StartUploadRequest q;
+                                 q.set_document(document[i].name());
+                                 q.set_language("fr");
+                                 q.set_media_type("text/plain; charset=utf-8");
+                                 q.set_declared_size(0);  // invalid
+                                 doc::UploadSession x;
+                                 return U(ds, &DS::StartUpload, key[r], q, &x);
+                               },
+                               true};
+  auto secretariat_owns = [](Role r) { return r == Role::kSecretariat; };
+  probes[D + "UploadChunks"] = {[&](Role r, Item) {
+                                  doc::UploadSession x;
+                                  return Call(key[r], [&](grpc::ClientContext* c) {
+                                    auto w = ds->UploadChunks(c, &x);
+                                    doc::UploadChunk ch;
+                                    ch.set_upload(session.name());
+                                    ch.set_offset(5);  // not the committed offset: refused
+                                    ch.set_data("56789");
+                                    w->Write(ch);
+                                    w->WritesDone();
+                                    return w->Finish();
+                                  });
+                                },
+                                false, secretariat_owns};
+  probes[D + "GetUploadSession"] = {[&](Role r, Item) {
+                                      doc::GetUploadSessionRequest q;
+                                      q.set_name(session.name());
+                                      doc::UploadSession x;
+                                      return U(ds, &DS::GetUploadSession, key[r], q, &x);
+                                    },
+                                    false, secretariat_owns};
+  probes[D + "CommitUpload"] = {[&](Role r, Item) {
+                                  doc::CommitUploadRequest q;
+                                  q.set_name(session.name());  // incomplete: refused
+                                  doc::ContentVersion x;
+                                  return U(ds, &DS::CommitUpload, key[r], q, &x);
+                                },
+                                false, secretariat_owns};
+  probes[D + "CancelUpload"] = {[&](Role r, Item) {
+                                  doc::CancelUploadRequest q;
+                                  q.set_name(session.name());
+                                  doc::UploadSession x;
+                                  return U(ds, &DS::CancelUpload, key[r], q, &x);
+                                },
+                                false, secretariat_owns};
+
+  // ---- the gateway's own
+  probes[G + "WhoAmI"] = {[&](Role r, Item) {
+    reg::Principal x;
+    return U(gateway_stub_.get(), &gw::Gateway::Stub::WhoAmI, key[r], gw::WhoAmIRequest(), &x);
+  }};
+  probes[G + "GetCalendarUrl"] = {[&](Role r, Item) {
+    gw::CalendarUrl x;
+    return U(gateway_stub_.get(), &gw::Gateway::Stub::GetCalendarUrl, key[r], gw::GetCalendarUrlRequest(), &x);
+  }};
+  probes[G + "Subscribe"] = {[&](Role r, Item i) -> absl::Status {
+                               bool m = feeds[r]->HasName(meeting[i].name());
+                               bool d = feeds[r]->HasName(document[i].name());
+                               if (m != d) return absl::InternalError("the meeting and the document disagree");
+                               return Present(m);
+                             },
+                             true};
+
+  int probed = 0;
+  for (const auto& rule : policy::MethodRules()) {
+    auto it = probes.find(rule.method);
+    if (it == probes.end()) {
+      ADD_FAILURE() << rule.method << " has no probe";
+      continue;
+    }
+    const Probe& probe = it->second;
+    std::vector<Item> items = probe.per_item ? std::vector<Item>(std::begin(pt::kItems), std::end(pt::kItems))
+                                             : std::vector<Item>{Item::kPublic};
+    for (Role role : pt::kRoles) {
+      for (Item item : items) {
+        Outcome want = pt::Expected(rule.rule, role, item, probe.owns(role));
+        absl::Status s = probe.call(role, item);
+        ++probed;
+        Outcome got;
+        switch (s.code()) {
+          case absl::StatusCode::kOk:
+          case absl::StatusCode::kAborted:
+          case absl::StatusCode::kInvalidArgument:
+          case absl::StatusCode::kFailedPrecondition:
+          case absl::StatusCode::kOutOfRange:
+            got = Outcome::kAllowed;
+            break;
+          case absl::StatusCode::kNotFound:
+            got = Outcome::kNotFound;
+            break;
+          case absl::StatusCode::kPermissionDenied:
+            got = Outcome::kPermissionDenied;
+            break;
+          default:
+            ADD_FAILURE() << rule.method << " by " << pt::RoleName(role) << " on " << pt::ItemName(item)
+                          << ": unexpected " << s;
+            continue;
+        }
+        EXPECT_EQ(got, want) << rule.method << " by " << pt::RoleName(role)
+                             << (probe.per_item ? std::string(" on ") + pt::ItemName(item) : std::string()) << ": "
+                             << s;
+        bool reads = absl::StrContains(rule.method, "/Get") || absl::StrContains(rule.method, "/List");
+        if (s.ok() && !reads && (rule.rule == Rule::kAdmin || rule.rule == Rule::kWriter)) {
+          ADD_FAILURE() << rule.method << " by " << pt::RoleName(role)
+                        << ": the probe was meant to be refused by the service, and changed something";
+        }
+      }
+    }
+  }
+  EXPECT_GT(probed, 400);
+  std::cout << "probed " << probes.size() << " methods, " << probed << " calls\n";
+
+  // The internal methods are not served at the public door.
+  for (Role role : {Role::kAdmin, Role::kObserver}) {
+    reg::AuthenticateRequest aq;
+    aq.set_key(key[Role::kMember]);
+    reg::Principal p;
+    EXPECT_THAT(U(rs, &RS::Authenticate, key[role], aq, &p), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("")));
+    reg::ResolveApiKeyRequest rq;
+    rq.set_name(thailand.api_key().name());
+    EXPECT_THAT(U(rs, &RS::ResolveApiKey, key[role], rq, &p), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("")));
+    auto watch = [&](auto* stub) {
+      return Call(key[role], [&](grpc::ClientContext* c) {
+        auto reader = stub->Watch(c, rcp::common::v1::WatchRequest());
+        rcp::common::v1::WatchResponse w;
+        while (reader->Read(&w)) {
+        }
+        return reader->Finish();
+      });
+    };
+    EXPECT_THAT(watch(rs), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr(""))) << pt::RoleName(role);
+    EXPECT_THAT(watch(es), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr(""))) << pt::RoleName(role);
+    EXPECT_THAT(watch(ds), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr(""))) << pt::RoleName(role);
+  }
+  for (auto& [r, f] : feeds) EXPECT_THAT(f->end(), IsOk()) << pt::RoleName(r);
+}
+
+}  // namespace
+}  // namespace rcp
