@@ -96,6 +96,7 @@ void FeedHub::Stop() {
     std::lock_guard<std::mutex> lock(stop_mu_);
     if (stopping_) return;
     stopping_ = true;
+    *running_ = false;
     for (auto* ctx : live_contexts_) {
       if (ctx) ctx->TryCancel();
     }
@@ -294,7 +295,23 @@ void FeedHub::WakeAll() {
       if (auto l = w.lock()) live.push_back(std::move(l));
     }
   }
-  for (auto& l : live) l->Wake();
+  // Many subscribers: wake them from a few threads at once, so that their
+  // writes go out in parallel.
+  constexpr size_t kPerThread = 1024;
+  size_t chunks = std::min<size_t>((live.size() + kPerThread - 1) / kPerThread, 4);
+  if (chunks <= 1) {
+    for (auto& l : live) l->Wake();
+    return;
+  }
+  auto shared = std::make_shared<std::vector<std::shared_ptr<FeedListener>>>(std::move(live));
+  size_t per = (shared->size() + chunks - 1) / chunks;
+  for (size_t c = 1; c < chunks; ++c) {
+    pool_->Schedule([shared, c, per, running = running_] {
+      size_t end = std::min(shared->size(), (c + 1) * per);
+      for (size_t i = c * per; i < end && *running; ++i) (*shared)[i]->Wake();
+    });
+  }
+  for (size_t i = 0; i < std::min(shared->size(), per); ++i) (*shared)[i]->Wake();
 }
 
 }  // namespace rcp::gateway

@@ -13,6 +13,7 @@
 #define RCP_SERVICES_GATEWAY_FEED_HUB_H_
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -114,6 +115,8 @@ class FeedHub {
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   std::array<grpc::ClientContext*, kFeedServices> live_contexts_{};
+  // False once stopping: wakes queued on the pool then do nothing.
+  std::shared_ptr<std::atomic<bool>> running_ = std::make_shared<std::atomic<bool>>(true);
   std::vector<std::thread> threads_;
 };
 

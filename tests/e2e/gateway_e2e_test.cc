@@ -953,6 +953,113 @@ TEST_F(GatewayE2eTest, IdleStreamsGetHeartbeatsAndAShutdownEndsThemResumably) {
   ExpectStrictlyIncreasing(events, "indonesia");
 }
 
+// Many streams on the callback API (no thread each), as a large deployment
+// has: every one of them gets every change it may see, once, in order.
+class CountingSubscriber : public grpc::ClientReadReactor<gw::SubscribeResponse> {
+ public:
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    int confirmed = 0;
+    int done = 0;
+    int complete = 0;  // subscribers holding `want` changes
+    size_t want = 0;
+  };
+  CountingSubscriber(gw::Gateway::Stub* stub, const std::string& key, Shared* shared) : shared_(shared) {
+    ctx_.AddMetadata("authorization", "Bearer " + key);
+    stub->async()->Subscribe(&ctx_, &request_, this);
+    StartRead(&response_);
+    StartCall();
+  }
+  void Cancel() { ctx_.TryCancel(); }
+  const std::vector<Received>& events() const { return events_; }  // once done
+  const grpc::Status& status() const { return status_; }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    {
+      std::lock_guard<std::mutex> lock(shared_->mu);
+      if (!confirmed_) ++shared_->confirmed;
+      confirmed_ = true;
+      size_t before = events_.size();
+      for (auto& e : *response_.mutable_events()) events_.push_back({e.service(), std::move(*e.mutable_change())});
+      if (before < shared_->want && events_.size() >= shared_->want) ++shared_->complete;
+    }
+    shared_->cv.notify_all();
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& s) override {
+    std::lock_guard<std::mutex> lock(shared_->mu);
+    status_ = s;
+    ++shared_->done;
+    shared_->cv.notify_all();
+  }
+
+ private:
+  Shared* shared_;
+  grpc::ClientContext ctx_;
+  gw::SubscribeRequest request_;
+  gw::SubscribeResponse response_;
+  bool confirmed_ = false;
+  std::vector<Received> events_;
+  grpc::Status status_;
+};
+
+TEST_F(GatewayE2eTest, ThousandsOfSubscribersEachGetEveryChangeOnce) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  constexpr int kSubscribers = 2500;  // the hub wakes them from several threads
+  std::vector<std::unique_ptr<gw::Gateway::Stub>> stubs;
+  for (int i = 0; i < 4; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    stubs.push_back(gw::Gateway::NewStub(
+        grpc::CreateCustomChannel(gateway_->address(), grpc::InsecureChannelCredentials(), args)));
+  }
+  CountingSubscriber::Shared shared;
+  shared.want = 4;
+  std::vector<std::unique_ptr<CountingSubscriber>> subs;
+  for (int i = 0; i < kSubscribers; ++i) {
+    subs.push_back(std::make_unique<CountingSubscriber>(stubs[i % stubs.size()].get(), Key("indonesia"), &shared));
+  }
+  {
+    std::unique_lock<std::mutex> lock(shared.mu);
+    ASSERT_TRUE(shared.cv.wait_for(lock, std::chrono::seconds(60),
+                                   [&] { return shared.confirmed + shared.done >= kSubscribers; }));
+    ASSERT_EQ(shared.confirmed, kSubscribers);
+  }
+  std::vector<std::string> expected;
+  for (int i = 0; i < 3; ++i) {
+    RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting m, CreateMeeting(Key("bali-secretariat"),
+                                                          NewMeeting(absl::StrCat("Plenary ", i), kBali,
+                                                                     rcp::common::v1::MEMBERS, {}, i)));
+    expected.push_back(m.name());
+  }
+  RCP_ASSERT_OK_AND_ASSIGN(doc::Document d,
+                           CreateDocument(Key("bali-secretariat"), kBali, "BALI/PLEN/2027/1", rcp::common::v1::MEMBERS));
+  {
+    std::unique_lock<std::mutex> lock(shared.mu);
+    EXPECT_TRUE(shared.cv.wait_for(lock, std::chrono::seconds(60), [&] { return shared.complete >= kSubscribers; }))
+        << shared.complete << " of " << kSubscribers << " subscribers got everything";
+  }
+  for (auto& s : subs) s->Cancel();
+  {
+    std::unique_lock<std::mutex> lock(shared.mu);
+    ASSERT_TRUE(shared.cv.wait_for(lock, std::chrono::seconds(60), [&] { return shared.done >= kSubscribers; }));
+  }
+  int wrong = 0;
+  for (const auto& s : subs) {
+    std::vector<std::string> meetings;
+    int documents = 0;
+    for (const auto& e : s->events()) {
+      if (e.change.kind() == "meeting") meetings.push_back(e.change.name());
+      documents += e.change.name() == d.name();
+    }
+    if (meetings != expected || documents != 1 || s->events().size() != 4) ++wrong;
+    EXPECT_EQ(s->status().error_code(), grpc::StatusCode::CANCELLED) << s->status().error_message();
+  }
+  EXPECT_EQ(wrong, 0) << "subscribers that missed, repeated or reordered a change";
+}
+
 // The calendar feed over plain HTTP, as calendar applications fetch it:
 // signed URL from GetCalendarUrl, what the key may see, valid iCalendar.
 TEST_F(GatewayE2eTest, CalendarFeedOverHttpIsValidICalendarOfWhatTheKeySees) {
