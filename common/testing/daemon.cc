@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,8 @@ absl::Status Daemon::Start(absl::Duration timeout) {
   off_t start_offset = lseek(log_fd, 0, SEEK_END);
   pid_ = fork();
   if (pid_ == 0) {
+    // A test that dies must not leave its daemons running.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(log_fd, STDERR_FILENO);
     std::vector<char*> argv;
     argv.push_back(binary_.data());

@@ -110,6 +110,10 @@ bool IsMemberOf(const Principal& p, absl::string_view process) {
                           HasRole(*r, rcp::registry::v1::MEMBER));
 }
 
+bool MayManageKey(const Principal& p, const rcp::registry::v1::ApiKey& key) {
+  return IsAdmin(p) || (key.party() == p.party() && !key.admin());
+}
+
 std::string ProcessOf(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() < 2 || parts[0] != "processes") return "";
@@ -139,7 +143,7 @@ bool CanSeeChange(const Principal& p, absl::string_view service, const rcp::comm
     if (kind == "focal_point") return IsMemberOf(p, process);
     if (kind == "api_key") {
       rcp::registry::v1::ApiKey k;
-      return IsAdmin(p) || (change.value().UnpackTo(&k) && k.party() == p.party());
+      return IsAdmin(p) || (change.value().UnpackTo(&k) && MayManageKey(p, k));
     }
     return IsAdmin(p);  // federation peers and anything newer
   }

@@ -65,6 +65,11 @@ bool CanSee(const Principal& p, const Processes& processes, rcp::common::v1::Vis
 template <typename Processes>
 absl::Status CheckWriter(const Principal& p, const Processes& processes, absl::string_view field);
 
+// Whether `p` may see and revoke `key`: admins any key; others the keys of
+// their own party that are not admin keys (a party's staff may not revoke
+// the deployment's administrators who happen to share the party).
+bool MayManageKey(const Principal& p, const rcp::registry::v1::ApiKey& key);
+
 // The process of a resource name ("processes/x/…" → "processes/x"), or "".
 std::string ProcessOf(absl::string_view name);
 

@@ -227,7 +227,7 @@ grpc::ServerUnaryReactor* PublicRegistry::GetApiKey(grpc::CallbackServerContext*
                                                  const v1::GetApiKeyRequest* request, v1::ApiKey* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetApiKey(c, *request, response); }));
-    if (!policy::IsAdmin(p) && response->party() != p.party()) {
+    if (!policy::MayManageKey(p, *response)) {
       return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
     }
     return absl::OkStatus();
@@ -242,7 +242,13 @@ grpc::ServerUnaryReactor* PublicRegistry::ListApiKeys(grpc::CallbackServerContex
       if (!own.party().empty() && own.party() != p.party()) return absl::OkStatus();  // none visible
       own.set_party(p.party());
     }
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListApiKeys(c, own, response); });
+    RCP_RETURN_IF_ERROR(
+        f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListApiKeys(c, own, response); }));
+    auto* keys = response->mutable_api_keys();
+    keys->erase(std::remove_if(keys->begin(), keys->end(),
+                               [&](const v1::ApiKey& k) { return !policy::MayManageKey(p, k); }),
+                keys->end());
+    return absl::OkStatus();
   });
 }
 
@@ -254,7 +260,7 @@ grpc::ServerUnaryReactor* PublicRegistry::RevokeApiKey(grpc::CallbackServerConte
       get.set_name(request->name());
       v1::ApiKey key;
       RCP_RETURN_IF_ERROR(f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetApiKey(c, get, &key); }));
-      if (key.party() != p.party()) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
+      if (!policy::MayManageKey(p, key)) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
     }
     return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->RevokeApiKey(c, *request, response); });
   });

@@ -382,5 +382,23 @@ TEST(MethodRules, WritesNeverHaveAReadRule) {
   EXPECT_EQ(RuleFor("/rcp.gateway.v1.Gateway/Subscribe")->rule, Rule::kVisible);
 }
 
+TEST(MayManageKeyTest, StaffOfAPartyCannotReachTheAdministratorsKeys) {
+  reg::ApiKey admin_key;
+  admin_key.set_party("parties/iom");
+  admin_key.set_admin(true);
+  reg::ApiKey staff_key;
+  staff_key.set_party("parties/iom");
+  reg::ApiKey other_party;
+  other_party.set_party("parties/IDN");
+  // The Bali secretariat's key shares the party iom with the admin key.
+  Principal secretariat = PrincipalFor(Role::kSecretariat);
+  EXPECT_FALSE(MayManageKey(secretariat, admin_key));
+  EXPECT_TRUE(MayManageKey(secretariat, staff_key));
+  EXPECT_FALSE(MayManageKey(secretariat, other_party));
+  Principal admin = PrincipalFor(Role::kAdmin);
+  EXPECT_TRUE(MayManageKey(admin, admin_key));
+  EXPECT_TRUE(MayManageKey(admin, other_party));
+}
+
 }  // namespace
 }  // namespace rcp::gateway::policy
