@@ -402,6 +402,9 @@ grpc::Status Subscribe(Client& client, const Output& o, const SubscribeOptions& 
   while (true) {
     grpc::ClientContext context;
     client.PrepareStream(&context);
+    // After a reconnect, wait for the gateway to be back rather than fail
+    // fast into gRPC's channel backoff.
+    if (reconnects > 0) context.set_wait_for_ready(true);
     gateway::SubscribeRequest req;
     for (const auto& p : options.processes) req.add_processes(ProcessName(p));
     for (const auto& k : options.kinds) req.add_kinds(k);
