@@ -31,6 +31,20 @@ absl::StatusOr<std::string> Authenticator::KeyOf(const grpc::ServerContextBase* 
   return value.substr(kBearer.size());
 }
 
+PrincipalPtr Authenticator::TryCached(const grpc::ServerContextBase* context) {
+  auto key = KeyOf(context);
+  if (!key.ok()) return nullptr;
+  std::string digest = crypto::Sha256Hex(*key);
+  absl::Time now = clock_->Now();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = cache_.find(digest);
+  if (it == cache_.end() || now - it->second.fetched >= ttl_ ||
+      entity::FromProto(it->second.principal->valid_until()) <= now) {
+    return nullptr;
+  }
+  return it->second.principal;
+}
+
 absl::StatusOr<PrincipalPtr> Authenticator::AuthenticateKey(const std::string& key) {
   // Cached by a digest of the key, so the cache holds no secrets.
   return Cached(crypto::Sha256Hex(key), [&](grpc::ClientContext* ctx, rcp::registry::v1::Principal* out) {

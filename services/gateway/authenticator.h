@@ -35,6 +35,9 @@ class Authenticator {
   // Authenticate when missing or malformed); does not block.
   static absl::StatusOr<std::string> KeyOf(const grpc::ServerContextBase* context);
   absl::StatusOr<PrincipalPtr> AuthenticateKey(const std::string& key);
+  // The caller's principal when its key is in the cache and fresh; never
+  // blocks (nullptr otherwise: authenticate on the pool).
+  PrincipalPtr TryCached(const grpc::ServerContextBase* context);
   // By key name, for URLs the gateway signed itself (calendar feeds).
   absl::StatusOr<PrincipalPtr> ResolveKeyName(const std::string& name);
 

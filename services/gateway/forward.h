@@ -6,6 +6,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "absl/strings/str_cat.h"
 #include "common/concurrency/thread_pool.h"
 #include "common/server/blocking.h"
@@ -38,6 +41,52 @@ class Forwarder {
       RCP_ASSIGN_OR_RETURN(PrincipalPtr principal, auth->Authenticate(context));
       return body(*principal);
     });
+  }
+
+  // A read served without leaving gRPC's threads when it can: with the
+  // caller's principal in the cache, the upstream call is made with the
+  // callback API and `check(principal, response)` (policy on the result)
+  // runs in its completion. Otherwise — key not cached, or the service
+  // unavailable (retries with backoff) — it falls back to Serve on the pool.
+  // `start(ctx, request, response, done)` starts the upstream call.
+  template <typename Request, typename Response, typename Start, typename Check>
+  grpc::ServerUnaryReactor* ServeRead(grpc::CallbackServerContext* context, const Request* request,
+                                      Response* response, Start start, Check check) {
+    PrincipalPtr principal = deps_.auth->TryCached(context);
+    auto blocking = [this, context, request, response, start, check](const policy::Principal& p) -> absl::Status {
+      RCP_RETURN_IF_ERROR(Read(p, context, [&](grpc::ClientContext* c) {
+        grpc::Status status;
+        std::mutex mu;
+        std::condition_variable cv;
+        bool done = false;
+        start(c, request, response, [&](grpc::Status s) {
+          std::lock_guard<std::mutex> lock(mu);
+          status = std::move(s);
+          done = true;
+          cv.notify_one();
+        });
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return done; });
+        return status;
+      }));
+      return check(p, response);
+    };
+    if (principal == nullptr) return Serve(context, blocking);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto* upstream = new grpc::ClientContext();
+    deps_.upstream->Prepare(upstream, principal->api_key(), context);
+    start(upstream, request, response,
+          [this, reactor, upstream, principal, context, response, check, blocking](grpc::Status s) {
+            delete upstream;
+            if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
+              // Retry with backoff, off gRPC's threads.
+              deps_.pool->Schedule([reactor, principal, blocking] { reactor->Finish(ToGrpcStatus(blocking(*principal))); });
+              return;
+            }
+            if (!s.ok()) return reactor->Finish(s);
+            reactor->Finish(ToGrpcStatus(check(*principal, response)));
+          });
+    return reactor;
   }
 
   // An idempotent call for `p`, retried while the service is briefly

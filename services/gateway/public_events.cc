@@ -43,11 +43,15 @@ grpc::ServerUnaryReactor* PublicEvents::CreateMeeting(grpc::CallbackServerContex
 
 grpc::ServerUnaryReactor* PublicEvents::GetMeeting(grpc::CallbackServerContext* context,
                                                    const v1::GetMeetingRequest* request, v1::Meeting* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetMeeting(c, *request, response); }));
-    if (!Visible(p, *response)) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
-    return absl::OkStatus();
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::GetMeetingRequest* req, v1::Meeting* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->GetMeeting(c, req, resp, std::move(done)); },
+      [request](const policy::Principal& p, v1::Meeting* m) -> absl::Status {
+        if (!Visible(p, *m)) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* PublicEvents::UpdateMeeting(grpc::CallbackServerContext* context,
@@ -81,12 +85,16 @@ RCP_GATEWAY_LIFECYCLE(MarkMeetingHeld, MarkMeetingHeldRequest)
 grpc::ServerUnaryReactor* PublicEvents::ListMeetings(grpc::CallbackServerContext* context,
                                                      const v1::ListMeetingsRequest* request,
                                                      v1::ListMeetingsResponse* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListMeetings(c, *request, response); }));
-    // A page may come back shorter; its token stays valid (AIP-158).
-    KeepVisible(p, response->mutable_meetings());
-    return absl::OkStatus();
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::ListMeetingsRequest* req, v1::ListMeetingsResponse* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->ListMeetings(c, req, resp, std::move(done)); },
+      [](const policy::Principal& p, v1::ListMeetingsResponse* resp) -> absl::Status {
+        // A page may come back shorter; its token stays valid (AIP-158).
+        KeepVisible(p, resp->mutable_meetings());
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* PublicEvents::SyncMeetings(grpc::CallbackServerContext* context,
