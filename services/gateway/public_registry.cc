@@ -8,58 +8,82 @@ namespace v1 = ::rcp::registry::v1;
 
 grpc::ServerUnaryReactor* PublicRegistry::GetProcess(grpc::CallbackServerContext* context,
                                                  const v1::GetProcessRequest* request, v1::Process* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) {
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetProcess(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::GetProcessRequest* req, v1::Process* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->GetProcess(c, req, resp, std::move(done)); },
+      [](const policy::Principal&, v1::Process*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListProcesses(grpc::CallbackServerContext* context,
                                                  const v1::ListProcessesRequest* request, v1::ListProcessesResponse* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) {
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListProcesses(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::ListProcessesRequest* req, v1::ListProcessesResponse* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->ListProcesses(c, req, resp, std::move(done)); },
+      [](const policy::Principal&, v1::ListProcessesResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetParty(grpc::CallbackServerContext* context,
                                                  const v1::GetPartyRequest* request, v1::Party* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) {
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetParty(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::GetPartyRequest* req, v1::Party* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->GetParty(c, req, resp, std::move(done)); },
+      [](const policy::Principal&, v1::Party*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListParties(grpc::CallbackServerContext* context,
                                                  const v1::ListPartiesRequest* request, v1::ListPartiesResponse* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) {
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListParties(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::ListPartiesRequest* req, v1::ListPartiesResponse* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->ListParties(c, req, resp, std::move(done)); },
+      [](const policy::Principal&, v1::ListPartiesResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetMembership(grpc::CallbackServerContext* context,
                                                  const v1::GetMembershipRequest* request, v1::Membership* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) {
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetMembership(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::GetMembershipRequest* req, v1::Membership* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->GetMembership(c, req, resp, std::move(done)); },
+      [](const policy::Principal&, v1::Membership*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListMemberships(grpc::CallbackServerContext* context,
                                                  const v1::ListMembershipsRequest* request, v1::ListMembershipsResponse* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) {
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListMemberships(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::ListMembershipsRequest* req, v1::ListMembershipsResponse* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->ListMemberships(c, req, resp, std::move(done)); },
+      [](const policy::Principal&, v1::ListMembershipsResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetChairTerm(grpc::CallbackServerContext* context,
                                                  const v1::GetChairTermRequest* request, v1::ChairTerm* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) {
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetChairTerm(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::GetChairTermRequest* req, v1::ChairTerm* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->GetChairTerm(c, req, resp, std::move(done)); },
+      [](const policy::Principal&, v1::ChairTerm*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListChairTerms(grpc::CallbackServerContext* context,
                                                  const v1::ListChairTermsRequest* request, v1::ListChairTermsResponse* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) {
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListChairTerms(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeRead(
+      context, request, response,
+      [stub](grpc::ClientContext* c, const v1::ListChairTermsRequest* req, v1::ListChairTermsResponse* resp,
+             std::function<void(grpc::Status)> done) { stub->async()->ListChairTerms(c, req, resp, std::move(done)); },
+      [](const policy::Principal&, v1::ListChairTermsResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateProcess(grpc::CallbackServerContext* context,
