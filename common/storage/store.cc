@@ -340,12 +340,12 @@ absl::StatusOr<std::shared_ptr<Watcher>> Store::Impl::Watch(uint64_t since,
   if (since > allocated) {
     return absl::OutOfRangeError(absl::StrCat("since_revision: ", since,
                                               " is in the future; the current revision is ",
-                                              published_.load()));
+                                              committed_.load()));
   }
   auto w = std::make_shared<WatcherImpl>(this, since, std::move(on_ready));
   {
     std::lock_guard<std::mutex> lock(hub_mu_);
-    if (since < floor_.load()) return ResyncError(since, floor_.load(), published_.load());
+    if (since < floor_.load()) return ResyncError(since, floor_.load(), committed_.load());
     watchers_.push_back(w);
   }
   std::lock_guard<std::mutex> lock(w->mu_);
@@ -390,7 +390,7 @@ void Store::Impl::Fill(const std::shared_ptr<WatcherImpl>& w) {
     }
     if (status.ok() && !it->status().ok()) status = FromRocksStatus(it->status(), "reading the changelog");
     if (status.ok() && start <= floor_.load()) {
-      status = ResyncError(start - 1, floor_.load(), published_.load());
+      status = ResyncError(start - 1, floor_.load(), committed_.load());
     }
     if (!status.ok()) {
       w->End(status, /*keep_queue=*/true);
