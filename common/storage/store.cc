@@ -744,8 +744,7 @@ absl::StatusOr<uint64_t> Store::Write(const WriteContext& context,
       batch.Put(op.cf, op.key, op.value);
     }
   }
-  rocksdb::WriteOptions write_options = impl_->write_options_;
-  write_options.sync = write_options.sync && context.durable;
+  const rocksdb::WriteOptions& write_options = impl_->write_options_;
   uint64_t n = txn.changes_.size();
   if (n == 0) {
     RCP_RETURN_IF_ERROR(FromRocksStatus(impl_->db_->Write(write_options, &batch), "writing"));
@@ -768,11 +767,6 @@ absl::StatusOr<uint64_t> Store::Write(const WriteContext& context,
   }
   impl_->OnCommitted(first, n, std::move(published));
   return first + n - 1;
-}
-
-absl::Status Store::SyncWal() {
-  if (!options_.sync_writes) return absl::OkStatus();
-  return FromRocksStatus(impl_->db_->SyncWAL(), "syncing the write-ahead log");
 }
 
 absl::StatusOr<std::string> Store::Get(absl::string_view cf, absl::string_view key) const {

@@ -91,16 +91,9 @@ struct StoreOptions {
   rocksdb::Env* env = nullptr;
 };
 
-// Who made a change, recorded in every change record, and how durable the
-// acknowledgement must be.
+// Who made a change, recorded in every change record.
 struct WriteContext {
   std::string principal;  // e.g. "apiKeys/abc" or "system/seed"
-  // true: synced to disk before Write returns (survives power loss).
-  // false: handed to the OS before Write returns (survives a crash of the
-  // process, kill -9 included, not of the machine); for bulk data whose
-  // acknowledgement to the client comes later, after SyncWal or a durable
-  // write (which syncs everything written before it).
-  bool durable = true;
 };
 
 // The writes of one transaction. Not thread-safe; lives inside Store::Write.
@@ -182,9 +175,6 @@ class Store {
   absl::StatusOr<uint64_t> Write(const WriteContext& context,
                                  std::vector<std::string> lock_keys,
                                  absl::FunctionRef<absl::Status(Transaction&)> fn);
-
-  // Makes every write so far durable (one fsync of the WAL).
-  absl::Status SyncWal();
 
   // Point read of the latest committed value. NOT_FOUND when absent.
   absl::StatusOr<std::string> Get(absl::string_view cf, absl::string_view key) const;

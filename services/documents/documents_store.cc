@@ -398,13 +398,12 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
   absl::Time now = store_->options().clock->Now();
   session.set_committed_offset(offset + static_cast<int64_t>(data.size()));
   *session.mutable_expire_time() = ToProto(now + options_.upload_ttl);
-  // Not synced chunk by chunk: the client learns what is stored from the
-  // end of its stream (after SyncUploads) or from the commit (synced, which
-  // syncs all before it); a kill -9 loses nothing handed to the OS, and a
-  // machine crash at worst makes the client resend from an earlier offset.
-  storage::WriteContext bulk{session.uploader(), /*durable=*/false};
+  // Synced chunk by chunk: besides durability, the fsync paces a fast
+  // client to the disk, which bounds what the memtables and gRPC buffer (an
+  // unsynced variant measured +74 MiB resident on a 1 GiB upload, against
+  // +42..55 MiB, for no throughput gain).
   RCP_RETURN_IF_ERROR(store_
-                          ->Write(bulk, {upload},
+                          ->Write({session.uploader()}, {upload},
                                   [&](Transaction& txn) {
                                     txn.Put(kChunksCf, ChunkKey(upload, offset), data);
                                     txn.Put(kUpload.cf, upload, session);
@@ -417,8 +416,6 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
 }
 
 absl::StatusOr<v1::UploadSession> DocumentsStore::GetUploadSession(const v1::GetUploadSessionRequest& req) {
-  // The offset a client resumes from must be durable.
-  RCP_RETURN_IF_ERROR(store_->SyncWal());
   return LiveSession(req.name());
 }
 

@@ -53,9 +53,7 @@ class DocumentsStore {
       const v1::ListContentVersionsRequest& req);
 
   absl::StatusOr<v1::UploadSession> StartUpload(const Ctx& ctx, const v1::StartUploadRequest& req);
-  // Appends `data` at `offset` (which must be the committed offset). The
-  // chunk survives a crash of the process at once, and a crash of the
-  // machine once GetUploadSession or CommitUpload has answered.
+  // Appends `data` at `offset` (which must be the committed offset) durably.
   // FAILED_PRECONDITION naming offset when it is not; OUT_OF_RANGE when the
   // data would exceed the declared size; NOT_FOUND for an unknown or expired
   // session.
