@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bench/load.h"
+#include "bench/workloads.h"
 #include "common/testing/daemon.h"
 #include "common/testing/temp_dir.h"
 #include "rcp/echo/v1/echo.grpc.pb.h"
@@ -21,40 +22,10 @@ namespace v1 = rcp::events::v1;
 using google::protobuf::util::TimeUtil;
 using rcp::bench::LoadResult;
 using rcp::bench::RunLoad;
+using rcp::bench::Echo;
+using rcp::bench::NewMeeting;
 
 namespace {
-
-v1::CreateMeetingRequest NewMeeting(uint64_t i) {
-  v1::CreateMeetingRequest req;
-  auto* m = req.mutable_meeting();
-  m->add_processes("processes/bali-process");
-  m->set_title(absl::StrCat("Working group on trafficking in persons, session ", i));
-  m->set_kind(v1::WORKING_GROUP);
-  m->set_time_zone("Asia/Jakarta");
-  *m->mutable_start_time() = TimeUtil::SecondsToTimestamp(1800000000 + (i % 100000) * 600);
-  *m->mutable_end_time() = TimeUtil::SecondsToTimestamp(1800000000 + (i % 100000) * 600 + 3600);
-  m->mutable_venue()->set_city("Jakarta");
-  m->mutable_venue()->set_country("IDN");
-  m->set_visibility(rcp::common::v1::MEMBERS);
-  return req;
-}
-
-// An echo of `payload_bytes` at `outstanding`.
-LoadResult Echo(rcp::echo::v1::Echo::Stub* stub, int outstanding, absl::Duration d, size_t payload_bytes) {
-  std::string payload(payload_bytes, 'x');
-  return RunLoad(outstanding, d, [&](uint64_t, std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      rcp::echo::v1::EchoMessage req, resp;
-    };
-    auto* call = new Call;
-    call->req.set_payload(payload);
-    stub->async()->Echo(&call->ctx, &call->req, &call->resp, [call, done](grpc::Status s) {
-      delete call;
-      done(s.ok());
-    });
-  });
-}
 
 template <typename Req, typename Resp, typename Method>
 LoadResult Calls(int outstanding, absl::Duration d, std::function<Req(uint64_t)> make, Method method) {

@@ -36,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "bench/load.h"
+#include "bench/workloads.h"
 #include "common/crypto/crypto.h"
 #include "common/testing/daemon.h"
 #include "common/testing/temp_dir.h"
@@ -48,6 +49,8 @@ namespace gw = rcp::gateway::v1;
 using google::protobuf::util::TimeUtil;
 using rcp::bench::LoadResult;
 using rcp::bench::RunLoad;
+using rcp::bench::Echo;
+using rcp::bench::NewMeeting;
 using rcp::testing::Daemon;
 
 namespace {
@@ -87,37 +90,6 @@ absl::Duration CpuTime(pid_t pid) {
   std::vector<std::string> f = absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
   long ticks = std::stol(f[11]) + std::stol(f[12]);  // utime, stime: fields 14 and 15
   return absl::Seconds(static_cast<double>(ticks) / sysconf(_SC_CLK_TCK));
-}
-
-ev::CreateMeetingRequest NewMeeting(uint64_t i) {
-  ev::CreateMeetingRequest req;
-  auto* m = req.mutable_meeting();
-  m->add_processes(kBali);
-  m->set_title(absl::StrCat("Working group on trafficking in persons, session ", i));
-  m->set_kind(ev::WORKING_GROUP);
-  m->set_time_zone("Asia/Jakarta");
-  *m->mutable_start_time() = TimeUtil::SecondsToTimestamp(1800000000 + (i % 100000) * 600);
-  *m->mutable_end_time() = TimeUtil::SecondsToTimestamp(1800000000 + (i % 100000) * 600 + 3600);
-  m->mutable_venue()->set_city("Jakarta");
-  m->mutable_venue()->set_country("IDN");
-  m->set_visibility(rcp::common::v1::MEMBERS);
-  return req;
-}
-
-LoadResult Echo(rcp::echo::v1::Echo::Stub* stub, int outstanding, absl::Duration d, size_t payload_bytes) {
-  std::string payload(payload_bytes, 'x');
-  return RunLoad(outstanding, d, [&](uint64_t, std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      rcp::echo::v1::EchoMessage req, resp;
-    };
-    auto* call = new Call;
-    call->req.set_payload(payload);
-    stub->async()->Echo(&call->ctx, &call->req, &call->resp, [call, done](grpc::Status s) {
-      delete call;
-      done(s.ok());
-    });
-  });
 }
 
 template <typename Req, typename Resp, typename Method>
