@@ -37,8 +37,8 @@ using rcp::common::v1::Change;
 rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
 absl::Status ResumeError(uint64_t resume_revision, absl::string_view reason) {
-  absl::Status s = absl::UnavailableError(absl::StrCat(
-      "watch ended: ", reason, "; reconnect with since_revision=", resume_revision));
+  absl::Status s = absl::UnavailableError(
+      absl::StrCat("watch ended: ", reason, "; reconnect with since_revision=", resume_revision));
   rcp::common::v1::ResumeFrom detail;
   detail.set_resume_revision(resume_revision);
   detail.set_reason(std::string(reason));
@@ -226,8 +226,7 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
 
   absl::Status Next(std::vector<ChangePtr>* out, size_t max, absl::Duration timeout) override {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
-                 [&] { return !queue_.empty() || !end_.ok(); });
+    cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return !queue_.empty() || !end_.ok(); });
     return PollLocked(out, max);
   }
 
@@ -334,13 +333,11 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
   std::function<void()> on_ready_;
 };
 
-absl::StatusOr<std::shared_ptr<Watcher>> Store::Impl::Watch(uint64_t since,
-                                                           std::function<void()> on_ready) {
+absl::StatusOr<std::shared_ptr<Watcher>> Store::Impl::Watch(uint64_t since, std::function<void()> on_ready) {
   uint64_t allocated = last_allocated();
   if (since > allocated) {
-    return absl::OutOfRangeError(absl::StrCat("since_revision: ", since,
-                                              " is in the future; the current revision is ",
-                                              committed_.load()));
+    return absl::OutOfRangeError(absl::StrCat(
+        "since_revision: ", since, " is in the future; the current revision is ", committed_.load()));
   }
   auto w = std::make_shared<WatcherImpl>(this, since, std::move(on_ready));
   {
@@ -377,8 +374,7 @@ void Store::Impl::Fill(const std::shared_ptr<WatcherImpl>& w) {
     rocksdb::ReadOptions ro;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kChangelogCf)));
     absl::Status status;
-    for (it->Seek(EncodeUint64(start)); it->Valid() && batch.size() < options_.replay_batch;
-         it->Next()) {
+    for (it->Seek(EncodeUint64(start)); it->Valid() && batch.size() < options_.replay_batch; it->Next()) {
       auto rev = DecodeUint64(absl::string_view(it->key().data(), it->key().size()));
       if (!rev.has_value() || *rev > until) break;
       auto change = std::make_shared<Change>();
@@ -428,9 +424,9 @@ void Store::Impl::Fill(const std::shared_ptr<WatcherImpl>& w) {
 
 void Store::Impl::Remove(WatcherImpl* w) {
   std::lock_guard<std::mutex> lock(hub_mu_);
-  watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(),
-                                 [w](const auto& p) { return p.get() == w; }),
-                  watchers_.end());
+  watchers_.erase(
+      std::remove_if(watchers_.begin(), watchers_.end(), [w](const auto& p) { return p.get() == w; }),
+      watchers_.end());
 }
 
 void Store::Impl::CloseWatchers(absl::string_view reason) {
@@ -455,9 +451,9 @@ void Store::Impl::Publish(uint64_t last, const std::vector<ChangePtr>& changes) 
     for (auto& w : watchers_) {
       if (w->Offer(last, changes, limit)) to_notify.push_back(w);
     }
-    watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(),
-                                   [](const auto& w) { return w->ended(); }),
-                    watchers_.end());
+    watchers_.erase(
+        std::remove_if(watchers_.begin(), watchers_.end(), [](const auto& w) { return w->ended(); }),
+        watchers_.end());
   }
   for (auto& w : to_notify) w->NotifyReady();
 }
@@ -550,8 +546,7 @@ absl::Status Store::Impl::Open() {
   db_options.paranoid_checks = true;
   db_options.IncreaseParallelism(2);
 
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kChangelogCf, kMetaCf,
-                                    kRequestsCf};
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kChangelogCf, kMetaCf, kRequestsCf};
   for (const auto& n : options_.column_families) names.push_back(n);
   if (is_db) {
     std::vector<std::string> existing;
@@ -564,16 +559,6 @@ absl::Status Store::Impl::Open() {
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& n : names) {
     rocksdb::ColumnFamilyOptions cf_options;
-    const auto& blobs = options_.blob_column_families;
-    if (std::find(blobs.begin(), blobs.end(), n) != blobs.end()) {
-      cf_options.enable_blob_files = true;
-      cf_options.min_blob_size = 4096;
-      cf_options.enable_blob_garbage_collection = true;
-      // Values reach the blob files at flush: a small memtable bounds the
-      // memory that content in flight can take.
-      cf_options.write_buffer_size = 8 << 20;
-      cf_options.max_write_buffer_number = 2;
-    }
     descriptors.emplace_back(n, cf_options);
   }
 
@@ -581,8 +566,8 @@ absl::Status Store::Impl::Open() {
   rocksdb::Status s = rocksdb::DB::Open(db_options, path, descriptors, &handles_, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the database at ", path, " is in use by another process: ", s.ToString()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the database at ", path, " is in use by another process: ", s.ToString()));
     }
     absl::Status st = FromRocksStatus(s, absl::StrCat("opening the database at ", path));
     if (st.code() == absl::StatusCode::kUnavailable) {
@@ -604,9 +589,8 @@ absl::Status Store::Impl::Open() {
   } else if (!s.ok()) {
     return FromRocksStatus(s, "reading the store name");
   } else if (value != options_.store_name) {
-    return absl::FailedPreconditionError(absl::StrCat("the database at ", path, " belongs to the '",
-                                                      value, "' store, not '", options_.store_name,
-                                                      "'"));
+    return absl::FailedPreconditionError(absl::StrCat("the database at ", path, " belongs to the '", value,
+                                                      "' store, not '", options_.store_name, "'"));
   }
 
   uint64_t floor = 0;
@@ -644,8 +628,7 @@ Transaction::Transaction(Store* store, WriteContext context, absl::Time now)
     : store_(store), context_(std::move(context)), now_(now) {}
 Transaction::~Transaction() = default;
 
-absl::StatusOr<std::optional<std::string>> Transaction::Get(absl::string_view cf,
-                                                            absl::string_view key) {
+absl::StatusOr<std::optional<std::string>> Transaction::Get(absl::string_view cf, absl::string_view key) {
   std::string value;
   auto* impl = store_->impl_.get();
   rocksdb::Status s = impl->db_->Get(rocksdb::ReadOptions(), impl->cf(cf), ToSlice(key), &value);
@@ -668,8 +651,7 @@ void Transaction::Put(absl::string_view cf, absl::string_view key, absl::string_
   ops_.push_back(Op{false, store_->impl_->cf(cf), std::string(key), std::string(value)});
 }
 
-void Transaction::Put(absl::string_view cf, absl::string_view key,
-                      const google::protobuf::Message& value) {
+void Transaction::Put(absl::string_view cf, absl::string_view key, const google::protobuf::Message& value) {
   Put(cf, key, value.SerializeAsString());
 }
 
@@ -677,8 +659,8 @@ void Transaction::Delete(absl::string_view cf, absl::string_view key) {
   ops_.push_back(Op{true, store_->impl_->cf(cf), std::string(key), {}});
 }
 
-void Transaction::RecordChange(absl::string_view name, absl::string_view kind,
-                               Change::Operation op, const google::protobuf::Message& value) {
+void Transaction::RecordChange(absl::string_view name, absl::string_view kind, Change::Operation op,
+                               const google::protobuf::Message& value) {
   Change& c = changes_.emplace_back();
   c.set_name(std::string(name));
   c.set_kind(std::string(kind));
@@ -693,8 +675,9 @@ std::string RequestLockKey(absl::string_view method, absl::string_view request_i
   return absl::StrCat("request:", method, ":", request_id);
 }
 
-absl::StatusOr<std::optional<std::string>> Transaction::LookupRequest(
-    absl::string_view method, absl::string_view request_id, absl::string_view fingerprint) {
+absl::StatusOr<std::optional<std::string>> Transaction::LookupRequest(absl::string_view method,
+                                                                      absl::string_view request_id,
+                                                                      absl::string_view fingerprint) {
   if (request_id.empty()) return std::optional<std::string>();
   if (request_id.size() > kMaxRequestIdLength) {
     return InvalidField("request_id", "must be at most 100 characters");
@@ -704,8 +687,7 @@ absl::StatusOr<std::optional<std::string>> Transaction::LookupRequest(
   size_t nl = stored->find('\n');
   if (nl == std::string::npos) return absl::DataLossError("request record is malformed");
   if (absl::string_view(*stored).substr(0, nl) != fingerprint) {
-    return InvalidField("request_id",
-                        "was already used for a different request; use a new request_id");
+    return InvalidField("request_id", "was already used for a different request; use a new request_id");
   }
   return std::optional<std::string>(stored->substr(nl + 1));
 }
@@ -713,8 +695,7 @@ absl::StatusOr<std::optional<std::string>> Transaction::LookupRequest(
 void Transaction::RememberRequest(absl::string_view method, absl::string_view request_id,
                                   absl::string_view fingerprint, absl::string_view resource_name) {
   if (request_id.empty()) return;
-  Put(kRequestsCf, RequestLockKey(method, request_id),
-      absl::StrCat(fingerprint, "\n", resource_name));
+  Put(kRequestsCf, RequestLockKey(method, request_id), absl::StrCat(fingerprint, "\n", resource_name));
 }
 
 // ------------------------------------------------------------------ store
@@ -728,8 +709,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   return store;
 }
 
-absl::StatusOr<uint64_t> Store::Write(const WriteContext& context,
-                                      std::vector<std::string> lock_keys,
+absl::StatusOr<uint64_t> Store::Write(const WriteContext& context, std::vector<std::string> lock_keys,
                                       absl::FunctionRef<absl::Status(Transaction&)> fn) {
   auto held = impl_->locks_.Lock(lock_keys);
   Transaction txn(this, context, options_.clock->Now());
@@ -800,13 +780,12 @@ absl::StatusOr<std::shared_ptr<Watcher>> Store::Watch(uint64_t since_revision,
   return impl_->Watch(since_revision, std::move(on_ready));
 }
 
-absl::Status Store::ReadChanges(uint64_t after_revision, size_t max,
-                                std::vector<Change>* out, uint64_t* through) const {
+absl::Status Store::ReadChanges(uint64_t after_revision, size_t max, std::vector<Change>* out,
+                                uint64_t* through) const {
   uint64_t current = revision();
   if (after_revision > current) {
-    return absl::OutOfRangeError(absl::StrCat("revision ", after_revision,
-                                              " is in the future; the current revision is ",
-                                              current));
+    return absl::OutOfRangeError(
+        absl::StrCat("revision ", after_revision, " is in the future; the current revision is ", current));
   }
   uint64_t floor = impl_->floor_.load();
   if (after_revision < floor) return ResyncError(after_revision, floor, current);
@@ -877,8 +856,6 @@ absl::Status ReadView::Scan(
     absl::FunctionRef<bool(absl::string_view key, absl::string_view value)> fn) const {
   rocksdb::ReadOptions ro;
   ro.snapshot = static_cast<const rocksdb::Snapshot*>(snapshot_);
-  const auto& unchecked = store_->options().end_to_end_checked_column_families;
-  ro.verify_checksums = std::find(unchecked.begin(), unchecked.end(), cf) == unchecked.end();
   rocksdb::Slice upper(limit.data(), limit.size());
   if (!limit.empty()) ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(store_->impl_->db_->NewIterator(ro, store_->impl_->cf(cf)));

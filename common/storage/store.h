@@ -53,17 +53,6 @@ struct StoreOptions {
   // and always present.
   std::vector<std::string> column_families;
 
-  // Column families whose values are large (document content): kept in
-  // RocksDB blob files (integrated BlobDB) behind a small memtable, so that
-  // megabyte values neither bloat compaction nor hold memory. Each must also
-  // be listed in column_families.
-  std::vector<std::string> blob_column_families;
-  // Column families read without RocksDB's own checksum verification,
-  // because what they hold carries an end-to-end checksum that clients
-  // verify (document content: SHA-256). Verifying twice halved download
-  // throughput with the software CRC of Debian's RocksDB build.
-  std::vector<std::string> end_to_end_checked_column_families;
-
   // Sync the WAL before a write is acknowledged. Turn off only in tests that
   // measure something else. Default: true.
   bool sync_writes = true;
@@ -103,8 +92,7 @@ class Transaction {
   // nullopt when absent.
   absl::StatusOr<std::optional<std::string>> Get(absl::string_view cf, absl::string_view key);
   // Parses into `message`; false when absent, DATA_LOSS when unparsable.
-  absl::StatusOr<bool> Get(absl::string_view cf, absl::string_view key,
-                           google::protobuf::Message* message);
+  absl::StatusOr<bool> Get(absl::string_view cf, absl::string_view key, google::protobuf::Message* message);
 
   void Put(absl::string_view cf, absl::string_view key, absl::string_view value);
   void Put(absl::string_view cf, absl::string_view key, const google::protobuf::Message& value);
@@ -112,8 +100,7 @@ class Transaction {
 
   // Appends a change record; it gets the next store revision at commit.
   // For DELETED, `value` is the last value and the record is a tombstone.
-  void RecordChange(absl::string_view name, absl::string_view kind,
-                    rcp::common::v1::Change::Operation op,
+  void RecordChange(absl::string_view name, absl::string_view kind, rcp::common::v1::Change::Operation op,
                     const google::protobuf::Message& value);
 
   // Idempotent creates (AIP-155). When `request_id` was used before by
@@ -123,12 +110,12 @@ class Transaction {
   // Call with the request key among the transaction's lock keys
   // (RequestLockKey). Empty request_id: always nullopt.
   absl::StatusOr<std::optional<std::string>> LookupRequest(absl::string_view method,
-                                                          absl::string_view request_id,
-                                                          absl::string_view fingerprint);
+                                                           absl::string_view request_id,
+                                                           absl::string_view fingerprint);
   // Remembers that `request_id` produced `resource_name` (committed with the
   // transaction).
-  void RememberRequest(absl::string_view method, absl::string_view request_id,
-                       absl::string_view fingerprint, absl::string_view resource_name);
+  void RememberRequest(absl::string_view method, absl::string_view request_id, absl::string_view fingerprint,
+                       absl::string_view resource_name);
 
   // The time of this transaction (the store's clock, read once).
   absl::Time now() const { return now_; }
@@ -172,15 +159,13 @@ class Store {
   // its change records and returns the revision of the last record (or the
   // current revision when it recorded none). When `fn` fails nothing is
   // written and its status is returned.
-  absl::StatusOr<uint64_t> Write(const WriteContext& context,
-                                 std::vector<std::string> lock_keys,
+  absl::StatusOr<uint64_t> Write(const WriteContext& context, std::vector<std::string> lock_keys,
                                  absl::FunctionRef<absl::Status(Transaction&)> fn);
 
   // Point read of the latest committed value. NOT_FOUND when absent.
   absl::StatusOr<std::string> Get(absl::string_view cf, absl::string_view key) const;
   // Parses into `message`; NOT_FOUND when absent.
-  absl::Status Get(absl::string_view cf, absl::string_view key,
-                   google::protobuf::Message* message) const;
+  absl::Status Get(absl::string_view cf, absl::string_view key, google::protobuf::Message* message) const;
 
   // A consistent snapshot for multi-key reads (Lists).
   std::unique_ptr<ReadView> Read() const;
@@ -200,8 +185,7 @@ class Store {
   // (ResyncRequired) when it was trimmed. `on_ready` is called, from a store
   // thread and without locks held, whenever the watcher has something to
   // Poll after a Poll found nothing; it must not block.
-  absl::StatusOr<std::shared_ptr<Watcher>> Watch(uint64_t since_revision,
-                                                 std::function<void()> on_ready);
+  absl::StatusOr<std::shared_ptr<Watcher>> Watch(uint64_t since_revision, std::function<void()> on_ready);
 
   // Reads up to `max` change records with revision > after_revision, in
   // order, as of now: for callers that poll instead of watching
@@ -209,8 +193,8 @@ class Store {
   // after_revision was trimmed; OUT_OF_RANGE when it is in the future.
   // `*through` is the revision the result is complete up to (the last
   // record's, or the current revision when fewer than `max` came back).
-  absl::Status ReadChanges(uint64_t after_revision, size_t max,
-                           std::vector<rcp::common::v1::Change>* out, uint64_t* through) const;
+  absl::Status ReadChanges(uint64_t after_revision, size_t max, std::vector<rcp::common::v1::Change>* out,
+                           uint64_t* through) const;
 
   // Applies changelog retention now (also done every trim_interval).
   absl::Status TrimChangelog();
@@ -243,8 +227,7 @@ class ReadView {
   uint64_t revision() const { return revision_; }
 
   absl::StatusOr<std::string> Get(absl::string_view cf, absl::string_view key) const;
-  absl::Status Get(absl::string_view cf, absl::string_view key,
-                   google::protobuf::Message* message) const;
+  absl::Status Get(absl::string_view cf, absl::string_view key, google::protobuf::Message* message) const;
   // Calls `fn(key, value)` for keys in [start, limit) in order, until it
   // returns false. Empty `limit` = to the end of the column family.
   absl::Status Scan(absl::string_view cf, absl::string_view start, absl::string_view limit,

@@ -3,6 +3,7 @@
 #define RCP_SERVICES_DOCUMENTS_DOCUMENTS_OPTIONS_H_
 
 #include <cstdint>
+#include <string>
 
 #include "absl/time/time.h"
 #include "common/storage/store.h"
@@ -10,8 +11,11 @@
 namespace rcp::documents {
 
 struct DocumentsOptions {
-  // The database; store_name and column families are filled in by Open.
+  // The metadata database; store_name and column families are filled in by
+  // Open.
   storage::StoreOptions store;
+  // Where content files live (see ContentStore).
+  std::string content_dir;
   // Largest content version. Default: 2 GiB.
   int64_t max_document_bytes = int64_t{2} << 30;
   // An upload session without activity for this long expires and its data

@@ -1,6 +1,8 @@
 #include "services/documents/documents_service.h"
 
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "common/feed/watch_reactor.h"
 #include "common/server/blocking.h"
@@ -10,100 +12,268 @@
 namespace rcp::documents {
 namespace {
 
-// Reads chunks one at a time; each is stored (durably) on the pool before
-// the next is read, so a fast client is held back by flow control, not by
-// memory.
+// Receives into two messages: while the pool stores one chunk, gRPC reads
+// the next into the other. With both full, reading waits, so a fast client
+// is held back by flow control, not by memory. State changes happen under
+// mu_; gRPC and the pool are called outside it.
 class UploadReactor : public grpc::ServerReadReactor<v1::UploadChunk> {
  public:
   UploadReactor(DocumentsStore* store, ThreadPool* pool, v1::UploadSession* response)
       : store_(store), pool_(pool), response_(response) {
-    StartRead(&chunk_);
+    reading_ = 0;
+    StartRead(&slots_[0]);
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {
-      // The client finished sending: answer with the session as it stands.
-      if (upload_.empty()) {
-        return Finish(ToGrpcStatus(InvalidField("upload", "no chunk was sent")));
+    Step step;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      int slot = std::exchange(reading_, -1);
+      if (finished_) return;
+      if (!ok) {
+        ended_ = true;  // the client finished sending (or went away)
+        if (upload_.empty()) step.finish = ToGrpcStatus(InvalidField("upload", "no chunk was sent"));
+      } else if (absl::Status bad = CheckUpload(slots_[slot]); !bad.ok()) {
+        error_ = ToGrpcStatus(bad);
+      } else if (storing_ >= 0) {
+        waiting_ = slot;
+      } else {
+        step = StoreLocked(slot);
       }
-      return pool_->Schedule([this] {
-        v1::GetUploadSessionRequest get;
-        get.set_name(upload_);
-        Finish(ToGrpcStatus(server::FillResponse(store_->GetUploadSession(get), response_)));
-      });
+      if (storing_ < 0 && !step.finish.has_value() && step.store < 0) step = FinishLocked();
+      if (step.finish.has_value()) finished_ = true;
     }
-    if (!chunk_.upload().empty()) {
-      if (!upload_.empty() && chunk_.upload() != upload_) {
-        return Finish(ToGrpcStatus(InvalidField("upload", "one stream uploads to one session")));
-      }
-      upload_ = chunk_.upload();
-    }
-    if (upload_.empty()) {
-      return Finish(ToGrpcStatus(InvalidField("upload", "is required on the first chunk")));
-    }
-    pool_->Schedule([this] {
-      auto session = store_->AppendChunk(upload_, chunk_.offset(), chunk_.data());
-      if (!session.ok()) return Finish(ToGrpcStatus(session.status()));
-      *response_ = *session;
-      chunk_.Clear();
-      StartRead(&chunk_);
-    });
+    Take(step);
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // What to ask of gRPC and the pool once mu_ is released.
+  struct Step {
+    int store = -1;
+    int read = -1;
+    bool flush = false;
+    std::optional<grpc::Status> finish;
+  };
+
+  absl::Status CheckUpload(const v1::UploadChunk& chunk) {
+    if (!chunk.upload().empty()) {
+      if (upload_.empty()) {
+        upload_ = chunk.upload();  // no store is in flight before the first chunk's
+      } else if (chunk.upload() != upload_) {
+        return InvalidField("upload", "one stream uploads to one session");
+      }
+    }
+    if (upload_.empty()) return InvalidField("upload", "is required on the first chunk");
+    return absl::OkStatus();
+  }
+
+  // On the pool.
+  void Store(int slot) {
+    v1::UploadChunk& chunk = slots_[slot];
+    auto session = store_->AppendChunk(upload_, chunk.offset(), chunk.data());
+    Step step;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      storing_ = -1;
+      if (!session.ok()) {
+        error_ = ToGrpcStatus(session.status());
+      } else {
+        *response_ = *session;
+      }
+      if (error_.ok() && waiting_ >= 0) {
+        step = StoreLocked(std::exchange(waiting_, -1));
+      } else {
+        step = FinishLocked();
+      }
+      if (step.finish.has_value()) finished_ = true;
+    }
+    Take(step);
+  }
+
+  // Stores `slot` and, with a buffer free, reads on.
+  Step StoreLocked(int slot) {
+    Step step;
+    step.store = slot;
+    storing_ = slot;
+    if (reading_ < 0 && !ended_) {
+      step.read = 1 - slot;
+      reading_ = step.read;
+    }
+    return step;
+  }
+
+  // With nothing being stored: the end, if the stream ended or failed.
+  Step FinishLocked() {
+    Step step;
+    if (!error_.ok()) {
+      step.finish = error_;
+    } else if (ended_) {
+      step.flush = true;  // finished by the flush, on the pool
+    } else if (reading_ < 0) {
+      step.read = 0;
+      reading_ = 0;
+    }
+    return step;
+  }
+
+  // Called without mu_ held.
+  void Take(const Step& step) {
+    if (step.read >= 0) {
+      slots_[step.read].Clear();
+      StartRead(&slots_[step.read]);
+    }
+    if (step.store >= 0) pool_->Schedule([this, slot = step.store] { Store(slot); });
+    if (step.flush) {
+      // What arrived becomes durable before the answer reports it.
+      pool_->Schedule(
+          [this] { Finish(ToGrpcStatus(server::FillResponse(store_->FlushUpload(upload_), response_))); });
+    }
+    if (step.finish.has_value()) Finish(*step.finish);
+  }
+
   DocumentsStore* store_;
   ThreadPool* pool_;
   v1::UploadSession* response_;
-  v1::UploadChunk chunk_;
-  std::string upload_;
+  v1::UploadChunk slots_[2];
+  std::string upload_;  // set from the first chunk, before any store
+  std::mutex mu_;
+  int reading_ = -1;  // slot gRPC reads into
+  int storing_ = -1;  // slot the pool stores
+  int waiting_ = -1;  // slot read and waiting to be stored
+  bool ended_ = false;
+  bool finished_ = false;
+  grpc::Status error_;
 };
 
-// Writes one chunk at a time; the next is read from storage on the pool
-// once the previous write completed.
+// Streams with two messages: while gRPC sends one, the pool reads the next
+// chunk into the other, so reading and sending overlap. The buffers are
+// reused, which also keeps a download's memory at two chunks. State changes
+// happen under mu_; gRPC is called outside it.
 class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
  public:
   DownloadReactor(DocumentsStore* store, ThreadPool* pool, const v1::DownloadRequest& request)
       : store_(store), pool_(pool), request_(request) {
     pool_->Schedule([this] {
       auto cursor = store_->OpenDownload(request_);
-      if (!cursor.ok()) return Finish(ToGrpcStatus(cursor.status()));
+      if (!cursor.ok()) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          reading_ = false;
+          finished_ = true;
+        }
+        return Finish(ToGrpcStatus(cursor.status()));
+      }
       cursor_ = std::move(*cursor);
-      *message_.mutable_version() = cursor_.version;
-      SendNext();
+      *slots_[0].mutable_version() = cursor_.version;
+      Read(0);
     });
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
-    if (done_) return Finish(grpc::Status::OK);
-    pool_->Schedule([this] {
-      message_.Clear();
-      SendNext();
-    });
+    Step step;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      writing_ = -1;
+      if (!ok) {
+        step.finish = grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+      } else if (!error_.ok()) {
+        step.finish = error_;
+      } else if (ready_ >= 0) {
+        step = SendLocked(std::exchange(ready_, -1));
+      } else if (!reading_) {
+        step.finish = grpc::Status::OK;  // everything was sent
+      }
+      if (step.finish.has_value()) finished_ = true;
+    }
+    Take(step);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    bool destroy;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+      destroy = !reading_;  // else the read in flight deletes
+    }
+    if (destroy) delete this;
+  }
 
  private:
-  // On the pool.
-  void SendNext() {
-    message_.set_offset(cursor_.offset);
-    auto data = store_->ReadChunk(&cursor_);
-    if (!data.ok()) return Finish(ToGrpcStatus(data.status()));
-    *message_.mutable_data() = std::move(*data);
-    done_ = cursor_.offset >= cursor_.end;
-    if (message_.data().empty() && !message_.has_version()) return Finish(grpc::Status::OK);
-    StartWrite(&message_);
+  // What to ask of gRPC and the pool once mu_ is released.
+  struct Step {
+    int send = -1;
+    int read = -1;
+    std::optional<grpc::Status> finish;
+  };
+
+  // On the pool: reads the next chunk into `slot`.
+  void Read(int slot) {
+    v1::DownloadChunk& m = slots_[slot];
+    if (sent_any_) m.clear_version();  // only the first message carries it
+    m.set_offset(cursor_.offset);
+    absl::Status read = store_->ReadChunk(&cursor_, m.mutable_data());
+    bool destroy = false;
+    Step step;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      reading_ = false;
+      if (done_) {
+        destroy = true;  // gRPC is finished with this reactor; the read was its last user
+      } else if (finished_) {
+        return;
+      } else if (!read.ok()) {
+        error_ = ToGrpcStatus(read);
+        if (writing_ < 0) {
+          step.finish = error_;
+          finished_ = true;
+        }
+      } else if (writing_ >= 0) {
+        ready_ = slot;
+      } else {
+        step = SendLocked(slot);
+      }
+    }
+    if (destroy) {
+      delete this;
+      return;
+    }
+    Take(step);
+  }
+
+  Step SendLocked(int slot) {
+    Step step;
+    step.send = slot;
+    writing_ = slot;
+    sent_any_ = true;
+    if (cursor_.offset < cursor_.end) {
+      step.read = 1 - slot;
+      reading_ = true;
+    }
+    return step;
+  }
+
+  // Called without mu_ held.
+  void Take(const Step& step) {
+    if (step.send >= 0) StartWrite(&slots_[step.send]);
+    if (step.read >= 0) pool_->Schedule([this, slot = step.read] { Read(slot); });
+    if (step.finish.has_value()) Finish(*step.finish);
   }
 
   DocumentsStore* store_;
   ThreadPool* pool_;
   v1::DownloadRequest request_;
-  DownloadCursor cursor_;
-  v1::DownloadChunk message_;
-  bool done_ = false;
+  DownloadCursor cursor_;  // used only by the one read in flight
+  v1::DownloadChunk slots_[2];
+  std::mutex mu_;
+  int writing_ = -1;  // slot being sent
+  int ready_ = -1;    // slot read and waiting to be sent
+  bool reading_ = true;
+  bool sent_any_ = false;
+  bool finished_ = false;  // Finish was called
+  bool done_ = false;      // OnDone ran
+  grpc::Status error_;
 };
 
 }  // namespace

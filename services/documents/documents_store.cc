@@ -31,21 +31,21 @@ constexpr entity::Kind kUpload{"uploads", "upload"};
 constexpr char kSymbolsCf[] = "symbols";
 // document + "\n" + language + "\n" + version(8) → ContentVersion.
 constexpr char kVersionsCf[] = "versions";
-// content version name → the blob holding its bytes.
-constexpr char kVersionBlobsCf[] = "version_blobs";
-// SHA-256 → blob: a committed blob with that content, for sharing.
-constexpr char kBlobBySha256Cf[] = "blob_by_sha256";
-// blob + offset(8) → up to 1 MiB of content (BlobDB).
-constexpr char kChunksCf[] = "chunks";
+// Content itself lives in the ContentStore, named by the version's SHA-256.
+
+// An upload's received bytes are made durable (part file synced, session
+// offset recorded) at least this often, and at the end of each stream.
+// Between those points a crash loses at most this much, which the client
+// resends from the session's committed_offset, as after any interruption.
+constexpr int64_t kSyncBytes = 8 << 20;
 
 constexpr char kDocumentPattern[] = "processes/*/documents/*";
 
-std::string ChunkKey(absl::string_view blob, int64_t offset) {
-  std::string key = absl::StrCat(blob, "\n");
-  storage::AppendUint64(&key, static_cast<uint64_t>(offset));
-  return key;
+// "uploads/abc" → "abc", the part file's name.
+absl::string_view UploadId(absl::string_view upload) {
+  absl::ConsumePrefix(&upload, "uploads/");
+  return upload;
 }
-std::string BlobPrefix(absl::string_view blob) { return absl::StrCat(blob, "\n"); }
 std::string VersionsPrefix(absl::string_view document, absl::string_view language) {
   return language.empty() ? absl::StrCat(document, "\n") : absl::StrCat(document, "\n", language, "\n");
 }
@@ -79,7 +79,8 @@ absl::Status ValidateDocumentFields(const v1::Document& d) {
   if (!d.meeting().empty()) {
     RCP_RETURN_IF_ERROR(res::ParseName("document.meeting", d.meeting(), "processes/*/meetings/*").status());
   }
-  if (d.visibility() == Visibility::VISIBILITY_UNSPECIFIED || !rcp::common::v1::Visibility_IsValid(d.visibility())) {
+  if (d.visibility() == Visibility::VISIBILITY_UNSPECIFIED ||
+      !rcp::common::v1::Visibility_IsValid(d.visibility())) {
     return InvalidField("document.visibility", "is required: PUBLIC, MEMBERS or RESTRICTED");
   }
   if (d.visibility() == Visibility::RESTRICTED) {
@@ -89,7 +90,8 @@ absl::Status ValidateDocumentFields(const v1::Document& d) {
     }
     for (int i = 0; i < d.restricted_parties_size(); ++i) {
       RCP_RETURN_IF_ERROR(
-          res::PartyId(absl::StrCat("document.restricted_parties[", i, "]"), d.restricted_parties(i)).status());
+          res::PartyId(absl::StrCat("document.restricted_parties[", i, "]"), d.restricted_parties(i))
+              .status());
     }
   } else if (d.restricted_parties_size() > 0) {
     return InvalidField("document.restricted_parties", "is only for visibility RESTRICTED");
@@ -102,41 +104,86 @@ absl::Status ValidateDocumentFields(const v1::Document& d) {
 }
 
 absl::Status ValidateMediaType(absl::string_view media_type) {
-  static const std::regex re(R"(^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(; ?[a-z0-9-]+=[A-Za-z0-9._-]+)*$)");
+  static const std::regex re(
+      R"(^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(; ?[a-z0-9-]+=[A-Za-z0-9._-]+)*$)");
   if (media_type.empty()) return InvalidField("media_type", "is required, e.g. application/pdf");
   if (media_type.size() > 200 || !std::regex_match(media_type.begin(), media_type.end(), re)) {
-    return InvalidField("media_type", "must be a media type such as application/pdf or text/plain; charset=utf-8");
+    return InvalidField("media_type",
+                        "must be a media type such as application/pdf or text/plain; charset=utf-8");
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-// ------------------------------------------------------------------ hasher
+// ----------------------------------------------------------------- uploads in flight
 
-// The running SHA-256 of one upload; `mu` serializes its appends.
-struct DocumentsStore::Hasher {
+// An active upload in this process: its open part file and running
+// SHA-256; `mu` serializes everything done to the session.
+struct DocumentsStore::Upload {
   std::mutex mu;
+  std::shared_ptr<ContentFile> part;
   crypto::Sha256 sha;
-  int64_t hashed = -1;  // bytes hashed; -1 = not yet rebuilt from storage
+  int64_t received = -1;  // bytes written and hashed; -1 = not loaded since the start
+  int64_t durable = 0;    // the session's recorded committed_offset
 };
 
-std::shared_ptr<DocumentsStore::Hasher> DocumentsStore::HasherFor(const std::string& upload) {
-  std::lock_guard<std::mutex> lock(hashers_mu_);
-  auto& h = hashers_[upload];
-  if (!h) h = std::make_shared<Hasher>();
-  return h;
+std::shared_ptr<DocumentsStore::Upload> DocumentsStore::UploadFor(const std::string& upload) {
+  std::lock_guard<std::mutex> lock(uploads_mu_);
+  auto& u = uploads_[upload];
+  if (!u) u = std::make_shared<Upload>();
+  return u;
 }
 
-void DocumentsStore::DropHasher(const std::string& upload) {
-  std::lock_guard<std::mutex> lock(hashers_mu_);
-  hashers_.erase(upload);
+void DocumentsStore::DropUpload(const std::string& upload) {
+  std::lock_guard<std::mutex> lock(uploads_mu_);
+  uploads_.erase(upload);
+}
+
+absl::Status DocumentsStore::LoadUpload(const v1::UploadSession& session, Upload* u) {
+  // Bytes past the recorded offset were never acknowledged as durable: they
+  // go, and the hash is rebuilt from the rest.
+  if (u->part == nullptr) {
+    RCP_ASSIGN_OR_RETURN(u->part, content_->OpenPart(UploadId(session.name())));
+  }
+  const int64_t keep = session.committed_offset();
+  RCP_ASSIGN_OR_RETURN(int64_t size, u->part->Size());
+  if (size < keep) {
+    return absl::DataLossError(
+        absl::StrCat(session.name(), ": ", size, " bytes stored, but ", keep, " recorded"));
+  }
+  if (size > keep) RCP_RETURN_IF_ERROR(u->part->Truncate(keep));
+  crypto::Sha256 fresh;
+  std::string buffer;
+  for (int64_t at = 0; at < keep; at += kMaxChunkBytes) {
+    RCP_RETURN_IF_ERROR(u->part->ReadAt(at, std::min<int64_t>(kMaxChunkBytes, keep - at), &buffer));
+    fresh.Update(buffer);
+  }
+  u->sha.CopyFrom(fresh);
+  u->received = u->durable = keep;
+  return absl::OkStatus();
+}
+
+absl::Status DocumentsStore::PersistUpload(v1::UploadSession* session, Upload* u) {
+  RCP_RETURN_IF_ERROR(u->part->Sync());
+  session->set_committed_offset(u->received);
+  *session->mutable_expire_time() = ToProto(store_->options().clock->Now() + options_.upload_ttl);
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write({session->uploader()}, {session->name()},
+                                  [&](Transaction& txn) {
+                                    txn.Put(kUpload.cf, session->name(), *session);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  u->durable = u->received;
+  return absl::OkStatus();
 }
 
 // ------------------------------------------------------------------- store
 
-DocumentsStore::DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store)
-    : options_(options), store_(std::move(store)) {
+DocumentsStore::DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store,
+                               std::unique_ptr<ContentStore> content)
+    : options_(options), store_(std::move(store)), content_(std::move(content)) {
   reaper_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(reaper_mu_);
     while (!reaper_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.reap_interval),
@@ -160,12 +207,49 @@ DocumentsStore::~DocumentsStore() {
 absl::StatusOr<std::unique_ptr<DocumentsStore>> DocumentsStore::Open(const DocumentsOptions& options) {
   storage::StoreOptions so = options.store;
   so.store_name = "documents";
-  so.column_families = {kDocument.cf, kUpload.cf, kSymbolsCf, kVersionsCf, kVersionBlobsCf, kBlobBySha256Cf,
-                        kChunksCf};
-  so.blob_column_families = {kChunksCf};
-  so.end_to_end_checked_column_families = {kChunksCf};
+  so.column_families = {kDocument.cf, kUpload.cf, kSymbolsCf, kVersionsCf};
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
-  return std::unique_ptr<DocumentsStore>(new DocumentsStore(options, std::move(store)));
+  RCP_ASSIGN_OR_RETURN(auto content, ContentStore::Open(options.content_dir));
+  std::unique_ptr<DocumentsStore> opened(new DocumentsStore(options, std::move(store), std::move(content)));
+  RCP_RETURN_IF_ERROR(opened->SweepContent());
+  return opened;
+}
+
+absl::Status DocumentsStore::SweepContent() {
+  // A crash between publishing a blob and recording its version, or between
+  // ending a session and removing its part, leaves a file nothing names.
+  std::set<std::string> referenced;
+  std::set<std::string> active;
+  auto view = store_->Read();
+  absl::Status parse;
+  RCP_RETURN_IF_ERROR(view->Scan(kVersionsCf, "", "", [&](absl::string_view, absl::string_view value) {
+    v1::ContentVersion v;
+    if (!v.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse = absl::DataLossError("a content version is unreadable");
+      return false;
+    }
+    referenced.insert(v.sha256());
+    return true;
+  }));
+  RCP_RETURN_IF_ERROR(view->Scan(kUpload.cf, "", "", [&](absl::string_view key, absl::string_view value) {
+    v1::UploadSession s;
+    if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      parse = absl::DataLossError("an upload session is unreadable");
+      return false;
+    }
+    if (s.state() == v1::UploadSession::ACTIVE) active.insert(std::string(UploadId(key)));
+    return true;
+  }));
+  RCP_RETURN_IF_ERROR(parse);
+  RCP_ASSIGN_OR_RETURN(auto blobs, content_->ListBlobs());
+  for (const auto& sha : blobs) {
+    if (!referenced.count(sha)) RCP_RETURN_IF_ERROR(content_->RemoveBlob(sha));
+  }
+  RCP_ASSIGN_OR_RETURN(auto parts, content_->ListParts());
+  for (const auto& id : parts) {
+    if (!active.count(id)) RCP_RETURN_IF_ERROR(content_->RemovePart(id));
+  }
+  return absl::OkStatus();
 }
 
 // --------------------------------------------------------------- documents
@@ -173,7 +257,8 @@ absl::StatusOr<std::unique_ptr<DocumentsStore>> DocumentsStore::Open(const Docum
 absl::StatusOr<v1::Document> DocumentsStore::CreateDocument(const Ctx& ctx,
                                                             const v1::CreateDocumentRequest& req) {
   RCP_RETURN_IF_ERROR(res::ProcessId("parent", req.parent()).status());
-  if (!req.document_id().empty()) RCP_RETURN_IF_ERROR(res::ValidateSlug("document_id", req.document_id(), 1, 63));
+  if (!req.document_id().empty())
+    RCP_RETURN_IF_ERROR(res::ValidateSlug("document_id", req.document_id(), 1, 63));
   v1::Document d = req.document();
   RCP_RETURN_IF_ERROR(ValidateSymbol(d.symbol()));
   RCP_RETURN_IF_ERROR(ValidateDocumentFields(d));
@@ -192,15 +277,15 @@ absl::StatusOr<v1::Document> DocumentsStore::CreateDocument(const Ctx& ctx,
       [&](Transaction& txn) -> absl::StatusOr<v1::Document> {
         RCP_ASSIGN_OR_RETURN(auto taken, txn.Get(kSymbolsCf, symbol_key));
         if (taken.has_value()) {
-          return absl::AlreadyExistsError(absl::StrCat("document.symbol: ", d.symbol(), " is already used by ",
-                                                       *taken, " in ", req.parent()));
+          return absl::AlreadyExistsError(absl::StrCat("document.symbol: ", d.symbol(),
+                                                       " is already used by ", *taken, " in ", req.parent()));
         }
         if (!original.empty()) {
           RCP_ASSIGN_OR_RETURN(auto of, txn.Get(kSymbolsCf, absl::StrCat(req.parent(), "\n", original)));
           if (!of.has_value()) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "document.symbol: ", d.symbol(), " revises or corrects ", original,
-                ", which is not a document of ", req.parent(), "; create the original first"));
+            return absl::FailedPreconditionError(
+                absl::StrCat("document.symbol: ", d.symbol(), " revises or corrects ", original,
+                             ", which is not a document of ", req.parent(), "; create the original first"));
           }
           d.set_original(*of);
         }
@@ -250,7 +335,8 @@ absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1
   return resp;
 }
 
-absl::StatusOr<v1::Document> DocumentsStore::UpdateDocument(const Ctx& ctx, const v1::UpdateDocumentRequest& req) {
+absl::StatusOr<v1::Document> DocumentsStore::UpdateDocument(const Ctx& ctx,
+                                                            const v1::UpdateDocumentRequest& req) {
   RCP_RETURN_IF_ERROR(res::ParseName("document.name", req.document().name(), kDocumentPattern).status());
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
       req.update_mask(), {"title", "kind", "meeting", "visibility", "restricted_parties", "tags"}));
@@ -276,34 +362,36 @@ absl::StatusOr<v1::ListContentVersionsResponse> DocumentsStore::ListContentVersi
   v1::ListContentVersionsResponse resp;
   std::string prefix = VersionsPrefix(req.document(), language);
   absl::Status parse;
-  RCP_RETURN_IF_ERROR(view->Scan(kVersionsCf, prefix, storage::PrefixSuccessor(prefix),
-                                 [&](absl::string_view, absl::string_view value) {
-                                   if (!resp.add_versions()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                     parse = absl::DataLossError("a content version record is unreadable");
-                                     return false;
-                                   }
-                                   return true;
-                                 }));
+  RCP_RETURN_IF_ERROR(view->Scan(
+      kVersionsCf, prefix, storage::PrefixSuccessor(prefix), [&](absl::string_view, absl::string_view value) {
+        if (!resp.add_versions()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          parse = absl::DataLossError("a content version record is unreadable");
+          return false;
+        }
+        return true;
+      }));
   RCP_RETURN_IF_ERROR(parse);
   // Newest first within each language.
   std::stable_sort(resp.mutable_versions()->begin(), resp.mutable_versions()->end(),
                    [](const v1::ContentVersion& a, const v1::ContentVersion& b) {
-                     return a.language() != b.language() ? a.language() < b.language() : a.version() > b.version();
+                     return a.language() != b.language() ? a.language() < b.language()
+                                                         : a.version() > b.version();
                    });
   return resp;
 }
 
 // ----------------------------------------------------------------- uploads
 
-absl::StatusOr<v1::UploadSession> DocumentsStore::StartUpload(const Ctx& ctx, const v1::StartUploadRequest& req) {
+absl::StatusOr<v1::UploadSession> DocumentsStore::StartUpload(const Ctx& ctx,
+                                                              const v1::StartUploadRequest& req) {
   RCP_RETURN_IF_ERROR(res::ParseName("document", req.document(), kDocumentPattern).status());
   RCP_ASSIGN_OR_RETURN(std::string language, res::NormalizeLanguageTag("language", req.language()));
   RCP_RETURN_IF_ERROR(ValidateMediaType(req.media_type()));
   if (req.declared_size() <= 0) return InvalidField("declared_size", "must be at least 1 byte");
   if (req.declared_size() > options_.max_document_bytes) {
-    return InvalidField("declared_size", absl::StrCat("must be at most ", options_.max_document_bytes,
-                                                      " bytes (the deployment's limit); got ",
-                                                      req.declared_size()));
+    return InvalidField("declared_size",
+                        absl::StrCat("must be at most ", options_.max_document_bytes,
+                                     " bytes (the deployment's limit); got ", req.declared_size()));
   }
   static const std::regex hex64("^[0-9a-fA-F]{64}$");
   if (!std::regex_match(req.declared_sha256(), hex64)) {
@@ -314,35 +402,45 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::StartUpload(const Ctx& ctx, co
   v1::UploadSession session;
   std::vector<std::string> locks = {name};
   if (!req.request_id().empty()) locks.push_back(storage::RequestLockKey(kUpload.name, req.request_id()));
-  RCP_RETURN_IF_ERROR(
-      store_
-          ->Write(ctx, locks,
-                  [&](Transaction& txn) -> absl::Status {
-                    RCP_ASSIGN_OR_RETURN(auto prior, txn.LookupRequest(kUpload.name, req.request_id(), fingerprint));
-                    if (prior.has_value()) {
-                      return entity::MustExist<v1::UploadSession>(txn, kUpload, "request_id", *prior, &session);
-                    }
-                    RCP_RETURN_IF_ERROR(entity::MustExist<v1::Document>(txn, kDocument, "document", req.document()));
-                    session.set_name(name);
-                    session.set_document(req.document());
-                    session.set_language(language);
-                    session.set_media_type(req.media_type());
-                    session.set_declared_size(req.declared_size());
-                    session.set_declared_sha256(absl::AsciiStrToLower(req.declared_sha256()));
-                    session.set_state(v1::UploadSession::ACTIVE);
-                    session.set_uploader(ctx.principal);
-                    *session.mutable_create_time() = ToProto(txn.now());
-                    *session.mutable_expire_time() = ToProto(txn.now() + options_.upload_ttl);
-                    // Sessions are private to their uploader: no change record.
-                    txn.Put(kUpload.cf, name, session);
-                    txn.RememberRequest(kUpload.name, req.request_id(), fingerprint, name);
-                    return absl::OkStatus();
-                  })
-          .status());
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write(ctx, locks,
+                                  [&](Transaction& txn) -> absl::Status {
+                                    RCP_ASSIGN_OR_RETURN(
+                                        auto prior,
+                                        txn.LookupRequest(kUpload.name, req.request_id(), fingerprint));
+                                    if (prior.has_value()) {
+                                      return entity::MustExist<v1::UploadSession>(txn, kUpload, "request_id",
+                                                                                  *prior, &session);
+                                    }
+                                    RCP_RETURN_IF_ERROR(entity::MustExist<v1::Document>(
+                                        txn, kDocument, "document", req.document()));
+                                    session.set_name(name);
+                                    session.set_document(req.document());
+                                    session.set_language(language);
+                                    session.set_media_type(req.media_type());
+                                    session.set_declared_size(req.declared_size());
+                                    session.set_declared_sha256(absl::AsciiStrToLower(req.declared_sha256()));
+                                    session.set_state(v1::UploadSession::ACTIVE);
+                                    session.set_uploader(ctx.principal);
+                                    *session.mutable_create_time() = ToProto(txn.now());
+                                    *session.mutable_expire_time() = ToProto(txn.now() + options_.upload_ttl);
+                                    // Sessions are private to their uploader: no change record.
+                                    txn.Put(kUpload.cf, name, session);
+                                    txn.RememberRequest(kUpload.name, req.request_id(), fingerprint, name);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
   return session;
 }
 
-absl::StatusOr<v1::UploadSession> DocumentsStore::LiveSession(const std::string& name) {
+absl::StatusOr<v1::UploadSession> DocumentsStore::LiveSession(const std::string& name, Upload* u) {
+  auto session = ReadLiveSession(name);
+  // An entry made for a name that is not a live session goes again.
+  if (!session.ok() && u->received < 0) DropUpload(name);
+  return session;
+}
+
+absl::StatusOr<v1::UploadSession> DocumentsStore::ReadLiveSession(const std::string& name) {
   RCP_RETURN_IF_ERROR(res::ParseName("upload", name, "uploads/*").status());
   v1::UploadSession s;
   absl::Status st = store_->Get(kUpload.cf, name, &s);
@@ -351,7 +449,8 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::LiveSession(const std::string&
                                             absl::FormatDuration(options_.upload_ttl), " without activity)"));
   }
   RCP_RETURN_IF_ERROR(st);
-  if (s.state() == v1::UploadSession::ACTIVE && FromProto(s.expire_time()) <= store_->options().clock->Now()) {
+  if (s.state() == v1::UploadSession::ACTIVE &&
+      FromProto(s.expire_time()) <= store_->options().clock->Now()) {
     return absl::NotFoundError(absl::StrCat(name, " has expired; start a new upload"));
   }
   return s;
@@ -361,68 +460,66 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
                                                               absl::string_view data) {
   if (data.empty()) return InvalidField("data", "must not be empty");
   if (static_cast<int64_t>(data.size()) > kMaxChunkBytes) {
-    return InvalidField("data", absl::StrCat("a chunk holds at most ", kMaxChunkBytes, " bytes; got ", data.size()));
+    return InvalidField("data",
+                        absl::StrCat("a chunk holds at most ", kMaxChunkBytes, " bytes; got ", data.size()));
   }
-  auto hasher = HasherFor(upload);
-  std::lock_guard<std::mutex> hold(hasher->mu);
-  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(upload));
+  auto u = UploadFor(upload);
+  std::lock_guard<std::mutex> hold(u->mu);
+  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(upload, u.get()));
   if (session.state() != v1::UploadSession::ACTIVE) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "upload: ", upload, " is ", v1::UploadSession::State_Name(session.state()), "; no more data is accepted"));
+    return absl::FailedPreconditionError(absl::StrCat("upload: ", upload, " is ",
+                                                      v1::UploadSession::State_Name(session.state()),
+                                                      "; no more data is accepted"));
   }
-  if (offset != session.committed_offset()) {
-    return absl::FailedPreconditionError(absl::StrCat("offset: the session's committed offset is ",
-                                                      session.committed_offset(), ", not ", offset,
-                                                      "; continue from there"));
+  // Resending from the committed offset is how a client resumes, also while
+  // this process still holds bytes of the interrupted stream.
+  if (u->received < 0 || (offset == session.committed_offset() && offset != u->received)) {
+    RCP_RETURN_IF_ERROR(LoadUpload(session, u.get()));
+  }
+  if (offset != u->received) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("offset: the session's committed offset is ", session.committed_offset(),
+                     u->received != session.committed_offset()
+                         ? absl::StrCat(" and this upload has received ", u->received)
+                         : std::string(),
+                     "; got ", offset, "; continue from there"));
   }
   if (offset + static_cast<int64_t>(data.size()) > session.declared_size()) {
     return absl::OutOfRangeError(absl::StrCat("data: ", offset + static_cast<int64_t>(data.size()),
                                               " bytes would exceed declared_size ", session.declared_size()));
   }
-  // After a restart the running hash is rebuilt from what was stored.
-  if (hasher->hashed != offset) {
-    crypto::Sha256 fresh;
-    auto view = store_->Read();
-    std::string prefix = BlobPrefix(upload);
-    int64_t seen = 0;
-    RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
-                                   [&](absl::string_view, absl::string_view value) {
-                                     fresh.Update(value);
-                                     seen += static_cast<int64_t>(value.size());
-                                     return seen < offset;
-                                   }));
-    if (seen != offset) return absl::DataLossError(absl::StrCat(upload, ": stored chunks do not add up to its offset"));
-    hasher->sha.CopyFrom(fresh);
-    hasher->hashed = offset;
+  RCP_RETURN_IF_ERROR(u->part->WriteAt(offset, data));
+  u->sha.Update(data);
+  u->received = offset + static_cast<int64_t>(data.size());
+  // Persisting also pushes the expiry back: activity keeps a session alive.
+  absl::Duration left = FromProto(session.expire_time()) - store_->options().clock->Now();
+  if (u->received - u->durable >= kSyncBytes || u->received == session.declared_size() ||
+      left < options_.upload_ttl / 2) {
+    RCP_RETURN_IF_ERROR(PersistUpload(&session, u.get()));
   }
-  absl::Time now = store_->options().clock->Now();
-  session.set_committed_offset(offset + static_cast<int64_t>(data.size()));
-  *session.mutable_expire_time() = ToProto(now + options_.upload_ttl);
-  // Synced chunk by chunk: besides durability, the fsync paces a fast
-  // client to the disk, which bounds what the memtables and gRPC buffer (an
-  // unsynced variant measured +74 MiB resident on a 1 GiB upload, against
-  // +42..55 MiB, for no throughput gain).
-  RCP_RETURN_IF_ERROR(store_
-                          ->Write({session.uploader()}, {upload},
-                                  [&](Transaction& txn) {
-                                    txn.Put(kChunksCf, ChunkKey(upload, offset), data);
-                                    txn.Put(kUpload.cf, upload, session);
-                                    return absl::OkStatus();
-                                  })
-                          .status());
-  hasher->sha.Update(data);
-  hasher->hashed = session.committed_offset();
+  return session;
+}
+
+absl::StatusOr<v1::UploadSession> DocumentsStore::FlushUpload(const std::string& upload) {
+  auto u = UploadFor(upload);
+  std::lock_guard<std::mutex> hold(u->mu);
+  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(upload, u.get()));
+  if (session.state() == v1::UploadSession::ACTIVE && u->received > u->durable) {
+    RCP_RETURN_IF_ERROR(PersistUpload(&session, u.get()));
+  }
   return session;
 }
 
 absl::StatusOr<v1::UploadSession> DocumentsStore::GetUploadSession(const v1::GetUploadSessionRequest& req) {
-  return LiveSession(req.name());
+  // Asked mostly to resume: everything received counts.
+  return FlushUpload(req.name());
 }
 
-absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx, const v1::CommitUploadRequest& req) {
-  auto hasher = HasherFor(req.name());
-  std::lock_guard<std::mutex> hold(hasher->mu);
-  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name()));
+absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
+                                                                const v1::CommitUploadRequest& req) {
+  auto u = UploadFor(req.name());
+  std::lock_guard<std::mutex> hold(u->mu);
+  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name(), u.get()));
   if (session.state() == v1::UploadSession::COMMITTED) {
     v1::ContentVersion done;
     auto view = store_->Read();
@@ -438,43 +535,33 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx, 
   if (session.state() != v1::UploadSession::ACTIVE) {
     return absl::FailedPreconditionError(absl::StrCat("name: ", req.name(), " was cancelled"));
   }
+  if (u->received > u->durable) RCP_RETURN_IF_ERROR(PersistUpload(&session, u.get()));
   if (session.committed_offset() != session.declared_size()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "declared_size: received ", session.committed_offset(), " of ", session.declared_size(),
-        " bytes; upload the rest from offset ", session.committed_offset(), ", then commit"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("declared_size: received ", session.committed_offset(), " of ", session.declared_size(),
+                     " bytes; upload the rest from offset ", session.committed_offset(), ", then commit"));
   }
-  if (hasher->hashed != session.committed_offset()) {
-    // Rebuild after a restart, as AppendChunk does.
-    crypto::Sha256 fresh;
-    auto view = store_->Read();
-    std::string prefix = BlobPrefix(req.name());
-    RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
-                                   [&](absl::string_view, absl::string_view value) {
-                                     fresh.Update(value);
-                                     return true;
-                                   }));
-    hasher->sha.CopyFrom(fresh);
-    hasher->hashed = session.committed_offset();
-  }
-  std::string sha256 = hasher->sha.HexDigest();
+  if (u->received != session.committed_offset()) RCP_RETURN_IF_ERROR(LoadUpload(session, u.get()));
+  std::string sha256 = u->sha.HexDigest();
   if (sha256 != session.declared_sha256()) {
     // Nothing becomes visible, and the bytes are reclaimed.
     RCP_RETURN_IF_ERROR(Discard(ctx, &session));
-    DropHasher(req.name());
+    DropUpload(req.name());
     return absl::DataLossError(absl::StrCat("declared_sha256: the uploaded bytes hash to ", sha256, ", not ",
                                             session.declared_sha256(),
                                             "; the upload was discarded, start it again"));
   }
+  // The content is durable under its hash before any record names it.
+  RCP_RETURN_IF_ERROR(content_->Publish(UploadId(req.name()), sha256));
 
   v1::ContentVersion version;
-  bool shared_blob = false;
   RCP_RETURN_IF_ERROR(
       store_
-          ->Write(ctx, {req.name(), session.document(), absl::StrCat("sha256:", sha256)},
+          ->Write(ctx, {req.name(), session.document()},
                   [&](Transaction& txn) -> absl::Status {
                     v1::Document doc;
                     RCP_RETURN_IF_ERROR(entity::MustExist<v1::Document>(txn, kDocument, "document",
-                                                                       session.document(), &doc));
+                                                                        session.document(), &doc));
                     v1::LanguageVersion* lang = nullptr;
                     for (auto& l : *doc.mutable_languages()) {
                       if (l.language() == session.language()) lang = &l;
@@ -502,20 +589,9 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx, 
                     lang->set_version_count(number);
                     doc.set_updater(ctx.principal);
                     entity::Stamp(&doc, txn.now(), /*creating=*/false);
-
-                    // Identical content is stored once.
-                    std::string blob = req.name();
-                    RCP_ASSIGN_OR_RETURN(auto existing, txn.Get(kBlobBySha256Cf, sha256));
-                    if (existing.has_value()) {
-                      blob = *existing;
-                      shared_blob = true;
-                    } else {
-                      txn.Put(kBlobBySha256Cf, sha256, blob);
-                    }
                     std::string key = VersionsPrefix(session.document(), session.language());
                     storage::AppendUint64(&key, static_cast<uint64_t>(number));
                     txn.Put(kVersionsCf, key, version);
-                    txn.Put(kVersionBlobsCf, version.name(), blob);
                     session.set_state(v1::UploadSession::COMMITTED);
                     session.set_content_version(version.name());
                     txn.Put(kUpload.cf, req.name(), session);
@@ -524,51 +600,39 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx, 
                     return absl::OkStatus();
                   })
           .status());
-  DropHasher(req.name());
-  if (shared_blob) {
-    // This upload's own chunks are now unreferenced.
-    (void)store_->Write(ctx, {req.name()}, [&](Transaction& txn) {
-      std::string prefix = BlobPrefix(req.name());
-      auto view = store_->Read();
-      return view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
-                        [&](absl::string_view key, absl::string_view) {
-                          txn.Delete(kChunksCf, key);
-                          return true;
-                        });
-    });
-  }
+  DropUpload(req.name());
+  // The blob holds the bytes now; a failure here leaves the part to the
+  // sweep at the next start.
+  (void)content_->RemovePart(UploadId(req.name()));
   return version;
 }
 
-absl::StatusOr<v1::UploadSession> DocumentsStore::CancelUpload(const Ctx& ctx, const v1::CancelUploadRequest& req) {
-  auto hasher = HasherFor(req.name());
-  std::lock_guard<std::mutex> hold(hasher->mu);
-  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name()));
+absl::StatusOr<v1::UploadSession> DocumentsStore::CancelUpload(const Ctx& ctx,
+                                                               const v1::CancelUploadRequest& req) {
+  auto u = UploadFor(req.name());
+  std::lock_guard<std::mutex> hold(u->mu);
+  RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name(), u.get()));
   if (session.state() == v1::UploadSession::COMMITTED) {
     return absl::FailedPreconditionError(absl::StrCat("name: ", req.name(), " is already committed"));
   }
   if (session.state() == v1::UploadSession::CANCELLED) return session;
   RCP_RETURN_IF_ERROR(Discard(ctx, &session));
-  DropHasher(req.name());
+  DropUpload(req.name());
   return session;
 }
 
 absl::Status DocumentsStore::Discard(const Ctx& ctx, v1::UploadSession* session) {
   session->set_state(v1::UploadSession::CANCELLED);
-  auto view = store_->Read();
-  std::string prefix = BlobPrefix(session->name());
-  return store_
-      ->Write(ctx, {session->name()},
-              [&](Transaction& txn) -> absl::Status {
-                RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
-                                               [&](absl::string_view key, absl::string_view) {
-                                                 txn.Delete(kChunksCf, key);
-                                                 return true;
-                                               }));
-                txn.Put(kUpload.cf, session->name(), *session);
-                return absl::OkStatus();
-              })
-      .status();
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write(ctx, {session->name()},
+                                  [&](Transaction& txn) -> absl::Status {
+                                    txn.Put(kUpload.cf, session->name(), *session);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  // Once the session is CANCELLED its part is unreachable; the sweep at
+  // start removes it if this does not.
+  return content_->RemovePart(UploadId(session->name()));
 }
 
 absl::StatusOr<int> DocumentsStore::ReapExpiredUploads() {
@@ -597,30 +661,17 @@ absl::StatusOr<int> DocumentsStore::ReapExpiredUploads() {
   }
   int reaped = 0;
   for (const auto& s : doomed) {
-    auto hasher = HasherFor(s.name());
-    std::lock_guard<std::mutex> hold(hasher->mu);
-    auto view = store_->Read();
-    // A committed session's chunks belong to its content version unless it
-    // shared another blob; either way the version's blob stays.
-    bool keep_chunks = false;
-    if (s.state() == v1::UploadSession::COMMITTED) {
-      auto blob = view->Get(kVersionBlobsCf, s.content_version());
-      keep_chunks = blob.ok() && *blob == s.name();
-    }
-    auto written = store_->Write({"system/reaper"}, {s.name()}, [&](Transaction& txn) -> absl::Status {
-      if (!keep_chunks) {
-        std::string prefix = BlobPrefix(s.name());
-        RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, prefix, storage::PrefixSuccessor(prefix),
-                                       [&](absl::string_view key, absl::string_view) {
-                                         txn.Delete(kChunksCf, key);
-                                         return true;
-                                       }));
-      }
+    auto u = UploadFor(s.name());
+    std::lock_guard<std::mutex> hold(u->mu);
+    auto written = store_->Write({"system/reaper"}, {s.name()}, [&](Transaction& txn) {
       txn.Delete(kUpload.cf, s.name());
       return absl::OkStatus();
     });
     RCP_RETURN_IF_ERROR(written.status());
-    DropHasher(s.name());
+    // A committed session's bytes live on as its blob.
+    u->part.reset();
+    RCP_RETURN_IF_ERROR(content_->RemovePart(UploadId(s.name())));
+    DropUpload(s.name());
     ++reaped;
   }
   return reaped;
@@ -657,7 +708,8 @@ absl::StatusOr<DownloadCursor> DocumentsStore::OpenDownload(const v1::DownloadRe
   for (const auto& l : doc.languages()) {
     if (l.language() == language) lang = &l;
   }
-  if (lang == nullptr) return absl::NotFoundError(absl::StrCat(req.document(), " has no ", language, " version"));
+  if (lang == nullptr)
+    return absl::NotFoundError(absl::StrCat(req.document(), " has no ", language, " version"));
   DownloadCursor cursor;
   if (req.version() == 0 || req.version() == lang->latest().version()) {
     cursor.version = lang->latest();
@@ -666,55 +718,35 @@ absl::StatusOr<DownloadCursor> DocumentsStore::OpenDownload(const v1::DownloadRe
     storage::AppendUint64(&key, static_cast<uint64_t>(req.version()));
     absl::Status s = view->Get(kVersionsCf, key, &cursor.version);
     if (absl::IsNotFound(s)) {
-      return absl::NotFoundError(absl::StrCat(req.document(), " has no version ", req.version(), " in ", language));
+      return absl::NotFoundError(
+          absl::StrCat(req.document(), " has no version ", req.version(), " in ", language));
     }
     RCP_RETURN_IF_ERROR(s);
   }
   int64_t size = cursor.version.size_bytes();
   if (req.offset() > size) {
-    return absl::OutOfRangeError(absl::StrCat("offset: ", req.offset(), " is past the end (the content is ", size,
-                                              " bytes)"));
+    return absl::OutOfRangeError(
+        absl::StrCat("offset: ", req.offset(), " is past the end (the content is ", size, " bytes)"));
   }
-  RCP_ASSIGN_OR_RETURN(cursor.blob, view->Get(kVersionBlobsCf, cursor.version.name()));
+  RCP_ASSIGN_OR_RETURN(cursor.content, content_->OpenBlob(cursor.version.sha256()));
   cursor.offset = req.offset();
   cursor.end = req.length() == 0 ? size : std::min(size, req.offset() + req.length());
   return cursor;
 }
 
-absl::StatusOr<std::string> DocumentsStore::ReadChunk(DownloadCursor* cursor) {
-  if (cursor->offset >= cursor->end) return std::string();
-  // The stored chunk holding `offset` is the last one starting at or before
-  // it; chunks are consecutive, so the next one starts where it ends.
-  std::string prefix = BlobPrefix(cursor->blob);
-  auto view = store_->Read();
-  std::string out;
-  absl::Status error;
-  int64_t chunk_start = -1;
-  // Scan backwards is not offered by ReadView; chunks are ≤ 1 MiB, so the
-  // holding chunk starts within the last MiB before offset.
-  int64_t from = std::max<int64_t>(0, cursor->offset - kMaxChunkBytes + 1);
-  RCP_RETURN_IF_ERROR(view->Scan(kChunksCf, ChunkKey(cursor->blob, from), storage::PrefixSuccessor(prefix),
-                                 [&](absl::string_view key, absl::string_view value) {
-                                   auto start = storage::DecodeUint64(key.substr(prefix.size()));
-                                   if (!start.has_value()) {
-                                     error = absl::DataLossError("a content chunk key is malformed");
-                                     return false;
-                                   }
-                                   int64_t s = static_cast<int64_t>(*start);
-                                   int64_t e = s + static_cast<int64_t>(value.size());
-                                   if (e <= cursor->offset) return true;  // before the offset
-                                   chunk_start = s;
-                                   int64_t skip = cursor->offset - s;
-                                   int64_t take = std::min<int64_t>(e, cursor->end) - cursor->offset;
-                                   out.assign(value.data() + skip, static_cast<size_t>(take));
-                                   return false;
-                                 }));
-  RCP_RETURN_IF_ERROR(error);
-  if (chunk_start < 0 || chunk_start > cursor->offset) {
-    return absl::DataLossError(absl::StrCat(cursor->version.name(), ": content missing at offset ", cursor->offset));
+absl::Status DocumentsStore::ReadChunk(DownloadCursor* cursor, std::string* out) {
+  int64_t want = std::min<int64_t>(kMaxChunkBytes, cursor->end - cursor->offset);
+  if (want <= 0) {
+    out->clear();
+    return absl::OkStatus();
   }
-  cursor->offset += static_cast<int64_t>(out.size());
-  return out;
+  RCP_RETURN_IF_ERROR(cursor->content->ReadAt(cursor->offset, want, out));
+  if (static_cast<int64_t>(out->size()) != want) {
+    return absl::DataLossError(absl::StrCat(cursor->version.name(), ": content missing at offset ",
+                                            cursor->offset + static_cast<int64_t>(out->size())));
+  }
+  cursor->offset += want;
+  return absl::OkStatus();
 }
 
 }  // namespace rcp::documents

@@ -2,10 +2,10 @@
 // No gRPC here: the service adapts these calls (and streams), tests call
 // them directly.
 //
-// Content is stored in chunks of at most 1 MiB in a BlobDB column family,
-// keyed by blob and offset; a content version points at its blob, and a
-// version whose SHA-256 equals an existing one's shares that blob (identical
-// content is stored once). No call holds more than one chunk in memory.
+// Metadata (documents, versions, upload sessions) lives in the Store;
+// content in the ContentStore, as one file per upload in progress and one
+// per distinct SHA-256 once committed (identical content is stored once).
+// No call holds more than one chunk (≤ 1 MiB) in memory.
 #ifndef RCP_SERVICES_DOCUMENTS_DOCUMENTS_STORE_H_
 #define RCP_SERVICES_DOCUMENTS_DOCUMENTS_STORE_H_
 
@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "common/storage/store.h"
 #include "rcp/documents/v1/documents.pb.h"
+#include "services/documents/content_store.h"
 #include "services/documents/documents_options.h"
 
 namespace rcp::documents {
@@ -30,7 +31,7 @@ inline constexpr int64_t kMaxChunkBytes = 1 << 20;
 // Where a download stands. Plain value; pass it back to ReadChunk.
 struct DownloadCursor {
   v1::ContentVersion version;
-  std::string blob;
+  std::shared_ptr<ContentFile> content;
   int64_t offset = 0;  // next byte to send
   int64_t end = 0;     // one past the last byte to send
 };
@@ -53,12 +54,20 @@ class DocumentsStore {
       const v1::ListContentVersionsRequest& req);
 
   absl::StatusOr<v1::UploadSession> StartUpload(const Ctx& ctx, const v1::StartUploadRequest& req);
-  // Appends `data` at `offset` (which must be the committed offset) durably.
-  // FAILED_PRECONDITION naming offset when it is not; OUT_OF_RANGE when the
-  // data would exceed the declared size; NOT_FOUND for an unknown or expired
-  // session.
+  // Appends `data` at `offset`, which must be where the data received so
+  // far ends, or the session's committed offset (to resend from there after
+  // an interruption). FAILED_PRECONDITION naming offset otherwise;
+  // OUT_OF_RANGE when the data would exceed the declared size; NOT_FOUND for
+  // an unknown or expired session. What is received becomes durable, and
+  // the session's committed offset advances, every few MiB, at the declared
+  // size and at FlushUpload.
   absl::StatusOr<v1::UploadSession> AppendChunk(const std::string& upload, int64_t offset,
                                                 absl::string_view data);
+  // Makes everything received durable (the end of an upload stream); the
+  // session with its committed offset.
+  absl::StatusOr<v1::UploadSession> FlushUpload(const std::string& upload);
+  // The session, after FlushUpload: its committed offset covers everything
+  // this process has received.
   absl::StatusOr<v1::UploadSession> GetUploadSession(const v1::GetUploadSessionRequest& req);
   // Verifies size (FAILED_PRECONDITION: the session stays open to finish)
   // and SHA-256 (DATA_LOSS: the session is discarded), then makes the
@@ -70,29 +79,41 @@ class DocumentsStore {
   absl::StatusOr<DownloadCursor> OpenDownload(const v1::DownloadRequest& req);
   // The next bytes (at most one stored chunk, ≤ 1 MiB) at cursor->offset,
   // advancing it; empty at the end.
-  absl::StatusOr<std::string> ReadChunk(DownloadCursor* cursor);
+  // Reuses `out`'s buffer: a download reads into the same string each time.
+  absl::Status ReadChunk(DownloadCursor* cursor, std::string* out);
 
   // Reclaims expired sessions now (also done every reap_interval).
   // Returns how many were reclaimed.
   absl::StatusOr<int> ReapExpiredUploads();
 
  private:
-  struct Hasher;
-  DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store);
-  absl::StatusOr<v1::UploadSession> LiveSession(const std::string& name);
-  // Marks the session CANCELLED and deletes its chunks, in one write. The
-  // caller holds the session's hasher lock.
+  struct Upload;
+  DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store,
+                 std::unique_ptr<ContentStore> content);
+  // Removes content files that no record names (left by a crash).
+  absl::Status SweepContent();
+  // The stored session; NOT_FOUND when unknown or expired.
+  absl::StatusOr<v1::UploadSession> ReadLiveSession(const std::string& name);
+  // The same, for the holder of `u`'s lock.
+  absl::StatusOr<v1::UploadSession> LiveSession(const std::string& name, Upload* u);
+  // Marks the session CANCELLED, then removes its part. The caller holds
+  // the upload's lock.
   absl::Status Discard(const Ctx& ctx, v1::UploadSession* session);
-  std::shared_ptr<Hasher> HasherFor(const std::string& upload);
-  void DropHasher(const std::string& upload);
+  std::shared_ptr<Upload> UploadFor(const std::string& upload);
+  void DropUpload(const std::string& upload);
+  // Opens the part and rebuilds the running hash from the session's
+  // committed bytes, dropping any received after them.
+  absl::Status LoadUpload(const v1::UploadSession& session, Upload* u);
+  // Syncs the part, then records the received bytes as committed.
+  absl::Status PersistUpload(v1::UploadSession* session, Upload* u);
 
   DocumentsOptions options_;
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<ContentStore> content_;
 
-  // SHA-256 state of active uploads, rebuilt from stored chunks after a
-  // restart.
-  std::mutex hashers_mu_;
-  std::map<std::string, std::shared_ptr<Hasher>> hashers_;
+  // Active uploads, loaded again from the part files after a restart.
+  std::mutex uploads_mu_;
+  std::map<std::string, std::shared_ptr<Upload>> uploads_;
 
   std::mutex reaper_mu_;
   std::condition_variable reaper_cv_;

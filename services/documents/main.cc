@@ -7,8 +7,8 @@
 
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
-#include "common/server/flags.h"
 #include "common/server/data_service.h"
+#include "common/server/flags.h"
 #include "common/server/server.h"
 #include "services/documents/documents_seed.h"
 #include "services/documents/documents_service.h"
@@ -34,20 +34,36 @@ int main(int argc, char** argv) {
   rcp::server::ParseFlags(argc, argv, "rcp-documentsd: the RCP Exchange documents service");
   rcp::server::InitLogging("documents", absl::GetFlag(FLAGS_log_level));
 
+  // <data_dir>/metadata is the RocksDB database, <data_dir>/content the
+  // files it describes (see content_store.h).
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (std::filesystem::exists(data_dir + "/CURRENT")) {
+    spdlog::critical(
+        "msg=\"data_dir is a bare database; rcp-documentsd keeps metadata/ and content/ in its "
+        "data_dir\" data_dir={}",
+        data_dir);
+    return 1;
+  }
+  std::error_code created;
+  std::filesystem::create_directories(data_dir, created);
+  if (created) {
+    spdlog::critical("msg=\"cannot create data_dir\" data_dir={} error=\"{}\"", data_dir, created.message());
+    return 1;
+  }
   rcp::documents::DocumentsOptions options;
-  options.store.path = absl::GetFlag(FLAGS_data_dir);
+  options.store.path = data_dir + "/metadata";
+  options.content_dir = data_dir + "/content";
   options.store.changelog_max_records = absl::GetFlag(FLAGS_changelog_max_records);
   options.store.changelog_max_age = absl::GetFlag(FLAGS_changelog_max_age);
   options.max_document_bytes = absl::GetFlag(FLAGS_max_document_bytes);
   options.upload_ttl = absl::GetFlag(FLAGS_upload_ttl);
   auto store = rcp::documents::DocumentsStore::Open(options);
   if (!store.ok()) {
-    spdlog::critical("msg=\"cannot open the documents store\" data_dir={} error=\"{}\"",
-                     options.store.path, store.status().ToString());
+    spdlog::critical("msg=\"cannot open the documents store\" data_dir={} error=\"{}\"", data_dir,
+                     store.status().ToString());
     return 1;
   }
-  spdlog::info("msg=\"store open\" data_dir={} revision={}", options.store.path,
-               (*store)->store()->revision());
+  spdlog::info("msg=\"store open\" data_dir={} revision={}", data_dir, (*store)->store()->revision());
 
   std::string seed_file = absl::GetFlag(FLAGS_seed_file);
   if (!seed_file.empty()) {

@@ -22,7 +22,8 @@ class DocumentsServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     DocumentsOptions o;
-    o.store.path = dir_.Sub("db");
+    o.store.path = dir_.Sub("metadata");
+    o.content_dir = dir_.Sub("content");
     auto s = DocumentsStore::Open(o);
     ASSERT_THAT(s, IsOk());
     store_ = std::move(*s);
@@ -74,7 +75,8 @@ class DocumentsServiceTest : public ::testing::Test {
     writer->WritesDone();
     return FromGrpcStatus(writer->Finish());
   }
-  absl::StatusOr<std::string> Download(const std::string& language, int64_t offset, v1::ContentVersion* version) {
+  absl::StatusOr<std::string> Download(const std::string& language, int64_t offset,
+                                       v1::ContentVersion* version) {
     grpc::ClientContext ctx;
     v1::DownloadRequest req;
     req.set_document(doc_.name());
@@ -147,9 +149,12 @@ TEST_F(DocumentsServiceTest, StreamErrorsNameTheField) {
   nameless.set_data("abc");
   writer->Write(nameless);
   writer->WritesDone();
-  EXPECT_THAT(FromGrpcStatus(writer->Finish()), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("upload")));
-  EXPECT_THAT(Download("pt", 0, nullptr), StatusIs(absl::StatusCode::kNotFound, HasSubstr("has no pt version")));
-  EXPECT_THAT(Download("", 0, nullptr), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no content")));
+  EXPECT_THAT(FromGrpcStatus(writer->Finish()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("upload")));
+  EXPECT_THAT(Download("pt", 0, nullptr),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("has no pt version")));
+  EXPECT_THAT(Download("", 0, nullptr),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no content")));
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -38,7 +40,8 @@ class DocumentsStoreTest : public ::testing::Test {
   void Open() {
     store_.reset();
     DocumentsOptions o;
-    o.store.path = dir_.Sub("db");
+    o.store.path = dir_.Sub("metadata");
+    o.content_dir = dir_.Sub("content");
     o.store.clock = &clock_;
     o.max_document_bytes = 8 << 20;
     o.upload_ttl = absl::Hours(1);
@@ -98,20 +101,22 @@ class DocumentsStoreTest : public ::testing::Test {
     req.set_length(length);
     RCP_ASSIGN_OR_RETURN(DownloadCursor cursor, store_->OpenDownload(req));
     std::string out;
+    std::string chunk;
     for (;;) {
-      RCP_ASSIGN_OR_RETURN(std::string chunk, store_->ReadChunk(&cursor));
+      RCP_RETURN_IF_ERROR(store_->ReadChunk(&cursor, &chunk));
       if (chunk.empty()) break;
       out += chunk;
     }
     return out;
   }
-  size_t StoredChunks() {
+  // Files in the content store's "parts" (uploads in progress) or "blobs"
+  // (committed content).
+  size_t ContentFiles(const std::string& area) {
     size_t n = 0;
-    auto view = store_->store()->Read();
-    EXPECT_THAT(view->Scan("chunks", "", "", [&](absl::string_view, absl::string_view) {
+    for (const auto& e : std::filesystem::directory_iterator(dir_.Sub("content/" + area))) {
+      (void)e;
       ++n;
-      return true;
-    }), IsOk());
+    }
     return n;
   }
   v1::Document Get(const std::string& name) {
@@ -193,7 +198,8 @@ TEST_F(DocumentsStoreTest, WrongChecksumMakesNothingVisibleAndReclaimsTheBytes) 
   EXPECT_THAT(Commit(session->name()), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("declared_sha256")));
   EXPECT_EQ(Get(doc->name()).languages_size(), 0);
   EXPECT_EQ(store_->store()->revision(), before) << "no change record";
-  EXPECT_EQ(StoredChunks(), 0u);
+  EXPECT_EQ(ContentFiles("parts"), 0u);
+  EXPECT_EQ(ContentFiles("blobs"), 0u);
   EXPECT_THAT(store_->AppendChunk(session->name(), 400'000, "x"),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("CANCELLED")));
 }
@@ -224,8 +230,15 @@ TEST_F(DocumentsStoreTest, ChunkAtTheWrongOffsetIsRefused) {
   auto session = Start(doc->name(), data);
   ASSERT_THAT(session, IsOk());
   ASSERT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 500)), IsOk());
+  EXPECT_THAT(
+      store_->AppendChunk(session->name(), 700, data.substr(700)),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr(
+                   "offset: the session's committed offset is 0 and this upload has received 500; got 700")));
+  ASSERT_THAT(store_->FlushUpload(session->name()), IsOk());
   EXPECT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 500)),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("offset: the session's committed offset is 500")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("offset: the session's committed offset is 500; got 0")));
   EXPECT_THAT(store_->AppendChunk(session->name(), 700, data.substr(700)),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("offset")));
   EXPECT_THAT(store_->AppendChunk(session->name(), 500, std::string(kMaxChunkBytes + 1, 'x')),
@@ -233,25 +246,28 @@ TEST_F(DocumentsStoreTest, ChunkAtTheWrongOffsetIsRefused) {
 }
 
 TEST_F(DocumentsStoreTest, UnknownAndExpiredSessionsAreNotFoundAndExpiredDataIsReclaimed) {
-  EXPECT_THAT(store_->AppendChunk("uploads/nope", 0, "x"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("uploads/nope")));
-  EXPECT_THAT(store_->AppendChunk("nope", 0, "x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("upload")));
+  EXPECT_THAT(store_->AppendChunk("uploads/nope", 0, "x"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("uploads/nope")));
+  EXPECT_THAT(store_->AppendChunk("nope", 0, "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("upload")));
   auto doc = Create("BALI/SOM/2005/8");
   ASSERT_THAT(doc, IsOk());
   std::string data = Bytes(1000, 6);
   auto session = Start(doc->name(), data);
   ASSERT_THAT(session, IsOk());
   ASSERT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 500)), IsOk());
-  EXPECT_EQ(StoredChunks(), 1u);
+  EXPECT_EQ(ContentFiles("parts"), 1u);
   clock_.Advance(absl::Minutes(61));
   EXPECT_THAT(store_->AppendChunk(session->name(), 500, data.substr(500)),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("expired")));
   auto reaped = store_->ReapExpiredUploads();
   ASSERT_THAT(reaped, IsOk());
   EXPECT_EQ(*reaped, 1);
-  EXPECT_EQ(StoredChunks(), 0u);
+  EXPECT_EQ(ContentFiles("parts"), 0u);
   v1::GetUploadSessionRequest get;
   get.set_name(session->name());
-  EXPECT_THAT(store_->GetUploadSession(get), StatusIs(absl::StatusCode::kNotFound, HasSubstr(session->name())));
+  EXPECT_THAT(store_->GetUploadSession(get),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(session->name())));
 }
 
 TEST_F(DocumentsStoreTest, ActivityKeepsASessionAlive) {
@@ -272,7 +288,8 @@ TEST_F(DocumentsStoreTest, LanguageTagsAreBcp47AndNormalized) {
   ASSERT_THAT(doc, IsOk());
   std::string data = Bytes(100, 8);
   for (const char* bad : {"english", "e", "xx", "en_US", "en-", "zz-Latn"}) {
-    EXPECT_THAT(Start(doc->name(), data, bad), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("language")))
+    EXPECT_THAT(Start(doc->name(), data, bad),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("language")))
         << bad;
   }
   auto v = Upload(doc->name(), data, "zh-hans-cn");
@@ -293,20 +310,23 @@ TEST_F(DocumentsStoreTest, DocumentOverTheSizeLimitIsRefused) {
   req.set_media_type("application/pdf");
   req.set_declared_size((8 << 20) + 1);
   req.set_declared_sha256(std::string(64, 'a'));
-  EXPECT_THAT(store_->StartUpload(kCtx, req),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_size: must be at most 8388608")));
+  EXPECT_THAT(store_->StartUpload(kCtx, req), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                       HasSubstr("declared_size: must be at most 8388608")));
   req.set_declared_size(10);
   req.set_declared_sha256("abc");
-  EXPECT_THAT(store_->StartUpload(kCtx, req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_sha256")));
+  EXPECT_THAT(store_->StartUpload(kCtx, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_sha256")));
   req.set_declared_sha256(std::string(64, 'a'));
   req.set_media_type("pdf");
-  EXPECT_THAT(store_->StartUpload(kCtx, req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("media_type")));
+  EXPECT_THAT(store_->StartUpload(kCtx, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("media_type")));
 }
 
 TEST_F(DocumentsStoreTest, SymbolsAreUniqueAndRevisionsLinkToTheirOriginal) {
   auto original = Create("BALI/SOM/2005/3");
   ASSERT_THAT(original, IsOk());
-  EXPECT_THAT(Create("BALI/SOM/2005/3"), StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("document.symbol")));
+  EXPECT_THAT(Create("BALI/SOM/2005/3"),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("document.symbol")));
   auto rev = Create("BALI/SOM/2005/3/Rev.1");
   ASSERT_THAT(rev, IsOk());
   EXPECT_EQ(rev->original(), original->name());
@@ -325,9 +345,10 @@ TEST_F(DocumentsStoreTest, IdenticalContentIsStoredOnce) {
   ASSERT_THAT(b, IsOk());
   std::string data = Bytes(900'000, 9);
   ASSERT_THAT(Upload(a->name(), data), IsOk());
-  size_t once = StoredChunks();
+  EXPECT_EQ(ContentFiles("blobs"), 1u);
   ASSERT_THAT(Upload(b->name(), data, "fr"), IsOk());
-  EXPECT_EQ(StoredChunks(), once);
+  EXPECT_EQ(ContentFiles("blobs"), 1u);
+  EXPECT_EQ(ContentFiles("parts"), 0u);
   EXPECT_TRUE(*Download(b->name(), "fr") == data);
 }
 
@@ -338,7 +359,8 @@ TEST_F(DocumentsStoreTest, ConcurrentUploadsToDifferentLanguagesOfOneDocument) {
   std::vector<std::thread> uploaders;
   std::vector<absl::Status> results(languages.size());
   for (size_t i = 0; i < languages.size(); ++i) {
-    uploaders.emplace_back([&, i] { results[i] = Upload(doc->name(), Bytes(700'000, 10 + i), languages[i]).status(); });
+    uploaders.emplace_back(
+        [&, i] { results[i] = Upload(doc->name(), Bytes(700'000, 10 + i), languages[i]).status(); });
   }
   for (auto& t : uploaders) t.join();
   for (const auto& r : results) EXPECT_THAT(r, IsOk());
@@ -358,7 +380,8 @@ TEST_F(DocumentsStoreTest, UploadResumesAfterTheStoreRestarts) {
   auto session = Start(doc->name(), data);
   ASSERT_THAT(session, IsOk());
   ASSERT_THAT(Send(session->name(), data.substr(0, 1'200'000)), IsOk());
-  Open();  // the running hash is gone; it is rebuilt from the stored chunks
+  ASSERT_THAT(store_->FlushUpload(session->name()), IsOk());  // the end of a stream
+  Open();  // the running hash is gone; it is rebuilt from the part file
   v1::GetUploadSessionRequest get;
   get.set_name(session->name());
   auto resumed = store_->GetUploadSession(get);
@@ -368,6 +391,65 @@ TEST_F(DocumentsStoreTest, UploadResumesAfterTheStoreRestarts) {
   auto v = Commit(session->name());
   ASSERT_THAT(v, IsOk());
   EXPECT_EQ(v->sha256(), crypto::Sha256Hex(data));
+  EXPECT_TRUE(*Download(doc->name()) == data);
+}
+
+TEST_F(DocumentsStoreTest, BytesNotYetCommittedAreResentAfterARestart) {
+  // A crash between sync points: the part file holds more than the session
+  // records. The extra bytes are dropped and the client resends them from
+  // the committed offset, with different chunk boundaries even.
+  auto doc = Create("BALI/SOM/2005/18");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(3'000'000, 13);
+  auto session = Start(doc->name(), data);
+  ASSERT_THAT(session, IsOk());
+  ASSERT_THAT(Send(session->name(), data.substr(0, 1'000'000)), IsOk());
+  ASSERT_THAT(store_->FlushUpload(session->name()), IsOk());
+  ASSERT_THAT(Send(session->name(), data.substr(0, 2'500'000), 1'000'000), IsOk());  // never flushed
+  Open();
+  v1::GetUploadSessionRequest get;
+  get.set_name(session->name());
+  auto resumed = store_->GetUploadSession(get);
+  ASSERT_THAT(resumed, IsOk());
+  EXPECT_EQ(resumed->committed_offset(), 1'000'000);
+  EXPECT_THAT(store_->AppendChunk(session->name(), 2'500'000, "x"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("committed offset is 1000000")));
+  ASSERT_THAT(Send(session->name(), data, 1'000'000, 777'777), IsOk());
+  auto v = Commit(session->name());
+  ASSERT_THAT(v, IsOk());
+  EXPECT_EQ(v->sha256(), crypto::Sha256Hex(data));
+  EXPECT_TRUE(*Download(doc->name()) == data);
+}
+
+TEST_F(DocumentsStoreTest, AStreamResentFromTheCommittedOffsetStartsOverFromThere) {
+  // The client's stream broke; it asks the committed offset and resends
+  // while this process still holds the interrupted stream's bytes.
+  auto doc = Create("BALI/SOM/2005/19");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(2'000'000, 14);
+  std::string other = Bytes(2'000'000, 15);
+  auto session = Start(doc->name(), data);
+  ASSERT_THAT(session, IsOk());
+  ASSERT_THAT(Send(session->name(), other.substr(0, 1'500'000)), IsOk());
+  ASSERT_THAT(Send(session->name(), data), IsOk());  // from 0, the committed offset
+  auto v = Commit(session->name());
+  ASSERT_THAT(v, IsOk()) << "the first stream's bytes are not part of the content";
+  EXPECT_TRUE(*Download(doc->name()) == data);
+}
+
+TEST_F(DocumentsStoreTest, ContentThatNoRecordNamesIsSweptAtOpen) {
+  auto doc = Create("BALI/SOM/2005/20");
+  ASSERT_THAT(doc, IsOk());
+  std::string data = Bytes(100'000, 16);
+  ASSERT_THAT(Upload(doc->name(), data), IsOk());
+  // As a crash would leave them: a blob published but never recorded, and
+  // the part of a session that no longer exists.
+  std::ofstream(dir_.Sub("content/blobs/" + crypto::Sha256Hex("orphan"))) << "orphan";
+  std::ofstream(dir_.Sub("content/parts/gone")) << "partial";
+  Open();
+  EXPECT_EQ(ContentFiles("blobs"), 1u);
+  EXPECT_EQ(ContentFiles("parts"), 0u);
+  EXPECT_TRUE(*Download(doc->name()) == data);
 }
 
 TEST_F(DocumentsStoreTest, CancelledUploadIsReclaimed) {
@@ -382,8 +464,9 @@ TEST_F(DocumentsStoreTest, CancelledUploadIsReclaimed) {
   auto cancelled = store_->CancelUpload(kCtx, cancel);
   ASSERT_THAT(cancelled, IsOk());
   EXPECT_EQ(cancelled->state(), v1::UploadSession::CANCELLED);
-  EXPECT_EQ(StoredChunks(), 0u);
-  EXPECT_THAT(Commit(session->name()), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("cancelled")));
+  EXPECT_EQ(ContentFiles("parts"), 0u);
+  EXPECT_THAT(Commit(session->name()),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("cancelled")));
 }
 
 TEST_F(DocumentsStoreTest, ListFiltersAndUpdateWithEtag) {
@@ -401,13 +484,15 @@ TEST_F(DocumentsStoreTest, ListFiltersAndUpdateWithEtag) {
   ASSERT_THAT(store_->UpdateDocument(kCtx, up), IsOk());
   EXPECT_THAT(store_->UpdateDocument(kCtx, up), StatusIs(absl::StatusCode::kAborted, HasSubstr("etag")));
   up.mutable_update_mask()->add_paths("symbol");
-  EXPECT_THAT(store_->UpdateDocument(kCtx, up), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));
+  EXPECT_THAT(store_->UpdateDocument(kCtx, up),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("update_mask")));
 
   auto names = [&](v1::ListDocumentsRequest req) {
     std::vector<std::string> out;
     auto resp = store_->ListDocuments(req);
     EXPECT_THAT(resp, IsOk());
-    if (resp.ok()) for (const auto& d : resp->documents()) out.push_back(d.name());
+    if (resp.ok())
+      for (const auto& d : resp->documents()) out.push_back(d.name());
     return out;
   };
   v1::ListDocumentsRequest by_language;

@@ -2,8 +2,8 @@
 // (in process, over a loopback channel, store in a temporary directory).
 #include "tools/rcpctl/transfer.h"
 
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -58,7 +58,8 @@ class RcpctlTransferTest : public ::testing::Test {
  protected:
   void SetUp() override {
     documents::DocumentsOptions o;
-    o.store.path = dir_.Sub("db");
+    o.store.path = dir_.Sub("metadata");
+    o.content_dir = dir_.Sub("content");
     auto store = documents::DocumentsStore::Open(o);
     ASSERT_THAT(store, IsOk());
     store_ = std::move(*store);
@@ -111,7 +112,8 @@ class RcpctlTransferTest : public ::testing::Test {
   std::vector<std::string> StateFiles() {
     std::vector<std::string> files;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(dir_.Sub("state") + "/uploads", ec)) files.push_back(e.path());
+    for (const auto& e : fs::directory_iterator(dir_.Sub("state") + "/uploads", ec))
+      files.push_back(e.path());
     return files;
   }
   dv1::UploadSession Session(const std::string& name) {
@@ -294,7 +296,9 @@ TEST_F(RcpctlTransferTest, DownloadResumesAPartialFile) {
   const std::string out = dir_.Sub("partial.pdf");
 
   DownloadOptions first = Download(out);
-  first.before_chunk = [](int64_t offset) { return offset >= 2 * kMiB ? Interrupt::kAbort : Interrupt::kNone; };
+  first.before_chunk = [](int64_t offset) {
+    return offset >= 2 * kMiB ? Interrupt::kAbort : Interrupt::kNone;
+  };
   DownloadResult result;
   grpc::Status s = rcpctl::Download(*client_, first, &result);
   ASSERT_EQ(s.error_code(), grpc::StatusCode::CANCELLED) << Describe(s);
