@@ -13,6 +13,7 @@
 //     target ≤ 40 KB) and the gateway's thread count.
 //
 //   build/bench/gateway_bench [--seconds=3] [--subscribers=10000] [--rounds=5]
+//                             [--phases=get,create,fanout]
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <rocksdb/db.h>
@@ -47,10 +48,10 @@
 namespace ev = rcp::events::v1;
 namespace gw = rcp::gateway::v1;
 using google::protobuf::util::TimeUtil;
-using rcp::bench::LoadResult;
-using rcp::bench::RunLoad;
 using rcp::bench::Echo;
+using rcp::bench::LoadResult;
 using rcp::bench::NewMeeting;
+using rcp::bench::RunLoad;
 using rcp::testing::Daemon;
 
 namespace {
@@ -152,7 +153,7 @@ struct Fanout {
   std::condition_variable cv;
   int confirmed = 0;  // streams that had their first message
   int ended = 0;
-  std::map<std::string, int> received;          // meeting name → subscribers holding it
+  std::map<std::string, int> received;  // meeting name → subscribers holding it
   std::map<std::string, absl::Time> first, last;
   std::string error;
 };
@@ -204,8 +205,9 @@ class Subscriber : public grpc::ClientReadReactor<gw::SubscribeResponse> {
   bool confirmed_ = false;
 };
 
-std::unique_ptr<Daemon> StartGateway(const std::string& build, rcp::testing::TempDir& dir, const std::string& name,
-                                     const Daemon& registry, const Daemon& events, const Daemon& documents) {
+std::unique_ptr<Daemon> StartGateway(const std::string& build, rcp::testing::TempDir& dir,
+                                     const std::string& name, const Daemon& registry, const Daemon& events,
+                                     const Daemon& documents) {
   auto d = std::make_unique<Daemon>(
       build + "/services/gateway/rcp-gatewayd",
       std::vector<std::string>{"--listen=127.0.0.1:0", "--registry=" + registry.address(),
@@ -222,11 +224,13 @@ int Run(int argc, char** argv) {
   double seconds = 3;
   int subscribers = 10000;
   int rounds = 5;
+  std::string phases = "get,create,fanout";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--seconds=", 0) == 0) seconds = std::stod(a.substr(10));
     if (a.rfind("--subscribers=", 0) == 0) subscribers = std::stoi(a.substr(14));
     if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
+    if (a.rfind("--phases=", 0) == 0) phases = a.substr(9);
   }
   absl::Duration d = absl::Seconds(seconds);
   // Many streams, a few connections; raise the descriptor limit anyway.
@@ -257,8 +261,7 @@ int Run(int argc, char** argv) {
   for (Daemon* daemon : {&registry, &events, &documents, &backend}) {
     if (auto s = daemon->Start(); !s.ok()) Die(s.ToString());
   }
-  Daemon proxy(build + "/bench/echo_server",
-               {"--listen=127.0.0.1:0", "--forward=" + backend.address()},
+  Daemon proxy(build + "/bench/echo_server", {"--listen=127.0.0.1:0", "--forward=" + backend.address()},
                dir.Sub("proxy.log"));
   if (auto s = proxy.Start(); !s.ok()) Die(s.ToString());
   auto gateway = StartGateway(build, dir, "gateway", registry, events, documents);
@@ -277,9 +280,10 @@ int Run(int argc, char** argv) {
   auto echo_stub =
       rcp::echo::v1::Echo::NewStub(grpc::CreateChannel(proxy.address(), grpc::InsecureChannelCredentials()));
 
-  std::printf("rcp-gatewayd (→ rcp-eventsd) vs bare gRPC 2-hop echo (echo proxy → echo backend, same payload "
-              "size), %.0f s per point, 2 cores shared by client and servers\n",
-              seconds);
+  std::printf(
+      "rcp-gatewayd (→ rcp-eventsd) vs bare gRPC 2-hop echo (echo proxy → echo backend, same payload "
+      "size), %.0f s per point, 2 cores shared by client and servers\n",
+      seconds);
   rcp::bench::PrintHeader();
   ev::Meeting som;
   {
@@ -289,7 +293,14 @@ int Run(int argc, char** argv) {
     get.set_name(kSom);
     if (auto s = events_stub->GetMeeting(&ctx, get, &som); !s.ok()) Die("GetMeeting: " + s.error_message());
   }
+  auto wanted = [&](absl::string_view phase) {
+    for (absl::string_view p : absl::StrSplit(phases, ',')) {
+      if (p == phase) return true;
+    }
+    return false;
+  };
   for (int depth : {1, 64}) {
+    if (!wanted("get")) break;
     auto ours = Calls<ev::GetMeetingRequest, ev::Meeting>(
         depth, d, member,
         [&](uint64_t) {
@@ -297,19 +308,25 @@ int Run(int argc, char** argv) {
           r.set_name(kSom);
           return r;
         },
-        [&](auto* ctx, auto* req, auto* resp, auto cb) { events_stub->async()->GetMeeting(ctx, req, resp, cb); });
+        [&](auto* ctx, auto* req, auto* resp, auto cb) {
+          events_stub->async()->GetMeeting(ctx, req, resp, cb);
+        });
     auto bare = Echo(echo_stub.get(), depth, d, som.ByteSizeLong());
     rcp::bench::PrintRow("GetMeeting (member)", depth, ours, bare);
   }
   size_t create_bytes = NewMeeting(0).ByteSizeLong();
-  LoadResult created = Calls<ev::CreateMeetingRequest, ev::Meeting>(
-      64, d, secretariat, NewMeeting,
-      [&](auto* ctx, auto* req, auto* resp, auto cb) { events_stub->async()->CreateMeeting(ctx, req, resp, cb); });
-  rcp::bench::PrintRow("CreateMeeting (durable)", 64, created, Echo(echo_stub.get(), 64, d, create_bytes));
-  double raw = RawRocksDbSyncedPuts(dir.Sub("raw-rocksdb"), 64, d, create_bytes);
-  std::printf("%-28s %5d %10.0f   (CreateMeeting through the gateway: %.2f× raw RocksDB)\n",
-              "raw RocksDB synced Put", 64, raw, created.qps / raw);
-  std::fflush(stdout);
+  if (wanted("create")) {
+    LoadResult created = Calls<ev::CreateMeetingRequest, ev::Meeting>(
+        64, d, secretariat, NewMeeting, [&](auto* ctx, auto* req, auto* resp, auto cb) {
+          events_stub->async()->CreateMeeting(ctx, req, resp, cb);
+        });
+    rcp::bench::PrintRow("CreateMeeting (durable)", 64, created, Echo(echo_stub.get(), 64, d, create_bytes));
+    double raw = RawRocksDbSyncedPuts(dir.Sub("raw-rocksdb"), 64, d, create_bytes);
+    std::printf("%-28s %5d %10.0f   (CreateMeeting through the gateway: %.2f× raw RocksDB)\n",
+                "raw RocksDB synced Put", 64, raw, created.qps / raw);
+    std::fflush(stdout);
+  }
+  if (!wanted("fanout") || subscribers == 0) return 0;
 
   // ---- fan-out, on a fresh gateway so that its memory is the streams'.
   gateway.reset();
@@ -324,7 +341,8 @@ int Run(int argc, char** argv) {
     stubs.push_back(gw::Gateway::NewStub(
         grpc::CreateCustomChannel(fanout_gateway->address(), grpc::InsecureChannelCredentials(), args)));
   }
-  auto writer = ev::Events::NewStub(grpc::CreateChannel(fanout_gateway->address(), grpc::InsecureChannelCredentials()));
+  auto writer =
+      ev::Events::NewStub(grpc::CreateChannel(fanout_gateway->address(), grpc::InsecureChannelCredentials()));
   auto create = [&](const ev::CreateMeetingRequest& req) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", "Bearer " + secretariat);
@@ -347,10 +365,11 @@ int Run(int argc, char** argv) {
   }
   {
     std::unique_lock<std::mutex> lock(fanout.mu);
-    if (!fanout.cv.wait_for(lock, std::chrono::seconds(120), [&] { return fanout.confirmed + fanout.ended >= subscribers; }) ||
+    if (!fanout.cv.wait_for(lock, std::chrono::seconds(120),
+                            [&] { return fanout.confirmed + fanout.ended >= subscribers; }) ||
         fanout.confirmed < subscribers) {
-      Die(absl::StrCat("only ", fanout.confirmed, " of ", subscribers, " subscriptions confirmed; ", fanout.ended,
-                       " ended: ", fanout.error));
+      Die(absl::StrCat("only ", fanout.confirmed, " of ", subscribers, " subscriptions confirmed; ",
+                       fanout.ended, " ended: ", fanout.error));
     }
   }
   absl::Duration open_time = absl::Now() - open_start;
@@ -358,10 +377,12 @@ int Run(int argc, char** argv) {
   long rss_after = ProcStatus(pid, "VmRSS");
   long threads_after = ProcStatus(pid, "Threads");
 
-  std::printf("\n%d concurrent subscribers (member key, no filter) on one gateway, %d connections; all "
-              "confirmed in %.2f s\n",
-              subscribers, kChannels, absl::ToDoubleSeconds(open_time));
-  std::printf("%-6s %14s %14s %14s %12s\n", "round", "ack→first ms", "ack→last ms", "send→last ms", "delivered");
+  std::printf(
+      "\n%d concurrent subscribers (member key, no filter) on one gateway, %d connections; all "
+      "confirmed in %.2f s\n",
+      subscribers, kChannels, absl::ToDoubleSeconds(open_time));
+  std::printf("%-6s %14s %14s %14s %12s\n", "round", "ack→first ms", "ack→last ms", "send→last ms",
+              "delivered");
   std::vector<double> to_last;
   absl::Duration gateway_cpu = CpuTime(pid), bench_cpu = CpuTime(getpid());
   for (int r = 0; r < rounds; ++r) {
@@ -372,7 +393,8 @@ int Run(int argc, char** argv) {
     create(req);
     absl::Time acked = absl::Now();
     std::unique_lock<std::mutex> lock(fanout.mu);
-    bool all = fanout.cv.wait_for(lock, std::chrono::seconds(60), [&] { return fanout.received[name] >= subscribers; });
+    bool all = fanout.cv.wait_for(lock, std::chrono::seconds(60),
+                                  [&] { return fanout.received[name] >= subscribers; });
     double first_ms = absl::ToDoubleMilliseconds(fanout.first[name] - acked);
     double last_ms = absl::ToDoubleMilliseconds(fanout.last[name] - acked);
     std::printf("%-6d %14.1f %14.1f %14.1f %7d/%d%s\n", r, first_ms, last_ms,
@@ -388,18 +410,20 @@ int Run(int argc, char** argv) {
   std::sort(to_last.begin(), to_last.end());
   std::printf("commit (ack) → last subscriber: median %.1f ms, max %.1f ms (target ≤ 200 ms)\n",
               to_last[to_last.size() / 2], to_last.back());
-  std::printf("gateway VmRSS %ld kB → %ld kB: %.1f KB per subscriber (target ≤ 40 KB)\n", rss_before, rss_after,
-              static_cast<double>(rss_after - rss_before) / subscribers);
+  std::printf("gateway VmRSS %ld kB → %ld kB: %.1f KB per subscriber (target ≤ 40 KB)\n", rss_before,
+              rss_after, static_cast<double>(rss_after - rss_before) / subscribers);
   std::printf("gateway threads: %ld before the subscribers, %ld with them\n", threads_before, threads_after);
   std::printf("CPU per round: gateway %.0f ms, this client (10 k streams' receiving end) %.0f ms\n",
-              absl::ToDoubleMilliseconds(gateway_cpu) / rounds, absl::ToDoubleMilliseconds(bench_cpu) / rounds);
+              absl::ToDoubleMilliseconds(gateway_cpu) / rounds,
+              absl::ToDoubleMilliseconds(bench_cpu) / rounds);
   std::fflush(stdout);
 
   for (auto& s : subs) s->Cancel();
   bool all_ended;
   {
     std::unique_lock<std::mutex> lock(fanout.mu);
-    all_ended = fanout.cv.wait_for(lock, std::chrono::seconds(60), [&] { return fanout.ended >= subscribers; });
+    all_ended =
+        fanout.cv.wait_for(lock, std::chrono::seconds(60), [&] { return fanout.ended >= subscribers; });
   }
   if (!all_ended) {
     for (auto& s : subs) s.release();  // still in use by gRPC
