@@ -289,8 +289,8 @@ grpc::ServerUnaryReactor* DocumentsService::CreateDocument(grpc::CallbackServerC
 grpc::ServerUnaryReactor* DocumentsService::GetDocument(grpc::CallbackServerContext* context,
                                                         const v1::GetDocumentRequest* request,
                                                         v1::Document* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->GetDocument(*request), response); });
+  return server::RunInline(context,
+                           [=] { return server::FillResponse(store_->GetDocument(*request), response); });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::ListDocuments(grpc::CallbackServerContext* context,

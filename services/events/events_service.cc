@@ -17,8 +17,8 @@ grpc::ServerUnaryReactor* EventsService::CreateMeeting(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* EventsService::GetMeeting(grpc::CallbackServerContext* context,
                                                     const v1::GetMeetingRequest* request,
                                                     v1::Meeting* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->GetMeeting(*request), response); });
+  return server::RunInline(context,
+                           [=] { return server::FillResponse(store_->GetMeeting(*request), response); });
 }
 
 grpc::ServerUnaryReactor* EventsService::UpdateMeeting(grpc::CallbackServerContext* context,

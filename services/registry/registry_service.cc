@@ -17,8 +17,8 @@ grpc::ServerUnaryReactor* RegistryService::CreateProcess(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* RegistryService::GetProcess(grpc::CallbackServerContext* context,
                                                       const v1::GetProcessRequest* request,
                                                       v1::Process* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->GetProcess(*request), response); });
+  return server::RunInline(context,
+                           [=] { return server::FillResponse(store_->GetProcess(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListProcesses(grpc::CallbackServerContext* context,
@@ -46,8 +46,8 @@ grpc::ServerUnaryReactor* RegistryService::CreateParty(grpc::CallbackServerConte
 
 grpc::ServerUnaryReactor* RegistryService::GetParty(grpc::CallbackServerContext* context,
                                                     const v1::GetPartyRequest* request, v1::Party* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->GetParty(*request), response); });
+  return server::RunInline(context,
+                           [=] { return server::FillResponse(store_->GetParty(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListParties(grpc::CallbackServerContext* context,
@@ -77,8 +77,8 @@ grpc::ServerUnaryReactor* RegistryService::CreateMembership(grpc::CallbackServer
 grpc::ServerUnaryReactor* RegistryService::GetMembership(grpc::CallbackServerContext* context,
                                                          const v1::GetMembershipRequest* request,
                                                          v1::Membership* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->GetMembership(*request), response); });
+  return server::RunInline(context,
+                           [=] { return server::FillResponse(store_->GetMembership(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListMemberships(grpc::CallbackServerContext* context,
@@ -108,8 +108,8 @@ grpc::ServerUnaryReactor* RegistryService::CreateChairTerm(grpc::CallbackServerC
 grpc::ServerUnaryReactor* RegistryService::GetChairTerm(grpc::CallbackServerContext* context,
                                                         const v1::GetChairTermRequest* request,
                                                         v1::ChairTerm* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->GetChairTerm(*request), response); });
+  return server::RunInline(context,
+                           [=] { return server::FillResponse(store_->GetChairTerm(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListChairTerms(grpc::CallbackServerContext* context,
@@ -139,8 +139,8 @@ grpc::ServerUnaryReactor* RegistryService::CreateFocalPoint(grpc::CallbackServer
 grpc::ServerUnaryReactor* RegistryService::GetFocalPoint(grpc::CallbackServerContext* context,
                                                          const v1::GetFocalPointRequest* request,
                                                          v1::FocalPoint* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->GetFocalPoint(*request), response); });
+  return server::RunInline(context,
+                           [=] { return server::FillResponse(store_->GetFocalPoint(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListFocalPoints(grpc::CallbackServerContext* context,
@@ -177,8 +177,8 @@ grpc::ServerUnaryReactor* RegistryService::CreateApiKey(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* RegistryService::GetApiKey(grpc::CallbackServerContext* context,
                                                      const v1::GetApiKeyRequest* request,
                                                      v1::ApiKey* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->GetApiKey(*request), response); });
+  return server::RunInline(context,
+                           [=] { return server::FillResponse(store_->GetApiKey(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListApiKeys(grpc::CallbackServerContext* context,
@@ -222,8 +222,8 @@ grpc::ServerUnaryReactor* RegistryService::CreateFederationPeer(
 grpc::ServerUnaryReactor* RegistryService::GetFederationPeer(grpc::CallbackServerContext* context,
                                                              const v1::GetFederationPeerRequest* request,
                                                              v1::FederationPeer* response) {
-  return server::RunBlocking(
-      pool_, context, [=] { return server::FillResponse(store_->GetFederationPeer(*request), response); });
+  return server::RunInline(
+      context, [=] { return server::FillResponse(store_->GetFederationPeer(*request), response); });
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListFederationPeers(grpc::CallbackServerContext* context,
