@@ -120,21 +120,58 @@ std::string ProcessOf(absl::string_view name) {
   return std::string(parts[0]) + "/" + std::string(parts[1]);
 }
 
+namespace {
+
+// Who a meeting or document change is for. A subscriber fan-out asks about
+// the same change once per subscriber, on a few pool threads in turn, so
+// each thread keeps the last value it decoded, keyed by the value's bytes
+// (not by revision: a service restored from a backup reuses revisions).
+struct Audience {
+  std::string service;
+  std::string type_url;
+  std::string bytes;
+  bool readable = false;
+  google::protobuf::RepeatedPtrField<std::string> processes;
+  rcp::common::v1::Visibility visibility{};
+  google::protobuf::RepeatedPtrField<std::string> parties;
+};
+
+const Audience& AudienceOf(absl::string_view service, const rcp::common::v1::Change& change) {
+  thread_local Audience last;
+  const auto& value = change.value();
+  if (last.bytes == value.value() && last.type_url == value.type_url() && last.service == service) return last;
+  last.service = std::string(service);
+  last.type_url = value.type_url();
+  last.bytes = value.value();
+  last.processes.Clear();
+  last.parties.Clear();
+  if (service == "events") {
+    rcp::events::v1::Meeting m;
+    last.readable = change.value().UnpackTo(&m);
+    last.processes.Swap(m.mutable_processes());
+    last.visibility = m.visibility();
+    last.parties.Swap(m.mutable_restricted_parties());
+  } else {
+    rcp::documents::v1::Document d;
+    last.readable = change.value().UnpackTo(&d);
+    *last.processes.Add() = ProcessOf(d.name());
+    last.visibility = d.visibility();
+    last.parties.Swap(d.mutable_restricted_parties());
+  }
+  return last;
+}
+
+}  // namespace
+
 bool CanSeeChange(const Principal& p, absl::string_view service, const rcp::common::v1::Change& change,
                   std::vector<std::string>* processes) {
   processes->clear();
   const std::string& kind = change.kind();
-  if (service == "events" && kind == "meeting") {
-    rcp::events::v1::Meeting m;
-    if (!change.value().UnpackTo(&m)) return false;
-    processes->assign(m.processes().begin(), m.processes().end());
-    return CanSee(p, m.processes(), m.visibility(), m.restricted_parties());
-  }
-  if (service == "documents" && kind == "document") {
-    rcp::documents::v1::Document d;
-    if (!change.value().UnpackTo(&d)) return false;
-    processes->push_back(ProcessOf(d.name()));
-    return CanSee(p, *processes, d.visibility(), d.restricted_parties());
+  if ((service == "events" && kind == "meeting") || (service == "documents" && kind == "document")) {
+    const Audience& a = AudienceOf(service, change);
+    if (!a.readable) return false;
+    processes->assign(a.processes.begin(), a.processes.end());
+    return CanSee(p, a.processes, a.visibility, a.parties);
   }
   if (service == "registry") {
     std::string process = kind == "process" ? change.name() : ProcessOf(change.name());
