@@ -55,11 +55,12 @@ absl::StatusOr<PrincipalPtr> Authenticator::AuthenticateKey(const std::string& k
 }
 
 absl::StatusOr<PrincipalPtr> Authenticator::ResolveKeyName(const std::string& name) {
-  return Cached(absl::StrCat("name:", name), [&](grpc::ClientContext* ctx, rcp::registry::v1::Principal* out) {
-    rcp::registry::v1::ResolveApiKeyRequest req;
-    req.set_name(name);
-    return upstream_->registry()->ResolveApiKey(ctx, req, out);
-  });
+  return Cached(absl::StrCat("name:", name),
+                [&](grpc::ClientContext* ctx, rcp::registry::v1::Principal* out) {
+                  rcp::registry::v1::ResolveApiKeyRequest req;
+                  req.set_name(name);
+                  return upstream_->registry()->ResolveApiKey(ctx, req, out);
+                });
 }
 
 absl::StatusOr<PrincipalPtr> Authenticator::Cached(
@@ -75,7 +76,8 @@ absl::StatusOr<PrincipalPtr> Authenticator::Cached(
     }
   }
   auto principal = std::make_shared<rcp::registry::v1::Principal>();
-  grpc::Status s = upstream_->WithRetry("", nullptr, [&](grpc::ClientContext* ctx) { return fetch(ctx, principal.get()); });
+  grpc::Status s = upstream_->WithRetry(
+      "", nullptr, [&](grpc::ClientContext* ctx) { return fetch(ctx, principal.get()); });
   if (!s.ok()) {
     absl::Status st = FromGrpcStatus(s);
     if (absl::IsUnauthenticated(st)) return st;

@@ -42,8 +42,9 @@ class Authenticator {
   absl::StatusOr<PrincipalPtr> ResolveKeyName(const std::string& name);
 
  private:
-  absl::StatusOr<PrincipalPtr> Cached(const std::string& cache_key,
-                                      const std::function<grpc::Status(grpc::ClientContext*, rcp::registry::v1::Principal*)>& fetch);
+  absl::StatusOr<PrincipalPtr> Cached(
+      const std::string& cache_key,
+      const std::function<grpc::Status(grpc::ClientContext*, rcp::registry::v1::Principal*)>& fetch);
 
   struct Entry {
     PrincipalPtr principal;

@@ -18,7 +18,7 @@ CalendarFeed::~CalendarFeed() { Stop(); }
 absl::Status CalendarFeed::Start(const std::string& address) {
   server_ = std::make_unique<httplib::Server>();
   server_->Get(R"(/calendar/([a-z2-7]{1,40})/([0-9a-f]{1,64})\.ics)", [this](const httplib::Request& req,
-                                                                              httplib::Response& res) {
+                                                                             httplib::Response& res) {
     std::string key_name = absl::StrCat("apiKeys/", req.matches[1].str());
     std::vector<std::string> processes;
     if (req.has_param("processes")) {

@@ -123,9 +123,12 @@ std::unique_ptr<grpc::ClientReader<WatchResponse>> FeedHub::OpenWatch(int servic
   rcp::common::v1::WatchRequest req;
   req.set_since_revision(since);
   switch (service) {
-    case 0: return upstream_->registry()->Watch(ctx, req);
-    case 1: return upstream_->events()->Watch(ctx, req);
-    default: return upstream_->documents()->Watch(ctx, req);
+    case 0:
+      return upstream_->registry()->Watch(ctx, req);
+    case 1:
+      return upstream_->events()->Watch(ctx, req);
+    default:
+      return upstream_->documents()->Watch(ctx, req);
   }
 }
 
@@ -182,8 +185,8 @@ void FeedHub::Follow(int service) {
   }
 }
 
-void FeedHub::Read(int service, uint64_t after, size_t max, bool backfill, std::vector<storage::ChangePtr>* out,
-                   uint64_t* through, bool* behind) {
+void FeedHub::Read(int service, uint64_t after, size_t max, bool backfill,
+                   std::vector<storage::ChangePtr>* out, uint64_t* through, bool* behind) {
   Log& log = logs_[service];
   std::shared_lock<std::shared_mutex> lock(log.mu);
   *behind = after < log.lo;
@@ -259,8 +262,8 @@ void FeedHub::Backfill(int service, uint64_t after) {
       log.failure = status.ok() ? absl::UnavailableError("the service ended the backfill early")
                                 : FromGrpcStatus(status);
       log.failed_from = after;
-      spdlog::warn("msg=\"backfill failed\" service={} after={} error=\"{}\"", kFeedServiceNames[service], after,
-                   log.failure.ToString());
+      spdlog::warn("msg=\"backfill failed\" service={} after={} error=\"{}\"", kFeedServiceNames[service],
+                   after, log.failure.ToString());
     }
   }
   WakeAll();

@@ -100,8 +100,9 @@ class FeedHub {
   void Backfill(int service, uint64_t after);
   void WakeAll();
   // Opens the service's Watch since `since`.
-  std::unique_ptr<grpc::ClientReader<rcp::common::v1::WatchResponse>> OpenWatch(int service, grpc::ClientContext* ctx,
-                                                                                 uint64_t since);
+  std::unique_ptr<grpc::ClientReader<rcp::common::v1::WatchResponse>> OpenWatch(int service,
+                                                                                grpc::ClientContext* ctx,
+                                                                                uint64_t since);
 
   Upstream* upstream_;
   ThreadPool* pool_;

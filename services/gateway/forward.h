@@ -53,7 +53,8 @@ class Forwarder {
   grpc::ServerUnaryReactor* ServeRead(grpc::CallbackServerContext* context, const Request* request,
                                       Response* response, Start start, Check check) {
     PrincipalPtr principal = deps_.auth->TryCached(context);
-    auto blocking = [this, context, request, response, start, check](const policy::Principal& p) -> absl::Status {
+    auto blocking = [this, context, request, response, start,
+                     check](const policy::Principal& p) -> absl::Status {
       RCP_RETURN_IF_ERROR(Read(p, context, [&](grpc::ClientContext* c) {
         grpc::Status status;
         std::mutex mu;
@@ -80,7 +81,8 @@ class Forwarder {
             delete upstream;
             if (s.error_code() == grpc::StatusCode::UNAVAILABLE) {
               // Retry with backoff, off gRPC's threads.
-              deps_.pool->Schedule([reactor, principal, blocking] { reactor->Finish(ToGrpcStatus(blocking(*principal))); });
+              deps_.pool->Schedule(
+                  [reactor, principal, blocking] { reactor->Finish(ToGrpcStatus(blocking(*principal))); });
               return;
             }
             if (!s.ok()) return reactor->Finish(s);

@@ -19,9 +19,9 @@ namespace {
 constexpr size_t kEventsPerMessage = 64;
 
 const std::set<std::string>& KnownKinds() {
-  static const auto* kinds = new std::set<std::string>{"process",     "party",   "membership", "chair_term",
-                                                       "focal_point", "meeting", "document",   "api_key",
-                                                       "federation_peer"};
+  static const auto* kinds =
+      new std::set<std::string>{"process", "party",    "membership", "chair_term",     "focal_point",
+                                "meeting", "document", "api_key",    "federation_peer"};
   return *kinds;
 }
 
@@ -154,18 +154,19 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
                    &behind);
         if (behind) {
           if (caught_up_[s]) {
-            FinishLocked(absl::UnavailableError(
-                "subscription ended: the subscriber fell behind the gateway's buffer; reconnect with your last "
-                "cursor"));
+            FinishLocked(
+                absl::UnavailableError("subscription ended: the subscriber fell behind the gateway's buffer; "
+                                       "reconnect with your last "
+                                       "cursor"));
             return;
           }
           absl::Status failed = hub_->BackfillError(s, next.revisions[s]);
           if (!failed.ok()) {
             absl::Status out = failed;
             if (absl::IsFailedPrecondition(failed)) {
-              out = absl::FailedPreconditionError(absl::StrCat(
-                  "cursor: is older than the ", kFeedServiceNames[s],
-                  " service keeps; list again, then subscribe without a cursor"));
+              out = absl::FailedPreconditionError(
+                  absl::StrCat("cursor: is older than the ", kFeedServiceNames[s],
+                               " service keeps; list again, then subscribe without a cursor"));
               rcp::common::v1::ResyncRequired detail;
               if (GetDetail(failed, &detail)) AttachDetail(out, detail);
             }
@@ -249,12 +250,13 @@ std::vector<std::shared_ptr<Subscriber>> GatewayService::LiveSubscribers() const
   std::lock_guard<std::mutex> lock(subscribers_mu_);
   auto& all = subscribers_;
   std::vector<std::shared_ptr<Subscriber>> live;
-  all.erase(std::remove_if(all.begin(), all.end(), [&](const std::weak_ptr<Subscriber>& w) {
-              auto s = w.lock();
-              if (!s) return true;
-              live.push_back(std::move(s));  // `s` is empty after this
-              return false;
-            }),
+  all.erase(std::remove_if(all.begin(), all.end(),
+                           [&](const std::weak_ptr<Subscriber>& w) {
+                             auto s = w.lock();
+                             if (!s) return true;
+                             live.push_back(std::move(s));  // `s` is empty after this
+                             return false;
+                           }),
             all.end());
   return live;
 }
@@ -275,7 +277,8 @@ std::string CalendarSignature(const std::string& secret, const std::string& key_
   return out;
 }
 
-grpc::ServerUnaryReactor* GatewayService::WhoAmI(grpc::CallbackServerContext* context, const v1::WhoAmIRequest*,
+grpc::ServerUnaryReactor* GatewayService::WhoAmI(grpc::CallbackServerContext* context,
+                                                 const v1::WhoAmIRequest*,
                                                  rcp::registry::v1::Principal* response) {
   return f_.Serve(context, [=](const policy::Principal& p) {
     *response = p;
@@ -289,15 +292,18 @@ grpc::ServerUnaryReactor* GatewayService::GetCalendarUrl(grpc::CallbackServerCon
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     const auto& options = *f_.deps().options;
     if (options.calendar_secret.empty() || options.calendar_base_url.empty()) {
-      return absl::FailedPreconditionError("the calendar feed is not enabled on this gateway (--calendar_listen)");
+      return absl::FailedPreconditionError(
+          "the calendar feed is not enabled on this gateway (--calendar_listen)");
     }
     std::vector<std::string> processes(request->processes().begin(), request->processes().end());
     for (size_t i = 0; i < processes.size(); ++i) {
-      RCP_RETURN_IF_ERROR(rcp::resource::ProcessId(absl::StrCat("processes[", i, "]"), processes[i]).status());
+      RCP_RETURN_IF_ERROR(
+          rcp::resource::ProcessId(absl::StrCat("processes[", i, "]"), processes[i]).status());
     }
     std::string key_id = p.api_key().substr(p.api_key().find('/') + 1);
-    std::string url = absl::StrCat(options.calendar_base_url, "/calendar/", key_id, "/",
-                                   CalendarSignature(options.calendar_secret, p.api_key(), processes), ".ics");
+    std::string url =
+        absl::StrCat(options.calendar_base_url, "/calendar/", key_id, "/",
+                     CalendarSignature(options.calendar_secret, p.api_key(), processes), ".ics");
     if (!processes.empty()) {
       std::vector<std::string> ids;
       for (const auto& proc : processes) ids.push_back(proc.substr(proc.find('/') + 1));
@@ -308,8 +314,8 @@ grpc::ServerUnaryReactor* GatewayService::GetCalendarUrl(grpc::CallbackServerCon
   });
 }
 
-grpc::ServerWriteReactor<v1::SubscribeResponse>* GatewayService::Subscribe(grpc::CallbackServerContext* context,
-                                                                           const v1::SubscribeRequest* request) {
+grpc::ServerWriteReactor<v1::SubscribeResponse>* GatewayService::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
   auto subscriber = std::make_shared<Subscriber>(hub_, f_.deps().options->heartbeat_interval);
   subscriber->KeepAliveUntilDone(subscriber);
   {
@@ -333,9 +339,10 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* GatewayService::Subscribe(grpc:
     }
     for (int i = 0; i < req.kinds_size(); ++i) {
       if (!KnownKinds().count(req.kinds(i))) {
-        return subscriber->Fail(InvalidField(absl::StrCat("kinds[", i, "]"),
-                                             absl::StrCat("'", req.kinds(i), "' is not an entity kind; known: ",
-                                                          absl::StrJoin(KnownKinds(), ", "))));
+        return subscriber->Fail(InvalidField(
+            absl::StrCat("kinds[", i, "]"),
+            absl::StrCat("'", req.kinds(i),
+                         "' is not an entity kind; known: ", absl::StrJoin(KnownKinds(), ", "))));
       }
     }
     Cursor start = hub->Head();

@@ -32,7 +32,8 @@ class GatewayService final : public rcp::gateway::v1::Gateway::CallbackService {
   grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(grpc::CallbackServerContext* context,
                                                              const v1::SubscribeRequest* request) override;
   grpc::ServerUnaryReactor* GetCalendarUrl(grpc::CallbackServerContext* context,
-                                           const v1::GetCalendarUrlRequest* request, v1::CalendarUrl* response) override;
+                                           const v1::GetCalendarUrlRequest* request,
+                                           v1::CalendarUrl* response) override;
 
   // Ends every subscription with UNAVAILABLE (shutdown); clients resume
   // with their cursor.

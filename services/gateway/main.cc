@@ -29,7 +29,8 @@ ABSL_FLAG(std::string, upstream_cert, "", "PEM client certificate presented to t
 ABSL_FLAG(std::string, upstream_key, "", "PEM key of --upstream_cert");
 ABSL_FLAG(std::string, deployment_id, "rcp-exchange.local", "this deployment's stable id");
 ABSL_FLAG(std::string, calendar_listen, "", "host:port of the HTTP calendar feed; empty disables it");
-ABSL_FLAG(std::string, calendar_base_url, "", "public base of calendar URLs (default http://<calendar_listen>)");
+ABSL_FLAG(std::string, calendar_base_url, "",
+          "public base of calendar URLs (default http://<calendar_listen>)");
 ABSL_FLAG(std::string, calendar_secret_file, "", "file with the secret that signs calendar URLs");
 ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
           "how long a key's rights are reused: a revoked key stops working within this");
@@ -69,9 +70,10 @@ int main(int argc, char** argv) {
   server_options.internal_token.clear();
   if (!IsLoopback(server_options.listen_address) && server_options.tls_cert_file.empty() &&
       !absl::GetFlag(FLAGS_insecure)) {
-    spdlog::critical("msg=\"refusing to listen beyond loopback without TLS\" listen={} hint=\"give --tls_cert and "
-                     "--tls_key, or --insecure\"",
-                     server_options.listen_address);
+    spdlog::critical(
+        "msg=\"refusing to listen beyond loopback without TLS\" listen={} hint=\"give --tls_cert and "
+        "--tls_key, or --insecure\"",
+        server_options.listen_address);
     return 2;
   }
   options.registry_address = absl::GetFlag(FLAGS_registry);
@@ -95,7 +97,8 @@ int main(int argc, char** argv) {
 
   auto upstream = rcp::gateway::Upstream::Connect(options);
   if (!upstream.ok()) {
-    spdlog::critical("msg=\"cannot set up the services' channels\" error=\"{}\"", upstream.status().ToString());
+    spdlog::critical("msg=\"cannot set up the services' channels\" error=\"{}\"",
+                     upstream.status().ToString());
     return 1;
   }
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));

@@ -139,7 +139,8 @@ struct Audience {
 const Audience& AudienceOf(absl::string_view service, const rcp::common::v1::Change& change) {
   thread_local Audience last;
   const auto& value = change.value();
-  if (last.bytes == value.value() && last.type_url == value.type_url() && last.service == service) return last;
+  if (last.bytes == value.value() && last.type_url == value.type_url() && last.service == service)
+    return last;
   last.service = std::string(service);
   last.type_url = value.type_url();
   last.bytes = value.value();

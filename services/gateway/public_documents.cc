@@ -21,36 +21,45 @@ absl::StatusOr<v1::Document> PublicDocuments::Visible(const policy::Principal& p
   v1::GetDocumentRequest get;
   get.set_name(name);
   v1::Document d;
-  RCP_RETURN_IF_ERROR(f_.Read(p, client, [&](grpc::ClientContext* c) { return stub()->GetDocument(c, get, &d); }));
+  RCP_RETURN_IF_ERROR(
+      f_.Read(p, client, [&](grpc::ClientContext* c) { return stub()->GetDocument(c, get, &d); }));
   if (!CanSee(p, d)) return absl::NotFoundError(absl::StrCat(name, " not found"));
   return d;
 }
 
-absl::StatusOr<v1::UploadSession> PublicDocuments::OwnSession(const policy::Principal& p, const std::string& name,
+absl::StatusOr<v1::UploadSession> PublicDocuments::OwnSession(const policy::Principal& p,
+                                                              const std::string& name,
                                                               const grpc::ServerContextBase* client) {
   v1::GetUploadSessionRequest get;
   get.set_name(name);
   v1::UploadSession s;
-  RCP_RETURN_IF_ERROR(f_.Read(p, client, [&](grpc::ClientContext* c) { return stub()->GetUploadSession(c, get, &s); }));
-  if (!policy::IsAdmin(p) && s.uploader() != p.api_key()) return absl::NotFoundError(absl::StrCat(name, " not found"));
+  RCP_RETURN_IF_ERROR(
+      f_.Read(p, client, [&](grpc::ClientContext* c) { return stub()->GetUploadSession(c, get, &s); }));
+  if (!policy::IsAdmin(p) && s.uploader() != p.api_key())
+    return absl::NotFoundError(absl::StrCat(name, " not found"));
   return s;
 }
 
 grpc::ServerUnaryReactor* PublicDocuments::CreateDocument(grpc::CallbackServerContext* context,
-                                                          const v1::CreateDocumentRequest* request, v1::Document* response) {
+                                                          const v1::CreateDocumentRequest* request,
+                                                          v1::Document* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(policy::CheckWriter(p, std::vector<std::string>{request->parent()}, "parent"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateDocument(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->CreateDocument(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicDocuments::GetDocument(grpc::CallbackServerContext* context,
-                                                       const v1::GetDocumentRequest* request, v1::Document* response) {
+                                                       const v1::GetDocumentRequest* request,
+                                                       v1::Document* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::GetDocumentRequest* req, v1::Document* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->GetDocument(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->GetDocument(c, req, resp, std::move(done));
+      },
       [request](const policy::Principal& p, v1::Document* d) -> absl::Status {
         if (!CanSee(p, *d)) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
         return absl::OkStatus();
@@ -64,22 +73,28 @@ grpc::ServerUnaryReactor* PublicDocuments::ListDocuments(grpc::CallbackServerCon
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::ListDocumentsRequest* req, v1::ListDocumentsResponse* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->ListDocuments(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->ListDocuments(c, req, resp, std::move(done));
+      },
       [](const policy::Principal& p, v1::ListDocumentsResponse* resp) -> absl::Status {
         // A page may come back shorter; its token stays valid (AIP-158).
         auto* items = resp->mutable_documents();
-        items->erase(std::remove_if(items->begin(), items->end(), [&](const v1::Document& d) { return !CanSee(p, d); }),
+        items->erase(std::remove_if(items->begin(), items->end(),
+                                    [&](const v1::Document& d) { return !CanSee(p, d); }),
                      items->end());
         return absl::OkStatus();
       });
 }
 
 grpc::ServerUnaryReactor* PublicDocuments::UpdateDocument(grpc::CallbackServerContext* context,
-                                                          const v1::UpdateDocumentRequest* request, v1::Document* response) {
+                                                          const v1::UpdateDocumentRequest* request,
+                                                          v1::Document* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_ASSIGN_OR_RETURN(v1::Document d, Visible(p, request->document().name(), context));
-    RCP_RETURN_IF_ERROR(policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(d.name())}, "document.name"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->UpdateDocument(c, *request, response); });
+    RCP_RETURN_IF_ERROR(
+        policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(d.name())}, "document.name"));
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->UpdateDocument(c, *request, response); });
   });
 }
 
@@ -88,26 +103,32 @@ grpc::ServerUnaryReactor* PublicDocuments::ListContentVersions(grpc::CallbackSer
                                                                v1::ListContentVersionsResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Visible(p, request->document(), context).status());
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListContentVersions(c, *request, response); });
+    return f_.Read(p, context, [&](grpc::ClientContext* c) {
+      return stub()->ListContentVersions(c, *request, response);
+    });
   });
 }
 
 grpc::ServerUnaryReactor* PublicDocuments::StartUpload(grpc::CallbackServerContext* context,
-                                                       const v1::StartUploadRequest* request, v1::UploadSession* response) {
+                                                       const v1::StartUploadRequest* request,
+                                                       v1::UploadSession* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_ASSIGN_OR_RETURN(v1::Document d, Visible(p, request->document(), context));
-    RCP_RETURN_IF_ERROR(policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(d.name())}, "document"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->StartUpload(c, *request, response); });
+    RCP_RETURN_IF_ERROR(
+        policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(d.name())}, "document"));
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->StartUpload(c, *request, response); });
   });
 }
 
-#define RCP_GATEWAY_SESSION_METHOD(Method, Request, Response, Call)                                        \
-  grpc::ServerUnaryReactor* PublicDocuments::Method(grpc::CallbackServerContext* context,                  \
-                                                    const v1::Request* request, v1::Response* response) {  \
-    return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {                             \
-      RCP_RETURN_IF_ERROR(OwnSession(p, request->name(), context).status());                               \
-      return f_.Call(p, context, [&](grpc::ClientContext* c) { return stub()->Method(c, *request, response); }); \
-    });                                                                                                    \
+#define RCP_GATEWAY_SESSION_METHOD(Method, Request, Response, Call)                                       \
+  grpc::ServerUnaryReactor* PublicDocuments::Method(grpc::CallbackServerContext* context,                 \
+                                                    const v1::Request* request, v1::Response* response) { \
+    return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {                            \
+      RCP_RETURN_IF_ERROR(OwnSession(p, request->name(), context).status());                              \
+      return f_.Call(p, context,                                                                          \
+                     [&](grpc::ClientContext* c) { return stub()->Method(c, *request, response); });      \
+    });                                                                                                   \
   }
 RCP_GATEWAY_SESSION_METHOD(GetUploadSession, GetUploadSessionRequest, UploadSession, Read)
 RCP_GATEWAY_SESSION_METHOD(CommitUpload, CommitUploadRequest, ContentVersion, Write)
@@ -146,11 +167,13 @@ class UploadProxy : public grpc::ServerReadReactor<v1::UploadChunk> {
     if (!writer_) {
       auto principal = service_->forwarder().deps().auth->Authenticate(context_);
       if (!principal.ok()) return Finish(ToGrpcStatus(principal.status()));
-      if (chunk_.upload().empty()) return Finish(ToGrpcStatus(InvalidField("upload", "is required on the first chunk")));
+      if (chunk_.upload().empty())
+        return Finish(ToGrpcStatus(InvalidField("upload", "is required on the first chunk")));
       auto session = service_->OwnSession(**principal, chunk_.upload(), context_);
       if (!session.ok()) return Finish(ToGrpcStatus(session.status()));
       std::lock_guard<std::mutex> lock(mu_);
-      service_->forwarder().upstream()->Prepare(&upstream_, (*principal)->api_key(), context_, /*streaming=*/true);
+      service_->forwarder().upstream()->Prepare(&upstream_, (*principal)->api_key(), context_,
+                                                /*streaming=*/true);
       writer_ = service_->stub()->UploadChunks(&upstream_, response_);
     }
     if (!writer_->Write(chunk_)) {
@@ -172,7 +195,8 @@ class UploadProxy : public grpc::ServerReadReactor<v1::UploadChunk> {
 // documents → gateway → client, one chunk at a time.
 class DownloadProxy : public grpc::ServerWriteReactor<v1::DownloadChunk> {
  public:
-  DownloadProxy(PublicDocuments* service, grpc::CallbackServerContext* context, const v1::DownloadRequest& request)
+  DownloadProxy(PublicDocuments* service, grpc::CallbackServerContext* context,
+                const v1::DownloadRequest& request)
       : service_(service), context_(context), request_(request) {
     service_->forwarder().deps().pool->Schedule([this] { Open(); });
   }
@@ -193,7 +217,8 @@ class DownloadProxy : public grpc::ServerWriteReactor<v1::DownloadChunk> {
     if (!principal.ok()) return Finish(ToGrpcStatus(principal.status()));
     auto doc = service_->Visible(**principal, request_.document(), context_);
     if (!doc.ok()) return Finish(ToGrpcStatus(doc.status()));
-    service_->forwarder().upstream()->Prepare(&upstream_, (*principal)->api_key(), context_, /*streaming=*/true);
+    service_->forwarder().upstream()->Prepare(&upstream_, (*principal)->api_key(), context_,
+                                              /*streaming=*/true);
     reader_ = service_->stub()->Download(&upstream_, request_);
     Next();
   }
@@ -213,12 +238,12 @@ class DownloadProxy : public grpc::ServerWriteReactor<v1::DownloadChunk> {
 }  // namespace
 
 grpc::ServerReadReactor<v1::UploadChunk>* PublicDocuments::UploadChunks(grpc::CallbackServerContext* context,
-                                                                       v1::UploadSession* response) {
+                                                                        v1::UploadSession* response) {
   return new UploadProxy(this, context, response);
 }
 
 grpc::ServerWriteReactor<v1::DownloadChunk>* PublicDocuments::Download(grpc::CallbackServerContext* context,
-                                                                      const v1::DownloadRequest* request) {
+                                                                       const v1::DownloadRequest* request) {
   return new DownloadProxy(this, context, *request);
 }
 

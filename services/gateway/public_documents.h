@@ -15,9 +15,9 @@ class PublicDocuments final : public rcp::documents::v1::Documents::CallbackServ
  public:
   explicit PublicDocuments(Deps deps) : f_(deps) {}
 
-#define RCP_GATEWAY_METHOD(Method, Request, Response)                                                   \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,                                \
-                                   const rcp::documents::v1::Request* request,                         \
+#define RCP_GATEWAY_METHOD(Method, Request, Response)                          \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,       \
+                                   const rcp::documents::v1::Request* request, \
                                    rcp::documents::v1::Response* response) override;
   RCP_GATEWAY_METHOD(CreateDocument, CreateDocumentRequest, Document)
   RCP_GATEWAY_METHOD(GetDocument, GetDocumentRequest, Document)
@@ -39,7 +39,8 @@ class PublicDocuments final : public rcp::documents::v1::Documents::CallbackServ
   absl::StatusOr<rcp::documents::v1::Document> Visible(const policy::Principal& p, const std::string& name,
                                                        const grpc::ServerContextBase* client);
   // The session when `p` started it (or is an admin), else NOT_FOUND.
-  absl::StatusOr<rcp::documents::v1::UploadSession> OwnSession(const policy::Principal& p, const std::string& name,
+  absl::StatusOr<rcp::documents::v1::UploadSession> OwnSession(const policy::Principal& p,
+                                                               const std::string& name,
                                                                const grpc::ServerContextBase* client);
   Forwarder& forwarder() { return f_; }
   rcp::documents::v1::Documents::Stub* stub() { return f_.upstream()->documents(); }

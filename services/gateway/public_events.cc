@@ -17,8 +17,9 @@ bool Visible(const policy::Principal& p, const v1::Meeting& m) {
 }
 template <typename Items>
 void KeepVisible(const policy::Principal& p, Items* items) {
-  items->erase(std::remove_if(items->begin(), items->end(), [&](const v1::Meeting& m) { return !Visible(p, m); }),
-               items->end());
+  items->erase(
+      std::remove_if(items->begin(), items->end(), [&](const v1::Meeting& m) { return !Visible(p, m); }),
+      items->end());
 }
 }  // namespace
 
@@ -27,27 +28,33 @@ absl::StatusOr<v1::Meeting> PublicEvents::Writable(const policy::Principal& p, c
   v1::GetMeetingRequest get;
   get.set_name(name);
   v1::Meeting m;
-  RCP_RETURN_IF_ERROR(f_.Read(p, client, [&](grpc::ClientContext* c) { return stub()->GetMeeting(c, get, &m); }));
+  RCP_RETURN_IF_ERROR(
+      f_.Read(p, client, [&](grpc::ClientContext* c) { return stub()->GetMeeting(c, get, &m); }));
   if (!Visible(p, m)) return absl::NotFoundError(absl::StrCat(name, " not found"));
   RCP_RETURN_IF_ERROR(policy::CheckWriter(p, m.processes(), "name"));
   return m;
 }
 
 grpc::ServerUnaryReactor* PublicEvents::CreateMeeting(grpc::CallbackServerContext* context,
-                                                      const v1::CreateMeetingRequest* request, v1::Meeting* response) {
+                                                      const v1::CreateMeetingRequest* request,
+                                                      v1::Meeting* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(policy::CheckWriter(p, request->meeting().processes(), "meeting.processes"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateMeeting(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->CreateMeeting(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicEvents::GetMeeting(grpc::CallbackServerContext* context,
-                                                   const v1::GetMeetingRequest* request, v1::Meeting* response) {
+                                                   const v1::GetMeetingRequest* request,
+                                                   v1::Meeting* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::GetMeetingRequest* req, v1::Meeting* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->GetMeeting(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->GetMeeting(c, req, resp, std::move(done));
+      },
       [request](const policy::Principal& p, v1::Meeting* m) -> absl::Status {
         if (!Visible(p, *m)) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
         return absl::OkStatus();
@@ -55,7 +62,8 @@ grpc::ServerUnaryReactor* PublicEvents::GetMeeting(grpc::CallbackServerContext* 
 }
 
 grpc::ServerUnaryReactor* PublicEvents::UpdateMeeting(grpc::CallbackServerContext* context,
-                                                      const v1::UpdateMeetingRequest* request, v1::Meeting* response) {
+                                                      const v1::UpdateMeetingRequest* request,
+                                                      v1::Meeting* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Writable(p, request->meeting().name(), context).status());
     for (const auto& path : request->update_mask().paths()) {
@@ -63,17 +71,19 @@ grpc::ServerUnaryReactor* PublicEvents::UpdateMeeting(grpc::CallbackServerContex
         RCP_RETURN_IF_ERROR(policy::CheckWriter(p, request->meeting().processes(), "meeting.processes"));
       }
     }
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->UpdateMeeting(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->UpdateMeeting(c, *request, response); });
   });
 }
 
-#define RCP_GATEWAY_LIFECYCLE(Method, Request)                                                            \
-  grpc::ServerUnaryReactor* PublicEvents::Method(grpc::CallbackServerContext* context,                    \
-                                                 const v1::Request* request, v1::Meeting* response) {     \
-    return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {                            \
-      RCP_RETURN_IF_ERROR(Writable(p, request->name(), context).status());                                \
-      return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->Method(c, *request, response); }); \
-    });                                                                                                   \
+#define RCP_GATEWAY_LIFECYCLE(Method, Request)                                                        \
+  grpc::ServerUnaryReactor* PublicEvents::Method(grpc::CallbackServerContext* context,                \
+                                                 const v1::Request* request, v1::Meeting* response) { \
+    return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {                        \
+      RCP_RETURN_IF_ERROR(Writable(p, request->name(), context).status());                            \
+      return f_.Write(p, context,                                                                     \
+                      [&](grpc::ClientContext* c) { return stub()->Method(c, *request, response); }); \
+    });                                                                                               \
   }
 RCP_GATEWAY_LIFECYCLE(ConfirmMeeting, ConfirmMeetingRequest)
 RCP_GATEWAY_LIFECYCLE(PostponeMeeting, PostponeMeetingRequest)
@@ -89,7 +99,9 @@ grpc::ServerUnaryReactor* PublicEvents::ListMeetings(grpc::CallbackServerContext
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::ListMeetingsRequest* req, v1::ListMeetingsResponse* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->ListMeetings(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->ListMeetings(c, req, resp, std::move(done));
+      },
       [](const policy::Principal& p, v1::ListMeetingsResponse* resp) -> absl::Status {
         // A page may come back shorter; its token stays valid (AIP-158).
         KeepVisible(p, resp->mutable_meetings());
@@ -101,13 +113,15 @@ grpc::ServerUnaryReactor* PublicEvents::SyncMeetings(grpc::CallbackServerContext
                                                      const v1::SyncMeetingsRequest* request,
                                                      v1::SyncMeetingsResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->SyncMeetings(c, *request, response); }));
+    RCP_RETURN_IF_ERROR(f_.Read(
+        p, context, [&](grpc::ClientContext* c) { return stub()->SyncMeetings(c, *request, response); }));
     KeepVisible(p, response->mutable_meetings());
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<std::string> PublicEvents::RenderFor(const policy::Principal& p, const v1::ExportCalendarRequest& req,
+absl::StatusOr<std::string> PublicEvents::RenderFor(const policy::Principal& p,
+                                                    const v1::ExportCalendarRequest& req,
                                                     const grpc::ServerContextBase* client) {
   constexpr int kMaxMeetings = 10000;
   RCP_RETURN_IF_ERROR(rcp::resource::ValidateText("calendar_name", req.calendar_name(), 0, 200));
@@ -117,7 +131,8 @@ absl::StatusOr<std::string> PublicEvents::RenderFor(const policy::Principal& p, 
   list.set_page_size(1000);
   do {
     v1::ListMeetingsResponse page;
-    RCP_RETURN_IF_ERROR(f_.Read(p, client, [&](grpc::ClientContext* c) { return stub()->ListMeetings(c, list, &page); }));
+    RCP_RETURN_IF_ERROR(
+        f_.Read(p, client, [&](grpc::ClientContext* c) { return stub()->ListMeetings(c, list, &page); }));
     for (auto& m : *page.mutable_meetings()) {
       if (Visible(p, m)) meetings.push_back(std::move(m));
     }

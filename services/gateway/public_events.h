@@ -13,9 +13,9 @@ class PublicEvents final : public rcp::events::v1::Events::CallbackService {
  public:
   explicit PublicEvents(Deps deps) : f_(deps) {}
 
-#define RCP_GATEWAY_METHOD(Method, Request, Response)                                                  \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,                               \
-                                   const rcp::events::v1::Request* request,                           \
+#define RCP_GATEWAY_METHOD(Method, Request, Response)                       \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,    \
+                                   const rcp::events::v1::Request* request, \
                                    rcp::events::v1::Response* response) override;
   RCP_GATEWAY_METHOD(CreateMeeting, CreateMeetingRequest, Meeting)
   RCP_GATEWAY_METHOD(GetMeeting, GetMeetingRequest, Meeting)
@@ -32,7 +32,8 @@ class PublicEvents final : public rcp::events::v1::Events::CallbackService {
 
   // The calendar of what `p` may see: every matching meeting, rendered as
   // iCalendar (shared by ExportCalendar and the HTTP feed).
-  absl::StatusOr<std::string> RenderFor(const policy::Principal& p, const rcp::events::v1::ExportCalendarRequest& req,
+  absl::StatusOr<std::string> RenderFor(const policy::Principal& p,
+                                        const rcp::events::v1::ExportCalendarRequest& req,
                                         const grpc::ServerContextBase* client);
 
  private:

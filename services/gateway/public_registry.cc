@@ -7,250 +7,320 @@ namespace rcp::gateway {
 namespace v1 = ::rcp::registry::v1;
 
 grpc::ServerUnaryReactor* PublicRegistry::GetProcess(grpc::CallbackServerContext* context,
-                                                 const v1::GetProcessRequest* request, v1::Process* response) {
+                                                     const v1::GetProcessRequest* request,
+                                                     v1::Process* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::GetProcessRequest* req, v1::Process* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->GetProcess(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->GetProcess(c, req, resp, std::move(done));
+      },
       [](const policy::Principal&, v1::Process*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListProcesses(grpc::CallbackServerContext* context,
-                                                 const v1::ListProcessesRequest* request, v1::ListProcessesResponse* response) {
+                                                        const v1::ListProcessesRequest* request,
+                                                        v1::ListProcessesResponse* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::ListProcessesRequest* req, v1::ListProcessesResponse* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->ListProcesses(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->ListProcesses(c, req, resp, std::move(done));
+      },
       [](const policy::Principal&, v1::ListProcessesResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetParty(grpc::CallbackServerContext* context,
-                                                 const v1::GetPartyRequest* request, v1::Party* response) {
+                                                   const v1::GetPartyRequest* request, v1::Party* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::GetPartyRequest* req, v1::Party* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->GetParty(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->GetParty(c, req, resp, std::move(done));
+      },
       [](const policy::Principal&, v1::Party*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListParties(grpc::CallbackServerContext* context,
-                                                 const v1::ListPartiesRequest* request, v1::ListPartiesResponse* response) {
+                                                      const v1::ListPartiesRequest* request,
+                                                      v1::ListPartiesResponse* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::ListPartiesRequest* req, v1::ListPartiesResponse* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->ListParties(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->ListParties(c, req, resp, std::move(done));
+      },
       [](const policy::Principal&, v1::ListPartiesResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetMembership(grpc::CallbackServerContext* context,
-                                                 const v1::GetMembershipRequest* request, v1::Membership* response) {
+                                                        const v1::GetMembershipRequest* request,
+                                                        v1::Membership* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::GetMembershipRequest* req, v1::Membership* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->GetMembership(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->GetMembership(c, req, resp, std::move(done));
+      },
       [](const policy::Principal&, v1::Membership*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListMemberships(grpc::CallbackServerContext* context,
-                                                 const v1::ListMembershipsRequest* request, v1::ListMembershipsResponse* response) {
+                                                          const v1::ListMembershipsRequest* request,
+                                                          v1::ListMembershipsResponse* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::ListMembershipsRequest* req, v1::ListMembershipsResponse* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->ListMemberships(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->ListMemberships(c, req, resp, std::move(done));
+      },
       [](const policy::Principal&, v1::ListMembershipsResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetChairTerm(grpc::CallbackServerContext* context,
-                                                 const v1::GetChairTermRequest* request, v1::ChairTerm* response) {
+                                                       const v1::GetChairTermRequest* request,
+                                                       v1::ChairTerm* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::GetChairTermRequest* req, v1::ChairTerm* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->GetChairTerm(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->GetChairTerm(c, req, resp, std::move(done));
+      },
       [](const policy::Principal&, v1::ChairTerm*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListChairTerms(grpc::CallbackServerContext* context,
-                                                 const v1::ListChairTermsRequest* request, v1::ListChairTermsResponse* response) {
+                                                         const v1::ListChairTermsRequest* request,
+                                                         v1::ListChairTermsResponse* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
       context, request, response,
       [stub](grpc::ClientContext* c, const v1::ListChairTermsRequest* req, v1::ListChairTermsResponse* resp,
-             std::function<void(grpc::Status)> done) { stub->async()->ListChairTerms(c, req, resp, std::move(done)); },
+             std::function<void(grpc::Status)> done) {
+        stub->async()->ListChairTerms(c, req, resp, std::move(done));
+      },
       [](const policy::Principal&, v1::ListChairTermsResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateProcess(grpc::CallbackServerContext* context,
-                                                 const v1::CreateProcessRequest* request, v1::Process* response) {
+                                                        const v1::CreateProcessRequest* request,
+                                                        v1::Process* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Creating a process"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateProcess(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->CreateProcess(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateProcess(grpc::CallbackServerContext* context,
-                                                 const v1::UpdateProcessRequest* request, v1::Process* response) {
+                                                        const v1::UpdateProcessRequest* request,
+                                                        v1::Process* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing a process"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->UpdateProcess(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->UpdateProcess(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateParty(grpc::CallbackServerContext* context,
-                                                 const v1::CreatePartyRequest* request, v1::Party* response) {
+                                                      const v1::CreatePartyRequest* request,
+                                                      v1::Party* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Creating a party"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateParty(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->CreateParty(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateParty(grpc::CallbackServerContext* context,
-                                                 const v1::UpdatePartyRequest* request, v1::Party* response) {
+                                                      const v1::UpdatePartyRequest* request,
+                                                      v1::Party* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing a party"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->UpdateParty(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->UpdateParty(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateMembership(grpc::CallbackServerContext* context,
-                                                 const v1::CreateMembershipRequest* request, v1::Membership* response) {
+                                                           const v1::CreateMembershipRequest* request,
+                                                           v1::Membership* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing memberships"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateMembership(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->CreateMembership(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateMembership(grpc::CallbackServerContext* context,
-                                                 const v1::UpdateMembershipRequest* request, v1::Membership* response) {
+                                                           const v1::UpdateMembershipRequest* request,
+                                                           v1::Membership* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing memberships"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->UpdateMembership(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->UpdateMembership(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateChairTerm(grpc::CallbackServerContext* context,
-                                                 const v1::CreateChairTermRequest* request, v1::ChairTerm* response) {
+                                                          const v1::CreateChairTermRequest* request,
+                                                          v1::ChairTerm* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing chair terms"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateChairTerm(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->CreateChairTerm(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateChairTerm(grpc::CallbackServerContext* context,
-                                                 const v1::UpdateChairTermRequest* request, v1::ChairTerm* response) {
+                                                          const v1::UpdateChairTermRequest* request,
+                                                          v1::ChairTerm* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing chair terms"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->UpdateChairTerm(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->UpdateChairTerm(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateApiKey(grpc::CallbackServerContext* context,
-                                                 const v1::CreateApiKeyRequest* request, v1::CreateApiKeyResponse* response) {
+                                                       const v1::CreateApiKeyRequest* request,
+                                                       v1::CreateApiKeyResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Issuing API keys"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateApiKey(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->CreateApiKey(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateFederationPeer(grpc::CallbackServerContext* context,
-                                                 const v1::CreateFederationPeerRequest* request, v1::FederationPeer* response) {
+                                                               const v1::CreateFederationPeerRequest* request,
+                                                               v1::FederationPeer* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Federation"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateFederationPeer(c, *request, response); });
+    return f_.Write(p, context, [&](grpc::ClientContext* c) {
+      return stub()->CreateFederationPeer(c, *request, response);
+    });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateFederationPeer(grpc::CallbackServerContext* context,
-                                                 const v1::UpdateFederationPeerRequest* request, v1::FederationPeer* response) {
+                                                               const v1::UpdateFederationPeerRequest* request,
+                                                               v1::FederationPeer* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Federation"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->UpdateFederationPeer(c, *request, response); });
+    return f_.Write(p, context, [&](grpc::ClientContext* c) {
+      return stub()->UpdateFederationPeer(c, *request, response);
+    });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::DeleteFederationPeer(grpc::CallbackServerContext* context,
-                                                 const v1::DeleteFederationPeerRequest* request, v1::DeleteResponse* response) {
+                                                               const v1::DeleteFederationPeerRequest* request,
+                                                               v1::DeleteResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Federation"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->DeleteFederationPeer(c, *request, response); });
+    return f_.Write(p, context, [&](grpc::ClientContext* c) {
+      return stub()->DeleteFederationPeer(c, *request, response);
+    });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetFederationPeer(grpc::CallbackServerContext* context,
-                                                 const v1::GetFederationPeerRequest* request, v1::FederationPeer* response) {
+                                                            const v1::GetFederationPeerRequest* request,
+                                                            v1::FederationPeer* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Federation"));
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetFederationPeer(c, *request, response); });
+    return f_.Read(p, context,
+                   [&](grpc::ClientContext* c) { return stub()->GetFederationPeer(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListFederationPeers(grpc::CallbackServerContext* context,
-                                                 const v1::ListFederationPeersRequest* request, v1::ListFederationPeersResponse* response) {
+                                                              const v1::ListFederationPeersRequest* request,
+                                                              v1::ListFederationPeersResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Federation"));
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListFederationPeers(c, *request, response); });
+    return f_.Read(p, context, [&](grpc::ClientContext* c) {
+      return stub()->ListFederationPeers(c, *request, response);
+    });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetFocalPoint(grpc::CallbackServerContext* context,
-                                                 const v1::GetFocalPointRequest* request, v1::FocalPoint* response) {
+                                                        const v1::GetFocalPointRequest* request,
+                                                        v1::FocalPoint* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     if (!policy::IsMemberOf(p, policy::ProcessOf(request->name()))) {
       return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
     }
-    return f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetFocalPoint(c, *request, response); });
+    return f_.Read(p, context,
+                   [&](grpc::ClientContext* c) { return stub()->GetFocalPoint(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListFocalPoints(grpc::CallbackServerContext* context,
-                                                 const v1::ListFocalPointsRequest* request, v1::ListFocalPointsResponse* response) {
+                                                          const v1::ListFocalPointsRequest* request,
+                                                          v1::ListFocalPointsResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(
-        f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->ListFocalPoints(c, *request, response); }));
+    RCP_RETURN_IF_ERROR(f_.Read(
+        p, context, [&](grpc::ClientContext* c) { return stub()->ListFocalPoints(c, *request, response); }));
     // Contact details only of processes the caller belongs to; the page may
     // come back shorter, its token stays valid.
     auto* items = response->mutable_focal_points();
     items->erase(std::remove_if(items->begin(), items->end(),
-                                [&](const v1::FocalPoint& fp) { return !policy::IsMemberOf(p, policy::ProcessOf(fp.name())); }),
+                                [&](const v1::FocalPoint& fp) {
+                                  return !policy::IsMemberOf(p, policy::ProcessOf(fp.name()));
+                                }),
                  items->end());
     return absl::OkStatus();
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateFocalPoint(grpc::CallbackServerContext* context,
-                                                 const v1::CreateFocalPointRequest* request, v1::FocalPoint* response) {
+                                                           const v1::CreateFocalPointRequest* request,
+                                                           v1::FocalPoint* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     RCP_RETURN_IF_ERROR(policy::CheckWriter(p, std::vector<std::string>{request->parent()}, "parent"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->CreateFocalPoint(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->CreateFocalPoint(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateFocalPoint(grpc::CallbackServerContext* context,
-                                                 const v1::UpdateFocalPointRequest* request, v1::FocalPoint* response) {
+                                                           const v1::UpdateFocalPointRequest* request,
+                                                           v1::FocalPoint* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(request->focal_point().name())}, "focal_point.name"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->UpdateFocalPoint(c, *request, response); });
+    RCP_RETURN_IF_ERROR(policy::CheckWriter(
+        p, std::vector<std::string>{policy::ProcessOf(request->focal_point().name())}, "focal_point.name"));
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->UpdateFocalPoint(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::DeleteFocalPoint(grpc::CallbackServerContext* context,
-                                                 const v1::DeleteFocalPointRequest* request, v1::DeleteResponse* response) {
+                                                           const v1::DeleteFocalPointRequest* request,
+                                                           v1::DeleteResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(request->name())}, "name"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->DeleteFocalPoint(c, *request, response); });
+    RCP_RETURN_IF_ERROR(
+        policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(request->name())}, "name"));
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->DeleteFocalPoint(c, *request, response); });
   });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetApiKey(grpc::CallbackServerContext* context,
-                                                 const v1::GetApiKeyRequest* request, v1::ApiKey* response) {
+                                                    const v1::GetApiKeyRequest* request,
+                                                    v1::ApiKey* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetApiKey(c, *request, response); }));
+    RCP_RETURN_IF_ERROR(f_.Read(
+        p, context, [&](grpc::ClientContext* c) { return stub()->GetApiKey(c, *request, response); }));
     if (!policy::MayManageKey(p, *response)) {
       return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
     }
@@ -259,7 +329,8 @@ grpc::ServerUnaryReactor* PublicRegistry::GetApiKey(grpc::CallbackServerContext*
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListApiKeys(grpc::CallbackServerContext* context,
-                                                 const v1::ListApiKeysRequest* request, v1::ListApiKeysResponse* response) {
+                                                      const v1::ListApiKeysRequest* request,
+                                                      v1::ListApiKeysResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     v1::ListApiKeysRequest own = *request;
     if (!policy::IsAdmin(p)) {
@@ -277,16 +348,20 @@ grpc::ServerUnaryReactor* PublicRegistry::ListApiKeys(grpc::CallbackServerContex
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::RevokeApiKey(grpc::CallbackServerContext* context,
-                                                 const v1::RevokeApiKeyRequest* request, v1::ApiKey* response) {
+                                                       const v1::RevokeApiKeyRequest* request,
+                                                       v1::ApiKey* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
     if (!policy::IsAdmin(p)) {
       v1::GetApiKeyRequest get;
       get.set_name(request->name());
       v1::ApiKey key;
-      RCP_RETURN_IF_ERROR(f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetApiKey(c, get, &key); }));
-      if (!policy::MayManageKey(p, key)) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
+      RCP_RETURN_IF_ERROR(
+          f_.Read(p, context, [&](grpc::ClientContext* c) { return stub()->GetApiKey(c, get, &key); }));
+      if (!policy::MayManageKey(p, key))
+        return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
     }
-    return f_.Write(p, context, [&](grpc::ClientContext* c) { return stub()->RevokeApiKey(c, *request, response); });
+    return f_.Write(p, context,
+                    [&](grpc::ClientContext* c) { return stub()->RevokeApiKey(c, *request, response); });
   });
 }
 

@@ -12,9 +12,9 @@ class PublicRegistry final : public rcp::registry::v1::Registry::CallbackService
  public:
   explicit PublicRegistry(Deps deps) : f_(deps) {}
 
-#define RCP_GATEWAY_METHOD(Method, Request, Response)                                                   \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,                                \
-                                   const rcp::registry::v1::Request* request,                          \
+#define RCP_GATEWAY_METHOD(Method, Request, Response)                         \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context,      \
+                                   const rcp::registry::v1::Request* request, \
                                    rcp::registry::v1::Response* response) override;
   RCP_GATEWAY_METHOD(GetProcess, GetProcessRequest, Process)
   RCP_GATEWAY_METHOD(ListProcesses, ListProcessesRequest, ListProcessesResponse)

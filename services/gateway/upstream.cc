@@ -39,17 +39,20 @@ absl::StatusOr<std::unique_ptr<Upstream>> Upstream::Connect(const GatewayOptions
     }
     creds = grpc::SslCredentials(ssl);
   }
-  for (const auto& [flag, address] : {std::pair<const char*, const std::string&>{"registry", options.registry_address},
-                                      {"events", options.events_address},
-                                      {"documents", options.documents_address}}) {
-    if (address.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": the service's address is required"));
+  for (const auto& [flag, address] :
+       {std::pair<const char*, const std::string&>{"registry", options.registry_address},
+        {"events", options.events_address},
+        {"documents", options.documents_address}}) {
+    if (address.empty())
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": the service's address is required"));
   }
   std::unique_ptr<Upstream> up(new Upstream(options));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(8 << 20);
-  up->registry_ = rcp::registry::v1::Registry::NewStub(
-      grpc::CreateCustomChannel(options.registry_address, creds, args));
-  up->events_ = rcp::events::v1::Events::NewStub(grpc::CreateCustomChannel(options.events_address, creds, args));
+  up->registry_ =
+      rcp::registry::v1::Registry::NewStub(grpc::CreateCustomChannel(options.registry_address, creds, args));
+  up->events_ =
+      rcp::events::v1::Events::NewStub(grpc::CreateCustomChannel(options.events_address, creds, args));
   up->documents_ = rcp::documents::v1::Documents::NewStub(
       grpc::CreateCustomChannel(options.documents_address, creds, args));
   return up;
@@ -57,7 +60,8 @@ absl::StatusOr<std::unique_ptr<Upstream>> Upstream::Connect(const GatewayOptions
 
 void Upstream::Prepare(grpc::ClientContext* context, const std::string& principal,
                        const grpc::ServerContextBase* client, bool streaming) const {
-  if (!options_.internal_token.empty()) context->AddMetadata(server::kInternalTokenHeader, options_.internal_token);
+  if (!options_.internal_token.empty())
+    context->AddMetadata(server::kInternalTokenHeader, options_.internal_token);
   if (!principal.empty()) context->AddMetadata(server::kPrincipalHeader, principal);
   if (streaming) return;
   // The client's own deadline when it set one (a commit that re-hashes a
