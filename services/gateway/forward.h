@@ -1,6 +1,8 @@
 // How a public call is served: authenticate the caller, apply the policy,
 // call the data service for the caller's principal, check or filter what
-// comes back. The work runs on the gateway's pool, never on gRPC's threads.
+// comes back. Work that blocks (a registry lookup, retries, several upstream
+// calls) runs on the gateway's pool; a single upstream call for a cached
+// caller runs on gRPC's threads with the callback API.
 #ifndef RCP_SERVICES_GATEWAY_FORWARD_H_
 #define RCP_SERVICES_GATEWAY_FORWARD_H_
 
@@ -55,21 +57,8 @@ class Forwarder {
     PrincipalPtr principal = deps_.auth->TryCached(context);
     auto blocking = [this, context, request, response, start,
                      check](const policy::Principal& p) -> absl::Status {
-      RCP_RETURN_IF_ERROR(Read(p, context, [&](grpc::ClientContext* c) {
-        grpc::Status status;
-        std::mutex mu;
-        std::condition_variable cv;
-        bool done = false;
-        start(c, request, response, [&](grpc::Status s) {
-          std::lock_guard<std::mutex> lock(mu);
-          status = std::move(s);
-          done = true;
-          cv.notify_one();
-        });
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return done; });
-        return status;
-      }));
+      RCP_RETURN_IF_ERROR(
+          Read(p, context, [&](grpc::ClientContext* c) { return CallAndWait(start, c, request, response); }));
       return check(p, response);
     };
     if (principal == nullptr) return Serve(context, blocking);
@@ -88,6 +77,35 @@ class Forwarder {
             if (!s.ok()) return reactor->Finish(s);
             reactor->Finish(ToGrpcStatus(check(*principal, response)));
           });
+    return reactor;
+  }
+
+  // A write whose permission depends on the caller alone
+  // (`authorize(principal)` returns absl::Status), made once. With the
+  // caller's principal cached it never leaves gRPC's threads, as ServeRead;
+  // otherwise it runs on the pool as Serve does. `start` as for ServeRead.
+  template <typename Request, typename Response, typename Authorize, typename Start>
+  grpc::ServerUnaryReactor* ServeWrite(grpc::CallbackServerContext* context, const Request* request,
+                                       Response* response, Authorize authorize, Start start) {
+    PrincipalPtr principal = deps_.auth->TryCached(context);
+    if (principal == nullptr) {
+      return Serve(context, [this, context, request, response, authorize, start](const policy::Principal& p) {
+        RCP_RETURN_IF_ERROR(authorize(p));
+        return Write(p, context,
+                     [&](grpc::ClientContext* c) { return CallAndWait(start, c, request, response); });
+      });
+    }
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (absl::Status denied = authorize(*principal); !denied.ok()) {
+      reactor->Finish(ToGrpcStatus(denied));
+      return reactor;
+    }
+    auto* upstream = new grpc::ClientContext();
+    deps_.upstream->Prepare(upstream, principal->api_key(), context);
+    start(upstream, request, response, [reactor, upstream](grpc::Status s) {
+      delete upstream;
+      reactor->Finish(s);
+    });
     return reactor;
   }
 
@@ -115,8 +133,34 @@ class Forwarder {
   const Deps& deps() const { return deps_; }
 
  private:
+  // Makes a callback-API call and waits for it (on the pool only).
+  template <typename Start, typename Request, typename Response>
+  static grpc::Status CallAndWait(Start& start, grpc::ClientContext* c, const Request* request,
+                                  Response* response) {
+    grpc::Status status;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    start(c, request, response, [&](grpc::Status s) {
+      std::lock_guard<std::mutex> lock(mu);
+      status = std::move(s);
+      done = true;
+      cv.notify_one();
+    });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    return status;
+  }
+
   Deps deps_;
 };
+
+// The `start` of ServeRead and ServeWrite: `stub`'s Method with the
+// callback API.
+#define RCP_UPSTREAM_CALL(stub, Method)                                                                 \
+  [stub](grpc::ClientContext* c, const auto* req, auto* resp, std::function<void(grpc::Status)> done) { \
+    stub->async()->Method(c, req, resp, std::move(done));                                               \
+  }
 
 }  // namespace rcp::gateway
 

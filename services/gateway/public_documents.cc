@@ -43,11 +43,13 @@ absl::StatusOr<v1::UploadSession> PublicDocuments::OwnSession(const policy::Prin
 grpc::ServerUnaryReactor* PublicDocuments::CreateDocument(grpc::CallbackServerContext* context,
                                                           const v1::CreateDocumentRequest* request,
                                                           v1::Document* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(policy::CheckWriter(p, std::vector<std::string>{request->parent()}, "parent"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->CreateDocument(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [request](const policy::Principal& p) {
+        return policy::CheckWriter(p, std::vector<std::string>{request->parent()}, "parent");
+      },
+      RCP_UPSTREAM_CALL(stub, CreateDocument));
 }
 
 grpc::ServerUnaryReactor* PublicDocuments::GetDocument(grpc::CallbackServerContext* context,

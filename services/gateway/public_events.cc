@@ -38,11 +38,13 @@ absl::StatusOr<v1::Meeting> PublicEvents::Writable(const policy::Principal& p, c
 grpc::ServerUnaryReactor* PublicEvents::CreateMeeting(grpc::CallbackServerContext* context,
                                                       const v1::CreateMeetingRequest* request,
                                                       v1::Meeting* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(policy::CheckWriter(p, request->meeting().processes(), "meeting.processes"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->CreateMeeting(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [request](const policy::Principal& p) {
+        return policy::CheckWriter(p, request->meeting().processes(), "meeting.processes");
+      },
+      RCP_UPSTREAM_CALL(stub, CreateMeeting));
 }
 
 grpc::ServerUnaryReactor* PublicEvents::GetMeeting(grpc::CallbackServerContext* context,

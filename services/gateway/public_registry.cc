@@ -112,124 +112,121 @@ grpc::ServerUnaryReactor* PublicRegistry::ListChairTerms(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* PublicRegistry::CreateProcess(grpc::CallbackServerContext* context,
                                                         const v1::CreateProcessRequest* request,
                                                         v1::Process* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Creating a process"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->CreateProcess(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Creating a process"); },
+      RCP_UPSTREAM_CALL(stub, CreateProcess));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateProcess(grpc::CallbackServerContext* context,
                                                         const v1::UpdateProcessRequest* request,
                                                         v1::Process* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing a process"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->UpdateProcess(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Changing a process"); },
+      RCP_UPSTREAM_CALL(stub, UpdateProcess));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateParty(grpc::CallbackServerContext* context,
                                                       const v1::CreatePartyRequest* request,
                                                       v1::Party* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Creating a party"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->CreateParty(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Creating a party"); },
+      RCP_UPSTREAM_CALL(stub, CreateParty));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateParty(grpc::CallbackServerContext* context,
                                                       const v1::UpdatePartyRequest* request,
                                                       v1::Party* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing a party"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->UpdateParty(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Changing a party"); },
+      RCP_UPSTREAM_CALL(stub, UpdateParty));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateMembership(grpc::CallbackServerContext* context,
                                                            const v1::CreateMembershipRequest* request,
                                                            v1::Membership* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing memberships"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->CreateMembership(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Changing memberships"); },
+      RCP_UPSTREAM_CALL(stub, CreateMembership));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateMembership(grpc::CallbackServerContext* context,
                                                            const v1::UpdateMembershipRequest* request,
                                                            v1::Membership* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing memberships"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->UpdateMembership(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Changing memberships"); },
+      RCP_UPSTREAM_CALL(stub, UpdateMembership));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateChairTerm(grpc::CallbackServerContext* context,
                                                           const v1::CreateChairTermRequest* request,
                                                           v1::ChairTerm* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing chair terms"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->CreateChairTerm(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Changing chair terms"); },
+      RCP_UPSTREAM_CALL(stub, CreateChairTerm));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateChairTerm(grpc::CallbackServerContext* context,
                                                           const v1::UpdateChairTermRequest* request,
                                                           v1::ChairTerm* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Changing chair terms"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->UpdateChairTerm(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Changing chair terms"); },
+      RCP_UPSTREAM_CALL(stub, UpdateChairTerm));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateApiKey(grpc::CallbackServerContext* context,
                                                        const v1::CreateApiKeyRequest* request,
                                                        v1::CreateApiKeyResponse* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Issuing API keys"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->CreateApiKey(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Issuing API keys"); },
+      RCP_UPSTREAM_CALL(stub, CreateApiKey));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateFederationPeer(grpc::CallbackServerContext* context,
                                                                const v1::CreateFederationPeerRequest* request,
                                                                v1::FederationPeer* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Federation"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) {
-      return stub()->CreateFederationPeer(c, *request, response);
-    });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Federation"); },
+      RCP_UPSTREAM_CALL(stub, CreateFederationPeer));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateFederationPeer(grpc::CallbackServerContext* context,
                                                                const v1::UpdateFederationPeerRequest* request,
                                                                v1::FederationPeer* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Federation"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) {
-      return stub()->UpdateFederationPeer(c, *request, response);
-    });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Federation"); },
+      RCP_UPSTREAM_CALL(stub, UpdateFederationPeer));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::DeleteFederationPeer(grpc::CallbackServerContext* context,
                                                                const v1::DeleteFederationPeerRequest* request,
                                                                v1::DeleteResponse* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(Forwarder::AdminOnly(p, "Federation"));
-    return f_.Write(p, context, [&](grpc::ClientContext* c) {
-      return stub()->DeleteFederationPeer(c, *request, response);
-    });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [](const policy::Principal& p) { return Forwarder::AdminOnly(p, "Federation"); },
+      RCP_UPSTREAM_CALL(stub, DeleteFederationPeer));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetFederationPeer(grpc::CallbackServerContext* context,
@@ -286,33 +283,39 @@ grpc::ServerUnaryReactor* PublicRegistry::ListFocalPoints(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* PublicRegistry::CreateFocalPoint(grpc::CallbackServerContext* context,
                                                            const v1::CreateFocalPointRequest* request,
                                                            v1::FocalPoint* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(policy::CheckWriter(p, std::vector<std::string>{request->parent()}, "parent"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->CreateFocalPoint(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [request](const policy::Principal& p) {
+        return policy::CheckWriter(p, std::vector<std::string>{request->parent()}, "parent");
+      },
+      RCP_UPSTREAM_CALL(stub, CreateFocalPoint));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::UpdateFocalPoint(grpc::CallbackServerContext* context,
                                                            const v1::UpdateFocalPointRequest* request,
                                                            v1::FocalPoint* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(policy::CheckWriter(
-        p, std::vector<std::string>{policy::ProcessOf(request->focal_point().name())}, "focal_point.name"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->UpdateFocalPoint(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [request](const policy::Principal& p) {
+        return policy::CheckWriter(p,
+                                   std::vector<std::string>{policy::ProcessOf(request->focal_point().name())},
+                                   "focal_point.name");
+      },
+      RCP_UPSTREAM_CALL(stub, UpdateFocalPoint));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::DeleteFocalPoint(grpc::CallbackServerContext* context,
                                                            const v1::DeleteFocalPointRequest* request,
                                                            v1::DeleteResponse* response) {
-  return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(
-        policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(request->name())}, "name"));
-    return f_.Write(p, context,
-                    [&](grpc::ClientContext* c) { return stub()->DeleteFocalPoint(c, *request, response); });
-  });
+  auto* stub = this->stub();
+  return f_.ServeWrite(
+      context, request, response,
+      [request](const policy::Principal& p) {
+        return policy::CheckWriter(p, std::vector<std::string>{policy::ProcessOf(request->name())}, "name");
+      },
+      RCP_UPSTREAM_CALL(stub, DeleteFocalPoint));
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetApiKey(grpc::CallbackServerContext* context,
