@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cassert>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -27,6 +28,8 @@ namespace {
 constexpr char kChangelogCf[] = "changelog";
 constexpr char kMetaCf[] = "meta";
 constexpr char kRequestsCf[] = "requests";
+// In kRequestsCf beside "request:…" keys: prefix + time(8) + request key.
+constexpr char kRequestsByTime[] = "by-time:";
 constexpr char kMetaStoreName[] = "store_name";
 constexpr char kMetaCompacted[] = "compacted_revision";
 constexpr size_t kLockStripes = 4096;
@@ -172,6 +175,7 @@ class Store::Impl {
   void Remove(WatcherImpl* w);
   void CloseWatchers(absl::string_view reason);
   absl::Status Trim();
+  absl::Status TrimRequests();
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -477,7 +481,32 @@ void Store::Impl::DispatchLoop() {
   }
 }
 
+absl::Status Store::Impl::TrimRequests() {
+  // A bounded step per run keeps each batch small; the trimmer runs often.
+  constexpr int kMaxPerRun = 10000;
+  std::string upper = kRequestsByTime;
+  AppendUint64(&upper, static_cast<uint64_t>(std::max<int64_t>(
+                           0, absl::ToUnixNanos(options_.clock->Now() - options_.request_id_retention))));
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kRequestsCf)));
+  rocksdb::WriteBatch batch;
+  const size_t request_at = std::strlen(kRequestsByTime) + 8;
+  int n = 0;
+  for (it->Seek(kRequestsByTime); it->Valid() && n < kMaxPerRun; it->Next(), ++n) {
+    rocksdb::Slice index = it->key();
+    if (index.size() <= request_at) return absl::DataLossError("a request_id index key is malformed");
+    batch.Delete(cf(kRequestsCf), rocksdb::Slice(index.data() + request_at, index.size() - request_at));
+    batch.Delete(cf(kRequestsCf), index);
+  }
+  RCP_RETURN_IF_ERROR(FromRocksStatus(it->status(), "scanning request ids"));
+  if (n == 0) return absl::OkStatus();
+  return FromRocksStatus(db_->Write(write_options_, &batch), "forgetting old request ids");
+}
+
 absl::Status Store::Impl::Trim() {
+  RCP_RETURN_IF_ERROR(TrimRequests());
   std::lock_guard<std::mutex> trim_lock(trim_mu_);
   uint64_t published = committed_.load();
   uint64_t floor = floor_.load();
@@ -695,7 +724,12 @@ absl::StatusOr<std::optional<std::string>> Transaction::LookupRequest(absl::stri
 void Transaction::RememberRequest(absl::string_view method, absl::string_view request_id,
                                   absl::string_view fingerprint, absl::string_view resource_name) {
   if (request_id.empty()) return;
-  Put(kRequestsCf, RequestLockKey(method, request_id), absl::StrCat(fingerprint, "\n", resource_name));
+  std::string key = RequestLockKey(method, request_id);
+  Put(kRequestsCf, key, absl::StrCat(fingerprint, "\n", resource_name));
+  // By time too, so that retention finds the old ones without a full scan.
+  std::string by_time = kRequestsByTime;
+  AppendUint64(&by_time, static_cast<uint64_t>(absl::ToUnixNanos(now_)));
+  Put(kRequestsCf, by_time + key, "");
 }
 
 // ------------------------------------------------------------------ store

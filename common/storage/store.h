@@ -62,6 +62,10 @@ struct StoreOptions {
   // Defaults: 1,000,000 records, 30 days.
   uint64_t changelog_max_records = 1'000'000;
   absl::Duration changelog_max_age = absl::Hours(24 * 30);
+  // A request_id is remembered this long: a retry with it returns the first
+  // result; afterwards the id is forgotten and may create again. Default:
+  // 7 days.
+  absl::Duration request_id_retention = absl::Hours(24 * 7);
   // How often the background trimmer runs. Default: 10 s.
   absl::Duration trim_interval = absl::Seconds(10);
 
@@ -196,7 +200,8 @@ class Store {
   absl::Status ReadChanges(uint64_t after_revision, size_t max, std::vector<rcp::common::v1::Change>* out,
                            uint64_t* through) const;
 
-  // Applies changelog retention now (also done every trim_interval).
+  // Applies changelog and request_id retention now (also done every
+  // trim_interval).
   absl::Status TrimChangelog();
 
   // Ends every watcher with UNAVAILABLE (ResumeFrom), e.g. at shutdown.

@@ -250,8 +250,7 @@ TEST_F(StoreTest, SlowWatcherIsCutWithResumeRevisionAndResumesWithoutLoss) {
 TEST_F(StoreTest, WatchFromTheFutureIsOutOfRange) {
   auto store = OpenOrDie(Options());
   ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
-  EXPECT_THAT(store->Watch(5, nullptr),
-              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("since_revision")));
+  EXPECT_THAT(store->Watch(5, nullptr), StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("since_revision")));
 }
 
 TEST_F(StoreTest, TrimmedRevisionFailsWithResyncDetail) {
@@ -282,7 +281,8 @@ TEST_F(StoreTest, TrimmedRevisionFailsWithResyncDetail) {
   store = OpenOrDie(o);
   EXPECT_EQ(store->compacted_revision(), 20u);
   EXPECT_EQ(store->revision(), 30u);
-  EXPECT_THAT(store->Watch(19, nullptr), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("compacted")));
+  EXPECT_THAT(store->Watch(19, nullptr),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("compacted")));
 }
 
 TEST_F(StoreTest, TrimByAgeKeepsRecentAndAlwaysTheNewest) {
@@ -336,8 +336,7 @@ TEST_F(StoreTest, DataAndRevisionSurviveCloseAndReopen) {
 
 TEST_F(StoreTest, DatabaseHeldByAnotherOpenerIsRefused) {
   auto store = OpenOrDie(Options());
-  EXPECT_THAT(Store::Open(Options()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("in use")));
+  EXPECT_THAT(Store::Open(Options()), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("in use")));
 }
 
 TEST_F(StoreTest, CorruptDatabaseFailsInsteadOfStartingEmpty) {
@@ -378,19 +377,20 @@ TEST_F(StoreTest, RequestIdsMakeCreatesIdempotent) {
   auto store = OpenOrDie(Options());
   auto create = [&](const std::string& fingerprint, const std::string& name) {
     std::string result;
-    auto rev = store->Write({"test"}, {RequestLockKey("create", "r1")}, [&](Transaction& txn) -> absl::Status {
-      auto prior = txn.LookupRequest("create", "r1", fingerprint);
-      if (!prior.ok()) return prior.status();
-      if (prior->has_value()) {
-        result = **prior;
-        return absl::OkStatus();
-      }
-      txn.Put("items", name, "v");
-      txn.RecordChange(name, "item", Change::CREATED, Str("v"));
-      txn.RememberRequest("create", "r1", fingerprint, name);
-      result = name;
-      return absl::OkStatus();
-    });
+    auto rev =
+        store->Write({"test"}, {RequestLockKey("create", "r1")}, [&](Transaction& txn) -> absl::Status {
+          auto prior = txn.LookupRequest("create", "r1", fingerprint);
+          if (!prior.ok()) return prior.status();
+          if (prior->has_value()) {
+            result = **prior;
+            return absl::OkStatus();
+          }
+          txn.Put("items", name, "v");
+          txn.RecordChange(name, "item", Change::CREATED, Str("v"));
+          txn.RememberRequest("create", "r1", fingerprint, name);
+          result = name;
+          return absl::OkStatus();
+        });
     return rev.ok() ? absl::StatusOr<std::string>(result) : absl::StatusOr<std::string>(rev.status());
   };
   auto first = create("fp", "items/1");
@@ -401,6 +401,45 @@ TEST_F(StoreTest, RequestIdsMakeCreatesIdempotent) {
   EXPECT_THAT(store->Get("items", "items/2"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("items/2")));
   EXPECT_THAT(create("other", "items/3"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
+}
+
+TEST_F(StoreTest, RequestIdsAreForgottenAfterTheirRetention) {
+  FakeClock clock(absl::FromUnixSeconds(1'700'000'000));
+  StoreOptions o = Options();
+  o.clock = &clock;
+  o.request_id_retention = absl::Hours(24);
+  auto store = OpenOrDie(o);
+  auto remember = [&](const std::string& id) {
+    return store
+        ->Write({"test"}, {RequestLockKey("create", id)},
+                [&](Transaction& txn) {
+                  txn.RememberRequest("create", id, "fp", "items/" + id);
+                  return absl::OkStatus();
+                })
+        .status();
+  };
+  auto lookup = [&](const std::string& id) {
+    std::optional<std::string> found;
+    EXPECT_THAT(store->Write({"test"}, {},
+                             [&](Transaction& txn) -> absl::Status {
+                               RCP_ASSIGN_OR_RETURN(found, txn.LookupRequest("create", id, "fp"));
+                               return absl::OkStatus();
+                             }),
+                IsOk());
+    return found;
+  };
+  ASSERT_THAT(remember("old"), IsOk());
+  clock.Advance(absl::Hours(20));
+  ASSERT_THAT(remember("recent"), IsOk());
+  clock.Advance(absl::Hours(5));  // "old" is 25 h old, "recent" 5 h
+  ASSERT_THAT(store->TrimChangelog(), IsOk());
+  EXPECT_EQ(lookup("old"), std::nullopt) << "forgotten after 24 h";
+  EXPECT_EQ(lookup("recent"), std::optional<std::string>("items/recent"));
+  // Forgotten means free: the id creates again, and is remembered anew.
+  ASSERT_THAT(remember("old"), IsOk());
+  clock.Advance(absl::Hours(1));
+  ASSERT_THAT(store->TrimChangelog(), IsOk());
+  EXPECT_EQ(lookup("old"), std::optional<std::string>("items/old"));
 }
 
 TEST_F(StoreTest, ClosingTheStoreEndsWatchersWithResume) {
