@@ -13,7 +13,7 @@
 //     target ≤ 40 KB) and the gateway's thread count.
 //
 //   build/bench/gateway_bench [--seconds=3] [--subscribers=10000] [--rounds=5]
-//                             [--phases=get,create,fanout]
+//                             [--phases=get,create,fanout] [--pause=0.3 (s between rounds)]
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <rocksdb/db.h>
@@ -225,12 +225,14 @@ int Run(int argc, char** argv) {
   int subscribers = 10000;
   int rounds = 5;
   std::string phases = "get,create,fanout";
+  double pause = 0.3;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--seconds=", 0) == 0) seconds = std::stod(a.substr(10));
     if (a.rfind("--subscribers=", 0) == 0) subscribers = std::stoi(a.substr(14));
     if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
     if (a.rfind("--phases=", 0) == 0) phases = a.substr(9);
+    if (a.rfind("--pause=", 0) == 0) pause = std::stod(a.substr(8));
   }
   absl::Duration d = absl::Seconds(seconds);
   // Many streams, a few connections; raise the descriptor limit anyway.
@@ -403,7 +405,7 @@ int Run(int argc, char** argv) {
     std::fflush(stdout);
     to_last.push_back(last_ms);
     lock.unlock();
-    absl::SleepFor(absl::Milliseconds(300));
+    absl::SleepFor(absl::Seconds(pause));
   }
   gateway_cpu = CpuTime(pid) - gateway_cpu;
   bench_cpu = CpuTime(getpid()) - bench_cpu;
