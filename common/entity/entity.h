@@ -67,10 +67,10 @@ absl::Status MustExist(storage::Transaction& txn, const Kind& kind, absl::string
 template <typename T>
 absl::StatusOr<T> Create(
     storage::Store* store, const storage::WriteContext& ctx, const Kind& kind,
-    const google::protobuf::Message& request, const std::string& request_id,
-    std::vector<std::string> locks, absl::FunctionRef<absl::StatusOr<T>(storage::Transaction&)> make,
-    absl::FunctionRef<void(storage::Transaction&, const T&)> after_put =
-        [](storage::Transaction&, const T&) {}) {
+    const google::protobuf::Message& request, const std::string& request_id, std::vector<std::string> locks,
+    absl::FunctionRef<absl::StatusOr<T>(storage::Transaction&)> make,
+    absl::FunctionRef<void(storage::Transaction&, const T&)> after_put = [](storage::Transaction&, const T&) {
+    }) {
   std::string fingerprint = resource::Fingerprint(request);
   // Creates without a request id must not share one lock: they would
   // serialize behind each other's fsync.
@@ -80,8 +80,7 @@ absl::StatusOr<T> Create(
       store
           ->Write(ctx, std::move(locks),
                   [&](storage::Transaction& txn) -> absl::Status {
-                    RCP_ASSIGN_OR_RETURN(auto prior,
-                                         txn.LookupRequest(kind.name, request_id, fingerprint));
+                    RCP_ASSIGN_OR_RETURN(auto prior, txn.LookupRequest(kind.name, request_id, fingerprint));
                     if (prior.has_value()) return MustExist<T>(txn, kind, "request_id", *prior, &result);
                     RCP_ASSIGN_OR_RETURN(T value, make(txn));
                     std::string name = NameOf(value);
@@ -107,28 +106,28 @@ absl::StatusOr<T> Create(
 // and recorded as UPDATED.
 template <typename T>
 absl::StatusOr<T> Mutate(
-    storage::Store* store, const storage::WriteContext& ctx, const Kind& kind,
-    const std::string& name, const std::string& etag, std::vector<std::string> locks,
+    storage::Store* store, const storage::WriteContext& ctx, const Kind& kind, const std::string& name,
+    const std::string& etag, std::vector<std::string> locks,
     absl::FunctionRef<absl::Status(storage::Transaction&, const T& current, T* next)> mutate) {
   locks.push_back(name);
   T result;
-  RCP_RETURN_IF_ERROR(
-      store
-          ->Write(ctx, std::move(locks),
-                  [&](storage::Transaction& txn) -> absl::Status {
-                    T current;
-                    RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kind.cf, name, &current));
-                    if (!found) return resource::NotFound(name);
-                    if (!etag.empty() && etag != EtagOf(current)) return resource::StaleEtag(name);
-                    T next = current;
-                    RCP_RETURN_IF_ERROR(mutate(txn, current, &next));
-                    Stamp(&next, txn.now(), /*creating=*/false);
-                    txn.Put(kind.cf, name, next);
-                    txn.RecordChange(name, kind.name, rcp::common::v1::Change::UPDATED, next);
-                    result = std::move(next);
-                    return absl::OkStatus();
-                  })
-          .status());
+  RCP_RETURN_IF_ERROR(store
+                          ->Write(ctx, std::move(locks),
+                                  [&](storage::Transaction& txn) -> absl::Status {
+                                    T current;
+                                    RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kind.cf, name, &current));
+                                    if (!found) return resource::NotFound(name);
+                                    if (!etag.empty() && etag != EtagOf(current))
+                                      return resource::StaleEtag(name);
+                                    T next = current;
+                                    RCP_RETURN_IF_ERROR(mutate(txn, current, &next));
+                                    Stamp(&next, txn.now(), /*creating=*/false);
+                                    txn.Put(kind.cf, name, next);
+                                    txn.RecordUpdate(name, kind.name, current, next);
+                                    result = std::move(next);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
   return result;
 }
 
@@ -150,8 +149,7 @@ absl::StatusOr<T> Update(
 // Delete, recorded as a DELETED tombstone carrying the last value.
 template <typename T>
 absl::Status Delete(storage::Store* store, const storage::WriteContext& ctx, const Kind& kind,
-                    const std::string& name, const std::string& etag,
-                    std::vector<std::string> locks) {
+                    const std::string& name, const std::string& etag, std::vector<std::string> locks) {
   locks.push_back(name);
   return store
       ->Write(ctx, std::move(locks),
@@ -180,9 +178,9 @@ absl::StatusOr<T> Get(const storage::Store* store, const Kind& kind, const std::
 // accepts; page tokens carry the last key and the query's fingerprint.
 template <typename T>
 absl::Status List(const storage::ReadView& view, const Kind& kind, const std::string& prefix,
-                  const google::protobuf::Message& request, int32_t page_size,
-                  const std::string& page_token, absl::FunctionRef<bool(const T&)> keep,
-                  google::protobuf::RepeatedPtrField<T>* out, std::string* next_page_token) {
+                  const google::protobuf::Message& request, int32_t page_size, const std::string& page_token,
+                  absl::FunctionRef<bool(const T&)> keep, google::protobuf::RepeatedPtrField<T>* out,
+                  std::string* next_page_token) {
   RCP_ASSIGN_OR_RETURN(int size, resource::ResolvePageSize(page_size));
   std::string fingerprint = QueryFingerprint(request);
   RCP_ASSIGN_OR_RETURN(std::string after, resource::DecodePageToken(page_token, fingerprint));

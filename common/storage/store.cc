@@ -700,6 +700,13 @@ void Transaction::RecordChange(absl::string_view name, absl::string_view kind, C
   *c.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now_));
 }
 
+void Transaction::RecordUpdate(absl::string_view name, absl::string_view kind,
+                               const google::protobuf::Message& before,
+                               const google::protobuf::Message& after) {
+  RecordChange(name, kind, Change::UPDATED, after);
+  changes_.back().mutable_previous_value()->PackFrom(before);
+}
+
 std::string RequestLockKey(absl::string_view method, absl::string_view request_id) {
   return absl::StrCat("request:", method, ":", request_id);
 }

@@ -106,6 +106,9 @@ class Transaction {
   // For DELETED, `value` is the last value and the record is a tombstone.
   void RecordChange(absl::string_view name, absl::string_view kind, rcp::common::v1::Change::Operation op,
                     const google::protobuf::Message& value);
+  // An UPDATED change that also carries the value before it.
+  void RecordUpdate(absl::string_view name, absl::string_view kind, const google::protobuf::Message& before,
+                    const google::protobuf::Message& after);
 
   // Idempotent creates (AIP-155). When `request_id` was used before by
   // `method`, returns the resource name it produced; INVALID_ARGUMENT when it

@@ -184,7 +184,8 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
           }
           next.revisions[s] = c->revision();
           if (!kinds_.empty() && !kinds_.count(c->kind())) continue;
-          if (!policy::CanSeeChange(*principal_, kFeedServiceNames[s], *c, &processes)) continue;
+          policy::Delivery delivery = policy::DeliveryOf(*principal_, kFeedServiceNames[s], *c, &processes);
+          if (delivery == policy::Delivery::kNone) continue;
           if (!processes_.empty()) {
             bool wanted = false;
             for (const auto& p : processes) wanted = wanted || processes_.count(p);
@@ -192,7 +193,12 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
           }
           auto* e = response_.add_events();
           e->set_service(kFeedServiceNames[s]);
-          *e->mutable_change() = *c;
+          if (delivery == policy::Delivery::kWithdrawal) {
+            policy::Withdrawal(*c, e->mutable_change());
+          } else {
+            *e->mutable_change() = *c;
+            e->mutable_change()->clear_previous_value();  // internal
+          }
         }
         // Only past changes actually looked at: a message that filled up
         // midway must not skip the rest of this batch.

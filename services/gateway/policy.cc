@@ -122,10 +122,11 @@ std::string ProcessOf(absl::string_view name) {
 
 namespace {
 
-// Who a meeting or document change is for. A subscriber fan-out asks about
+// Who a meeting or document value is for. A subscriber fan-out asks about
 // the same change once per subscriber, on a few pool threads in turn, so
-// each thread keeps the last value it decoded, keyed by the value's bytes
-// (not by revision: a service restored from a backup reuses revisions).
+// each thread keeps the last value it decoded (one slot for changes' values,
+// one for their previous values), keyed by the value's bytes (not by
+// revision: a service restored from a backup reuses revisions).
 struct Audience {
   std::string service;
   std::string type_url;
@@ -136,9 +137,11 @@ struct Audience {
   google::protobuf::RepeatedPtrField<std::string> parties;
 };
 
-const Audience& AudienceOf(absl::string_view service, const rcp::common::v1::Change& change) {
-  thread_local Audience last;
-  const auto& value = change.value();
+enum Slot { kValue = 0, kPreviousValue = 1 };
+
+const Audience& AudienceOf(absl::string_view service, const google::protobuf::Any& value, Slot slot) {
+  thread_local Audience slots[2];
+  Audience& last = slots[slot];
   if (last.bytes == value.value() && last.type_url == value.type_url() && last.service == service)
     return last;
   last.service = std::string(service);
@@ -148,18 +151,22 @@ const Audience& AudienceOf(absl::string_view service, const rcp::common::v1::Cha
   last.parties.Clear();
   if (service == "events") {
     rcp::events::v1::Meeting m;
-    last.readable = change.value().UnpackTo(&m);
+    last.readable = value.UnpackTo(&m);
     last.processes.Swap(m.mutable_processes());
     last.visibility = m.visibility();
     last.parties.Swap(m.mutable_restricted_parties());
   } else {
     rcp::documents::v1::Document d;
-    last.readable = change.value().UnpackTo(&d);
+    last.readable = value.UnpackTo(&d);
     *last.processes.Add() = ProcessOf(d.name());
     last.visibility = d.visibility();
     last.parties.Swap(d.mutable_restricted_parties());
   }
   return last;
+}
+
+bool HasAudience(absl::string_view service, absl::string_view kind) {
+  return (service == "events" && kind == "meeting") || (service == "documents" && kind == "document");
 }
 
 }  // namespace
@@ -168,8 +175,8 @@ bool CanSeeChange(const Principal& p, absl::string_view service, const rcp::comm
                   std::vector<std::string>* processes) {
   processes->clear();
   const std::string& kind = change.kind();
-  if ((service == "events" && kind == "meeting") || (service == "documents" && kind == "document")) {
-    const Audience& a = AudienceOf(service, change);
+  if (HasAudience(service, kind)) {
+    const Audience& a = AudienceOf(service, change.value(), kValue);
     if (!a.readable) return false;
     processes->assign(a.processes.begin(), a.processes.end());
     return CanSee(p, a.processes, a.visibility, a.parties);
@@ -186,6 +193,29 @@ bool CanSeeChange(const Principal& p, absl::string_view service, const rcp::comm
     return IsAdmin(p);  // federation peers and anything newer
   }
   return IsAdmin(p);
+}
+
+Delivery DeliveryOf(const Principal& p, absl::string_view service, const rcp::common::v1::Change& change,
+                    std::vector<std::string>* processes) {
+  if (CanSeeChange(p, service, change, processes)) return Delivery::kChange;
+  if (change.operation() != rcp::common::v1::Change::UPDATED || !change.has_previous_value() ||
+      !HasAudience(service, change.kind())) {
+    return Delivery::kNone;
+  }
+  const Audience& before = AudienceOf(service, change.previous_value(), kPreviousValue);
+  if (!before.readable || !CanSee(p, before.processes, before.visibility, before.parties))
+    return Delivery::kNone;
+  processes->assign(before.processes.begin(), before.processes.end());
+  return Delivery::kWithdrawal;
+}
+
+void Withdrawal(const rcp::common::v1::Change& change, rcp::common::v1::Change* out) {
+  out->Clear();
+  out->set_revision(change.revision());
+  out->set_name(change.name());
+  out->set_kind(change.kind());
+  out->set_operation(rcp::common::v1::Change::WITHDRAWN);
+  *out->mutable_time() = change.time();
 }
 
 }  // namespace rcp::gateway::policy

@@ -78,6 +78,17 @@ std::string ProcessOf(absl::string_view name);
 bool CanSeeChange(const Principal& p, absl::string_view service, const rcp::common::v1::Change& change,
                   std::vector<std::string>* processes);
 
+// What a subscriber gets of a change: the change; a withdrawal, when it
+// could see the item before this update and may not see it now (so that
+// its copy goes); or nothing. `processes` as for CanSeeChange (for a
+// withdrawal, the item's processes before the update).
+enum class Delivery { kNone, kChange, kWithdrawal };
+Delivery DeliveryOf(const Principal& p, absl::string_view service, const rcp::common::v1::Change& change,
+                    std::vector<std::string>* processes);
+// The WITHDRAWN record of `change` sent instead of it: name, kind, revision
+// and time, no value.
+void Withdrawal(const rcp::common::v1::Change& change, rcp::common::v1::Change* out);
+
 // ---- implementation of the templates
 
 template <typename Processes, typename Parties>

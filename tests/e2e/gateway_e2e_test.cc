@@ -42,11 +42,11 @@
 namespace rcp {
 namespace {
 
+using google::protobuf::util::TimeUtil;
 using ::rcp::testing::Daemon;
 using ::rcp::testing::IsOk;
 using ::rcp::testing::StatusIs;
 using ::testing::HasSubstr;
-using google::protobuf::util::TimeUtil;
 namespace gw = ::rcp::gateway::v1;
 namespace ev = ::rcp::events::v1;
 namespace doc = ::rcp::documents::v1;
@@ -188,7 +188,8 @@ class FeedReader {
       gw::SubscribeResponse resp;
       while (reader->Read(&resp)) {
         lock.lock();
-        for (auto& e : *resp.mutable_events()) events_.push_back({e.service(), std::move(*e.mutable_change())});
+        for (auto& e : *resp.mutable_events())
+          events_.push_back({e.service(), std::move(*e.mutable_change())});
         cursor_ = resp.cursor();
         ++messages_;
         cv_.notify_all();
@@ -316,15 +317,16 @@ class GatewayE2eTest : public ::testing::Test {
                                  "--events=" + events_->address(), "--documents=" + documents_->address(),
                                  "--internal_token_file=" + dir_.Sub("internal-token"),
                                  "--deployment_id=e2e.secretariat", "--calendar_listen=127.0.0.1:0",
-                                 "--calendar_secret_file=" + dir_.Sub("calendar-secret"), "--auth_cache_ttl=1s",
-                                 "--heartbeat_interval=2s"},
+                                 "--calendar_secret_file=" + dir_.Sub("calendar-secret"),
+                                 "--auth_cache_ttl=1s", "--heartbeat_interval=2s"},
         dir_.Sub("gateway.log"));
     ASSERT_THAT(gateway_->Start(), IsOk());
     std::smatch m;
     std::string log = gateway_->Log();
     std::regex calendar(R"re(msg="calendar feed listening" address=[0-9.]+:([0-9]+))re");
     // The last match: a restarted gateway logs again.
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), calendar); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), calendar); it != std::sregex_iterator();
+         ++it) {
       calendar_port_ = std::stoi((*it)[1]);
     }
     ASSERT_GT(calendar_port_, 0) << log;
@@ -350,15 +352,18 @@ class GatewayE2eTest : public ::testing::Test {
     reg::CreateApiKeyRequest req;
     req.mutable_api_key()->set_party(party);
     req.mutable_api_key()->set_display_name(display_name);
-    *req.mutable_api_key()->mutable_expire_time() = TimeUtil::GetCurrentTime() + TimeUtil::HoursToDuration(48);
+    *req.mutable_api_key()->mutable_expire_time() =
+        TimeUtil::GetCurrentTime() + TimeUtil::HoursToDuration(48);
     reg::CreateApiKeyResponse resp;
-    EXPECT_THAT(Call(Key("admin"), [&](auto* c) { return registry_stub_->CreateApiKey(c, req, &resp); }), IsOk());
+    EXPECT_THAT(Call(Key("admin"), [&](auto* c) { return registry_stub_->CreateApiKey(c, req, &resp); }),
+                IsOk());
     return resp;
   }
 
   static ev::CreateMeetingRequest NewMeeting(const std::string& title, const std::string& process,
                                              rcp::common::v1::Visibility visibility,
-                                             std::vector<std::string> restricted = {}, int64_t offset_hours = 0) {
+                                             std::vector<std::string> restricted = {},
+                                             int64_t offset_hours = 0) {
     ev::CreateMeetingRequest req;
     auto* m = req.mutable_meeting();
     m->add_processes(process);
@@ -380,7 +385,8 @@ class GatewayE2eTest : public ::testing::Test {
   }
 
   absl::StatusOr<doc::Document> CreateDocument(const std::string& key, const std::string& process,
-                                               const std::string& symbol, rcp::common::v1::Visibility visibility,
+                                               const std::string& symbol,
+                                               rcp::common::v1::Visibility visibility,
                                                std::vector<std::string> restricted = {}) {
     doc::CreateDocumentRequest req;
     req.set_parent(process);
@@ -426,7 +432,8 @@ class GatewayE2eTest : public ::testing::Test {
     doc::CommitUploadRequest commit;
     commit.set_name(session.name());
     doc::ContentVersion version;
-    RCP_RETURN_IF_ERROR(Call(key, [&](auto* c) { return documents_stub_->CommitUpload(c, commit, &version); }));
+    RCP_RETURN_IF_ERROR(
+        Call(key, [&](auto* c) { return documents_stub_->CommitUpload(c, commit, &version); }));
     return version;
   }
 
@@ -480,8 +487,9 @@ TEST_F(GatewayE2eTest, MemberSeesPostponementAndResumesWithItsCursor) {
   *postpone.mutable_end_time() = TimeUtil::SecondsToTimestamp(1806224400);
   postpone.set_reason("The venue is not available on the original dates.");
   ev::Meeting postponed;
-  ASSERT_THAT(Call(secretariat, [&](auto* c) { return events_stub_->PostponeMeeting(c, postpone, &postponed); }),
-              IsOk());
+  ASSERT_THAT(
+      Call(secretariat, [&](auto* c) { return events_stub_->PostponeMeeting(c, postpone, &postponed); }),
+      IsOk());
   EXPECT_EQ(postponed.status(), ev::POSTPONED);
 
   ASSERT_TRUE(member.WaitFor([&](const std::vector<Received>& events) {
@@ -510,20 +518,21 @@ TEST_F(GatewayE2eTest, MemberSeesPostponementAndResumesWithItsCursor) {
   *reschedule.mutable_start_time() = TimeUtil::SecondsToTimestamp(1805504400);
   *reschedule.mutable_end_time() = TimeUtil::SecondsToTimestamp(1805619600);
   ev::Meeting rescheduled;
-  ASSERT_THAT(
-      Call(secretariat, [&](auto* c) { return events_stub_->RescheduleMeeting(c, reschedule, &rescheduled); }),
-      IsOk());
+  ASSERT_THAT(Call(secretariat,
+                   [&](auto* c) { return events_stub_->RescheduleMeeting(c, reschedule, &rescheduled); }),
+              IsOk());
   EXPECT_EQ(rescheduled.status(), ev::PLANNED);
   ev::ConfirmMeetingRequest confirm;
   confirm.set_name(kSom);
   confirm.set_etag(rescheduled.etag());
   ev::Meeting confirmed;
-  ASSERT_THAT(Call(secretariat, [&](auto* c) { return events_stub_->ConfirmMeeting(c, confirm, &confirmed); }),
-              IsOk());
+  ASSERT_THAT(
+      Call(secretariat, [&](auto* c) { return events_stub_->ConfirmMeeting(c, confirm, &confirmed); }),
+      IsOk());
   EXPECT_EQ(confirmed.status(), ev::CONFIRMED);
-  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting planned,
-                           CreateMeeting(secretariat, NewMeeting("Working group on returns", kBali,
-                                                                 rcp::common::v1::MEMBERS)));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting planned,
+      CreateMeeting(secretariat, NewMeeting("Working group on returns", kBali, rcp::common::v1::MEMBERS)));
   RCP_ASSERT_OK_AND_ASSIGN(
       ev::Meeting hidden,
       CreateMeeting(Key("admin"), NewMeeting("IGC full round", "processes/igc", rcp::common::v1::MEMBERS)));
@@ -532,18 +541,21 @@ TEST_F(GatewayE2eTest, MemberSeesPostponementAndResumesWithItsCursor) {
   update.mutable_meeting()->set_description("Draft outcome statement to be circulated.");
   update.mutable_update_mask()->add_paths("description");
   ev::Meeting friends;
-  ASSERT_THAT(Call(secretariat, [&](auto* c) { return events_stub_->UpdateMeeting(c, update, &friends); }), IsOk());
+  ASSERT_THAT(Call(secretariat, [&](auto* c) { return events_stub_->UpdateMeeting(c, update, &friends); }),
+              IsOk());
   RCP_ASSERT_OK_AND_ASSIGN(doc::Document paper,
                            CreateDocument(secretariat, kBali, "BALI/SOM/2027/1", rcp::common::v1::MEMBERS));
 
   // What the member should get: each change exactly once, nothing else.
-  std::vector<std::pair<std::string, int>> missed = {
-      {kSom, rescheduled.sequence()}, {kSom, confirmed.sequence()}, {planned.name(), planned.sequence()},
-      {kFriends, friends.sequence()}};
+  std::vector<std::pair<std::string, int>> missed = {{kSom, rescheduled.sequence()},
+                                                     {kSom, confirmed.sequence()},
+                                                     {planned.name(), planned.sequence()},
+                                                     {kFriends, friends.sequence()}};
   auto has_all = [&](const std::vector<Received>& events) {
     for (const auto& [name, sequence] : missed) {
       bool found = false;
-      for (const auto& e : events) found = found || (e.change.name() == name && MeetingOf(e).sequence() == sequence);
+      for (const auto& e : events)
+        found = found || (e.change.name() == name && MeetingOf(e).sequence() == sequence);
       if (!found) return false;
     }
     return CountName(events, paper.name()) > 0;
@@ -554,10 +566,12 @@ TEST_F(GatewayE2eTest, MemberSeesPostponementAndResumesWithItsCursor) {
   ASSERT_TRUE(member.WaitFor(has_all)) << member.end();
   // One more change after the reconnection, seen by both: a stray repeat
   // of the missed ones would have come before it.
-  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting sentinel,
-                           CreateMeeting(secretariat, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC, {}, 9)));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting sentinel,
+      CreateMeeting(secretariat, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC, {}, 9)));
   for (FeedReader* f : {&member, &reference}) {
-    ASSERT_TRUE(f->WaitFor([&](const std::vector<Received>& e) { return CountName(e, sentinel.name()) > 0; }));
+    ASSERT_TRUE(
+        f->WaitFor([&](const std::vector<Received>& e) { return CountName(e, sentinel.name()) > 0; }));
   }
   missed.emplace_back(sentinel.name(), sentinel.sequence());
   std::vector<Received> all = member.events();
@@ -600,7 +614,8 @@ TEST_F(GatewayE2eTest, ObserverSeesPublicDocumentsOnlyMemberSeesMore) {
   doc::ListDocumentsRequest list;
   list.set_parent("processes/igc");
   doc::ListDocumentsResponse listed;
-  ASSERT_THAT(Call(observer, [&](auto* c) { return documents_stub_->ListDocuments(c, list, &listed); }), IsOk());
+  ASSERT_THAT(Call(observer, [&](auto* c) { return documents_stub_->ListDocuments(c, list, &listed); }),
+              IsOk());
   const doc::Document* report = nullptr;
   for (const auto& d : listed.documents()) {
     if (d.name() == kSummary) report = &d;
@@ -612,15 +627,17 @@ TEST_F(GatewayE2eTest, ObserverSeesPublicDocumentsOnlyMemberSeesMore) {
 
   doc::ContentVersion en_version, fr_version;
   RCP_ASSERT_OK_AND_ASSIGN(std::string en, Download(observer, kSummary, "en", &en_version));
-  EXPECT_EQ(en, ReadFile(std::string(RCP_SOURCE_DIR) + "/deploy/seed/gcim-iom-workshop-2005-summary-report.txt"));
+  EXPECT_EQ(en,
+            ReadFile(std::string(RCP_SOURCE_DIR) + "/deploy/seed/gcim-iom-workshop-2005-summary-report.txt"));
   EXPECT_EQ(en_version.sha256(), crypto::Sha256Hex(en));
   RCP_ASSERT_OK_AND_ASSIGN(std::string fr_bytes, Download(observer, kSummary, "fr", &fr_version));
   EXPECT_EQ(fr_bytes, french);
   EXPECT_EQ(fr_version.sha256(), crypto::Sha256Hex(french));
 
   // A members-only document of the Bali Process.
-  RCP_ASSERT_OK_AND_ASSIGN(doc::Document members_only,
-                           CreateDocument(Key("bali-secretariat"), kBali, "BALI/AHG/2027/2", rcp::common::v1::MEMBERS));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      doc::Document members_only,
+      CreateDocument(Key("bali-secretariat"), kBali, "BALI/AHG/2027/2", rcp::common::v1::MEMBERS));
   RCP_ASSERT_OK_AND_ASSIGN(doc::ContentVersion v,
                            Upload(Key("bali-secretariat"), members_only.name(), "en", "Draft work plan.\n"));
   doc::GetDocumentRequest get;
@@ -631,16 +648,19 @@ TEST_F(GatewayE2eTest, ObserverSeesPublicDocumentsOnlyMemberSeesMore) {
   // Indistinguishable from a document that does not exist.
   doc::GetDocumentRequest nonexistent;
   nonexistent.set_name(std::string(kBali) + "/documents/no-such-document");
-  absl::Status missing = Call(observer, [&](auto* c) { return documents_stub_->GetDocument(c, nonexistent, &got); });
+  absl::Status missing =
+      Call(observer, [&](auto* c) { return documents_stub_->GetDocument(c, nonexistent, &got); });
   EXPECT_THAT(missing, StatusIs(absl::StatusCode::kNotFound, HasSubstr(nonexistent.name())));
   EXPECT_EQ(absl::StrReplaceAll(hidden.message(), {{members_only.name(), "X"}}),
             absl::StrReplaceAll(missing.message(), {{nonexistent.name(), "X"}}));
-  EXPECT_THAT(Download(observer, members_only.name(), "en"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
+  EXPECT_THAT(Download(observer, members_only.name(), "en"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
   doc::ListContentVersionsRequest versions;
   versions.set_document(members_only.name());
   doc::ListContentVersionsResponse versions_resp;
   EXPECT_THAT(
-      Call(observer, [&](auto* c) { return documents_stub_->ListContentVersions(c, versions, &versions_resp); }),
+      Call(observer,
+           [&](auto* c) { return documents_stub_->ListContentVersions(c, versions, &versions_resp); }),
       StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
   doc::ListDocumentsRequest bali_docs;
   bali_docs.set_parent(kBali);
@@ -697,6 +717,70 @@ TEST_F(GatewayE2eTest, ObserverSeesPublicDocumentsOnlyMemberSeesMore) {
 
 // 3. kill -9 of rcp-eventsd while several subscribers stream and writers
 // write: every subscriber ends up with every acknowledged change, once.
+// An update that takes a meeting out of a subscriber's view reaches it as a
+// WITHDRAWN record without the new value; a member still sees the update;
+// nobody receives the value the meeting had before.
+TEST_F(GatewayE2eTest, NarrowedVisibilityWithdrawsTheMeetingFromThoseWhoLoseIt) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& secretariat = Key("bali-secretariat");
+  FeedReader observer(channel_, Key("unhcr-observer"));
+  FeedReader member(channel_, Key("indonesia"));
+  observer.Connect();
+  member.Connect();
+  ASSERT_TRUE(observer.WaitForMessages(1)) << observer.end();
+  ASSERT_TRUE(member.WaitForMessages(1)) << member.end();
+
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting open, CreateMeeting(secretariat, NewMeeting("Open consultation", kBali,
+                                                                                   rcp::common::v1::PUBLIC)));
+  auto update = [&](rcp::common::v1::Visibility visibility,
+                    const std::string& title) -> absl::StatusOr<ev::Meeting> {
+    ev::UpdateMeetingRequest req;
+    req.mutable_meeting()->set_name(open.name());
+    req.mutable_meeting()->set_visibility(visibility);
+    req.mutable_meeting()->set_title(title);
+    req.mutable_update_mask()->add_paths("visibility");
+    req.mutable_update_mask()->add_paths("title");
+    ev::Meeting m;
+    RCP_RETURN_IF_ERROR(Call(secretariat, [&](auto* c) { return events_stub_->UpdateMeeting(c, req, &m); }));
+    return m;
+  };
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting closed, update(rcp::common::v1::MEMBERS, "Members' consultation"));
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting reopened, update(rcp::common::v1::PUBLIC, "Open consultation, again"));
+
+  auto operations = [&](FeedReader& reader) {
+    std::vector<Change::Operation> ops;
+    for (const auto& e : reader.events()) {
+      if (e.change.name() == open.name()) ops.push_back(e.change.operation());
+    }
+    return ops;
+  };
+  auto three = [&](const std::vector<Received>& events) {
+    int n = 0;
+    for (const auto& e : events) n += e.change.name() == open.name();
+    return n >= 3;
+  };
+  ASSERT_TRUE(observer.WaitFor(three)) << observer.end();
+  ASSERT_TRUE(member.WaitFor(three)) << member.end();
+  EXPECT_EQ(operations(observer),
+            (std::vector<Change::Operation>{Change::CREATED, Change::WITHDRAWN, Change::UPDATED}));
+  EXPECT_EQ(operations(member),
+            (std::vector<Change::Operation>{Change::CREATED, Change::UPDATED, Change::UPDATED}));
+  for (const auto& e : observer.events()) {
+    if (e.change.operation() != Change::WITHDRAWN) continue;
+    EXPECT_FALSE(e.change.has_value()) << "the members-only meeting must not reach the observer";
+    EXPECT_EQ(e.change.kind(), "meeting");
+    EXPECT_GT(e.change.revision(), 0u);
+  }
+  for (FeedReader* reader : {&observer, &member}) {
+    for (const auto& e : reader->events()) {
+      EXPECT_FALSE(e.change.has_previous_value()) << "previous values stay inside the deployment";
+    }
+  }
+  EXPECT_EQ(MeetingOf(member.events().back()).title(), reopened.title());
+  EXPECT_EQ(MeetingOf(observer.events().back()).title(), reopened.title());
+  (void)closed;
+}
+
 TEST_F(GatewayE2eTest, EveryAcknowledgedChangeReachesEverySubscriberOnceAcrossEventsdKill) {
   ASSERT_NO_FATAL_FAILURE(StartSuite());
   gw::SubscribeRequest bali_only;
@@ -712,9 +796,10 @@ TEST_F(GatewayE2eTest, EveryAcknowledgedChangeReachesEverySubscriberOnceAcrossEv
   std::vector<Sub> subs;
   subs.push_back({"admin", std::make_unique<FeedReader>(channel_, Key("admin")), true, true});
   subs.push_back({"indonesia", std::make_unique<FeedReader>(channel_, Key("indonesia")), true, true});
-  subs.push_back({"secretariat/bali", std::make_unique<FeedReader>(channel_, Key("bali-secretariat"), bali_only),
-                  true, true});
-  subs.push_back({"admin/meetings", std::make_unique<FeedReader>(channel_, Key("admin"), meetings_only), true, false});
+  subs.push_back({"secretariat/bali",
+                  std::make_unique<FeedReader>(channel_, Key("bali-secretariat"), bali_only), true, true});
+  subs.push_back(
+      {"admin/meetings", std::make_unique<FeedReader>(channel_, Key("admin"), meetings_only), true, false});
   // Members-only meetings are not the observer's; public documents are.
   subs.push_back({"observer", std::make_unique<FeedReader>(channel_, Key("unhcr-observer")), false, true});
   for (auto& s : subs) s.reader->Connect();
@@ -732,12 +817,13 @@ TEST_F(GatewayE2eTest, EveryAcknowledgedChangeReachesEverySubscriberOnceAcrossEv
       auto stub = ev::Events::NewStub(channel_);
       while (!stop) {
         int i = next++;
-        ev::CreateMeetingRequest req = NewMeeting(absl::StrCat("Ad hoc group session ", i), kBali,
-                                                  rcp::common::v1::MEMBERS, {}, i);
+        ev::CreateMeetingRequest req =
+            NewMeeting(absl::StrCat("Ad hoc group session ", i), kBali, rcp::common::v1::MEMBERS, {}, i);
         req.set_request_id(absl::StrCat("kill-test-", i));
         for (;;) {
           ev::Meeting m;
-          absl::Status s = Call(Key("bali-secretariat"), [&](auto* c) { return stub->CreateMeeting(c, req, &m); });
+          absl::Status s =
+              Call(Key("bali-secretariat"), [&](auto* c) { return stub->CreateMeeting(c, req, &m); });
           if (s.ok()) {
             std::lock_guard<std::mutex> lock(mu);
             EXPECT_TRUE(meetings.insert(m.name()).second) << "acknowledged twice: " << m.name();
@@ -762,9 +848,9 @@ TEST_F(GatewayE2eTest, EveryAcknowledgedChangeReachesEverySubscriberOnceAcrossEv
   // While the calendar is down, documents keep flowing to subscribers.
   std::set<std::string> documents;
   for (int i = 0; i < 5; ++i) {
-    RCP_ASSERT_OK_AND_ASSIGN(doc::Document d, CreateDocument(Key("bali-secretariat"), kBali,
-                                                             absl::StrCat("BALI/INF/2027/", i + 1),
-                                                             rcp::common::v1::PUBLIC));
+    RCP_ASSERT_OK_AND_ASSIGN(
+        doc::Document d, CreateDocument(Key("bali-secretariat"), kBali, absl::StrCat("BALI/INF/2027/", i + 1),
+                                        rcp::common::v1::PUBLIC));
     documents.insert(d.name());
   }
   for (auto& s : subs) {
@@ -774,7 +860,8 @@ TEST_F(GatewayE2eTest, EveryAcknowledgedChangeReachesEverySubscriberOnceAcrossEv
         if (CountName(events, d) == 0) return false;
       }
       return true;
-    })) << s.who << " did not get the documents while rcp-eventsd was down";
+    })) << s.who
+        << " did not get the documents while rcp-eventsd was down";
   }
   size_t before_restart = acknowledged();
   ASSERT_NO_FATAL_FAILURE(StartEvents(absl::StrCat("127.0.0.1:", port)));
@@ -838,10 +925,12 @@ TEST_F(GatewayE2eTest, ResumesThroughManyChangesInSeveralServices) {
     party.mutable_party()->set_type(reg::Party::ORGANIZATION);
     party.mutable_party()->set_display_name(absl::StrCat("Civil society organization ", i));
     reg::Party created;
-    ASSERT_THAT(Call(admin, [&](auto* c) { return registry_stub_->CreateParty(c, party, &created); }), IsOk());
+    ASSERT_THAT(Call(admin, [&](auto* c) { return registry_stub_->CreateParty(c, party, &created); }),
+                IsOk());
     expected.insert(created.name());
-    RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting m, CreateMeeting(admin, NewMeeting(absl::StrCat("Consultation ", i), kBali,
-                                                                            rcp::common::v1::PUBLIC, {}, i)));
+    RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting m,
+                             CreateMeeting(admin, NewMeeting(absl::StrCat("Consultation ", i), kBali,
+                                                             rcp::common::v1::PUBLIC, {}, i)));
     expected.insert(m.name());
   }
   feed.Connect();
@@ -867,26 +956,30 @@ TEST_F(GatewayE2eTest, CursorSurvivesAGatewayRestart) {
   FeedReader feed(channel_, admin);
   feed.Connect();
   ASSERT_TRUE(feed.WaitForMessages(1)) << feed.end();
-  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting first, CreateMeeting(admin, NewMeeting("Before", kBali, rcp::common::v1::PUBLIC)));
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting first,
+                           CreateMeeting(admin, NewMeeting("Before", kBali, rcp::common::v1::PUBLIC)));
   ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, first.name()) == 1; }));
   feed.Disconnect();
   ASSERT_THAT(gateway_->Stop(SIGKILL), IsOk());
 
   // Written straight to the service (with the internal token) while the
   // gateway is down.
-  auto direct = ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
+  auto direct =
+      ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
   std::set<std::string> expected;
   for (int i = 0; i < 3; ++i) {
     grpc::ClientContext ctx;
     ctx.AddMetadata("x-rcp-internal-token", token_);
     ev::Meeting m;
-    ASSERT_THAT(FromGrpcStatus(direct->CreateMeeting(
-                    &ctx, NewMeeting(absl::StrCat("While down ", i), kBali, rcp::common::v1::PUBLIC, {}, i), &m)),
-                IsOk());
+    ASSERT_THAT(
+        FromGrpcStatus(direct->CreateMeeting(
+            &ctx, NewMeeting(absl::StrCat("While down ", i), kBali, rcp::common::v1::PUBLIC, {}, i), &m)),
+        IsOk());
     expected.insert(m.name());
   }
   ASSERT_NO_FATAL_FAILURE(StartGateway("127.0.0.1:0"));
-  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting after, CreateMeeting(admin, NewMeeting("After", kBali, rcp::common::v1::PUBLIC)));
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting after,
+                           CreateMeeting(admin, NewMeeting("After", kBali, rcp::common::v1::PUBLIC)));
   expected.insert(after.name());
 
   // The subscriber comes back, to the new gateway, with its last cursor.
@@ -898,8 +991,10 @@ TEST_F(GatewayE2eTest, CursorSurvivesAGatewayRestart) {
     }
     return true;
   })) << feed.end();
-  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting sentinel, CreateMeeting(admin, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC)));
-  ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, sentinel.name()) > 0; }));
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting sentinel,
+                           CreateMeeting(admin, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC)));
+  ASSERT_TRUE(
+      feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, sentinel.name()) > 0; }));
   std::vector<Received> events = feed.events();
   EXPECT_EQ(events.size(), expected.size() + 2);
   EXPECT_EQ(CountName(events, first.name()), 1);
@@ -934,7 +1029,8 @@ TEST_F(GatewayE2eTest, IdleStreamsGetHeartbeatsAndAShutdownEndsThemResumably) {
 
   // Changed while the gateway is down (the secretariat writes to the service
   // directly, as an operator would with the internal token).
-  auto direct = ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
+  auto direct =
+      ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.AddMetadata("x-rcp-internal-token", token_);
   ev::Meeting m;
@@ -945,8 +1041,9 @@ TEST_F(GatewayE2eTest, IdleStreamsGetHeartbeatsAndAShutdownEndsThemResumably) {
   ASSERT_NO_FATAL_FAILURE(StartGateway(absl::StrCat("127.0.0.1:", port)));
   ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, m.name()) > 0; }))
       << feed.end();
-  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting after,
-                           CreateMeeting(Key("bali-secretariat"), NewMeeting("Sentinel", kBali, rcp::common::v1::MEMBERS)));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting after,
+      CreateMeeting(Key("bali-secretariat"), NewMeeting("Sentinel", kBali, rcp::common::v1::MEMBERS)));
   ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, after.name()) > 0; }));
   std::vector<Received> events = feed.events();
   EXPECT_EQ(events.size(), 2u);
@@ -982,7 +1079,8 @@ class CountingSubscriber : public grpc::ClientReadReactor<gw::SubscribeResponse>
       if (!confirmed_) ++shared_->confirmed;
       confirmed_ = true;
       size_t before = events_.size();
-      for (auto& e : *response_.mutable_events()) events_.push_back({e.service(), std::move(*e.mutable_change())});
+      for (auto& e : *response_.mutable_events())
+        events_.push_back({e.service(), std::move(*e.mutable_change())});
       if (before < shared_->want && events_.size() >= shared_->want) ++shared_->complete;
     }
     shared_->cv.notify_all();
@@ -1019,7 +1117,8 @@ TEST_F(GatewayE2eTest, ThousandsOfSubscribersEachGetEveryChangeOnce) {
   shared.want = 4;
   std::vector<std::unique_ptr<CountingSubscriber>> subs;
   for (int i = 0; i < kSubscribers; ++i) {
-    subs.push_back(std::make_unique<CountingSubscriber>(stubs[i % stubs.size()].get(), Key("indonesia"), &shared));
+    subs.push_back(
+        std::make_unique<CountingSubscriber>(stubs[i % stubs.size()].get(), Key("indonesia"), &shared));
   }
   {
     std::unique_lock<std::mutex> lock(shared.mu);
@@ -1029,22 +1128,24 @@ TEST_F(GatewayE2eTest, ThousandsOfSubscribersEachGetEveryChangeOnce) {
   }
   std::vector<std::string> expected;
   for (int i = 0; i < 3; ++i) {
-    RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting m, CreateMeeting(Key("bali-secretariat"),
-                                                          NewMeeting(absl::StrCat("Plenary ", i), kBali,
-                                                                     rcp::common::v1::MEMBERS, {}, i)));
+    RCP_ASSERT_OK_AND_ASSIGN(
+        ev::Meeting m, CreateMeeting(Key("bali-secretariat"), NewMeeting(absl::StrCat("Plenary ", i), kBali,
+                                                                         rcp::common::v1::MEMBERS, {}, i)));
     expected.push_back(m.name());
   }
-  RCP_ASSERT_OK_AND_ASSIGN(doc::Document d,
-                           CreateDocument(Key("bali-secretariat"), kBali, "BALI/PLEN/2027/1", rcp::common::v1::MEMBERS));
+  RCP_ASSERT_OK_AND_ASSIGN(doc::Document d, CreateDocument(Key("bali-secretariat"), kBali, "BALI/PLEN/2027/1",
+                                                           rcp::common::v1::MEMBERS));
   {
     std::unique_lock<std::mutex> lock(shared.mu);
-    EXPECT_TRUE(shared.cv.wait_for(lock, std::chrono::seconds(60), [&] { return shared.complete >= kSubscribers; }))
+    EXPECT_TRUE(
+        shared.cv.wait_for(lock, std::chrono::seconds(60), [&] { return shared.complete >= kSubscribers; }))
         << shared.complete << " of " << kSubscribers << " subscribers got everything";
   }
   for (auto& s : subs) s->Cancel();
   {
     std::unique_lock<std::mutex> lock(shared.mu);
-    ASSERT_TRUE(shared.cv.wait_for(lock, std::chrono::seconds(60), [&] { return shared.done >= kSubscribers; }));
+    ASSERT_TRUE(
+        shared.cv.wait_for(lock, std::chrono::seconds(60), [&] { return shared.done >= kSubscribers; }));
   }
   int wrong = 0;
   for (const auto& s : subs) {
@@ -1066,14 +1167,15 @@ TEST_F(GatewayE2eTest, CalendarFeedOverHttpIsValidICalendarOfWhatTheKeySees) {
   ASSERT_NO_FATAL_FAILURE(StartSuite());
   // A cancelled meeting must come out as STATUS:CANCELLED with a bumped
   // SEQUENCE.
-  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting m, CreateMeeting(Key("bali-secretariat"),
-                                                        NewMeeting("Technical workshop on biometrics", kBali,
-                                                                   rcp::common::v1::MEMBERS)));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting m, CreateMeeting(Key("bali-secretariat"), NewMeeting("Technical workshop on biometrics",
+                                                                       kBali, rcp::common::v1::MEMBERS)));
   ev::CancelMeetingRequest cancel;
   cancel.set_name(m.name());
   cancel.set_reason("Merged with the senior officials' meeting; agenda, notes; see \"item 3\".");
   ev::Meeting cancelled;
-  ASSERT_THAT(Call(Key("bali-secretariat"), [&](auto* c) { return events_stub_->CancelMeeting(c, cancel, &cancelled); }),
+  ASSERT_THAT(Call(Key("bali-secretariat"),
+                   [&](auto* c) { return events_stub_->CancelMeeting(c, cancel, &cancelled); }),
               IsOk());
 
   auto url_of = [&](const std::string& key, std::vector<std::string> processes) {
@@ -1100,10 +1202,11 @@ TEST_F(GatewayE2eTest, CalendarFeedOverHttpIsValidICalendarOfWhatTheKeySees) {
     std::string path = dir_.Sub("feed.ics");
     std::ofstream(path, std::ios::binary) << res->body;
     std::string out = dir_.Sub("vevents");
-    std::string cmd = "/usr/bin/python3 -c \"import sys, vobject; "
-                      "c = vobject.readOne(open(sys.argv[1], encoding='utf-8').read(), validate=True); "
-                      "open(sys.argv[2], 'w').write(str(len(c.contents.get('vevent', []))))\" " +
-                      path + " " + out;
+    std::string cmd =
+        "/usr/bin/python3 -c \"import sys, vobject; "
+        "c = vobject.readOne(open(sys.argv[1], encoding='utf-8').read(), validate=True); "
+        "open(sys.argv[2], 'w').write(str(len(c.contents.get('vevent', []))))\" " +
+        path + " " + out;
     EXPECT_EQ(std::system(cmd.c_str()), 0) << res->body;
     *vevents = std::atoi(ReadFile(out).c_str());
     return res->body;
@@ -1141,8 +1244,8 @@ TEST_F(GatewayE2eTest, CalendarFeedOverHttpIsValidICalendarOfWhatTheKeySees) {
   std::string flipped = url;
   char& last = flipped[flipped.size() - 5];
   last = last == '0' ? '1' : '0';
-  for (const std::string& forged :
-       {absl::StrReplaceAll(bali_url, {{"bali-process", "colombo-process"}}), flipped, url + "?processes=igc"}) {
+  for (const std::string& forged : {absl::StrReplaceAll(bali_url, {{"bali-process", "colombo-process"}}),
+                                    flipped, url + "?processes=igc"}) {
     auto res = http.Get(forged.substr(prefix.size()));
     ASSERT_TRUE(res) << forged;
     EXPECT_EQ(res->status, 404) << forged;
@@ -1167,7 +1270,8 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
     };
     grpc::ClientContext c1;
     with(&c1);
-    EXPECT_EQ(events_stub_->GetMeeting(&c1, get, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
+    EXPECT_EQ(events_stub_->GetMeeting(&c1, get, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << header;
     grpc::ClientContext c2;
     with(&c2);
     reg::Principal p;
@@ -1196,7 +1300,8 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
   EXPECT_EQ(who.party(), "parties/THA");
   EXPECT_EQ(who.api_key(), thailand.api_key().name());
   gw::CalendarUrl url;
-  ASSERT_THAT(Call(thailand.key(), [&](auto* c) { return gateway_stub_->GetCalendarUrl(c, {}, &url); }), IsOk());
+  ASSERT_THAT(Call(thailand.key(), [&](auto* c) { return gateway_stub_->GetCalendarUrl(c, {}, &url); }),
+              IsOk());
   std::string prefix = absl::StrCat("http://127.0.0.1:", calendar_port_);
   std::string path = url.url().substr(prefix.size());
   httplib::Client http("127.0.0.1", calendar_port_);
@@ -1210,14 +1315,16 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
   reg::RevokeApiKeyRequest revoke;
   revoke.set_name(thailand.api_key().name());
   reg::ApiKey revoked;
-  ASSERT_THAT(Call(Key("admin"), [&](auto* c) { return registry_stub_->RevokeApiKey(c, revoke, &revoked); }), IsOk());
+  ASSERT_THAT(Call(Key("admin"), [&](auto* c) { return registry_stub_->RevokeApiKey(c, revoke, &revoked); }),
+              IsOk());
   absl::Time at = absl::Now();
   EXPECT_TRUE(revoked.has_revoke_time());
   absl::Duration call_refused = absl::InfiniteDuration(), url_refused = absl::InfiniteDuration();
   while (absl::Now() - at < absl::Seconds(5) &&
          (call_refused == absl::InfiniteDuration() || url_refused == absl::InfiniteDuration())) {
     if (call_refused == absl::InfiniteDuration() &&
-        absl::IsUnauthenticated(Call(thailand.key(), [&](auto* c) { return gateway_stub_->WhoAmI(c, {}, &who); }))) {
+        absl::IsUnauthenticated(
+            Call(thailand.key(), [&](auto* c) { return gateway_stub_->WhoAmI(c, {}, &who); }))) {
       call_refused = absl::Now() - at;
     }
     if (url_refused == absl::InfiniteDuration()) {
@@ -1233,14 +1340,16 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
   // The stream opened before the revocation ends too: open streams are
   // authenticated again every --auth_cache_ttl, so within twice the TTL
   // (the cache's and the recheck's) and the gateway's 1 s tick.
-  EXPECT_TRUE(feed.WaitForEnd(absl::Seconds(5))) << "a revoked key's Subscribe stream stayed open; " << gateway_->Log();
+  EXPECT_TRUE(feed.WaitForEnd(absl::Seconds(5)))
+      << "a revoked key's Subscribe stream stayed open; " << gateway_->Log();
   absl::Duration stream_ended = absl::Now() - at;
   EXPECT_LE(stream_ended, absl::Milliseconds(3500));
   EXPECT_THAT(feed.end(), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("no longer valid")));
   feed.Disconnect();
 
   // The services themselves: nothing without the internal token.
-  auto direct_events = ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
+  auto direct_events =
+      ev::Events::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
   auto direct_registry =
       reg::Registry::NewStub(grpc::CreateChannel(registry_->address(), grpc::InsecureChannelCredentials()));
   auto direct_documents =
@@ -1252,13 +1361,15 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
     };
     grpc::ClientContext c1;
     with(&c1);
-    EXPECT_EQ(direct_events->GetMeeting(&c1, get, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+    EXPECT_EQ(direct_events->GetMeeting(&c1, get, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << token;
     grpc::ClientContext c2;
     with(&c2);
     reg::AuthenticateRequest auth;
     auth.set_key(Key("admin"));
     reg::Principal p;
-    EXPECT_EQ(direct_registry->Authenticate(&c2, auth, &p).error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+    EXPECT_EQ(direct_registry->Authenticate(&c2, auth, &p).error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << token;
     grpc::ClientContext c3;
     with(&c3);
     auto watch = direct_documents->Watch(&c3, {});
@@ -1267,7 +1378,8 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
     EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
   }
   // Health probes need no secret.
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
+  auto health = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(events_->address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext hc;
   grpc::health::v1::HealthCheckResponse hr;
   ASSERT_TRUE(health->Check(&hc, {}, &hr).ok());
@@ -1282,10 +1394,10 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
 // and nothing changes.
 TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
   ASSERT_NO_FATAL_FAILURE(StartSuite());
+  using policy::Rule;
   using pt::Item;
   using pt::Outcome;
   using pt::Role;
-  using policy::Rule;
   const std::string admin = Key("admin");
   reg::CreateApiKeyResponse thailand = NewKey("parties/THA", "thailand");
   reg::CreateApiKeyResponse spare = NewKey("parties/THA", "thailand-spare");
@@ -1306,8 +1418,9 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
   // A meeting and a document of each visibility in the Bali Process; the
   // restricted ones name Thailand and UNHCR, or neither.
   auto visibility_of = [](Item i) {
-    return i == Item::kPublic ? rcp::common::v1::PUBLIC
-                              : i == Item::kMembers ? rcp::common::v1::MEMBERS : rcp::common::v1::RESTRICTED;
+    return i == Item::kPublic    ? rcp::common::v1::PUBLIC
+           : i == Item::kMembers ? rcp::common::v1::MEMBERS
+                                 : rcp::common::v1::RESTRICTED;
   };
   auto parties_of = [](Item i) -> std::vector<std::string> {
     if (i == Item::kRestrictedNamed) return {"parties/AUS", "parties/THA", "parties/unhcr"};
@@ -1320,16 +1433,17 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
   for (Item i : pt::kItems) {
     int n = static_cast<int>(i);
     title[i] = absl::StrCat("Policy probe ", n);
-    RCP_ASSERT_OK_AND_ASSIGN(meeting[i],
-                             CreateMeeting(admin, NewMeeting(title[i], kBali, visibility_of(i), parties_of(i), n)));
+    RCP_ASSERT_OK_AND_ASSIGN(
+        meeting[i], CreateMeeting(admin, NewMeeting(title[i], kBali, visibility_of(i), parties_of(i), n)));
     RCP_ASSERT_OK_AND_ASSIGN(document[i], CreateDocument(admin, kBali, absl::StrCat("BALI/PROBE/", n + 1),
                                                          visibility_of(i), parties_of(i)));
     ASSERT_THAT(Upload(admin, document[i].name(), "en", "Probe.\n"), IsOk());
   }
   // Last, one public meeting and document: once a feed has both, it has
   // had its chance at everything above.
-  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting last_meeting,
-                           CreateMeeting(admin, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC, {}, 99)));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting last_meeting,
+      CreateMeeting(admin, NewMeeting("Sentinel", kBali, rcp::common::v1::PUBLIC, {}, 99)));
   RCP_ASSERT_OK_AND_ASSIGN(doc::Document last_document,
                            CreateDocument(admin, kBali, "BALI/PROBE/99", rcp::common::v1::PUBLIC));
   for (auto& [r, f] : feeds) {
@@ -1378,8 +1492,9 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
     q.set_media_type("text/plain; charset=utf-8");
     q.set_declared_size(10);
     q.set_declared_sha256(crypto::Sha256Hex("0123456789"));
-    ASSERT_THAT(U(documents_stub_.get(), &doc::Documents::Stub::StartUpload, key[Role::kSecretariat], q, &session),
-                IsOk());
+    ASSERT_THAT(
+        U(documents_stub_.get(), &doc::Documents::Stub::StartUpload, key[Role::kSecretariat], q, &session),
+        IsOk());
   }
 
   struct Probe {
@@ -1561,7 +1676,8 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
                                  reg::ListApiKeysResponse x;
                                  RCP_RETURN_IF_ERROR(U(rs, &RS::ListApiKeys, key[r], q, &x));
                                  bool found = false;
-                                 for (const auto& k : x.api_keys()) found = found || k.name() == thailand.api_key().name();
+                                 for (const auto& k : x.api_keys())
+                                   found = found || k.name() == thailand.api_key().name();
                                  return Present(found);
                                },
                                false, thai};
@@ -1631,7 +1747,8 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
                                   ev::ListMeetingsResponse x;
                                   RCP_RETURN_IF_ERROR(U(es, &ES::ListMeetings, key[r], q, &x));
                                   bool found = false;
-                                  for (const auto& m : x.meetings()) found = found || m.name() == meeting[i].name();
+                                  for (const auto& m : x.meetings())
+                                    found = found || m.name() == meeting[i].name();
                                   return Present(found);
                                 },
                                 true};
@@ -1642,20 +1759,22 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
                                   do {
                                     ev::SyncMeetingsResponse x;
                                     RCP_RETURN_IF_ERROR(U(es, &ES::SyncMeetings, key[r], q, &x));
-                                    for (const auto& m : x.meetings()) found = found || m.name() == meeting[i].name();
+                                    for (const auto& m : x.meetings())
+                                      found = found || m.name() == meeting[i].name();
                                     q.set_page_token(x.next_page_token());
                                   } while (!q.page_token().empty());
                                   return Present(found);
                                 },
                                 true};
-  probes[E + "ExportCalendar"] = {[&](Role r, Item i) {
-                                    ev::ExportCalendarRequest q;
-                                    *q.mutable_filter() = bali_filter;
-                                    ev::ExportCalendarResponse x;
-                                    RCP_RETURN_IF_ERROR(U(es, &ES::ExportCalendar, key[r], q, &x));
-                                    return Present(absl::StrContains(x.body(), "SUMMARY:" + title[i] + "\r\n"));
-                                  },
-                                  true};
+  probes[E + "ExportCalendar"] = {
+      [&](Role r, Item i) {
+        ev::ExportCalendarRequest q;
+        *q.mutable_filter() = bali_filter;
+        ev::ExportCalendarResponse x;
+        RCP_RETURN_IF_ERROR(U(es, &ES::ExportCalendar, key[r], q, &x));
+        return Present(absl::StrContains(x.body(), "SUMMARY:" + title[i] + "\r\n"));
+      },
+      true};
   probes[E + "UpdateMeeting"] = {[&](Role r, Item i) {
                                    ev::UpdateMeetingRequest q;
                                    q.mutable_meeting()->set_name(meeting[i].name());
@@ -1734,7 +1853,8 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
                                    doc::ListDocumentsResponse x;
                                    RCP_RETURN_IF_ERROR(U(ds, &DS::ListDocuments, key[r], q, &x));
                                    bool found = false;
-                                   for (const auto& d : x.documents()) found = found || d.name() == document[i].name();
+                                   for (const auto& d : x.documents())
+                                     found = found || d.name() == document[i].name();
                                    return Present(found);
                                  },
                                  true};
@@ -1745,8 +1865,8 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
                                          return U(ds, &DS::ListContentVersions, key[r], q, &x);
                                        },
                                        true};
-  probes[D + "Download"] = {[&](Role r, Item i) { return Download(key[r], document[i].name(), "en").status(); },
-                            true};
+  probes[D + "Download"] = {
+      [&](Role r, Item i) { return Download(key[r], document[i].name(), "en").status(); }, true};
   probes[D + "UpdateDocument"] = {[&](Role r, Item i) {
                                     doc::UpdateDocumentRequest q;
                                     q.mutable_document()->set_name(document[i].name());
@@ -1811,12 +1931,14 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
   }};
   probes[G + "GetCalendarUrl"] = {[&](Role r, Item) {
     gw::CalendarUrl x;
-    return U(gateway_stub_.get(), &gw::Gateway::Stub::GetCalendarUrl, key[r], gw::GetCalendarUrlRequest(), &x);
+    return U(gateway_stub_.get(), &gw::Gateway::Stub::GetCalendarUrl, key[r], gw::GetCalendarUrlRequest(),
+             &x);
   }};
   probes[G + "Subscribe"] = {[&](Role r, Item i) -> absl::Status {
                                bool m = feeds[r]->HasName(meeting[i].name());
                                bool d = feeds[r]->HasName(document[i].name());
-                               if (m != d) return absl::InternalError("the meeting and the document disagree");
+                               if (m != d)
+                                 return absl::InternalError("the meeting and the document disagree");
                                return Present(m);
                              },
                              true};
@@ -1857,8 +1979,8 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
             continue;
         }
         EXPECT_EQ(got, want) << rule.method << " by " << pt::RoleName(role)
-                             << (probe.per_item ? std::string(" on ") + pt::ItemName(item) : std::string()) << ": "
-                             << s;
+                             << (probe.per_item ? std::string(" on ") + pt::ItemName(item) : std::string())
+                             << ": " << s;
         bool reads = absl::StrContains(rule.method, "/Get") || absl::StrContains(rule.method, "/List");
         if (s.ok() && !reads && (rule.rule == Rule::kAdmin || rule.rule == Rule::kWriter)) {
           ADD_FAILURE() << rule.method << " by " << pt::RoleName(role)
@@ -1875,10 +1997,12 @@ TEST_F(GatewayE2eTest, PolicyTableHoldsForEveryPublicMethodRoleAndVisibility) {
     reg::AuthenticateRequest aq;
     aq.set_key(key[Role::kMember]);
     reg::Principal p;
-    EXPECT_THAT(U(rs, &RS::Authenticate, key[role], aq, &p), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("")));
+    EXPECT_THAT(U(rs, &RS::Authenticate, key[role], aq, &p),
+                StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("")));
     reg::ResolveApiKeyRequest rq;
     rq.set_name(thailand.api_key().name());
-    EXPECT_THAT(U(rs, &RS::ResolveApiKey, key[role], rq, &p), StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("")));
+    EXPECT_THAT(U(rs, &RS::ResolveApiKey, key[role], rq, &p),
+                StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("")));
     auto watch = [&](auto* stub) {
       return Call(key[role], [&](grpc::ClientContext* c) {
         auto reader = stub->Watch(c, rcp::common::v1::WatchRequest());

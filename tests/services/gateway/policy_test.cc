@@ -43,7 +43,8 @@ namespace reg = ::rcp::registry::v1;
 constexpr char kBali[] = "processes/bali-process";
 constexpr char kColombo[] = "processes/colombo-process";
 
-Principal::ProcessRights Rights(const std::string& process, std::vector<reg::Role> roles, bool chair = false) {
+Principal::ProcessRights Rights(const std::string& process, std::vector<reg::Role> roles,
+                                bool chair = false) {
   Principal::ProcessRights r;
   r.set_process(process);
   for (auto role : roles) r.add_roles(role);
@@ -92,9 +93,12 @@ Principal PrincipalFor(Role role) {
 
 Visibility VisibilityOf(Item item) {
   switch (item) {
-    case Item::kPublic: return rcp::common::v1::PUBLIC;
-    case Item::kMembers: return rcp::common::v1::MEMBERS;
-    default: return rcp::common::v1::RESTRICTED;
+    case Item::kPublic:
+      return rcp::common::v1::PUBLIC;
+    case Item::kMembers:
+      return rcp::common::v1::MEMBERS;
+    default:
+      return rcp::common::v1::RESTRICTED;
   }
 }
 
@@ -106,7 +110,9 @@ std::vector<std::string> PartiesOf(Item item, const Principal& p) {
   return {};
 }
 
-std::string Where(Role role, Item item) { return absl::StrCat(RoleName(role), " on a ", ItemName(item), " item"); }
+std::string Where(Role role, Item item) {
+  return absl::StrCat(RoleName(role), " on a ", ItemName(item), " item");
+}
 
 TEST(PolicyTable, VisibleRuleMatchesCanSee) {
   const std::vector<std::string> processes = {kBali};
@@ -133,7 +139,8 @@ TEST(PolicyTable, WriterRuleMatchesCanSeeThenCheckWriter) {
       } else {
         absl::Status s = CheckWriter(p, processes, "name");
         if (!s.ok()) {
-          EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr(kBali))) << Where(role, item);
+          EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr(kBali)))
+              << Where(role, item);
           got = Outcome::kPermissionDenied;
         }
       }
@@ -170,7 +177,8 @@ TEST(Policy, OutsidersAndLimitedKeys) {
   EXPECT_TRUE(CanSee(outsider, bali, rcp::common::v1::RESTRICTED,
                      std::vector<std::string>{"parties/AUS", "parties/MEX"}));
   EXPECT_FALSE(IsMemberOf(outsider, kBali));
-  EXPECT_THAT(CheckWriter(outsider, bali, "parent"), StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("parent")));
+  EXPECT_THAT(CheckWriter(outsider, bali, "parent"),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("parent")));
 
   // No rights at all (a key limited to a process its party left).
   Principal nobody;
@@ -195,7 +203,8 @@ TEST(Policy, JointItemsNeedTheWriteRightInEveryProcess) {
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr(kColombo)));
   EXPECT_THAT(CheckWriter(PrincipalFor(Role::kAdmin), joint, "meeting.processes"), IsOk());
   // Seeing a joint MEMBERS item needs membership of any one of them.
-  EXPECT_TRUE(CanSee(PrincipalFor(Role::kMember), joint, rcp::common::v1::MEMBERS, std::vector<std::string>{}));
+  EXPECT_TRUE(
+      CanSee(PrincipalFor(Role::kMember), joint, rcp::common::v1::MEMBERS, std::vector<std::string>{}));
   Principal colombo_member;
   colombo_member.set_party("parties/NPL");
   *colombo_member.add_rights() = Rights(kColombo, {reg::MEMBER});
@@ -203,7 +212,8 @@ TEST(Policy, JointItemsNeedTheWriteRightInEveryProcess) {
   // A RESTRICTED joint item: the secretariat or chair of any of them.
   EXPECT_TRUE(CanSee(PrincipalFor(Role::kSecretariat), joint, rcp::common::v1::RESTRICTED,
                      std::vector<std::string>{"parties/AUS"}));
-  EXPECT_FALSE(CanSee(colombo_member, joint, rcp::common::v1::RESTRICTED, std::vector<std::string>{"parties/AUS"}));
+  EXPECT_FALSE(
+      CanSee(colombo_member, joint, rcp::common::v1::RESTRICTED, std::vector<std::string>{"parties/AUS"}));
 }
 
 TEST(Policy, ProcessOf) {
@@ -261,6 +271,54 @@ TEST(PolicyTable, SubscribeDeliversExactlyWhatTheCallerMaySee) {
   }
 }
 
+TEST(PolicyTable, AnUpdateOutOfViewIsAWithdrawalForThoseWhoSawIt) {
+  for (Role role : kRoles) {
+    Principal p = PrincipalFor(role);
+    for (Item before : kItems) {
+      for (Item after : kItems) {
+        bool saw = Expected(Rule::kVisible, role, before) == Outcome::kAllowed;
+        bool sees = Expected(Rule::kVisible, role, after) == Outcome::kAllowed;
+        Delivery want = sees ? Delivery::kChange : saw ? Delivery::kWithdrawal : Delivery::kNone;
+        for (const char* service : {"events", "documents"}) {
+          Change was =
+              std::string(service) == "events" ? MeetingChange(before, p) : DocumentChange(before, p);
+          Change change =
+              std::string(service) == "events" ? MeetingChange(after, p) : DocumentChange(after, p);
+          change.set_operation(Change::UPDATED);
+          *change.mutable_previous_value() = was.value();
+          std::vector<std::string> processes;
+          EXPECT_EQ(DeliveryOf(p, service, change, &processes), want)
+              << service << " " << Where(role, before) << " -> " << Where(role, after);
+          if (want != Delivery::kNone) EXPECT_EQ(processes, std::vector<std::string>{kBali});
+        }
+      }
+    }
+  }
+}
+
+TEST(Policy, AWithdrawalCarriesNoValue) {
+  Principal p = PrincipalFor(Role::kObserver);
+  Change was = MeetingChange(Item::kPublic, p);
+  Change change = MeetingChange(Item::kMembers, p);
+  change.set_operation(Change::UPDATED);
+  change.set_principal("apiKeys/secretariat");
+  *change.mutable_previous_value() = was.value();
+  std::vector<std::string> processes;
+  ASSERT_EQ(DeliveryOf(p, "events", change, &processes), Delivery::kWithdrawal);
+  Change out;
+  Withdrawal(change, &out);
+  EXPECT_EQ(out.operation(), Change::WITHDRAWN);
+  EXPECT_EQ(out.name(), change.name());
+  EXPECT_EQ(out.revision(), change.revision());
+  EXPECT_FALSE(out.has_value());
+  EXPECT_FALSE(out.has_previous_value());
+  EXPECT_TRUE(out.principal().empty());
+  // Without a previous value (a create, or an older record) nothing is known
+  // of who saw it: nothing is sent.
+  change.clear_previous_value();
+  EXPECT_EQ(DeliveryOf(p, "events", change, &processes), Delivery::kNone);
+}
+
 TEST(Policy, SubscribeRegistryChanges) {
   auto change = [](const std::string& kind, const std::string& name, const google::protobuf::Message& value) {
     Change c;
@@ -282,12 +340,13 @@ TEST(Policy, SubscribeRegistryChanges) {
     EXPECT_EQ(processes, std::vector<std::string>{kBali});
     EXPECT_TRUE(CanSeeChange(p, "registry", change("party", "parties/IDN", process), &processes));
     EXPECT_TRUE(processes.empty());
-    EXPECT_TRUE(
-        CanSeeChange(p, "registry", change("membership", std::string(kBali) + "/memberships/x", membership), &processes));
+    EXPECT_TRUE(CanSeeChange(
+        p, "registry", change("membership", std::string(kBali) + "/memberships/x", membership), &processes));
     EXPECT_EQ(processes, std::vector<std::string>{kBali});
     // Contact details: members only, as GetFocalPoint.
     EXPECT_EQ(
-        CanSeeChange(p, "registry", change("focal_point", std::string(kBali) + "/focalPoints/x", focal_point), &processes),
+        CanSeeChange(p, "registry", change("focal_point", std::string(kBali) + "/focalPoints/x", focal_point),
+                     &processes),
         Expected(Rule::kMembersOnly, role, Item::kPublic) == Outcome::kAllowed)
         << RoleName(role);
     // Keys: the party's own, as GetApiKey.
@@ -297,7 +356,8 @@ TEST(Policy, SubscribeRegistryChanges) {
     // Federation peers and unknown kinds: administrators only.
     EXPECT_EQ(CanSeeChange(p, "registry", change("federation_peer", "federationPeers/x", peer), &processes),
               role == Role::kAdmin);
-    EXPECT_EQ(CanSeeChange(p, "registry", change("something_new", "x/y", peer), &processes), role == Role::kAdmin);
+    EXPECT_EQ(CanSeeChange(p, "registry", change("something_new", "x/y", peer), &processes),
+              role == Role::kAdmin);
     EXPECT_EQ(CanSeeChange(p, "elsewhere", change("meeting", "x/y", peer), &processes), role == Role::kAdmin);
   }
 }
@@ -316,21 +376,22 @@ TEST(Policy, SubscribeJointMeetingCarriesEveryProcess) {
 // ------------------------------------------------------- the method table
 
 const std::set<std::string>& InternalMethods() {
-  static const auto* m = new std::set<std::string>{
-      "/rcp.registry.v1.Registry/Watch", "/rcp.registry.v1.Registry/Authenticate",
-      "/rcp.registry.v1.Registry/ResolveApiKey", "/rcp.events.v1.Events/Watch",
-      "/rcp.documents.v1.Documents/Watch"};
+  static const auto* m =
+      new std::set<std::string>{"/rcp.registry.v1.Registry/Watch", "/rcp.registry.v1.Registry/Authenticate",
+                                "/rcp.registry.v1.Registry/ResolveApiKey", "/rcp.events.v1.Events/Watch",
+                                "/rcp.documents.v1.Documents/Watch"};
   return *m;
 }
 
 std::vector<std::string> AllMethods() {
   std::vector<std::string> out;
-  for (const char* service : {"rcp.registry.v1.Registry", "rcp.events.v1.Events", "rcp.documents.v1.Documents",
-                              "rcp.gateway.v1.Gateway"}) {
+  for (const char* service : {"rcp.registry.v1.Registry", "rcp.events.v1.Events",
+                              "rcp.documents.v1.Documents", "rcp.gateway.v1.Gateway"}) {
     const auto* d = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     EXPECT_NE(d, nullptr) << service;
     if (d == nullptr) continue;
-    for (int i = 0; i < d->method_count(); ++i) out.push_back(absl::StrCat("/", service, "/", d->method(i)->name()));
+    for (int i = 0; i < d->method_count(); ++i)
+      out.push_back(absl::StrCat("/", service, "/", d->method(i)->name()));
   }
   return out;
 }
@@ -361,9 +422,9 @@ TEST(MethodRules, EveryPublicMethodHasExactlyOneRuleAndInternalOnesNone) {
 }
 
 TEST(MethodRules, WritesNeverHaveAReadRule) {
-  const std::vector<std::string> write_prefixes = {"Create", "Update", "Delete", "Revoke",  "Confirm", "Postpone",
-                                                   "Reschedule", "Cancel", "Mark", "StartUpload", "UploadChunks",
-                                                   "CommitUpload"};
+  const std::vector<std::string> write_prefixes = {"Create",  "Update",      "Delete",       "Revoke",
+                                                   "Confirm", "Postpone",    "Reschedule",   "Cancel",
+                                                   "Mark",    "StartUpload", "UploadChunks", "CommitUpload"};
   for (const auto& r : MethodRules()) {
     std::string method = std::string(r.method).substr(std::string(r.method).rfind('/') + 1);
     bool write = false;
