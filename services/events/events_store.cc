@@ -45,15 +45,11 @@ std::string StartKey(absl::Time t) {
   return storage::EncodeUint64(static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63));
 }
 
-std::string OrderKey(const v1::Meeting& m) {
-  return StartKey(FromProto(m.start_time())) + m.name();
-}
+std::string OrderKey(const v1::Meeting& m) { return StartKey(FromProto(m.start_time())) + m.name(); }
 
 std::string ProcessKeyPrefix(absl::string_view process) { return absl::StrCat(process, "\n"); }
 
-const char* StatusName(v1::MeetingStatus s) {
-  return v1::MeetingStatus_Name(s).c_str();
-}
+const char* StatusName(v1::MeetingStatus s) { return v1::MeetingStatus_Name(s).c_str(); }
 
 // ---------------------------------------------------------------- validation
 
@@ -61,14 +57,14 @@ absl::StatusOr<absl::TimeZone> LoadZone(absl::string_view field, const std::stri
   absl::TimeZone tz;
   if (name.empty()) return InvalidField(field, "is required, e.g. Europe/Zurich or Asia/Jakarta");
   if (name.size() > 64 || !absl::LoadTimeZone(name, &tz)) {
-    return InvalidField(field, absl::StrCat("'", name.substr(0, 64),
-                                            "' is not an IANA time zone known to this system"));
+    return InvalidField(
+        field, absl::StrCat("'", name.substr(0, 64), "' is not an IANA time zone known to this system"));
   }
   return tz;
 }
 
-absl::Status ValidatePartyList(absl::string_view field, const google::protobuf::RepeatedPtrField<std::string>& parties,
-                               int max) {
+absl::Status ValidatePartyList(absl::string_view field,
+                               const google::protobuf::RepeatedPtrField<std::string>& parties, int max) {
   if (parties.size() > max) {
     return InvalidField(field, absl::StrCat("must have at most ", max, " parties; got ", parties.size()));
   }
@@ -85,8 +81,10 @@ absl::Status ValidatePartyList(absl::string_view field, const google::protobuf::
 // Fills start_time/end_time of an all-day meeting from its dates (local
 // midnights in its zone; the end is the midnight after the last day).
 absl::Status ResolveAllDay(v1::Meeting* m, const absl::TimeZone& tz, absl::string_view prefix) {
-  if (!IsSet(m->start_date())) return InvalidField(absl::StrCat(prefix, "start_date"), "is required for an all-day meeting");
-  if (!IsSet(m->end_date())) return InvalidField(absl::StrCat(prefix, "end_date"), "is required for an all-day meeting");
+  if (!IsSet(m->start_date()))
+    return InvalidField(absl::StrCat(prefix, "start_date"), "is required for an all-day meeting");
+  if (!IsSet(m->end_date()))
+    return InvalidField(absl::StrCat(prefix, "end_date"), "is required for an all-day meeting");
   RCP_RETURN_IF_ERROR(ValidateDate(absl::StrCat(prefix, "start_date"), m->start_date()));
   RCP_RETURN_IF_ERROR(ValidateDate(absl::StrCat(prefix, "end_date"), m->end_date()));
   absl::CivilDay first(m->start_date().year(), m->start_date().month(), m->start_date().day());
@@ -116,8 +114,9 @@ absl::Status ValidateTimes(v1::Meeting* m, absl::Duration max_length, absl::stri
   absl::Time start = FromProto(m->start_time()), end = FromProto(m->end_time());
   if (end <= start) return InvalidField(absl::StrCat(prefix, "end_time"), "must be after start_time");
   if (end - start > max_length) {
-    return InvalidField(absl::StrCat(prefix, "end_time"),
-                        absl::StrCat("a meeting lasts at most ", absl::ToInt64Hours(max_length) / 24, " days"));
+    return InvalidField(
+        absl::StrCat(prefix, "end_time"),
+        absl::StrCat("a meeting lasts at most ", absl::ToInt64Hours(max_length) / 24, " days"));
   }
   return absl::OkStatus();
 }
@@ -137,18 +136,21 @@ absl::Status ValidateMeeting(v1::Meeting* m, absl::Duration max_length) {
   RCP_RETURN_IF_ERROR(res::ValidateText("meeting.title", m->title(), 1, 300));
   RCP_RETURN_IF_ERROR(res::ValidateText("meeting.description", m->description(), 0, 20000, true));
   if (m->kind() == v1::MEETING_KIND_UNSPECIFIED || !v1::MeetingKind_IsValid(m->kind())) {
-    return InvalidField("meeting.kind", "is required: MINISTERIAL_CONFERENCE, SENIOR_OFFICIALS_MEETING, "
-                                        "TECHNICAL_WORKSHOP, WORKING_GROUP, SIDE_MEETING or INTER_RCP_MEETING");
+    return InvalidField("meeting.kind",
+                        "is required: MINISTERIAL_CONFERENCE, SENIOR_OFFICIALS_MEETING, "
+                        "TECHNICAL_WORKSHOP, WORKING_GROUP, SIDE_MEETING or INTER_RCP_MEETING");
   }
   RCP_RETURN_IF_ERROR(ValidateTimes(m, max_length, "meeting."));
   const auto& venue = m->venue();
   RCP_RETURN_IF_ERROR(res::ValidateText("meeting.venue.name", venue.name(), 0, 200));
   RCP_RETURN_IF_ERROR(res::ValidateText("meeting.venue.city", venue.city(), 0, 100));
-  if (!venue.country().empty()) RCP_RETURN_IF_ERROR(res::ValidateCountry("meeting.venue.country", venue.country()));
+  if (!venue.country().empty())
+    RCP_RETURN_IF_ERROR(res::ValidateCountry("meeting.venue.country", venue.country()));
   if (!venue.host_party().empty()) {
     RCP_RETURN_IF_ERROR(res::PartyId("meeting.venue.host_party", venue.host_party()).status());
   }
-  if (!m->chair_party().empty()) RCP_RETURN_IF_ERROR(res::PartyId("meeting.chair_party", m->chair_party()).status());
+  if (!m->chair_party().empty())
+    RCP_RETURN_IF_ERROR(res::PartyId("meeting.chair_party", m->chair_party()).status());
   RCP_RETURN_IF_ERROR(ValidatePartyList("meeting.invited_parties", m->invited_parties(), kMaxInvited));
   if (m->agenda_items_size() > kMaxAgenda) {
     return InvalidField("meeting.agenda_items", absl::StrCat("must have at most ", kMaxAgenda, " items"));
@@ -163,9 +165,9 @@ absl::Status ValidateMeeting(v1::Meeting* m, absl::Duration max_length) {
     return InvalidField("meeting.documents", absl::StrCat("must have at most ", kMaxDocuments, " documents"));
   }
   for (int i = 0; i < m->documents_size(); ++i) {
-    RCP_RETURN_IF_ERROR(res::ParseName(absl::StrCat("meeting.documents[", i, "]"), m->documents(i),
-                                       "processes/*/documents/*")
-                            .status());
+    RCP_RETURN_IF_ERROR(
+        res::ParseName(absl::StrCat("meeting.documents[", i, "]"), m->documents(i), "processes/*/documents/*")
+            .status());
   }
   if (m->visibility() == Visibility::VISIBILITY_UNSPECIFIED ||
       !rcp::common::v1::Visibility_IsValid(m->visibility())) {
@@ -173,9 +175,11 @@ absl::Status ValidateMeeting(v1::Meeting* m, absl::Duration max_length) {
   }
   if (m->visibility() == Visibility::RESTRICTED) {
     if (m->restricted_parties_size() == 0) {
-      return InvalidField("meeting.restricted_parties", "must name at least one party when visibility is RESTRICTED");
+      return InvalidField("meeting.restricted_parties",
+                          "must name at least one party when visibility is RESTRICTED");
     }
-    RCP_RETURN_IF_ERROR(ValidatePartyList("meeting.restricted_parties", m->restricted_parties(), kMaxInvited));
+    RCP_RETURN_IF_ERROR(
+        ValidatePartyList("meeting.restricted_parties", m->restricted_parties(), kMaxInvited));
   } else if (m->restricted_parties_size() > 0) {
     return InvalidField("meeting.restricted_parties", "is only for visibility RESTRICTED");
   }
@@ -247,9 +251,9 @@ absl::Status BadTransition(absl::string_view action, v1::MeetingStatus from,
                            std::initializer_list<v1::MeetingStatus> allowed) {
   std::vector<std::string> names;
   for (auto s : allowed) names.push_back(StatusName(s));
-  return absl::FailedPreconditionError(absl::StrCat(
-      "status: cannot ", action, " a meeting that is ", StatusName(from), "; allowed from ",
-      absl::StrJoin(names, " or ")));
+  return absl::FailedPreconditionError(absl::StrCat("status: cannot ", action, " a meeting that is ",
+                                                    StatusName(from), "; allowed from ",
+                                                    absl::StrJoin(names, " or ")));
 }
 
 bool In(v1::MeetingStatus s, std::initializer_list<v1::MeetingStatus> set) {
@@ -291,9 +295,9 @@ absl::StatusOr<std::unique_ptr<EventsStore>> EventsStore::Open(const EventsOptio
   return std::unique_ptr<EventsStore>(new EventsStore(options, std::move(store)));
 }
 
-absl::StatusOr<v1::Meeting> EventsStore::CreateMeeting(const Ctx& ctx,
-                                                       const v1::CreateMeetingRequest& req) {
-  if (!req.meeting_id().empty()) RCP_RETURN_IF_ERROR(res::ValidateSlug("meeting_id", req.meeting_id(), 1, 63));
+absl::StatusOr<v1::Meeting> EventsStore::CreateMeeting(const Ctx& ctx, const v1::CreateMeetingRequest& req) {
+  if (!req.meeting_id().empty())
+    RCP_RETURN_IF_ERROR(res::ValidateSlug("meeting_id", req.meeting_id(), 1, 63));
   v1::Meeting m = req.meeting();
   RCP_RETURN_IF_ERROR(ValidateMeeting(&m, options_.max_meeting_length));
   std::string id = req.meeting_id().empty() ? crypto::RandomToken(8) : req.meeting_id();
@@ -331,17 +335,16 @@ void Touch(Transaction& txn, const v1::Meeting& current, v1::Meeting* next, cons
 }
 }  // namespace
 
-absl::StatusOr<v1::Meeting> EventsStore::UpdateMeeting(const Ctx& ctx,
-                                                       const v1::UpdateMeetingRequest& req) {
-  RCP_RETURN_IF_ERROR(res::ParseName("meeting.name", req.meeting().name(), "processes/*/meetings/*").status());
+absl::StatusOr<v1::Meeting> EventsStore::UpdateMeeting(const Ctx& ctx, const v1::UpdateMeetingRequest& req) {
+  RCP_RETURN_IF_ERROR(
+      res::ParseName("meeting.name", req.meeting().name(), "processes/*/meetings/*").status());
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
-      req.update_mask(),
-      {"title", "description", "kind", "start_time", "end_time", "time_zone", "all_day", "start_date",
-       "end_date", "venue", "chair_party", "invited_parties", "agenda_items", "documents", "visibility",
-       "restricted_parties", "processes"}));
+      req.update_mask(), {"title", "description", "kind", "start_time", "end_time", "time_zone", "all_day",
+                          "start_date", "end_date", "venue", "chair_party", "invited_parties", "agenda_items",
+                          "documents", "visibility", "restricted_parties", "processes"}));
   static const std::set<std::string> kAfterHeld = {"description", "agenda_items", "documents"};
-  static const std::set<std::string> kDates = {"start_time", "end_time", "time_zone", "all_day",
-                                               "start_date", "end_date"};
+  static const std::set<std::string> kDates = {"start_time", "end_time",   "time_zone",
+                                               "all_day",    "start_date", "end_date"};
   return entity::Update<v1::Meeting>(
       store_.get(), ctx, kMeeting, req.meeting(), req.update_mask(), {},
       [&](Transaction& txn, const v1::Meeting& current, v1::Meeting* merged) -> absl::Status {
@@ -350,9 +353,10 @@ absl::StatusOr<v1::Meeting> EventsStore::UpdateMeeting(const Ctx& ctx,
             return absl::FailedPreconditionError("status: a CANCELLED meeting cannot be changed");
           }
           if (current.status() == v1::HELD && !kAfterHeld.count(path)) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                "update_mask: '", path, "' cannot change once the meeting is HELD; only description, "
-                "agenda_items and documents can"));
+            return absl::FailedPreconditionError(
+                absl::StrCat("update_mask: '", path,
+                             "' cannot change once the meeting is HELD; only description, "
+                             "agenda_items and documents can"));
           }
           if (current.status() == v1::POSTPONED && kDates.count(path)) {
             return absl::FailedPreconditionError(absl::StrCat(
@@ -360,9 +364,9 @@ absl::StatusOr<v1::Meeting> EventsStore::UpdateMeeting(const Ctx& ctx,
           }
           if (path == "processes" && merged->processes_size() > 0 &&
               merged->processes(0) != current.processes(0)) {
-            return InvalidField("meeting.processes",
-                                absl::StrCat("the first process owns the meeting's name and stays ",
-                                             current.processes(0)));
+            return InvalidField(
+                "meeting.processes",
+                absl::StrCat("the first process owns the meeting's name and stays ", current.processes(0)));
           }
         }
         RCP_RETURN_IF_ERROR(ValidateMeeting(merged, options_.max_meeting_length));
@@ -437,8 +441,7 @@ absl::StatusOr<v1::Meeting> EventsStore::RescheduleMeeting(const Ctx& ctx,
       });
 }
 
-absl::StatusOr<v1::Meeting> EventsStore::CancelMeeting(const Ctx& ctx,
-                                                       const v1::CancelMeetingRequest& req) {
+absl::StatusOr<v1::Meeting> EventsStore::CancelMeeting(const Ctx& ctx, const v1::CancelMeetingRequest& req) {
   RCP_RETURN_IF_ERROR(res::ParseName("name", req.name(), "processes/*/meetings/*").status());
   RCP_RETURN_IF_ERROR(res::ValidateText("reason", req.reason(), 1, 1000));
   return entity::Mutate<v1::Meeting>(
@@ -464,9 +467,9 @@ absl::StatusOr<v1::Meeting> EventsStore::MarkMeetingHeld(const Ctx& ctx,
           return BadTransition("mark as held", current.status(), {v1::CONFIRMED});
         }
         if (FromProto(current.start_time()) > txn.now()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "status: cannot mark as held a meeting that starts in the future (",
-              absl::FormatTime(FromProto(current.start_time())), ")"));
+          return absl::FailedPreconditionError(
+              absl::StrCat("status: cannot mark as held a meeting that starts in the future (",
+                           absl::FormatTime(FromProto(current.start_time())), ")"));
         }
         next->set_status(v1::HELD);
         Touch(txn, current, next, ctx.principal);
@@ -500,7 +503,8 @@ absl::Status EventsStore::Scan(const storage::ReadView& view, const v1::MeetingF
       absl::Status s = view.Get(kMeeting.cf, name, &m);
       if (stats) ++stats->meetings;
       if (!s.ok()) {
-        error = absl::DataLossError(absl::StrCat("index names ", name, " which cannot be read: ", s.message()));
+        error =
+            absl::DataLossError(absl::StrCat("index names ", name, " which cannot be read: ", s.message()));
         return false;
       }
       if (!Matches(filter, m)) return true;
@@ -614,19 +618,35 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
     return expired;
   }
   if (absl::IsOutOfRange(read)) {
-    return InvalidField("sync_token", "is from the future of this store (was the store replaced?); "
-                                      "sync again without a sync_token");
+    return InvalidField("sync_token",
+                        "is from the future of this store (was the store replaced?); "
+                        "sync again without a sync_token");
   }
   RCP_RETURN_IF_ERROR(read);
   std::map<std::string, v1::Meeting> latest;
+  auto& earlier = *resp.mutable_earlier();
   for (const auto& c : changes) {
     if (c.kind() != kMeeting.name) continue;
     v1::Meeting m;
     if (!c.value().UnpackTo(&m)) return absl::DataLossError("a change record holds no meeting");
+    // The first change of a meeting in this page tells what it was before.
+    if (!latest.count(c.name()) && c.has_previous_value()) {
+      v1::Meeting before;
+      if (!c.previous_value().UnpackTo(&before))
+        return absl::DataLossError("a change record holds no meeting");
+      earlier[c.name()] = std::move(before);
+    }
     latest[c.name()] = std::move(m);
   }
   for (auto& [name, m] : latest) {
-    if (Matches(req.filter(), m, /*apply_statuses=*/false)) *resp.add_meetings() = std::move(m);
+    if (Matches(req.filter(), m, /*apply_statuses=*/false)) {
+      *resp.add_meetings() = std::move(m);
+    } else if (auto it = earlier.find(name);
+               it != earlier.end() && Matches(req.filter(), it->second, /*apply_statuses=*/false)) {
+      resp.add_removed(name);  // it left the filter
+    } else {
+      earlier.erase(name);  // the caller never had it
+    }
   }
   if (changes.size() >= static_cast<size_t>(size) && through < store_->revision()) {
     resp.set_next_page_token(res::EncodePageToken(fingerprint, storage::EncodeUint64(through)));
@@ -636,8 +656,7 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
   return resp;
 }
 
-absl::StatusOr<v1::ExportCalendarResponse> EventsStore::ExportCalendar(
-    const v1::ExportCalendarRequest& req) {
+absl::StatusOr<v1::ExportCalendarResponse> EventsStore::ExportCalendar(const v1::ExportCalendarRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateFilter(req.filter()));
   RCP_RETURN_IF_ERROR(res::ValidateText("calendar_name", req.calendar_name(), 0, 200));
   auto view = store_->Read();
@@ -645,8 +664,8 @@ absl::StatusOr<v1::ExportCalendarResponse> EventsStore::ExportCalendar(
   size_t limit = static_cast<size_t>(options_.max_export_meetings);
   RCP_RETURN_IF_ERROR(Scan(*view, req.filter(), "", limit + 1, &found, nullptr));
   if (found.size() > limit) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "filter: matches more than ", limit, " meetings; narrow it (processes, start_time/end_time)"));
+    return absl::OutOfRangeError(absl::StrCat("filter: matches more than ", limit,
+                                              " meetings; narrow it (processes, start_time/end_time)"));
   }
   std::vector<v1::Meeting> meetings;
   meetings.reserve(found.size());

@@ -718,8 +718,9 @@ TEST_F(GatewayE2eTest, ObserverSeesPublicDocumentsOnlyMemberSeesMore) {
 // 3. kill -9 of rcp-eventsd while several subscribers stream and writers
 // write: every subscriber ends up with every acknowledged change, once.
 // An update that takes a meeting out of a subscriber's view reaches it as a
-// WITHDRAWN record without the new value; a member still sees the update;
-// nobody receives the value the meeting had before.
+// WITHDRAWN record without the new value, and its next incremental sync
+// names it as removed; a member still sees the update; nobody receives the
+// value the meeting had before, nor hears of a meeting it never had.
 TEST_F(GatewayE2eTest, NarrowedVisibilityWithdrawsTheMeetingFromThoseWhoLoseIt) {
   ASSERT_NO_FATAL_FAILURE(StartSuite());
   const std::string& secretariat = Key("bali-secretariat");
@@ -744,8 +745,54 @@ TEST_F(GatewayE2eTest, NarrowedVisibilityWithdrawsTheMeetingFromThoseWhoLoseIt) 
     RCP_RETURN_IF_ERROR(Call(secretariat, [&](auto* c) { return events_stub_->UpdateMeeting(c, req, &m); }));
     return m;
   };
+  // Calendar clients sync incrementally: each has the meeting now.
+  auto sync = [&](const std::string& key,
+                  const std::string& token) -> absl::StatusOr<ev::SyncMeetingsResponse> {
+    ev::SyncMeetingsRequest req;
+    req.mutable_filter()->add_processes(kBali);
+    req.set_sync_token(token);
+    req.set_page_size(1000);
+    ev::SyncMeetingsResponse resp;
+    RCP_RETURN_IF_ERROR(Call(key, [&](auto* c) { return events_stub_->SyncMeetings(c, req, &resp); }));
+    return resp;
+  };
+  RCP_ASSERT_OK_AND_ASSIGN(auto observer_sync, sync(Key("unhcr-observer"), ""));
+  RCP_ASSERT_OK_AND_ASSIGN(auto member_sync, sync(Key("indonesia"), ""));
+  // A members-only meeting the observer never had changes too: its
+  // incremental sync must not even name it.
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting hidden,
+      CreateMeeting(secretariat, NewMeeting("Closed session", kBali, rcp::common::v1::MEMBERS)));
+
   RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting closed, update(rcp::common::v1::MEMBERS, "Members' consultation"));
+  {
+    ev::UpdateMeetingRequest req;
+    req.mutable_meeting()->set_name(hidden.name());
+    req.mutable_meeting()->set_title("Closed session (agenda)");
+    req.mutable_update_mask()->add_paths("title");
+    ev::Meeting m;
+    ASSERT_THAT(Call(secretariat, [&](auto* c) { return events_stub_->UpdateMeeting(c, req, &m); }), IsOk());
+  }
+  auto names = [](const auto& meetings) {
+    std::set<std::string> out;
+    for (const auto& m : meetings) out.insert(m.name());
+    return out;
+  };
+  RCP_ASSERT_OK_AND_ASSIGN(auto observer_delta, sync(Key("unhcr-observer"), observer_sync.next_sync_token()));
+  EXPECT_EQ(std::vector<std::string>(observer_delta.removed().begin(), observer_delta.removed().end()),
+            std::vector<std::string>{open.name()});
+  EXPECT_TRUE(names(observer_delta.meetings()).empty());
+  EXPECT_TRUE(observer_delta.earlier().empty()) << "internal to the deployment";
+  RCP_ASSERT_OK_AND_ASSIGN(auto member_delta, sync(Key("indonesia"), member_sync.next_sync_token()));
+  EXPECT_TRUE(member_delta.removed().empty());
+  EXPECT_EQ(names(member_delta.meetings()), (std::set<std::string>{open.name(), hidden.name()}));
+  EXPECT_TRUE(member_delta.earlier().empty());
+
   RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting reopened, update(rcp::common::v1::PUBLIC, "Open consultation, again"));
+  RCP_ASSERT_OK_AND_ASSIGN(auto observer_again,
+                           sync(Key("unhcr-observer"), observer_delta.next_sync_token()));
+  EXPECT_TRUE(observer_again.removed().empty());
+  EXPECT_EQ(names(observer_again.meetings()), std::set<std::string>{open.name()});
 
   auto operations = [&](FeedReader& reader) {
     std::vector<Change::Operation> ops;

@@ -18,12 +18,12 @@
 namespace rcp::events {
 namespace {
 
+using entity::FromProto;
+using entity::ToProto;
 using ::rcp::testing::IsOk;
 using ::rcp::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-using entity::FromProto;
-using entity::ToProto;
 
 const storage::WriteContext kCtx{"apiKeys/secretariat"};
 const absl::Time kNow = absl::FromCivil(absl::CivilSecond(2026, 11, 26, 12, 0, 0), absl::UTCTimeZone());
@@ -175,7 +175,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "end_time: a meeting lasts at most 31 days"},
         BadInput{"unknown time zone", [](v1::Meeting* m) { m->set_time_zone("Mars/Olympus_Mons"); },
                  "meeting.time_zone: 'Mars/Olympus_Mons' is not an IANA time zone"},
-        BadInput{"no time zone", [](v1::Meeting* m) { m->clear_time_zone(); }, "meeting.time_zone: is required"},
+        BadInput{"no time zone", [](v1::Meeting* m) { m->clear_time_zone(); },
+                 "meeting.time_zone: is required"},
         BadInput{"unknown kind", [](v1::Meeting* m) { m->set_kind(static_cast<v1::MeetingKind>(42)); },
                  "meeting.kind"},
         BadInput{"no kind", [](v1::Meeting* m) { m->clear_kind(); }, "meeting.kind: is required"},
@@ -260,12 +261,18 @@ enum class Action { kConfirm, kPostpone, kPostponeTba, kReschedule, kCancel, kMa
 
 const char* ActionName(Action a) {
   switch (a) {
-    case Action::kConfirm: return "Confirm";
-    case Action::kPostpone: return "Postpone";
-    case Action::kPostponeTba: return "PostponeTba";
-    case Action::kReschedule: return "Reschedule";
-    case Action::kCancel: return "Cancel";
-    case Action::kMarkHeld: return "MarkHeld";
+    case Action::kConfirm:
+      return "Confirm";
+    case Action::kPostpone:
+      return "Postpone";
+    case Action::kPostponeTba:
+      return "PostponeTba";
+    case Action::kReschedule:
+      return "Reschedule";
+    case Action::kCancel:
+      return "Cancel";
+    case Action::kMarkHeld:
+      return "MarkHeld";
   }
   return "?";
 }
@@ -319,14 +326,21 @@ class LifecycleTest : public EventsStoreTest {
     EXPECT_THAT(m, IsOk());
     std::string name = m->name();
     switch (status) {
-      case v1::CONFIRMED: EXPECT_THAT(Do(Action::kConfirm, name), IsOk()); break;
-      case v1::POSTPONED: EXPECT_THAT(Do(Action::kPostpone, name), IsOk()); break;
-      case v1::CANCELLED: EXPECT_THAT(Do(Action::kCancel, name), IsOk()); break;
+      case v1::CONFIRMED:
+        EXPECT_THAT(Do(Action::kConfirm, name), IsOk());
+        break;
+      case v1::POSTPONED:
+        EXPECT_THAT(Do(Action::kPostpone, name), IsOk());
+        break;
+      case v1::CANCELLED:
+        EXPECT_THAT(Do(Action::kCancel, name), IsOk());
+        break;
       case v1::HELD:
         EXPECT_THAT(Do(Action::kConfirm, name), IsOk());
         EXPECT_THAT(Do(Action::kMarkHeld, name), IsOk());
         break;
-      default: break;
+      default:
+        break;
     }
     return name;
   }
@@ -340,21 +354,36 @@ TEST_F(LifecycleTest, EveryTransitionIsAllowedOrRefusedAsTheTableSays) {
   };
   constexpr auto X = v1::MEETING_STATUS_UNSPECIFIED;
   const Row table[] = {
-      {v1::PLANNED, Action::kConfirm, v1::CONFIRMED},    {v1::PLANNED, Action::kPostpone, v1::POSTPONED},
-      {v1::PLANNED, Action::kPostponeTba, v1::POSTPONED}, {v1::PLANNED, Action::kReschedule, X},
-      {v1::PLANNED, Action::kCancel, v1::CANCELLED},     {v1::PLANNED, Action::kMarkHeld, X},
-      {v1::CONFIRMED, Action::kConfirm, X},              {v1::CONFIRMED, Action::kPostpone, v1::POSTPONED},
-      {v1::CONFIRMED, Action::kPostponeTba, v1::POSTPONED}, {v1::CONFIRMED, Action::kReschedule, X},
-      {v1::CONFIRMED, Action::kCancel, v1::CANCELLED},   {v1::CONFIRMED, Action::kMarkHeld, v1::HELD},
-      {v1::POSTPONED, Action::kConfirm, v1::CONFIRMED},  {v1::POSTPONED, Action::kPostpone, X},
-      {v1::POSTPONED, Action::kPostponeTba, X},          {v1::POSTPONED, Action::kReschedule, v1::PLANNED},
-      {v1::POSTPONED, Action::kCancel, v1::CANCELLED},   {v1::POSTPONED, Action::kMarkHeld, X},
-      {v1::CANCELLED, Action::kConfirm, X},              {v1::CANCELLED, Action::kPostpone, X},
-      {v1::CANCELLED, Action::kPostponeTba, X},          {v1::CANCELLED, Action::kReschedule, X},
-      {v1::CANCELLED, Action::kCancel, X},               {v1::CANCELLED, Action::kMarkHeld, X},
-      {v1::HELD, Action::kConfirm, X},                   {v1::HELD, Action::kPostpone, X},
-      {v1::HELD, Action::kPostponeTba, X},               {v1::HELD, Action::kReschedule, X},
-      {v1::HELD, Action::kCancel, X},                    {v1::HELD, Action::kMarkHeld, X},
+      {v1::PLANNED, Action::kConfirm, v1::CONFIRMED},
+      {v1::PLANNED, Action::kPostpone, v1::POSTPONED},
+      {v1::PLANNED, Action::kPostponeTba, v1::POSTPONED},
+      {v1::PLANNED, Action::kReschedule, X},
+      {v1::PLANNED, Action::kCancel, v1::CANCELLED},
+      {v1::PLANNED, Action::kMarkHeld, X},
+      {v1::CONFIRMED, Action::kConfirm, X},
+      {v1::CONFIRMED, Action::kPostpone, v1::POSTPONED},
+      {v1::CONFIRMED, Action::kPostponeTba, v1::POSTPONED},
+      {v1::CONFIRMED, Action::kReschedule, X},
+      {v1::CONFIRMED, Action::kCancel, v1::CANCELLED},
+      {v1::CONFIRMED, Action::kMarkHeld, v1::HELD},
+      {v1::POSTPONED, Action::kConfirm, v1::CONFIRMED},
+      {v1::POSTPONED, Action::kPostpone, X},
+      {v1::POSTPONED, Action::kPostponeTba, X},
+      {v1::POSTPONED, Action::kReschedule, v1::PLANNED},
+      {v1::POSTPONED, Action::kCancel, v1::CANCELLED},
+      {v1::POSTPONED, Action::kMarkHeld, X},
+      {v1::CANCELLED, Action::kConfirm, X},
+      {v1::CANCELLED, Action::kPostpone, X},
+      {v1::CANCELLED, Action::kPostponeTba, X},
+      {v1::CANCELLED, Action::kReschedule, X},
+      {v1::CANCELLED, Action::kCancel, X},
+      {v1::CANCELLED, Action::kMarkHeld, X},
+      {v1::HELD, Action::kConfirm, X},
+      {v1::HELD, Action::kPostpone, X},
+      {v1::HELD, Action::kPostponeTba, X},
+      {v1::HELD, Action::kReschedule, X},
+      {v1::HELD, Action::kCancel, X},
+      {v1::HELD, Action::kMarkHeld, X},
   };
   int n = 0;
   for (const auto& row : table) {
@@ -437,12 +466,12 @@ TEST_F(EventsStoreTest, WindowIncludesMeetingsOverlappingItAtTheEdges) {
   ASSERT_THAT(Create(Timed("processes/igc", from, absl::Hours(1)), "starts-at-start"), IsOk());
   ASSERT_THAT(Create(Timed("processes/igc", to - absl::Hours(1), absl::Hours(5)), "runs-past-end"), IsOk());
   ASSERT_THAT(Create(Timed("processes/igc", to, absl::Hours(1)), "starts-at-end"), IsOk());
-  ASSERT_THAT(Create(Timed("processes/igc", from - absl::Hours(24 * 20), absl::Hours(24 * 25)), "long-one"), IsOk());
+  ASSERT_THAT(Create(Timed("processes/igc", from - absl::Hours(24 * 20), absl::Hours(24 * 25)), "long-one"),
+              IsOk());
   auto names = List(Window(from, to));
-  EXPECT_EQ(names, (std::vector<std::string>{"processes/igc/meetings/long-one",
-                                             "processes/igc/meetings/starts-before",
-                                             "processes/igc/meetings/starts-at-start",
-                                             "processes/igc/meetings/runs-past-end"}))
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "processes/igc/meetings/long-one", "processes/igc/meetings/starts-before",
+                       "processes/igc/meetings/starts-at-start", "processes/igc/meetings/runs-past-end"}))
       << "ordered by start time";
 }
 
@@ -483,7 +512,8 @@ TEST_F(EventsStoreTest, FiltersByStatusAndKind) {
   bad.add_statuses(static_cast<v1::MeetingStatus>(77));
   v1::ListMeetingsRequest req;
   *req.mutable_filter() = bad;
-  EXPECT_THAT(store_->ListMeetings(req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("filter.statuses[0]")));
+  EXPECT_THAT(store_->ListMeetings(req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("filter.statuses[0]")));
 }
 
 TEST_F(EventsStoreTest, PagingIsStableWhileMeetingsAreAdded) {
@@ -497,7 +527,8 @@ TEST_F(EventsStoreTest, PagingIsStableWhileMeetingsAreAdded) {
   std::thread writer([&] {
     for (int i = 0; !stop && i < 200; ++i) {
       // Half land before the reader's position, half after.
-      ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1) + absl::Minutes(i * 721), absl::Hours(1))), IsOk());
+      ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1) + absl::Minutes(i * 721), absl::Hours(1))),
+                  IsOk());
     }
   });
   v1::ListMeetingsRequest req;
@@ -517,14 +548,16 @@ TEST_F(EventsStoreTest, PagingIsStableWhileMeetingsAreAdded) {
 }
 
 TEST_F(EventsStoreTest, PageTokenOfAnotherQueryIsRefused) {
-  for (int i = 0; i < 3; ++i) ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1 + i, 9), absl::Hours(1))), IsOk());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1 + i, 9), absl::Hours(1))), IsOk());
   v1::ListMeetingsRequest req;
   req.set_page_size(1);
   auto first = store_->ListMeetings(req);
   ASSERT_THAT(first, IsOk());
   req.set_page_token(first->next_page_token());
   req.mutable_filter()->add_processes("processes/igc");
-  EXPECT_THAT(store_->ListMeetings(req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  EXPECT_THAT(store_->ListMeetings(req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
 }
 
 // A narrow window over 100,000 meetings reads only that window's part of
@@ -556,7 +589,9 @@ TEST_F(EventsStoreTest, NarrowWindowOverAHundredThousandMeetingsTouchesOnlyItsKe
 // ------------------------------------------------------------------ sync
 
 TEST_F(EventsStoreTest, SyncReturnsEverythingThenExactlyWhatChanged) {
-  for (int i = 0; i < 5; ++i) ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1 + i, 9), absl::Hours(1)), absl::StrCat("m", i)), IsOk());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1 + i, 9), absl::Hours(1)), absl::StrCat("m", i)),
+                IsOk());
   ASSERT_THAT(Create(Timed("processes/apc", Utc(2027, 1, 1, 9), absl::Hours(1)), "other"), IsOk());
   v1::SyncMeetingsRequest full;
   full.mutable_filter()->add_processes("processes/igc");
@@ -604,11 +639,62 @@ TEST_F(EventsStoreTest, SyncReturnsEverythingThenExactlyWhatChanged) {
   EXPECT_EQ(none->next_sync_token(), delta->next_sync_token());
 }
 
+TEST_F(EventsStoreTest, IncrementalSyncNamesMeetingsThatLeftTheFilter) {
+  // Joint IGC/APC meetings, synced by a client that follows APC.
+  auto joint = [&](int day, const std::string& id) {
+    v1::Meeting m = Timed("processes/igc", Utc(2027, 1, day, 9), absl::Hours(1));
+    m.add_processes("processes/apc");
+    return Create(m, id).status();
+  };
+  ASSERT_THAT(joint(1, "moved"), IsOk());
+  ASSERT_THAT(joint(2, "stays"), IsOk());
+  v1::SyncMeetingsRequest full;
+  full.mutable_filter()->add_processes("processes/apc");
+  auto start = store_->SyncMeetings(full);
+  ASSERT_THAT(start, IsOk());
+  ASSERT_EQ(start->meetings_size(), 2);
+  EXPECT_TRUE(start->earlier().empty()) << "a full sync has nothing to compare with";
+
+  auto igc_only = [&](const std::string& name) {
+    v1::UpdateMeetingRequest up;
+    up.mutable_meeting()->set_name(name);
+    up.mutable_meeting()->add_processes("processes/igc");
+    up.mutable_update_mask()->add_paths("processes");
+    return store_->UpdateMeeting(kCtx, up).status();
+  };
+  ASSERT_THAT(igc_only("processes/igc/meetings/moved"), IsOk());
+  // Created and taken out within the window: the client never had it.
+  ASSERT_THAT(joint(3, "brief"), IsOk());
+  ASSERT_THAT(igc_only("processes/igc/meetings/brief"), IsOk());
+  v1::UpdateMeetingRequest retitle;
+  retitle.mutable_meeting()->set_name("processes/igc/meetings/stays");
+  retitle.mutable_meeting()->set_title("Renamed");
+  retitle.mutable_update_mask()->add_paths("title");
+  ASSERT_THAT(store_->UpdateMeeting(kCtx, retitle), IsOk());
+
+  v1::SyncMeetingsRequest inc;
+  inc.mutable_filter()->add_processes("processes/apc");
+  inc.set_sync_token(start->next_sync_token());
+  auto delta = store_->SyncMeetings(inc);
+  ASSERT_THAT(delta, IsOk());
+  ASSERT_EQ(delta->meetings_size(), 1);
+  EXPECT_EQ(delta->meetings(0).title(), "Renamed");
+  EXPECT_EQ(std::vector<std::string>(delta->removed().begin(), delta->removed().end()),
+            std::vector<std::string>{"processes/igc/meetings/moved"});
+  // What each meeting was at the token, for the gateway's visibility check.
+  ASSERT_EQ(delta->earlier().count("processes/igc/meetings/moved"), 1u);
+  EXPECT_EQ(delta->earlier().at("processes/igc/meetings/moved").processes_size(), 2);
+  ASSERT_EQ(delta->earlier().count("processes/igc/meetings/stays"), 1u);
+  EXPECT_NE(delta->earlier().at("processes/igc/meetings/stays").title(), "Renamed");
+  EXPECT_EQ(delta->earlier().count("processes/igc/meetings/brief"), 0u);
+}
+
 TEST_F(EventsStoreTest, IncrementalSyncPagesThroughManyChanges) {
   v1::SyncMeetingsRequest full;
   auto start = store_->SyncMeetings(full);
   ASSERT_THAT(start, IsOk());
-  for (int i = 0; i < 7; ++i) ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1 + i, 9), absl::Hours(1))), IsOk());
+  for (int i = 0; i < 7; ++i)
+    ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1 + i, 9), absl::Hours(1))), IsOk());
   v1::SyncMeetingsRequest inc;
   inc.set_sync_token(start->next_sync_token());
   inc.set_page_size(3);
@@ -618,7 +704,8 @@ TEST_F(EventsStoreTest, IncrementalSyncPagesThroughManyChanges) {
     auto resp = store_->SyncMeetings(inc);
     ASSERT_THAT(resp, IsOk());
     ++pages;
-    for (const auto& m : resp->meetings()) EXPECT_TRUE(seen.insert(m.name()).second) << "repeated " << m.name();
+    for (const auto& m : resp->meetings())
+      EXPECT_TRUE(seen.insert(m.name()).second) << "repeated " << m.name();
     if (resp->next_page_token().empty()) break;
     inc.set_page_token(resp->next_page_token());
   }
@@ -629,10 +716,12 @@ TEST_F(EventsStoreTest, IncrementalSyncPagesThroughManyChanges) {
 TEST_F(EventsStoreTest, BadSyncTokensAreRefusedNamingTheField) {
   v1::SyncMeetingsRequest req;
   req.set_sync_token("garbage");
-  EXPECT_THAT(store_->SyncMeetings(req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sync_token: is malformed")));
+  EXPECT_THAT(store_->SyncMeetings(req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sync_token: is malformed")));
   req.set_sync_token(rcp::resource::EncodeSyncToken("documents", 0));
   EXPECT_THAT(store_->SyncMeetings(req),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("sync_token: was issued by the documents service")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("sync_token: was issued by the documents service")));
 }
 
 TEST_F(EventsStoreTest, ExpiredSyncTokenAsksForAFullSync) {
@@ -646,7 +735,8 @@ TEST_F(EventsStoreTest, ExpiredSyncTokenAsksForAFullSync) {
   store_ = std::move(*s);
   auto start = store_->SyncMeetings({});
   ASSERT_THAT(start, IsOk());
-  for (int i = 0; i < 10; ++i) ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1 + i, 9), absl::Hours(1))), IsOk());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_THAT(Create(Timed("processes/igc", Utc(2027, 1, 1 + i, 9), absl::Hours(1))), IsOk());
   ASSERT_THAT(store_->store()->TrimChangelog(), IsOk());
   v1::SyncMeetingsRequest inc;
   inc.set_sync_token(start->next_sync_token());
