@@ -128,7 +128,16 @@ absl::StatusOr<std::shared_ptr<ContentFile>> ContentStore::OpenPart(absl::string
   if (!IsFileNameSafe(upload))
     return absl::InvalidArgumentError(absl::StrCat("upload id '", upload, "' is malformed"));
   std::string path = PartPath(upload);
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd >= 0) {
+    // A new file's name is durable once its directory is synced: before any
+    // of its bytes is reported committed.
+    auto file = std::make_shared<ContentFile>(fd);
+    if (auto s = SyncDir(dir_ + "/parts"); !s.ok()) return s;
+    return file;
+  }
+  if (errno != EEXIST) return ErrnoStatus(errno, "creating " + path);
+  fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus(errno, "opening " + path);
   return std::make_shared<ContentFile>(fd);
 }
