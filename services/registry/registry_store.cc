@@ -22,15 +22,15 @@
 namespace rcp::registry {
 namespace {
 
+using entity::FromProto;
+using entity::Kind;
+using entity::MustExist;
+using entity::Stamp;
+using entity::ToProto;
 using google::protobuf::Message;
 using google::protobuf::util::TimeUtil;
 using rcp::common::v1::Change;
 using storage::Transaction;
-using entity::Kind;
-using entity::MustExist;
-using entity::FromProto;
-using entity::ToProto;
-using entity::Stamp;
 namespace res = rcp::resource;
 
 constexpr Kind kProcess{"processes", "process"};
@@ -42,6 +42,14 @@ constexpr Kind kApiKey{"api_keys", "api_key"};
 constexpr Kind kPeer{"federation_peers", "federation_peer"};
 // API key name → SHA-256 of its secret. Never leaves the store.
 constexpr char kKeySecretsCf[] = "api_key_secrets";
+// party + "\n" + membership name → "": a party's memberships without a scan
+// of all (authentication computes a principal's rights from them).
+constexpr char kMembershipsByPartyCf[] = "memberships_by_party";
+// In kMembershipsByPartyCf: present once the index covers every membership
+// (databases from before the index are indexed at open).
+constexpr char kMembershipsIndexedKey[] = "!indexed";
+
+std::string PartyIndexPrefix(absl::string_view party) { return absl::StrCat(party, "\n"); }
 
 constexpr char kAnyProcess[] = "processes/-";
 
@@ -54,8 +62,7 @@ using res::ValidatePartyId;
 // processes/{p}/<collection>/{id}
 absl::Status ValidateChildName(absl::string_view field, absl::string_view name,
                                absl::string_view collection) {
-  RCP_ASSIGN_OR_RETURN(auto ids,
-                       res::ParseName(field, name, absl::StrCat("processes/*/", collection, "/*")));
+  RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName(field, name, absl::StrCat("processes/*/", collection, "/*")));
   RCP_RETURN_IF_ERROR(res::ValidateSlug(field, ids[0]));
   return res::ValidateSlug(field, ids[1], 1, 63);
 }
@@ -75,8 +82,9 @@ std::string ParentOf(absl::string_view child_name) {
 absl::Status ValidatePeerId(absl::string_view field, absl::string_view id) {
   static const std::regex re("^[a-z0-9]([a-z0-9.-]{1,98})[a-z0-9]$");
   if (!std::regex_match(id.begin(), id.end(), re)) {
-    return InvalidField(field, "must be a deployment id: 3 to 100 characters of a-z, 0-9, '.' "
-                               "and '-', e.g. puebla-process.secretariat");
+    return InvalidField(field,
+                        "must be a deployment id: 3 to 100 characters of a-z, 0-9, '.' "
+                        "and '-', e.g. puebla-process.secretariat");
   }
   return absl::OkStatus();
 }
@@ -96,8 +104,8 @@ absl::Status ValidateProcess(const v1::Process& p, absl::Time now) {
     return InvalidField("process.thematic_focus", "must have at most 20 entries");
   }
   for (int i = 0; i < p.thematic_focus_size(); ++i) {
-    RCP_RETURN_IF_ERROR(res::ValidateText(absl::StrCat("process.thematic_focus[", i, "]"),
-                                          p.thematic_focus(i), 1, 100));
+    RCP_RETURN_IF_ERROR(
+        res::ValidateText(absl::StrCat("process.thematic_focus[", i, "]"), p.thematic_focus(i), 1, 100));
   }
   if (!p.secretariat_host().empty()) {
     RCP_RETURN_IF_ERROR(PartyId("process.secretariat_host", p.secretariat_host()).status());
@@ -108,8 +116,7 @@ absl::Status ValidateProcess(const v1::Process& p, absl::Time now) {
 absl::Status ValidateMembershipDates(const v1::Membership& m) {
   if (IsSet(m.start_date())) RCP_RETURN_IF_ERROR(ValidateDate("membership.start_date", m.start_date()));
   if (IsSet(m.end_date())) RCP_RETURN_IF_ERROR(ValidateDate("membership.end_date", m.end_date()));
-  if (IsSet(m.start_date()) && IsSet(m.end_date()) &&
-      DayNumber(m.end_date()) < DayNumber(m.start_date())) {
+  if (IsSet(m.start_date()) && IsSet(m.end_date()) && DayNumber(m.end_date()) < DayNumber(m.start_date())) {
     return InvalidField("membership.end_date", "must not be before start_date");
   }
   return absl::OkStatus();
@@ -159,31 +166,32 @@ absl::Status ValidatePeerFields(const v1::FederationPeer& p) {
   }
   for (int i = 0; i < p.shared_processes_size(); ++i) {
     RCP_RETURN_IF_ERROR(
-        ProcessId(absl::StrCat("federation_peer.shared_processes[", i, "]"), p.shared_processes(i))
-            .status());
+        ProcessId(absl::StrCat("federation_peer.shared_processes[", i, "]"), p.shared_processes(i)).status());
   }
   return absl::OkStatus();
 }
 
 // ------------------------------------------------- referential checks (txn)
 
-// Memberships of `party` in the process with key prefix `prefix`.
+// Memberships of `party`, in every process or in those whose names start
+// with `prefix`.
 absl::StatusOr<std::vector<v1::Membership>> PartyMemberships(const storage::ReadView& view,
                                                              absl::string_view prefix,
                                                              absl::string_view party) {
   std::vector<v1::Membership> out;
-  absl::Status parse;
-  RCP_RETURN_IF_ERROR(view.Scan(kMembership.cf, prefix, storage::PrefixSuccessor(prefix),
-                                [&](absl::string_view, absl::string_view value) {
+  std::string index = PartyIndexPrefix(party);
+  absl::Status failed;
+  RCP_RETURN_IF_ERROR(view.Scan(kMembershipsByPartyCf, index, storage::PrefixSuccessor(index),
+                                [&](absl::string_view key, absl::string_view) {
+                                  absl::string_view name = key.substr(index.size());
+                                  if (!absl::StartsWith(name, prefix)) return true;
                                   v1::Membership m;
-                                  if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                    parse = absl::DataLossError("unreadable membership");
-                                    return false;
-                                  }
-                                  if (m.party() == party) out.push_back(std::move(m));
+                                  failed = view.Get(kMembership.cf, name, &m);
+                                  if (!failed.ok()) return false;
+                                  out.push_back(std::move(m));
                                   return true;
                                 }));
-  RCP_RETURN_IF_ERROR(parse);
+  RCP_RETURN_IF_ERROR(failed);
   return out;
 }
 
@@ -217,10 +225,37 @@ RegistryStore::RegistryStore(const RegistryOptions& options, std::unique_ptr<sto
 absl::StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const RegistryOptions& options) {
   storage::StoreOptions so = options.store;
   so.store_name = "registry";
-  so.column_families = {kProcess.cf,  kParty.cf,  kMembership.cf, kChairTerm.cf,
-                        kFocalPoint.cf, kApiKey.cf, kPeer.cf,     kKeySecretsCf};
+  so.column_families = {kProcess.cf, kParty.cf, kMembership.cf, kChairTerm.cf,        kFocalPoint.cf,
+                        kApiKey.cf,  kPeer.cf,  kKeySecretsCf,  kMembershipsByPartyCf};
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
+  RCP_RETURN_IF_ERROR(IndexMembershipsByParty(store.get()));
   return std::unique_ptr<RegistryStore>(new RegistryStore(options, std::move(store)));
+}
+
+absl::Status RegistryStore::IndexMembershipsByParty(storage::Store* store) {
+  absl::Status indexed = store->Read()->Get(kMembershipsByPartyCf, kMembershipsIndexedKey).status();
+  if (indexed.ok()) return absl::OkStatus();
+  if (!absl::IsNotFound(indexed)) return indexed;
+  return store
+      ->Write({"system/migration"}, {},
+              [&](Transaction& txn) -> absl::Status {
+                absl::Status parse;
+                auto view = store->Read();
+                RCP_RETURN_IF_ERROR(
+                    view->Scan(kMembership.cf, "", "", [&](absl::string_view key, absl::string_view value) {
+                      v1::Membership m;
+                      if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                        parse = absl::DataLossError(absl::StrCat("unreadable membership ", key));
+                        return false;
+                      }
+                      txn.Put(kMembershipsByPartyCf, PartyIndexPrefix(m.party()) + m.name(), "");
+                      return true;
+                    }));
+                RCP_RETURN_IF_ERROR(parse);
+                txn.Put(kMembershipsByPartyCf, kMembershipsIndexedKey, "");
+                return absl::OkStatus();
+              })
+      .status();
 }
 
 // ---------------------------------------------------------------- processes
@@ -253,19 +288,19 @@ absl::StatusOr<v1::Process> RegistryStore::CreateProcess(const Ctx& ctx,
   RCP_RETURN_IF_ERROR(res::ValidateSlug("process_id", req.process_id()));
   RCP_RETURN_IF_ERROR(ValidateProcess(req.process(), store_->options().clock->Now()));
   std::string name = absl::StrCat("processes/", req.process_id());
-  auto created = entity::Create<v1::Process>(
-      store_.get(), ctx, kProcess, req, req.request_id(), {name},
-      [&](Transaction& txn) -> absl::StatusOr<v1::Process> {
-        v1::Process p = req.process();
-        p.set_name(name);
-        p.clear_current_chairs();
-        p.clear_etag();
-        if (!p.secretariat_host().empty()) {
-          RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "process.secretariat_host",
-                                                   p.secretariat_host()));
-        }
-        return p;
-      });
+  auto created =
+      entity::Create<v1::Process>(store_.get(), ctx, kProcess, req, req.request_id(), {name},
+                                  [&](Transaction& txn) -> absl::StatusOr<v1::Process> {
+                                    v1::Process p = req.process();
+                                    p.set_name(name);
+                                    p.clear_current_chairs();
+                                    p.clear_etag();
+                                    if (!p.secretariat_host().empty()) {
+                                      RCP_RETURN_IF_ERROR(MustExist<v1::Party>(
+                                          txn, kParty, "process.secretariat_host", p.secretariat_host()));
+                                    }
+                                    return p;
+                                  });
   RCP_RETURN_IF_ERROR(created.status());
   auto view = store_->Read();
   RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, store_->options().clock->Now(), &*created));
@@ -283,29 +318,17 @@ absl::StatusOr<v1::Process> RegistryStore::GetProcess(const v1::GetProcessReques
   return p;
 }
 
-absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(
-    const v1::ListProcessesRequest& req) {
+absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1::ListProcessesRequest& req) {
   std::set<std::string> of_party;
   absl::Time now = store_->options().clock->Now();
   auto view = store_->Read();
   if (!req.party().empty()) {
     RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
     auto today = DateOf(now);
-    absl::Status parse;
-    RCP_RETURN_IF_ERROR(view->Scan(kMembership.cf, "processes/", storage::PrefixSuccessor("processes/"),
-                                   [&](absl::string_view, absl::string_view value) {
-                                     v1::Membership m;
-                                     if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                       parse = absl::DataLossError("unreadable membership");
-                                       return false;
-                                     }
-                                     if (m.party() == req.party() &&
-                                         DateInRange(today, m.start_date(), m.end_date())) {
-                                       of_party.insert(ParentOf(m.name()));
-                                     }
-                                     return true;
-                                   }));
-    RCP_RETURN_IF_ERROR(parse);
+    RCP_ASSIGN_OR_RETURN(auto memberships, PartyMemberships(*view, "", req.party()));
+    for (const auto& m : memberships) {
+      if (DateInRange(today, m.start_date(), m.end_date())) of_party.insert(ParentOf(m.name()));
+    }
   }
   v1::ListProcessesResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::Process>(
@@ -321,8 +344,8 @@ absl::StatusOr<v1::Process> RegistryStore::UpdateProcess(const Ctx& ctx,
                                                          const v1::UpdateProcessRequest& req) {
   RCP_RETURN_IF_ERROR(ProcessId("process.name", req.process().name()).status());
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
-      req.update_mask(), {"display_name", "acronym", "region", "established_year",
-                          "thematic_focus", "secretariat_host"}));
+      req.update_mask(),
+      {"display_name", "acronym", "region", "established_year", "thematic_focus", "secretariat_host"}));
   absl::Time now = store_->options().clock->Now();
   auto updated = entity::Update<v1::Process>(
       store_.get(), ctx, kProcess, req.process(), req.update_mask(), {},
@@ -330,8 +353,8 @@ absl::StatusOr<v1::Process> RegistryStore::UpdateProcess(const Ctx& ctx,
         const v1::Process& merged = *next;
         RCP_RETURN_IF_ERROR(ValidateProcess(merged, now));
         if (!merged.secretariat_host().empty()) {
-          RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "process.secretariat_host",
-                                                   merged.secretariat_host()));
+          RCP_RETURN_IF_ERROR(
+              MustExist<v1::Party>(txn, kParty, "process.secretariat_host", merged.secretariat_host()));
         }
         return absl::OkStatus();
       });
@@ -343,8 +366,7 @@ absl::StatusOr<v1::Process> RegistryStore::UpdateProcess(const Ctx& ctx,
 
 // ------------------------------------------------------------------ parties
 
-absl::StatusOr<v1::Party> RegistryStore::CreateParty(const Ctx& ctx,
-                                                     const v1::CreatePartyRequest& req) {
+absl::StatusOr<v1::Party> RegistryStore::CreateParty(const Ctx& ctx, const v1::CreatePartyRequest& req) {
   RCP_RETURN_IF_ERROR(ValidatePartyId("party_id", req.party_id()));
   v1::Party party = req.party();
   bool is_state = res::IsStateId(req.party_id());
@@ -363,12 +385,12 @@ absl::StatusOr<v1::Party> RegistryStore::CreateParty(const Ctx& ctx,
   RCP_RETURN_IF_ERROR(res::ValidateText("party.display_name", party.display_name(), 1, 200));
   std::string name = absl::StrCat("parties/", req.party_id());
   return entity::Create<v1::Party>(store_.get(), ctx, kParty, req, req.request_id(), {name},
-                                 [&](Transaction&) -> absl::StatusOr<v1::Party> {
-                                   v1::Party p = party;
-                                   p.set_name(name);
-                                   p.clear_etag();
-                                   return p;
-                                 });
+                                   [&](Transaction&) -> absl::StatusOr<v1::Party> {
+                                     v1::Party p = party;
+                                     p.set_name(name);
+                                     p.clear_etag();
+                                     return p;
+                                   });
 }
 
 absl::StatusOr<v1::Party> RegistryStore::GetParty(const v1::GetPartyRequest& req) {
@@ -376,54 +398,49 @@ absl::StatusOr<v1::Party> RegistryStore::GetParty(const v1::GetPartyRequest& req
   return entity::Get<v1::Party>(store_.get(), kParty, req.name());
 }
 
-absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(
-    const v1::ListPartiesRequest& req) {
+absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(const v1::ListPartiesRequest& req) {
   if (!v1::Party::Type_IsValid(req.type())) return InvalidField("type", "is not a party type");
   auto view = store_->Read();
   v1::ListPartiesResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::Party>(
       *view, kParty, "parties/", req, req.page_size(), req.page_token(),
-      [&](const v1::Party& p) {
-        return req.type() == v1::Party::TYPE_UNSPECIFIED || p.type() == req.type();
-      },
+      [&](const v1::Party& p) { return req.type() == v1::Party::TYPE_UNSPECIFIED || p.type() == req.type(); },
       resp.mutable_parties(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
 }
 
-absl::StatusOr<v1::Party> RegistryStore::UpdateParty(const Ctx& ctx,
-                                                     const v1::UpdatePartyRequest& req) {
+absl::StatusOr<v1::Party> RegistryStore::UpdateParty(const Ctx& ctx, const v1::UpdatePartyRequest& req) {
   RCP_RETURN_IF_ERROR(PartyId("party.name", req.party().name()).status());
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"display_name"}));
-  return entity::Update<v1::Party>(
-      store_.get(), ctx, kParty, req.party(), req.update_mask(), {},
-      [&](Transaction&, const v1::Party&, v1::Party* merged) {
-        return res::ValidateText("party.display_name", merged->display_name(), 1, 200);
-      });
+  return entity::Update<v1::Party>(store_.get(), ctx, kParty, req.party(), req.update_mask(), {},
+                                   [&](Transaction&, const v1::Party&, v1::Party* merged) {
+                                     return res::ValidateText("party.display_name", merged->display_name(), 1,
+                                                              200);
+                                   });
 }
 
 // -------------------------------------------------------------- memberships
 
 namespace {
 // A party holds at most one membership of a process on any day.
-absl::Status CheckNoOverlap(const storage::ReadView& view,
-                            const v1::Membership& m) {
+absl::Status CheckNoOverlap(const storage::ReadView& view, const v1::Membership& m) {
   std::string prefix = absl::StrCat(ParentOf(m.name()), "/memberships/");
   RCP_ASSIGN_OR_RETURN(auto existing, PartyMemberships(view, prefix, m.party()));
   for (const auto& other : existing) {
     if (other.name() == m.name()) continue;
     if (Overlaps(m.start_date(), m.end_date(), other.start_date(), other.end_date())) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "membership: ", m.party(), " already has membership ", other.name(),
-          " covering part of this period; end it (end_date) before adding another"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("membership: ", m.party(), " already has membership ", other.name(),
+                       " covering part of this period; end it (end_date) before adding another"));
     }
   }
   return absl::OkStatus();
 }
 }  // namespace
 
-absl::StatusOr<v1::Membership> RegistryStore::CreateMembership(
-    const Ctx& ctx, const v1::CreateMembershipRequest& req) {
+absl::StatusOr<v1::Membership> RegistryStore::CreateMembership(const Ctx& ctx,
+                                                               const v1::CreateMembershipRequest& req) {
   RCP_RETURN_IF_ERROR(ProcessId("parent", req.parent()).status());
   if (!req.membership_id().empty()) {
     RCP_RETURN_IF_ERROR(res::ValidateSlug("membership_id", req.membership_id(), 1, 63));
@@ -445,13 +462,16 @@ absl::StatusOr<v1::Membership> RegistryStore::CreateMembership(
         if (!req.membership_id().empty()) {
           out.set_name(collection + req.membership_id());
         } else {
-          RCP_ASSIGN_OR_RETURN(std::string name, FreeName(txn, kMembership, collection,
-                                                          absl::AsciiStrToLower(party_id)));
+          RCP_ASSIGN_OR_RETURN(std::string name,
+                               FreeName(txn, kMembership, collection, absl::AsciiStrToLower(party_id)));
           out.set_name(name);
         }
         auto view = store_->Read();
         RCP_RETURN_IF_ERROR(CheckNoOverlap(*view, out));
         return out;
+      },
+      [](Transaction& txn, const v1::Membership& stored) {
+        txn.Put(kMembershipsByPartyCf, PartyIndexPrefix(stored.party()) + stored.name(), "");
       });
 }
 
@@ -480,8 +500,8 @@ absl::StatusOr<v1::ListMembershipsResponse> RegistryStore::ListMemberships(
   return resp;
 }
 
-absl::StatusOr<v1::Membership> RegistryStore::UpdateMembership(
-    const Ctx& ctx, const v1::UpdateMembershipRequest& req) {
+absl::StatusOr<v1::Membership> RegistryStore::UpdateMembership(const Ctx& ctx,
+                                                               const v1::UpdateMembershipRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateChildName("membership.name", req.membership().name(), "memberships"));
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"start_date", "end_date"}));
   std::string collection = absl::StrCat(ParentOf(req.membership().name()), "/memberships/");
@@ -500,40 +520,38 @@ absl::StatusOr<v1::Membership> RegistryStore::UpdateMembership(
 namespace {
 // The chair must be a member (or the secretariat) of the process on the
 // first day of the term, and cannot hold two overlapping terms.
-absl::Status CheckChairTerm(const storage::ReadView& view,
-                            const v1::ChairTerm& t) {
+absl::Status CheckChairTerm(const storage::ReadView& view, const v1::ChairTerm& t) {
   std::string process = ParentOf(t.name());
   RCP_ASSIGN_OR_RETURN(auto memberships,
                        PartyMemberships(view, absl::StrCat(process, "/memberships/"), t.party()));
   bool member = false;
   for (const auto& m : memberships) {
-    member = member || (m.role() != v1::OBSERVER &&
-                        DateInRange(t.start_date(), m.start_date(), m.end_date()));
+    member =
+        member || (m.role() != v1::OBSERVER && DateInRange(t.start_date(), m.start_date(), m.end_date()));
   }
   if (!member) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("chair_term.party: ", t.party(), " is not a member of ", process, " on ",
-                     FormatDate(t.start_date()), "; add the membership first"));
+    return absl::FailedPreconditionError(absl::StrCat("chair_term.party: ", t.party(), " is not a member of ",
+                                                      process, " on ", FormatDate(t.start_date()),
+                                                      "; add the membership first"));
   }
   std::string prefix = absl::StrCat(process, "/chairTerms/");
   absl::Status conflict;
-  RCP_RETURN_IF_ERROR(view.Scan(kChairTerm.cf, prefix, storage::PrefixSuccessor(prefix),
-                                [&](absl::string_view, absl::string_view value) {
-                                  v1::ChairTerm other;
-                                  if (!other.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                    conflict = absl::DataLossError("unreadable chair term");
-                                    return false;
-                                  }
-                                  if (other.name() != t.name() && other.party() == t.party() &&
-                                      Overlaps(t.start_date(), t.end_date(), other.start_date(),
-                                               other.end_date())) {
-                                    conflict = absl::AlreadyExistsError(absl::StrCat(
-                                        "chair_term: ", t.party(), " already chairs in ",
-                                        other.name(), " during part of this period"));
-                                    return false;
-                                  }
-                                  return true;
-                                }));
+  RCP_RETURN_IF_ERROR(view.Scan(
+      kChairTerm.cf, prefix, storage::PrefixSuccessor(prefix),
+      [&](absl::string_view, absl::string_view value) {
+        v1::ChairTerm other;
+        if (!other.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          conflict = absl::DataLossError("unreadable chair term");
+          return false;
+        }
+        if (other.name() != t.name() && other.party() == t.party() &&
+            Overlaps(t.start_date(), t.end_date(), other.start_date(), other.end_date())) {
+          conflict = absl::AlreadyExistsError(absl::StrCat("chair_term: ", t.party(), " already chairs in ",
+                                                           other.name(), " during part of this period"));
+          return false;
+        }
+        return true;
+      }));
   return conflict;
 }
 }  // namespace
@@ -558,10 +576,9 @@ absl::StatusOr<v1::ChairTerm> RegistryStore::CreateChairTerm(const Ctx& ctx,
         if (!req.chair_term_id().empty()) {
           out.set_name(collection + req.chair_term_id());
         } else {
-          RCP_ASSIGN_OR_RETURN(
-              std::string name,
-              FreeName(txn, kChairTerm, collection,
-                       absl::StrCat(absl::AsciiStrToLower(party_id), "-", t.start_date().year())));
+          RCP_ASSIGN_OR_RETURN(std::string name, FreeName(txn, kChairTerm, collection,
+                                                          absl::StrCat(absl::AsciiStrToLower(party_id), "-",
+                                                                       t.start_date().year())));
           out.set_name(name);
         }
         auto view = store_->Read();
@@ -592,8 +609,7 @@ absl::StatusOr<v1::ListChairTermsResponse> RegistryStore::ListChairTerms(
 absl::StatusOr<v1::ChairTerm> RegistryStore::UpdateChairTerm(const Ctx& ctx,
                                                              const v1::UpdateChairTermRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateChildName("chair_term.name", req.chair_term().name(), "chairTerms"));
-  RCP_RETURN_IF_ERROR(
-      res::ValidateUpdateMask(req.update_mask(), {"start_date", "end_date", "note"}));
+  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"start_date", "end_date", "note"}));
   std::string collection = absl::StrCat(ParentOf(req.chair_term().name()), "/chairTerms/");
   return entity::Update<v1::ChairTerm>(
       store_.get(), ctx, kChairTerm, req.chair_term(), req.update_mask(), {collection},
@@ -607,8 +623,8 @@ absl::StatusOr<v1::ChairTerm> RegistryStore::UpdateChairTerm(const Ctx& ctx,
 
 // ------------------------------------------------------------- focal points
 
-absl::StatusOr<v1::FocalPoint> RegistryStore::CreateFocalPoint(
-    const Ctx& ctx, const v1::CreateFocalPointRequest& req) {
+absl::StatusOr<v1::FocalPoint> RegistryStore::CreateFocalPoint(const Ctx& ctx,
+                                                               const v1::CreateFocalPointRequest& req) {
   RCP_RETURN_IF_ERROR(ProcessId("parent", req.parent()).status());
   if (!req.focal_point_id().empty()) {
     RCP_RETURN_IF_ERROR(res::ValidateSlug("focal_point_id", req.focal_point_id(), 1, 63));
@@ -624,19 +640,18 @@ absl::StatusOr<v1::FocalPoint> RegistryStore::CreateFocalPoint(
         RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "focal_point.party", f.party()));
         auto view = store_->Read();
         RCP_ASSIGN_OR_RETURN(auto memberships,
-                             PartyMemberships(*view, absl::StrCat(req.parent(), "/memberships/"),
-                                              f.party()));
+                             PartyMemberships(*view, absl::StrCat(req.parent(), "/memberships/"), f.party()));
         if (memberships.empty()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "focal_point.party: ", f.party(), " has no membership in ", req.parent()));
+          return absl::FailedPreconditionError(
+              absl::StrCat("focal_point.party: ", f.party(), " has no membership in ", req.parent()));
         }
         v1::FocalPoint out = f;
         out.clear_etag();
         if (!req.focal_point_id().empty()) {
           out.set_name(collection + req.focal_point_id());
         } else {
-          RCP_ASSIGN_OR_RETURN(std::string name, FreeName(txn, kFocalPoint, collection,
-                                                          absl::AsciiStrToLower(party_id)));
+          RCP_ASSIGN_OR_RETURN(std::string name,
+                               FreeName(txn, kFocalPoint, collection, absl::AsciiStrToLower(party_id)));
           out.set_name(name);
         }
         return out;
@@ -662,20 +677,18 @@ absl::StatusOr<v1::ListFocalPointsResponse> RegistryStore::ListFocalPoints(
   return resp;
 }
 
-absl::StatusOr<v1::FocalPoint> RegistryStore::UpdateFocalPoint(
-    const Ctx& ctx, const v1::UpdateFocalPointRequest& req) {
+absl::StatusOr<v1::FocalPoint> RegistryStore::UpdateFocalPoint(const Ctx& ctx,
+                                                               const v1::UpdateFocalPointRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateChildName("focal_point.name", req.focal_point().name(), "focalPoints"));
-  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(),
-                                              {"person_name", "ministry", "email", "phone"}));
-  return entity::Update<v1::FocalPoint>(
-      store_.get(), ctx, kFocalPoint, req.focal_point(), req.update_mask(), {},
-      [&](Transaction&, const v1::FocalPoint&, v1::FocalPoint* merged) {
-        return ValidateFocalPointFields(*merged);
-      });
+  RCP_RETURN_IF_ERROR(
+      res::ValidateUpdateMask(req.update_mask(), {"person_name", "ministry", "email", "phone"}));
+  return entity::Update<v1::FocalPoint>(store_.get(), ctx, kFocalPoint, req.focal_point(), req.update_mask(),
+                                        {}, [&](Transaction&, const v1::FocalPoint&, v1::FocalPoint* merged) {
+                                          return ValidateFocalPointFields(*merged);
+                                        });
 }
 
-absl::Status RegistryStore::DeleteFocalPoint(const Ctx& ctx,
-                                             const v1::DeleteFocalPointRequest& req) {
+absl::Status RegistryStore::DeleteFocalPoint(const Ctx& ctx, const v1::DeleteFocalPointRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateChildName("name", req.name(), "focalPoints"));
   return entity::Delete<v1::FocalPoint>(store_.get(), ctx, kFocalPoint, req.name(), req.etag(), {});
 }
@@ -692,8 +705,8 @@ absl::Status Unauthenticated(absl::string_view why) {
 }
 }  // namespace
 
-absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(
-    const Ctx& ctx, const v1::CreateApiKeyRequest& req) {
+absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(const Ctx& ctx,
+                                                                     const v1::CreateApiKeyRequest& req) {
   const v1::ApiKey& k = req.api_key();
   RCP_RETURN_IF_ERROR(PartyId("api_key.party", k.party()).status());
   RCP_RETURN_IF_ERROR(res::ValidateText("api_key.display_name", k.display_name(), 0, 200));
@@ -711,10 +724,10 @@ absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(
   absl::Time expire = FromProto(k.expire_time());
   if (expire <= now) return InvalidField("api_key.expire_time", "must be in the future");
   if (expire > now + options_.max_api_key_lifetime) {
-    return InvalidField("api_key.expire_time",
-                        absl::StrCat("must be within ",
-                                     absl::ToInt64Hours(options_.max_api_key_lifetime) / 24,
-                                     " days from now"));
+    return InvalidField(
+        "api_key.expire_time",
+        absl::StrCat("must be within ", absl::ToInt64Hours(options_.max_api_key_lifetime) / 24,
+                     " days from now"));
   }
   std::string key_id = crypto::RandomToken(kKeyIdBytes);
   std::string secret = crypto::RandomToken(kKeySecretBytes);
@@ -723,36 +736,37 @@ absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(
   v1::CreateApiKeyResponse resp;
   RCP_RETURN_IF_ERROR(
       store_
-          ->Write(ctx,
-                  req.request_id().empty()
-                      ? std::vector<std::string>{name}
-                      : std::vector<std::string>{name, storage::RequestLockKey(kApiKey.name, req.request_id())},
-                  [&](Transaction& txn) -> absl::Status {
-                    RCP_ASSIGN_OR_RETURN(auto prior,
-                                         txn.LookupRequest(kApiKey.name, req.request_id(), fingerprint));
-                    if (prior.has_value()) {
-                      return absl::AlreadyExistsError(absl::StrCat(
-                          "request_id: this request already issued ", *prior,
-                          "; a key's secret is shown only once, so revoke that key and create "
-                          "another with a new request_id"));
-                    }
-                    RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "api_key.party", k.party()));
-                    for (int i = 0; i < k.processes_size(); ++i) {
-                      RCP_RETURN_IF_ERROR(MustExist<v1::Process>(
-                          txn, kProcess, absl::StrCat("api_key.processes[", i, "]"), k.processes(i)));
-                    }
-                    v1::ApiKey key = k;
-                    key.set_name(name);
-                    key.clear_revoke_time();
-                    key.set_creator(ctx.principal);
-                    Stamp(&key, txn.now(), /*creating=*/true);
-                    txn.Put(kApiKey.cf, name, key);
-                    txn.Put(kKeySecretsCf, name, crypto::Sha256Hex(secret));
-                    txn.RecordChange(name, kApiKey.name, Change::CREATED, key);
-                    txn.RememberRequest(kApiKey.name, req.request_id(), fingerprint, name);
-                    *resp.mutable_api_key() = key;
-                    return absl::OkStatus();
-                  })
+          ->Write(
+              ctx,
+              req.request_id().empty()
+                  ? std::vector<std::string>{name}
+                  : std::vector<std::string>{name, storage::RequestLockKey(kApiKey.name, req.request_id())},
+              [&](Transaction& txn) -> absl::Status {
+                RCP_ASSIGN_OR_RETURN(auto prior,
+                                     txn.LookupRequest(kApiKey.name, req.request_id(), fingerprint));
+                if (prior.has_value()) {
+                  return absl::AlreadyExistsError(
+                      absl::StrCat("request_id: this request already issued ", *prior,
+                                   "; a key's secret is shown only once, so revoke that key and create "
+                                   "another with a new request_id"));
+                }
+                RCP_RETURN_IF_ERROR(MustExist<v1::Party>(txn, kParty, "api_key.party", k.party()));
+                for (int i = 0; i < k.processes_size(); ++i) {
+                  RCP_RETURN_IF_ERROR(MustExist<v1::Process>(
+                      txn, kProcess, absl::StrCat("api_key.processes[", i, "]"), k.processes(i)));
+                }
+                v1::ApiKey key = k;
+                key.set_name(name);
+                key.clear_revoke_time();
+                key.set_creator(ctx.principal);
+                Stamp(&key, txn.now(), /*creating=*/true);
+                txn.Put(kApiKey.cf, name, key);
+                txn.Put(kKeySecretsCf, name, crypto::Sha256Hex(secret));
+                txn.RecordChange(name, kApiKey.name, Change::CREATED, key);
+                txn.RememberRequest(kApiKey.name, req.request_id(), fingerprint, name);
+                *resp.mutable_api_key() = key;
+                return absl::OkStatus();
+              })
           .status());
   resp.set_key(absl::StrCat(kKeyPrefix, key_id, "_", secret));
   return resp;
@@ -778,8 +792,7 @@ absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::Lis
   return resp;
 }
 
-absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx,
-                                                       const v1::RevokeApiKeyRequest& req) {
+absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx, const v1::RevokeApiKeyRequest& req) {
   RCP_RETURN_IF_ERROR(res::ParseName("name", req.name(), "apiKeys/*").status());
   v1::ApiKey result;
   RCP_RETURN_IF_ERROR(store_
@@ -791,8 +804,7 @@ absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx,
                                     if (result.has_revoke_time()) return absl::OkStatus();
                                     *result.mutable_revoke_time() = ToProto(txn.now());
                                     txn.Put(kApiKey.cf, req.name(), result);
-                                    txn.RecordChange(req.name(), kApiKey.name, Change::UPDATED,
-                                                     result);
+                                    txn.RecordChange(req.name(), kApiKey.name, Change::UPDATED, result);
                                     return absl::OkStatus();
                                   })
                           .status());
@@ -802,8 +814,7 @@ absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx,
 absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::AuthenticateRequest& req) {
   const std::string& key = req.key();
   std::vector<std::string> parts = absl::StrSplit(key, '_');
-  if (key.size() > 200 || parts.size() != 3 || parts[0] != "rcp" || parts[1].empty() ||
-      parts[2].empty()) {
+  if (key.size() > 200 || parts.size() != 3 || parts[0] != "rcp" || parts[1].empty() || parts[2].empty()) {
     return Unauthenticated("malformed; an API key looks like rcp_<id>_<secret>");
   }
   std::string name = absl::StrCat("apiKeys/", parts[1]);
@@ -820,12 +831,12 @@ absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::Authenticate
     return Unauthenticated("unknown or wrong key");
   }
   if (k.has_revoke_time()) {
-    return Unauthenticated(absl::StrCat("this key was revoked at ",
-                                        absl::FormatTime(FromProto(k.revoke_time()))));
+    return Unauthenticated(
+        absl::StrCat("this key was revoked at ", absl::FormatTime(FromProto(k.revoke_time()))));
   }
   if (FromProto(k.expire_time()) <= now) {
-    return Unauthenticated(absl::StrCat("this key expired at ",
-                                        absl::FormatTime(FromProto(k.expire_time()))));
+    return Unauthenticated(
+        absl::StrCat("this key expired at ", absl::FormatTime(FromProto(k.expire_time()))));
   }
 
   return PrincipalOf(*view, k);
@@ -839,12 +850,13 @@ absl::StatusOr<v1::Principal> RegistryStore::ResolveApiKey(const v1::ResolveApiK
   if (absl::IsNotFound(s)) return Unauthenticated("unknown key");
   RCP_RETURN_IF_ERROR(s);
   if (k.has_revoke_time()) return Unauthenticated("this key was revoked");
-  if (FromProto(k.expire_time()) <= store_->options().clock->Now()) return Unauthenticated("this key expired");
+  if (FromProto(k.expire_time()) <= store_->options().clock->Now())
+    return Unauthenticated("this key expired");
   return PrincipalOf(*view, k);
 }
 
 absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView& view_ref,
-                                                        const v1::ApiKey& k) {
+                                                         const v1::ApiKey& k) {
   const storage::ReadView* view = &view_ref;
   absl::Time now = store_->options().clock->Now();
   const std::string& name = k.name();
@@ -858,25 +870,18 @@ absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView
   std::set<int> allowed_roles(k.roles().begin(), k.roles().end());
   std::map<std::string, v1::Principal::ProcessRights> rights;
   absl::Status parse;
-  RCP_RETURN_IF_ERROR(view->Scan(kMembership.cf, "processes/", storage::PrefixSuccessor("processes/"),
-                                 [&](absl::string_view, absl::string_view value) {
-                                   v1::Membership m;
-                                   if (!m.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                     parse = absl::DataLossError("unreadable membership");
-                                     return false;
-                                   }
-                                   std::string process = ParentOf(m.name());
-                                   if (m.party() != k.party() ||
-                                       !DateInRange(today, m.start_date(), m.end_date()) ||
-                                       (!allowed_processes.empty() && !allowed_processes.count(process)) ||
-                                       (!allowed_roles.empty() && !allowed_roles.count(m.role()))) {
-                                     return true;
-                                   }
-                                   auto& r = rights[process];
-                                   r.set_process(process);
-                                   r.add_roles(m.role());
-                                   return true;
-                                 }));
+  RCP_ASSIGN_OR_RETURN(auto memberships, PartyMemberships(*view, "", k.party()));
+  for (const auto& m : memberships) {
+    std::string process = ParentOf(m.name());
+    if (!DateInRange(today, m.start_date(), m.end_date()) ||
+        (!allowed_processes.empty() && !allowed_processes.count(process)) ||
+        (!allowed_roles.empty() && !allowed_roles.count(m.role()))) {
+      continue;
+    }
+    auto& r = rights[process];
+    r.set_process(process);
+    r.add_roles(m.role());
+  }
   RCP_RETURN_IF_ERROR(parse);
   RCP_RETURN_IF_ERROR(view->Scan(kChairTerm.cf, "processes/", storage::PrefixSuccessor("processes/"),
                                  [&](absl::string_view, absl::string_view value) {
@@ -912,9 +917,9 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::CreateFederationPeer(
       [&](Transaction& txn) -> absl::StatusOr<v1::FederationPeer> {
         const auto& p = req.federation_peer();
         for (int i = 0; i < p.shared_processes_size(); ++i) {
-          RCP_RETURN_IF_ERROR(MustExist<v1::Process>(
-              txn, kProcess, absl::StrCat("federation_peer.shared_processes[", i, "]"),
-              p.shared_processes(i)));
+          RCP_RETURN_IF_ERROR(
+              MustExist<v1::Process>(txn, kProcess, absl::StrCat("federation_peer.shared_processes[", i, "]"),
+                                     p.shared_processes(i)));
         }
         v1::FederationPeer out = p;
         out.set_name(name);
@@ -923,8 +928,7 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::CreateFederationPeer(
       });
 }
 
-absl::StatusOr<v1::FederationPeer> RegistryStore::GetFederationPeer(
-    const v1::GetFederationPeerRequest& req) {
+absl::StatusOr<v1::FederationPeer> RegistryStore::GetFederationPeer(const v1::GetFederationPeerRequest& req) {
   RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
   RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
   return entity::Get<v1::FederationPeer>(store_.get(), kPeer, req.name());
@@ -944,29 +948,27 @@ absl::StatusOr<v1::ListFederationPeersResponse> RegistryStore::ListFederationPee
 
 absl::StatusOr<v1::FederationPeer> RegistryStore::UpdateFederationPeer(
     const Ctx& ctx, const v1::UpdateFederationPeerRequest& req) {
-  RCP_ASSIGN_OR_RETURN(auto ids,
-                       res::ParseName("federation_peer.name", req.federation_peer().name(),
-                                      "federationPeers/*"));
+  RCP_ASSIGN_OR_RETURN(
+      auto ids, res::ParseName("federation_peer.name", req.federation_peer().name(), "federationPeers/*"));
   RCP_RETURN_IF_ERROR(ValidatePeerId("federation_peer.name", ids[0]));
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
-      req.update_mask(), {"display_name", "address", "share_public", "shared_processes",
-                          "credential_fingerprint", "enabled"}));
+      req.update_mask(),
+      {"display_name", "address", "share_public", "shared_processes", "credential_fingerprint", "enabled"}));
   return entity::Update<v1::FederationPeer>(
       store_.get(), ctx, kPeer, req.federation_peer(), req.update_mask(), {},
       [&](Transaction& txn, const v1::FederationPeer&, v1::FederationPeer* next) -> absl::Status {
         const v1::FederationPeer& merged = *next;
         RCP_RETURN_IF_ERROR(ValidatePeerFields(merged));
         for (int i = 0; i < merged.shared_processes_size(); ++i) {
-          RCP_RETURN_IF_ERROR(MustExist<v1::Process>(
-              txn, kProcess, absl::StrCat("federation_peer.shared_processes[", i, "]"),
-              merged.shared_processes(i)));
+          RCP_RETURN_IF_ERROR(
+              MustExist<v1::Process>(txn, kProcess, absl::StrCat("federation_peer.shared_processes[", i, "]"),
+                                     merged.shared_processes(i)));
         }
         return absl::OkStatus();
       });
 }
 
-absl::Status RegistryStore::DeleteFederationPeer(const Ctx& ctx,
-                                                 const v1::DeleteFederationPeerRequest& req) {
+absl::Status RegistryStore::DeleteFederationPeer(const Ctx& ctx, const v1::DeleteFederationPeerRequest& req) {
   RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
   RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
   return entity::Delete<v1::FederationPeer>(store_.get(), ctx, kPeer, req.name(), req.etag(), {});

@@ -41,34 +41,25 @@ class RegistryStore {
   absl::StatusOr<v1::ListPartiesResponse> ListParties(const v1::ListPartiesRequest& req);
   absl::StatusOr<v1::Party> UpdateParty(const Ctx& ctx, const v1::UpdatePartyRequest& req);
 
-  absl::StatusOr<v1::Membership> CreateMembership(const Ctx& ctx,
-                                                  const v1::CreateMembershipRequest& req);
+  absl::StatusOr<v1::Membership> CreateMembership(const Ctx& ctx, const v1::CreateMembershipRequest& req);
   absl::StatusOr<v1::Membership> GetMembership(const v1::GetMembershipRequest& req);
-  absl::StatusOr<v1::ListMembershipsResponse> ListMemberships(
-      const v1::ListMembershipsRequest& req);
-  absl::StatusOr<v1::Membership> UpdateMembership(const Ctx& ctx,
-                                                  const v1::UpdateMembershipRequest& req);
+  absl::StatusOr<v1::ListMembershipsResponse> ListMemberships(const v1::ListMembershipsRequest& req);
+  absl::StatusOr<v1::Membership> UpdateMembership(const Ctx& ctx, const v1::UpdateMembershipRequest& req);
 
-  absl::StatusOr<v1::ChairTerm> CreateChairTerm(const Ctx& ctx,
-                                                const v1::CreateChairTermRequest& req);
+  absl::StatusOr<v1::ChairTerm> CreateChairTerm(const Ctx& ctx, const v1::CreateChairTermRequest& req);
   absl::StatusOr<v1::ChairTerm> GetChairTerm(const v1::GetChairTermRequest& req);
   absl::StatusOr<v1::ListChairTermsResponse> ListChairTerms(const v1::ListChairTermsRequest& req);
-  absl::StatusOr<v1::ChairTerm> UpdateChairTerm(const Ctx& ctx,
-                                                const v1::UpdateChairTermRequest& req);
+  absl::StatusOr<v1::ChairTerm> UpdateChairTerm(const Ctx& ctx, const v1::UpdateChairTermRequest& req);
 
-  absl::StatusOr<v1::FocalPoint> CreateFocalPoint(const Ctx& ctx,
-                                                  const v1::CreateFocalPointRequest& req);
+  absl::StatusOr<v1::FocalPoint> CreateFocalPoint(const Ctx& ctx, const v1::CreateFocalPointRequest& req);
   absl::StatusOr<v1::FocalPoint> GetFocalPoint(const v1::GetFocalPointRequest& req);
-  absl::StatusOr<v1::ListFocalPointsResponse> ListFocalPoints(
-      const v1::ListFocalPointsRequest& req);
-  absl::StatusOr<v1::FocalPoint> UpdateFocalPoint(const Ctx& ctx,
-                                                  const v1::UpdateFocalPointRequest& req);
+  absl::StatusOr<v1::ListFocalPointsResponse> ListFocalPoints(const v1::ListFocalPointsRequest& req);
+  absl::StatusOr<v1::FocalPoint> UpdateFocalPoint(const Ctx& ctx, const v1::UpdateFocalPointRequest& req);
   absl::Status DeleteFocalPoint(const Ctx& ctx, const v1::DeleteFocalPointRequest& req);
 
   // The secret is in the response only. A retry with the same request_id is
   // ALREADY_EXISTS (the secret cannot be shown twice).
-  absl::StatusOr<v1::CreateApiKeyResponse> CreateApiKey(const Ctx& ctx,
-                                                        const v1::CreateApiKeyRequest& req);
+  absl::StatusOr<v1::CreateApiKeyResponse> CreateApiKey(const Ctx& ctx, const v1::CreateApiKeyRequest& req);
   absl::StatusOr<v1::ApiKey> GetApiKey(const v1::GetApiKeyRequest& req);
   absl::StatusOr<v1::ListApiKeysResponse> ListApiKeys(const v1::ListApiKeysRequest& req);
   // Idempotent: revoking a revoked key returns it unchanged.
@@ -79,17 +70,20 @@ class RegistryStore {
   // calendar URLs itself): UNAUTHENTICATED when unknown, revoked or expired.
   absl::StatusOr<v1::Principal> ResolveApiKey(const v1::ResolveApiKeyRequest& req);
 
-  absl::StatusOr<v1::FederationPeer> CreateFederationPeer(
-      const Ctx& ctx, const v1::CreateFederationPeerRequest& req);
+  absl::StatusOr<v1::FederationPeer> CreateFederationPeer(const Ctx& ctx,
+                                                          const v1::CreateFederationPeerRequest& req);
   absl::StatusOr<v1::FederationPeer> GetFederationPeer(const v1::GetFederationPeerRequest& req);
   absl::StatusOr<v1::ListFederationPeersResponse> ListFederationPeers(
       const v1::ListFederationPeersRequest& req);
-  absl::StatusOr<v1::FederationPeer> UpdateFederationPeer(
-      const Ctx& ctx, const v1::UpdateFederationPeerRequest& req);
+  absl::StatusOr<v1::FederationPeer> UpdateFederationPeer(const Ctx& ctx,
+                                                          const v1::UpdateFederationPeerRequest& req);
   absl::Status DeleteFederationPeer(const Ctx& ctx, const v1::DeleteFederationPeerRequest& req);
 
  private:
   RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store);
+  // Builds the by-party index of memberships once, for databases made
+  // before it existed.
+  static absl::Status IndexMembershipsByParty(storage::Store* store);
   // The rights of a valid (not revoked, not expired) key, as of now.
   absl::StatusOr<v1::Principal> PrincipalOf(const storage::ReadView& view, const v1::ApiKey& key);
 

@@ -51,8 +51,7 @@ using ::testing::SizeIs;
 using ::testing::StartsWith;
 using Stub = v1::Registry::Stub;
 
-const absl::Time kToday =
-    absl::FromCivil(absl::CivilSecond(2026, 6, 15, 12, 0, 0), absl::UTCTimeZone());
+const absl::Time kToday = absl::FromCivil(absl::CivilSecond(2026, 6, 15, 12, 0, 0), absl::UTCTimeZone());
 
 constexpr char kBali[] = "processes/bali-process";
 constexpr char kColombo[] = "processes/colombo-process";
@@ -120,8 +119,8 @@ class RegistryServiceTest : public ::testing::Test {
     storage::Store* raw = store_->store();
     server_->OnShutdown([raw] { raw->CloseWatchers("test server shutting down"); });
     ASSERT_THAT(server_->Start(), IsOk());
-    stub_ = v1::Registry::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
+    stub_ = v1::Registry::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
     Seed();
   }
 
@@ -169,8 +168,7 @@ class RegistryServiceTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::Membership> NewMembership(const std::string& parent, const std::string& party,
-                                               v1::Role role, const Date& start,
-                                               const Date* end = nullptr) {
+                                               v1::Role role, const Date& start, const Date* end = nullptr) {
     v1::CreateMembershipRequest req;
     req.set_parent(parent);
     req.mutable_membership()->set_party(party);
@@ -210,8 +208,7 @@ class RegistryServiceTest : public ::testing::Test {
     ASSERT_THAT(NewParty("IDN", v1::Party::STATE), IsOk());
     ASSERT_THAT(NewParty("AUS", v1::Party::STATE), IsOk());
     ASSERT_THAT(NewParty("PHL", v1::Party::STATE), IsOk());
-    ASSERT_THAT(NewParty("iom", v1::Party::ORGANIZATION, "International Organization for Migration"),
-                IsOk());
+    ASSERT_THAT(NewParty("iom", v1::Party::ORGANIZATION, "International Organization for Migration"), IsOk());
     auto bali = ProcessRequest("bali-process",
                                "Bali Process on People Smuggling, Trafficking in Persons and "
                                "Related Transnational Crime",
@@ -289,9 +286,8 @@ class RegistryServiceTest : public ::testing::Test {
   // Opens Watch(since_revision) and reads until `count` changes arrived, the
   // stream ended, or the deadline passed. `end` receives the stream status
   // (CANCELLED when this helper stopped it after `count` changes).
-  std::vector<Change> ReadFeed(grpc::ClientContext* context,
-                               grpc::ClientReader<WatchResponse>* reader, size_t count,
-                               absl::Status* end = nullptr) {
+  std::vector<Change> ReadFeed(grpc::ClientContext* context, grpc::ClientReader<WatchResponse>* reader,
+                               size_t count, absl::Status* end = nullptr) {
     std::vector<Change> out;
     WatchResponse resp;
     while (out.size() < count && reader->Read(&resp)) {
@@ -468,8 +464,10 @@ TEST_F(RegistryServiceTest, CreateProcessWithReusedRequestIdAndDifferentBodyIsIn
   RCP_ASSERT_OK_AND_ASSIGN(v1::Process first, Call(&Stub::CreateProcess, req));
   uint64_t after_first = Revision();
 
-  auto other = ProcessRequest("igc", "Intergovernmental Consultations on Migration, Asylum and "
-                                     "Refugees", "IGC");
+  auto other = ProcessRequest("igc",
+                              "Intergovernmental Consultations on Migration, Asylum and "
+                              "Refugees",
+                              "IGC");
   other.set_request_id("req-1");
   auto result = Call(&Stub::CreateProcess, other);
   EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
@@ -503,9 +501,9 @@ TEST_F(RegistryServiceTest, UpdateProcessWithStaleEtagIsAbortedAndWritesNothing)
   *stale.mutable_process() = original;
   stale.mutable_process()->set_acronym("BP");
   *stale.mutable_update_mask() = Mask({"acronym"});
-  EXPECT_THAT(Call(&Stub::UpdateProcess, stale),
-              StatusIs(absl::StatusCode::kAborted,
-                       AllOf(HasSubstr("etag"), HasSubstr("processes/bali-process"))));
+  EXPECT_THAT(
+      Call(&Stub::UpdateProcess, stale),
+      StatusIs(absl::StatusCode::kAborted, AllOf(HasSubstr("etag"), HasSubstr("processes/bali-process"))));
   RCP_ASSERT_OK_AND_ASSIGN(v1::Process now, Call(&Stub::GetProcess, get));
   EXPECT_THAT(now, EqualsProto(updated));
   EXPECT_EQ(now.acronym(), "Bali Process");
@@ -584,8 +582,7 @@ TEST_F(RegistryServiceTest, ListProcessesRejectsPageSizeOutOfRange) {
     v1::ListProcessesRequest req;
     req.set_page_size(size);
     auto result = Call(&Stub::ListProcesses, req);
-    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size")))
-        << size;
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_size"))) << size;
     EXPECT_EQ(ViolatedField(result.status()), "page_size");
   }
   for (int size : {0, 1, 1000}) {
@@ -632,8 +629,7 @@ TEST_F(RegistryServiceTest, ListPartiesPagesThroughEveryPartyExactlyOnce) {
     ASSERT_LT(++pages, 10);
   } while (!token.empty());
   EXPECT_EQ(pages, 3);
-  EXPECT_THAT(seen, ElementsAre("parties/AUS", "parties/IDN", "parties/MEX", "parties/PHL",
-                                "parties/iom"));
+  EXPECT_THAT(seen, ElementsAre("parties/AUS", "parties/IDN", "parties/MEX", "parties/PHL", "parties/iom"));
 }
 
 TEST_F(RegistryServiceTest, ListMembershipsPagesThroughAFilteredListExactlyOnce) {
@@ -702,8 +698,7 @@ TEST_F(RegistryServiceTest, ListRejectsGarbagePageToken) {
     v1::ListProcessesRequest req;
     req.set_page_token(token);
     auto result = Call(&Stub::ListProcesses, req);
-    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")))
-        << token;
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token"))) << token;
     EXPECT_EQ(ViolatedField(result.status()), "page_token");
   }
 }
@@ -746,8 +741,8 @@ TEST_F(RegistryServiceTest, CreatePartyOfStateDefaultsDisplayNameToIsoName) {
 
 TEST_F(RegistryServiceTest, CreatePartyRejectsUnknownIsoCodeAndWritesNothing) {
   auto result = NewParty("XXX", v1::Party::STATE);
-  EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument,
-                               AllOf(HasSubstr("party_id"), HasSubstr("XXX"))));
+  EXPECT_THAT(result,
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("party_id"), HasSubstr("XXX"))));
   EXPECT_EQ(ViolatedField(result.status()), "party_id");
   EXPECT_EQ(Revision(), seeded_revision_);
   EXPECT_THAT(PartyNames(), ElementsAre("parties/AUS", "parties/IDN", "parties/PHL", "parties/iom"));
@@ -771,8 +766,7 @@ TEST_F(RegistryServiceTest, CreatePartyRejectsEmptyOrOversizedDisplayName) {
   auto empty = NewParty("unhcr", v1::Party::ORGANIZATION, "");
   EXPECT_THAT(empty, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party.display_name")));
   auto oversized = NewParty("unhcr", v1::Party::ORGANIZATION, std::string(201, 'u'));
-  EXPECT_THAT(oversized,
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party.display_name")));
+  EXPECT_THAT(oversized, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("party.display_name")));
   EXPECT_EQ(Revision(), seeded_revision_);
   EXPECT_THAT(NewParty("unhcr", v1::Party::ORGANIZATION, std::string(200, 'u')), IsOk());
 }
@@ -808,8 +802,7 @@ TEST_F(RegistryServiceTest, GetPartyRejectsUnknownIsoCodeAndMalformedName) {
   for (const char* name : {"parties/XYZ", "party/IDN", "parties/IDN/x", "parties/Bad_Org"}) {
     v1::GetPartyRequest req;
     req.set_name(name);
-    EXPECT_THAT(Call(&Stub::GetParty, req),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")))
+    EXPECT_THAT(Call(&Stub::GetParty, req), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")))
         << name;
   }
   v1::GetPartyRequest unknown;
@@ -843,8 +836,7 @@ TEST_F(RegistryServiceTest, UpdatePartyChangesDisplayNameWithMatchingEtagOnly) {
   EXPECT_NE(updated.etag(), original.etag());
 
   req.mutable_party()->set_display_name("Indonesia (stale)");
-  EXPECT_THAT(Call(&Stub::UpdateParty, req),
-              StatusIs(absl::StatusCode::kAborted, HasSubstr("parties/IDN")));
+  EXPECT_THAT(Call(&Stub::UpdateParty, req), StatusIs(absl::StatusCode::kAborted, HasSubstr("parties/IDN")));
   RCP_ASSERT_OK_AND_ASSIGN(v1::Party now, Call(&Stub::GetParty, get));
   EXPECT_THAT(now, EqualsProto(updated));
   EXPECT_EQ(Revision(), seeded_revision_ + 1);
@@ -898,9 +890,9 @@ TEST_F(RegistryServiceTest, CreateMembershipWithExplicitIdAndDuplicateIdIsAlread
   uint64_t after = Revision();
 
   req.mutable_membership()->set_party("parties/PHL");
-  EXPECT_THAT(Call(&Stub::CreateMembership, req),
-              StatusIs(absl::StatusCode::kAlreadyExists,
-                       HasSubstr("processes/bali-process/memberships/mexico")));
+  EXPECT_THAT(
+      Call(&Stub::CreateMembership, req),
+      StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("processes/bali-process/memberships/mexico")));
   EXPECT_EQ(Revision(), after);
   EXPECT_THAT(MembershipNames(kBali, "parties/PHL"), IsEmpty());
 }
@@ -911,8 +903,7 @@ TEST_F(RegistryServiceTest, CreateMembershipOverlappingForSamePartyAndProcessIsA
                                AllOf(HasSubstr("membership"), HasSubstr("parties/IDN"),
                                      HasSubstr("processes/bali-process/memberships/idn"))));
   EXPECT_EQ(Revision(), seeded_revision_);
-  EXPECT_THAT(MembershipNames(kBali, "parties/IDN"),
-              ElementsAre("processes/bali-process/memberships/idn"));
+  EXPECT_THAT(MembershipNames(kBali, "parties/IDN"), ElementsAre("processes/bali-process/memberships/idn"));
 }
 
 TEST_F(RegistryServiceTest, CreateMembershipBeforeAnEarlierOneEndsIsAllowedWhenPeriodsDoNotOverlap) {
@@ -987,10 +978,9 @@ TEST_F(RegistryServiceTest, CreateMembershipRetriedWithSameRequestIdCreatesOnce)
 }
 
 TEST_F(RegistryServiceTest, GetMembershipRejectsMalformedNames) {
-  for (const char* name :
-       {"processes/bali-process/memberships", "processes/bali-process/members/idn",
-        "processes/Bali/memberships/idn", "processes/bali-process/memberships/IDN",
-        "processes/bali-process/memberships/idn/x"}) {
+  for (const char* name : {"processes/bali-process/memberships", "processes/bali-process/members/idn",
+                           "processes/Bali/memberships/idn", "processes/bali-process/memberships/IDN",
+                           "processes/bali-process/memberships/idn/x"}) {
     v1::GetMembershipRequest req;
     req.set_name(name);
     EXPECT_THAT(Call(&Stub::GetMembership, req),
@@ -1000,19 +990,17 @@ TEST_F(RegistryServiceTest, GetMembershipRejectsMalformedNames) {
   v1::GetMembershipRequest unknown;
   unknown.set_name("processes/bali-process/memberships/phl");
   EXPECT_THAT(Call(&Stub::GetMembership, unknown),
-              StatusIs(absl::StatusCode::kNotFound,
-                       HasSubstr("processes/bali-process/memberships/phl")));
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("processes/bali-process/memberships/phl")));
 }
 
 TEST_F(RegistryServiceTest, ListMembershipsOfAllProcessesForAPartyReturnsEveryProcess) {
-  EXPECT_THAT(MembershipNames("processes/-", "parties/IDN"),
-              ElementsAre("processes/bali-process/memberships/idn",
-                          "processes/colombo-process/memberships/idn"));
+  EXPECT_THAT(
+      MembershipNames("processes/-", "parties/IDN"),
+      ElementsAre("processes/bali-process/memberships/idn", "processes/colombo-process/memberships/idn"));
   EXPECT_THAT(MembershipNames("processes/-", "parties/AUS"),
               ElementsAre("processes/bali-process/memberships/aus"));
   EXPECT_THAT(MembershipNames(kBali),
-              ElementsAre("processes/bali-process/memberships/aus",
-                          "processes/bali-process/memberships/idn",
+              ElementsAre("processes/bali-process/memberships/aus", "processes/bali-process/memberships/idn",
                           "processes/bali-process/memberships/iom"));
   EXPECT_THAT(MembershipNames("processes/-"), SizeIs(5));
 }
@@ -1048,18 +1036,18 @@ TEST_F(RegistryServiceTest, ListMembershipsCurrentOnlyRespectsEndDate) {
   // Ending today: still current (end_date is inclusive).
   *end.mutable_membership()->mutable_end_date() = D(2026, 6, 15);
   ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
-  EXPECT_THAT(MembershipNames("processes/-", "parties/IDN", /*current_only=*/true),
-              ElementsAre("processes/bali-process/memberships/idn",
-                          "processes/colombo-process/memberships/idn"));
+  EXPECT_THAT(
+      MembershipNames("processes/-", "parties/IDN", /*current_only=*/true),
+      ElementsAre("processes/bali-process/memberships/idn", "processes/colombo-process/memberships/idn"));
 
   // Ended yesterday: no longer current, still in the history.
   *end.mutable_membership()->mutable_end_date() = D(2026, 6, 14);
   ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
   EXPECT_THAT(MembershipNames("processes/-", "parties/IDN", /*current_only=*/true),
               ElementsAre("processes/bali-process/memberships/idn"));
-  EXPECT_THAT(MembershipNames("processes/-", "parties/IDN", /*current_only=*/false),
-              ElementsAre("processes/bali-process/memberships/idn",
-                          "processes/colombo-process/memberships/idn"));
+  EXPECT_THAT(
+      MembershipNames("processes/-", "parties/IDN", /*current_only=*/false),
+      ElementsAre("processes/bali-process/memberships/idn", "processes/colombo-process/memberships/idn"));
 
   // A membership starting tomorrow is not current either, until tomorrow.
   ASSERT_THAT(NewMembership(kBali, "parties/PHL", v1::OBSERVER, D(2026, 6, 16)), IsOk());
@@ -1085,8 +1073,7 @@ TEST_F(RegistryServiceTest, UpdateMembershipWithStaleEtagIsAbortedAndWritesNothi
   *req.mutable_membership()->mutable_end_date() = D(2026, 1, 1);
   *req.mutable_update_mask() = Mask({"end_date"});
   EXPECT_THAT(Call(&Stub::UpdateMembership, req),
-              StatusIs(absl::StatusCode::kAborted,
-                       HasSubstr("processes/bali-process/memberships/aus")));
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("processes/bali-process/memberships/aus")));
   RCP_ASSERT_OK_AND_ASSIGN(v1::Membership now, Call(&Stub::GetMembership, get));
   EXPECT_THAT(now, EqualsProto(updated));
   EXPECT_EQ(Revision(), after);
@@ -1116,9 +1103,9 @@ TEST_F(RegistryServiceTest, UpdateMembershipThatWouldOverlapAnotherIsAlreadyExis
   req.mutable_membership()->set_name("processes/bali-process/memberships/phl");
   *req.mutable_membership()->mutable_end_date() = D(2011, 1, 1);
   *req.mutable_update_mask() = Mask({"end_date"});
-  EXPECT_THAT(Call(&Stub::UpdateMembership, req),
-              StatusIs(absl::StatusCode::kAlreadyExists,
-                       HasSubstr("processes/bali-process/memberships/phl-2")));
+  EXPECT_THAT(
+      Call(&Stub::UpdateMembership, req),
+      StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("processes/bali-process/memberships/phl-2")));
   EXPECT_EQ(Revision(), after);
 }
 
@@ -1291,9 +1278,8 @@ TEST_F(RegistryServiceTest, FocalPointCanBeCreatedReadListedUpdatedAndDeleted) {
   list.set_parent("processes/-");
   list.set_party("parties/IDN");
   RCP_ASSERT_OK_AND_ASSIGN(v1::ListFocalPointsResponse all, Call(&Stub::ListFocalPoints, list));
-  EXPECT_THAT(Names(all.focal_points()),
-              ElementsAre("processes/bali-process/focalPoints/idn",
-                          "processes/colombo-process/focalPoints/idn"));
+  EXPECT_THAT(Names(all.focal_points()), ElementsAre("processes/bali-process/focalPoints/idn",
+                                                     "processes/colombo-process/focalPoints/idn"));
 
   v1::UpdateFocalPointRequest update;
   *update.mutable_focal_point() = fp;
@@ -1307,8 +1293,7 @@ TEST_F(RegistryServiceTest, FocalPointCanBeCreatedReadListedUpdatedAndDeleted) {
   del.set_name(fp.name());
   del.set_etag(updated.etag());
   ASSERT_THAT(Call(&Stub::DeleteFocalPoint, del), IsOk());
-  EXPECT_THAT(Call(&Stub::GetFocalPoint, get),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr(fp.name())));
+  EXPECT_THAT(Call(&Stub::GetFocalPoint, get), StatusIs(absl::StatusCode::kNotFound, HasSubstr(fp.name())));
   EXPECT_THAT(Call(&Stub::DeleteFocalPoint, del),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr(fp.name())));
 }
@@ -1320,8 +1305,7 @@ TEST_F(RegistryServiceTest, CreateFocalPointRejectsInvalidFieldsAndWritesNothing
   };
   std::vector<Case> cases = {
       {[](v1::FocalPoint* f) { f->set_person_name(""); }, "focal_point.person_name"},
-      {[](v1::FocalPoint* f) { f->set_person_name(std::string(201, 'p')); },
-       "focal_point.person_name"},
+      {[](v1::FocalPoint* f) { f->set_person_name(std::string(201, 'p')); }, "focal_point.person_name"},
       {[](v1::FocalPoint* f) { f->set_ministry(std::string(201, 'm')); }, "focal_point.ministry"},
       {[](v1::FocalPoint* f) { f->set_email(""); }, "focal_point.email"},
       {[](v1::FocalPoint* f) { f->set_email("not-an-email"); }, "focal_point.email"},
@@ -1332,8 +1316,7 @@ TEST_F(RegistryServiceTest, CreateFocalPointRejectsInvalidFieldsAndWritesNothing
     auto req = FocalPointRequest(kBali, "parties/IDN");
     c.edit(req.mutable_focal_point());
     auto result = Call(&Stub::CreateFocalPoint, req);
-    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
-        << c.field;
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field))) << c.field;
     EXPECT_EQ(ViolatedField(result.status()), c.field);
   }
   auto bad_parent = FocalPointRequest("processes/a/b", "parties/IDN");
@@ -1362,8 +1345,7 @@ TEST_F(RegistryServiceTest, DeleteFocalPointWithStaleEtagIsAbortedAndKeepsIt) {
   v1::DeleteFocalPointRequest del;
   del.set_name(fp.name());
   del.set_etag(fp.etag());
-  EXPECT_THAT(Call(&Stub::DeleteFocalPoint, del),
-              StatusIs(absl::StatusCode::kAborted, HasSubstr(fp.name())));
+  EXPECT_THAT(Call(&Stub::DeleteFocalPoint, del), StatusIs(absl::StatusCode::kAborted, HasSubstr(fp.name())));
   v1::GetFocalPointRequest get;
   get.set_name(fp.name());
   RCP_ASSERT_OK_AND_ASSIGN(v1::FocalPoint now, Call(&Stub::GetFocalPoint, get));
@@ -1395,7 +1377,7 @@ TEST_F(RegistryServiceTest, UpdateFocalPointValidatesMaskAndMergedFields) {
 
 TEST_F(RegistryServiceTest, CreateApiKeyShowsTheSecretOnceAndRecordsTheCreator) {
   auto req = KeyRequest("parties/IDN", absl::Hours(24 * 30));
-  req.mutable_api_key()->set_creator("someone/else");  // output only
+  req.mutable_api_key()->set_creator("someone/else");            // output only
   req.mutable_api_key()->mutable_revoke_time()->set_seconds(1);  // output only
   absl::StatusOr<v1::CreateApiKeyResponse> created =
       Call(&Stub::CreateApiKey, req, "apiKeys/bootstrap-admin");
@@ -1439,8 +1421,7 @@ TEST_F(RegistryServiceTest, CreateApiKeyRetriedWithSameRequestIdIsAlreadyExistsA
   EXPECT_THAT(Call(&Stub::CreateApiKey, req),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request_id")));
   EXPECT_EQ(Revision(), after);
-  RCP_ASSERT_OK_AND_ASSIGN(v1::ListApiKeysResponse keys,
-                           Call(&Stub::ListApiKeys, v1::ListApiKeysRequest()));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListApiKeysResponse keys, Call(&Stub::ListApiKeys, v1::ListApiKeysRequest()));
   EXPECT_THAT(Names(keys.api_keys()), ElementsAre(first.api_key().name()));
 }
 
@@ -1507,13 +1488,45 @@ TEST_F(RegistryServiceTest, AuthenticateReflectsCurrentMembershipsOnly) {
   EXPECT_EQ(p.rights(0).process(), kBali);
 }
 
+TEST_F(RegistryServiceTest, MembershipIndexIsBuiltForADatabaseFromBeforeIt) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(72))));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal before, Authenticate(created.key()));
+  ASSERT_THAT(before.rights(), SizeIs(2));
+  // As a database written before the index existed: no index, no marker.
+  server_->Shutdown();
+  ASSERT_THAT(store_->store()->Write({"test"}, {},
+                                     [&](storage::Transaction& txn) -> absl::Status {
+                                       auto view = store_->store()->Read();
+                                       return view->Scan("memberships_by_party", "", "",
+                                                         [&](absl::string_view key, absl::string_view) {
+                                                           txn.Delete("memberships_by_party", key);
+                                                           return true;
+                                                         });
+                                     }),
+              IsOk());
+  store_.reset();
+  RegistryOptions options;
+  options.store.path = dir_.Sub("registry");
+  options.store.clock = &clock_;
+  auto reopened = RegistryStore::Open(options);
+  ASSERT_THAT(reopened, IsOk());
+  v1::AuthenticateRequest auth;
+  auth.set_key(created.key());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal after, (*reopened)->Authenticate(auth));
+  EXPECT_EQ(after.rights_size(), before.rights_size());
+  v1::ListProcessesRequest list;
+  list.set_party("parties/IDN");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListProcessesResponse processes, (*reopened)->ListProcesses(list));
+  EXPECT_EQ(processes.processes_size(), 2);
+}
+
 TEST_F(RegistryServiceTest, AuthenticateKeyLimitedToProcessesOrRolesNarrowsRights) {
   ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
 
   auto only_colombo = KeyRequest("parties/IDN", absl::Hours(24));
   only_colombo.mutable_api_key()->add_processes(kColombo);
-  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse colombo_key,
-                           Call(&Stub::CreateApiKey, only_colombo));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse colombo_key, Call(&Stub::CreateApiKey, only_colombo));
   RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(colombo_key.key()));
   ASSERT_THAT(p.rights(), SizeIs(1));
   EXPECT_EQ(p.rights(0).process(), kColombo);
@@ -1530,8 +1543,7 @@ TEST_F(RegistryServiceTest, AuthenticateKeyLimitedToProcessesOrRolesNarrowsRight
   // IDN is a MEMBER everywhere; a key limited to OBSERVER has no rights.
   auto observer_only = KeyRequest("parties/IDN", absl::Hours(24));
   observer_only.mutable_api_key()->add_roles(v1::OBSERVER);
-  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse observer_key,
-                           Call(&Stub::CreateApiKey, observer_only));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse observer_key, Call(&Stub::CreateApiKey, observer_only));
   RCP_ASSERT_OK_AND_ASSIGN(v1::Principal o, Authenticate(observer_key.key()));
   EXPECT_EQ(o.party(), "parties/IDN");
   EXPECT_THAT(o.rights(), IsEmpty());
@@ -1574,7 +1586,8 @@ TEST_F(RegistryServiceTest, ResolveApiKeyGivesThePrincipalUntilRevoked) {
   EXPECT_THAT(Call(&Stub::ResolveApiKey, resolve),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
   resolve.set_name("apiKeys/unknown");
-  EXPECT_THAT(Call(&Stub::ResolveApiKey, resolve), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("unknown")));
+  EXPECT_THAT(Call(&Stub::ResolveApiKey, resolve),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("unknown")));
 }
 
 TEST_F(RegistryServiceTest, AuthenticateRevokedKeyIsUnauthenticated) {
@@ -1614,11 +1627,10 @@ TEST_F(RegistryServiceTest, AuthenticateMalformedUnknownOrWrongKeyIsUnauthentica
   RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
                            Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
   std::string key_id = created.api_key().name().substr(std::string("apiKeys/").size());
-  for (const std::string& bad :
-       {std::string(""), std::string("not-a-key"), std::string("rcp_"), std::string("rcp__x"),
-        absl::StrCat("rcp_", key_id), absl::StrCat("rcp_", key_id, "_"),
-        absl::StrCat("xyz_", key_id, "_secret"), absl::StrCat(created.key(), "_extra"),
-        std::string(300, 'a')}) {
+  for (const std::string& bad : {std::string(""), std::string("not-a-key"), std::string("rcp_"),
+                                 std::string("rcp__x"), absl::StrCat("rcp_", key_id),
+                                 absl::StrCat("rcp_", key_id, "_"), absl::StrCat("xyz_", key_id, "_secret"),
+                                 absl::StrCat(created.key(), "_extra"), std::string(300, 'a')}) {
     EXPECT_THAT(Authenticate(bad), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("key")))
         << "'" << bad << "'";
   }
@@ -1632,11 +1644,9 @@ TEST_F(RegistryServiceTest, AuthenticateMalformedUnknownOrWrongKeyIsUnauthentica
 TEST_F(RegistryServiceTest, GetAndRevokeApiKeyRejectMalformedNamesAndUnknownKeys) {
   v1::GetApiKeyRequest get;
   get.set_name("apikeys/x");
-  EXPECT_THAT(Call(&Stub::GetApiKey, get),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")));
+  EXPECT_THAT(Call(&Stub::GetApiKey, get), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")));
   get.set_name("apiKeys/nope");
-  EXPECT_THAT(Call(&Stub::GetApiKey, get),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("apiKeys/nope")));
+  EXPECT_THAT(Call(&Stub::GetApiKey, get), StatusIs(absl::StatusCode::kNotFound, HasSubstr("apiKeys/nope")));
   v1::RevokeApiKeyRequest revoke;
   revoke.set_name("apiKeys/a/b");
   EXPECT_THAT(Call(&Stub::RevokeApiKey, revoke),
@@ -1678,8 +1688,7 @@ TEST_F(RegistryServiceTest, FederationPeerCanBeCreatedReadListedUpdatedAndDelete
   RCP_ASSERT_OK_AND_ASSIGN(v1::ListFederationPeersResponse list,
                            Call(&Stub::ListFederationPeers, v1::ListFederationPeersRequest()));
   EXPECT_THAT(Names(list.federation_peers()),
-              ElementsAre("federationPeers/igc.secretariat",
-                          "federationPeers/puebla-process.secretariat"));
+              ElementsAre("federationPeers/igc.secretariat", "federationPeers/puebla-process.secretariat"));
 
   v1::UpdateFederationPeerRequest update;
   *update.mutable_federation_peer() = peer;
@@ -1720,8 +1729,7 @@ TEST_F(RegistryServiceTest, CreateFederationPeerRejectsInvalidFieldsAndWritesNot
   };
   std::vector<Case> cases = {
       {[](v1::FederationPeer* p) { p->set_address(""); }, "federation_peer.address"},
-      {[](v1::FederationPeer* p) { p->set_address("no-port.example.org"); },
-       "federation_peer.address"},
+      {[](v1::FederationPeer* p) { p->set_address("no-port.example.org"); }, "federation_peer.address"},
       {[](v1::FederationPeer* p) { p->set_display_name(std::string(201, 'd')); },
        "federation_peer.display_name"},
       {[](v1::FederationPeer* p) { p->set_credential_fingerprint("ABCDEF"); },
@@ -1733,16 +1741,14 @@ TEST_F(RegistryServiceTest, CreateFederationPeerRejectsInvalidFieldsAndWritesNot
     auto req = PeerRequest("puebla-process.secretariat");
     c.edit(req.mutable_federation_peer());
     auto result = Call(&Stub::CreateFederationPeer, req);
-    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
-        << c.field;
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field))) << c.field;
     EXPECT_EQ(ViolatedField(result.status()), c.field);
   }
   auto unknown = PeerRequest("puebla-process.secretariat");
   unknown.mutable_federation_peer()->add_shared_processes("processes/budapest-process");
   EXPECT_THAT(Call(&Stub::CreateFederationPeer, unknown),
-              StatusIs(absl::StatusCode::kNotFound,
-                       AllOf(HasSubstr("federation_peer.shared_processes[1]"),
-                             HasSubstr("processes/budapest-process"))));
+              StatusIs(absl::StatusCode::kNotFound, AllOf(HasSubstr("federation_peer.shared_processes[1]"),
+                                                          HasSubstr("processes/budapest-process"))));
   EXPECT_EQ(Revision(), seeded_revision_);
   RCP_ASSERT_OK_AND_ASSIGN(v1::ListFederationPeersResponse list,
                            Call(&Stub::ListFederationPeers, v1::ListFederationPeersRequest()));
@@ -1783,10 +1789,8 @@ TEST_F(RegistryServiceTest, WatchStreamsLiveWritesInRevisionOrderWithDirectPrinc
   auto reader = stub_->Watch(&context, req);
 
   ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
-  ASSERT_THAT(NewProcess("puebla-process", "Regional Conference on Migration", "Puebla Process"),
-              IsOk());
-  ASSERT_THAT(NewMembership("processes/puebla-process", "parties/MEX", v1::MEMBER, D(1996, 3, 13)),
-              IsOk());
+  ASSERT_THAT(NewProcess("puebla-process", "Regional Conference on Migration", "Puebla Process"), IsOk());
+  ASSERT_THAT(NewMembership("processes/puebla-process", "parties/MEX", v1::MEMBER, D(1996, 3, 13)), IsOk());
   v1::UpdatePartyRequest update;
   update.mutable_party()->set_name("parties/MEX");
   update.mutable_party()->set_display_name("United Mexican States");
@@ -1826,14 +1830,15 @@ TEST_F(RegistryServiceTest, WatchStreamsLiveWritesInRevisionOrderWithDirectPrinc
 
 TEST_F(RegistryServiceTest, WatchRecordsThePrincipalSentAsMetadata) {
   uint64_t since = Revision();
-  ASSERT_THAT(Call(&Stub::CreateParty,
-                   [] {
-                     v1::CreatePartyRequest r;
-                     r.set_party_id("MEX");
-                     r.mutable_party()->set_type(v1::Party::STATE);
-                     return r;
-                   }(),
-                   "apiKeys/k3yfromgateway"),
+  ASSERT_THAT(Call(
+                  &Stub::CreateParty,
+                  [] {
+                    v1::CreatePartyRequest r;
+                    r.set_party_id("MEX");
+                    r.mutable_party()->set_type(v1::Party::STATE);
+                    return r;
+                  }(),
+                  "apiKeys/k3yfromgateway"),
               IsOk());
   ASSERT_THAT(NewParty("unhcr", v1::Party::ORGANIZATION, "UNHCR"), IsOk());
   auto changes = Feed(since, 2);
@@ -1951,8 +1956,8 @@ std::vector<T> InParallel(int n, std::function<T(int)> fn) {
 TEST_F(RegistryServiceTest, ConcurrentRetriesWithSameRequestIdCreateOnce) {
   auto req = ProcessRequest("puebla-process", "Regional Conference on Migration", "Puebla Process");
   req.set_request_id("retry-storm");
-  auto results = InParallel<absl::StatusOr<v1::Process>>(
-      8, [&](int) { return Call(&Stub::CreateProcess, req); });
+  auto results =
+      InParallel<absl::StatusOr<v1::Process>>(8, [&](int) { return Call(&Stub::CreateProcess, req); });
   for (const auto& r : results) {
     ASSERT_THAT(r, IsOk());
     EXPECT_THAT(*r, EqualsProto(*results[0]));
@@ -1963,8 +1968,7 @@ TEST_F(RegistryServiceTest, ConcurrentRetriesWithSameRequestIdCreateOnce) {
 
 TEST_F(RegistryServiceTest, ConcurrentOverlappingMembershipsAdmitExactlyOne) {
   auto results = InParallel<absl::StatusOr<v1::Membership>>(8, [&](int i) {
-    return NewMembership(kBali, "parties/PHL", i % 2 ? v1::MEMBER : v1::OBSERVER,
-                         D(2020 + i, 1, 1));
+    return NewMembership(kBali, "parties/PHL", i % 2 ? v1::MEMBER : v1::OBSERVER, D(2020 + i, 1, 1));
   });
   int ok = 0;
   for (const auto& r : results) {
