@@ -56,36 +56,27 @@ grpc::ServerUnaryReactor* PublicDocuments::GetDocument(grpc::CallbackServerConte
                                                        const v1::GetDocumentRequest* request,
                                                        v1::Document* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::GetDocumentRequest* req, v1::Document* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->GetDocument(c, req, resp, std::move(done));
-      },
-      [request](const policy::Principal& p, v1::Document* d) -> absl::Status {
-        if (!CanSee(p, *d)) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
-        return absl::OkStatus();
-      });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, GetDocument),
+                      [request](const policy::Principal& p, v1::Document* d) -> absl::Status {
+                        if (!CanSee(p, *d))
+                          return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
+                        return absl::OkStatus();
+                      });
 }
 
 grpc::ServerUnaryReactor* PublicDocuments::ListDocuments(grpc::CallbackServerContext* context,
                                                          const v1::ListDocumentsRequest* request,
                                                          v1::ListDocumentsResponse* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::ListDocumentsRequest* req, v1::ListDocumentsResponse* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->ListDocuments(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal& p, v1::ListDocumentsResponse* resp) -> absl::Status {
-        // A page may come back shorter; its token stays valid (AIP-158).
-        auto* items = resp->mutable_documents();
-        items->erase(std::remove_if(items->begin(), items->end(),
-                                    [&](const v1::Document& d) { return !CanSee(p, d); }),
-                     items->end());
-        return absl::OkStatus();
-      });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, ListDocuments),
+                      [](const policy::Principal& p, v1::ListDocumentsResponse* resp) -> absl::Status {
+                        // A page may come back shorter; its token stays valid (AIP-158).
+                        auto* items = resp->mutable_documents();
+                        items->erase(std::remove_if(items->begin(), items->end(),
+                                                    [&](const v1::Document& d) { return !CanSee(p, d); }),
+                                     items->end());
+                        return absl::OkStatus();
+                      });
 }
 
 grpc::ServerUnaryReactor* PublicDocuments::UpdateDocument(grpc::CallbackServerContext* context,

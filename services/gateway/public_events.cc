@@ -51,16 +51,12 @@ grpc::ServerUnaryReactor* PublicEvents::GetMeeting(grpc::CallbackServerContext* 
                                                    const v1::GetMeetingRequest* request,
                                                    v1::Meeting* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::GetMeetingRequest* req, v1::Meeting* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->GetMeeting(c, req, resp, std::move(done));
-      },
-      [request](const policy::Principal& p, v1::Meeting* m) -> absl::Status {
-        if (!Visible(p, *m)) return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
-        return absl::OkStatus();
-      });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, GetMeeting),
+                      [request](const policy::Principal& p, v1::Meeting* m) -> absl::Status {
+                        if (!Visible(p, *m))
+                          return absl::NotFoundError(absl::StrCat(request->name(), " not found"));
+                        return absl::OkStatus();
+                      });
 }
 
 grpc::ServerUnaryReactor* PublicEvents::UpdateMeeting(grpc::CallbackServerContext* context,
@@ -98,17 +94,12 @@ grpc::ServerUnaryReactor* PublicEvents::ListMeetings(grpc::CallbackServerContext
                                                      const v1::ListMeetingsRequest* request,
                                                      v1::ListMeetingsResponse* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::ListMeetingsRequest* req, v1::ListMeetingsResponse* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->ListMeetings(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal& p, v1::ListMeetingsResponse* resp) -> absl::Status {
-        // A page may come back shorter; its token stays valid (AIP-158).
-        KeepVisible(p, resp->mutable_meetings());
-        return absl::OkStatus();
-      });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, ListMeetings),
+                      [](const policy::Principal& p, v1::ListMeetingsResponse* resp) -> absl::Status {
+                        // A page may come back shorter; its token stays valid (AIP-158).
+                        KeepVisible(p, resp->mutable_meetings());
+                        return absl::OkStatus();
+                      });
 }
 
 grpc::ServerUnaryReactor* PublicEvents::SyncMeetings(grpc::CallbackServerContext* context,

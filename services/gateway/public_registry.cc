@@ -10,64 +10,39 @@ grpc::ServerUnaryReactor* PublicRegistry::GetProcess(grpc::CallbackServerContext
                                                      const v1::GetProcessRequest* request,
                                                      v1::Process* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::GetProcessRequest* req, v1::Process* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->GetProcess(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal&, v1::Process*) { return absl::OkStatus(); });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, GetProcess),
+                      [](const policy::Principal&, v1::Process*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListProcesses(grpc::CallbackServerContext* context,
                                                         const v1::ListProcessesRequest* request,
                                                         v1::ListProcessesResponse* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::ListProcessesRequest* req, v1::ListProcessesResponse* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->ListProcesses(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal&, v1::ListProcessesResponse*) { return absl::OkStatus(); });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, ListProcesses),
+                      [](const policy::Principal&, v1::ListProcessesResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetParty(grpc::CallbackServerContext* context,
                                                    const v1::GetPartyRequest* request, v1::Party* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::GetPartyRequest* req, v1::Party* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->GetParty(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal&, v1::Party*) { return absl::OkStatus(); });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, GetParty),
+                      [](const policy::Principal&, v1::Party*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListParties(grpc::CallbackServerContext* context,
                                                       const v1::ListPartiesRequest* request,
                                                       v1::ListPartiesResponse* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::ListPartiesRequest* req, v1::ListPartiesResponse* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->ListParties(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal&, v1::ListPartiesResponse*) { return absl::OkStatus(); });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, ListParties),
+                      [](const policy::Principal&, v1::ListPartiesResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::GetMembership(grpc::CallbackServerContext* context,
                                                         const v1::GetMembershipRequest* request,
                                                         v1::Membership* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::GetMembershipRequest* req, v1::Membership* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->GetMembership(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal&, v1::Membership*) { return absl::OkStatus(); });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, GetMembership),
+                      [](const policy::Principal&, v1::Membership*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListMemberships(grpc::CallbackServerContext* context,
@@ -75,11 +50,7 @@ grpc::ServerUnaryReactor* PublicRegistry::ListMemberships(grpc::CallbackServerCo
                                                           v1::ListMembershipsResponse* response) {
   auto* stub = this->stub();
   return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::ListMembershipsRequest* req, v1::ListMembershipsResponse* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->ListMemberships(c, req, resp, std::move(done));
-      },
+      context, request, response, RCP_UPSTREAM_CALL(stub, ListMemberships),
       [](const policy::Principal&, v1::ListMembershipsResponse*) { return absl::OkStatus(); });
 }
 
@@ -87,26 +58,16 @@ grpc::ServerUnaryReactor* PublicRegistry::GetChairTerm(grpc::CallbackServerConte
                                                        const v1::GetChairTermRequest* request,
                                                        v1::ChairTerm* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::GetChairTermRequest* req, v1::ChairTerm* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->GetChairTerm(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal&, v1::ChairTerm*) { return absl::OkStatus(); });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, GetChairTerm),
+                      [](const policy::Principal&, v1::ChairTerm*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::ListChairTerms(grpc::CallbackServerContext* context,
                                                          const v1::ListChairTermsRequest* request,
                                                          v1::ListChairTermsResponse* response) {
   auto* stub = this->stub();
-  return f_.ServeRead(
-      context, request, response,
-      [stub](grpc::ClientContext* c, const v1::ListChairTermsRequest* req, v1::ListChairTermsResponse* resp,
-             std::function<void(grpc::Status)> done) {
-        stub->async()->ListChairTerms(c, req, resp, std::move(done));
-      },
-      [](const policy::Principal&, v1::ListChairTermsResponse*) { return absl::OkStatus(); });
+  return f_.ServeRead(context, request, response, RCP_UPSTREAM_CALL(stub, ListChairTerms),
+                      [](const policy::Principal&, v1::ListChairTermsResponse*) { return absl::OkStatus(); });
 }
 
 grpc::ServerUnaryReactor* PublicRegistry::CreateProcess(grpc::CallbackServerContext* context,
