@@ -2,9 +2,27 @@
 
 #include <spdlog/spdlog.h>
 
+#include "absl/flags/flag.h"
+#include "absl/time/time.h"
+#include "common/server/flags.h"
 #include "common/server/principal.h"
 
+ABSL_FLAG(uint64_t, changelog_max_records, 1'000'000, "change records kept for Watch and incremental sync");
+ABSL_FLAG(absl::Duration, changelog_max_age, absl::Hours(24 * 30),
+          "age of the oldest change kept (older cursors and sync tokens must resync)");
+ABSL_FLAG(absl::Duration, request_id_retention, absl::Hours(24 * 7),
+          "how long a create's request_id is remembered for retries");
+
 namespace rcp::server {
+
+storage::StoreOptions StoreOptionsFromFlags() {
+  storage::StoreOptions o;
+  o.path = absl::GetFlag(FLAGS_data_dir);
+  o.changelog_max_records = absl::GetFlag(FLAGS_changelog_max_records);
+  o.changelog_max_age = absl::GetFlag(FLAGS_changelog_max_age);
+  o.request_id_retention = absl::GetFlag(FLAGS_request_id_retention);
+  return o;
+}
 
 storage::WriteContext WriteContextOf(const grpc::ServerContextBase* context) {
   return storage::WriteContext{PrincipalOf(context)};

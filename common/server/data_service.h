@@ -13,6 +13,10 @@
 
 namespace rcp::server {
 
+// The store's options from the common flags: --data_dir and the changelog
+// and request_id retention flags (defined here, for the data services only).
+storage::StoreOptions StoreOptionsFromFlags();
+
 // The principal the gateway passed (see principal.h), for change records.
 storage::WriteContext WriteContextOf(const grpc::ServerContextBase* context);
 

@@ -19,8 +19,6 @@ ABSL_FLAG(std::string, seed_file, "",
 ABSL_FLAG(int64_t, max_document_bytes, int64_t{2} << 30, "largest content version accepted");
 ABSL_FLAG(absl::Duration, upload_ttl, absl::Hours(24),
           "an upload session idle this long expires and its data is reclaimed");
-ABSL_FLAG(uint64_t, changelog_max_records, 1'000'000, "change records kept for Watch");
-ABSL_FLAG(absl::Duration, changelog_max_age, absl::Hours(24 * 30), "age of the oldest change kept");
 
 int main(int argc, char** argv) {
   // Content passes through 1 MiB buffers allocated on whichever handler,
@@ -51,10 +49,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   rcp::documents::DocumentsOptions options;
+  options.store = rcp::server::StoreOptionsFromFlags();
   options.store.path = data_dir + "/metadata";
   options.content_dir = data_dir + "/content";
-  options.store.changelog_max_records = absl::GetFlag(FLAGS_changelog_max_records);
-  options.store.changelog_max_age = absl::GetFlag(FLAGS_changelog_max_age);
   options.max_document_bytes = absl::GetFlag(FLAGS_max_document_bytes);
   options.upload_ttl = absl::GetFlag(FLAGS_upload_ttl);
   auto store = rcp::documents::DocumentsStore::Open(options);

@@ -3,8 +3,8 @@
 
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
-#include "common/server/flags.h"
 #include "common/server/data_service.h"
+#include "common/server/flags.h"
 #include "common/server/server.h"
 #include "services/events/events_seed.h"
 #include "services/events/events_service.h"
@@ -12,11 +12,7 @@
 
 ABSL_FLAG(std::string, deployment_id, "rcp-exchange.local",
           "this deployment's stable id (part of every iCalendar UID), e.g. bali-process.secretariat");
-ABSL_FLAG(std::string, seed_file, "",
-          "text-format rcp.events.v1.EventsSeed applied at start (idempotent)");
-ABSL_FLAG(uint64_t, changelog_max_records, 1'000'000, "change records kept for Watch and Sync");
-ABSL_FLAG(absl::Duration, changelog_max_age, absl::Hours(24 * 30),
-          "age of the oldest change kept (older sync tokens expire)");
+ABSL_FLAG(std::string, seed_file, "", "text-format rcp.events.v1.EventsSeed applied at start (idempotent)");
 
 int main(int argc, char** argv) {
   rcp::server::Server::BlockSignals();
@@ -24,14 +20,12 @@ int main(int argc, char** argv) {
   rcp::server::InitLogging("events", absl::GetFlag(FLAGS_log_level));
 
   rcp::events::EventsOptions options;
-  options.store.path = absl::GetFlag(FLAGS_data_dir);
-  options.store.changelog_max_records = absl::GetFlag(FLAGS_changelog_max_records);
-  options.store.changelog_max_age = absl::GetFlag(FLAGS_changelog_max_age);
+  options.store = rcp::server::StoreOptionsFromFlags();
   options.deployment_id = absl::GetFlag(FLAGS_deployment_id);
   auto store = rcp::events::EventsStore::Open(options);
   if (!store.ok()) {
-    spdlog::critical("msg=\"cannot open the events store\" data_dir={} error=\"{}\"",
-                     options.store.path, store.status().ToString());
+    spdlog::critical("msg=\"cannot open the events store\" data_dir={} error=\"{}\"", options.store.path,
+                     store.status().ToString());
     return 1;
   }
   spdlog::info("msg=\"store open\" data_dir={} revision={}", options.store.path,
@@ -40,8 +34,8 @@ int main(int argc, char** argv) {
   std::string seed_file = absl::GetFlag(FLAGS_seed_file);
   if (!seed_file.empty()) {
     auto seed = rcp::events::LoadSeedFile(seed_file);
-    auto applied = seed.ok() ? rcp::events::ApplySeed(store->get(), *seed)
-                             : absl::StatusOr<int>(seed.status());
+    auto applied =
+        seed.ok() ? rcp::events::ApplySeed(store->get(), *seed) : absl::StatusOr<int>(seed.status());
     if (!applied.ok()) {
       spdlog::critical("msg=\"seeding failed\" error=\"{}\"", applied.status().ToString());
       return 1;

@@ -1,7 +1,6 @@
 // rcp-registryd: the register of processes, parties, memberships, chairs,
 // focal points, API keys and federation peers.
 #include <spdlog/spdlog.h>
-
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -9,8 +8,8 @@
 
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
-#include "common/server/flags.h"
 #include "common/server/data_service.h"
+#include "common/server/flags.h"
 #include "common/server/server.h"
 #include "services/registry/registry_seed.h"
 #include "services/registry/registry_service.h"
@@ -20,8 +19,6 @@ ABSL_FLAG(std::string, seed_file, "",
           "text-format rcp.registry.v1.RegistrySeed applied at start (idempotent)");
 ABSL_FLAG(std::string, seed_keys_out, "",
           "file the API keys issued by the seed are written to (created with mode 0600)");
-ABSL_FLAG(uint64_t, changelog_max_records, 1'000'000, "change records kept for Watch");
-ABSL_FLAG(absl::Duration, changelog_max_age, absl::Hours(24 * 30), "age of the oldest change kept");
 
 int main(int argc, char** argv) {
   rcp::server::Server::BlockSignals();
@@ -29,13 +26,11 @@ int main(int argc, char** argv) {
   rcp::server::InitLogging("registry", absl::GetFlag(FLAGS_log_level));
 
   rcp::registry::RegistryOptions options;
-  options.store.path = absl::GetFlag(FLAGS_data_dir);
-  options.store.changelog_max_records = absl::GetFlag(FLAGS_changelog_max_records);
-  options.store.changelog_max_age = absl::GetFlag(FLAGS_changelog_max_age);
+  options.store = rcp::server::StoreOptionsFromFlags();
   auto store = rcp::registry::RegistryStore::Open(options);
   if (!store.ok()) {
-    spdlog::critical("msg=\"cannot open the registry store\" data_dir={} error=\"{}\"",
-                     options.store.path, store.status().ToString());
+    spdlog::critical("msg=\"cannot open the registry store\" data_dir={} error=\"{}\"", options.store.path,
+                     store.status().ToString());
     return 1;
   }
   spdlog::info("msg=\"store open\" data_dir={} revision={}", options.store.path,
@@ -55,7 +50,8 @@ int main(int argc, char** argv) {
     std::string keys_out = absl::GetFlag(FLAGS_seed_keys_out);
     if (!applied->issued_keys.empty()) {
       if (keys_out.empty()) {
-        spdlog::warn("msg=\"the seed issued API keys but --seed_keys_out is not set; their secrets are lost\"");
+        spdlog::warn(
+            "msg=\"the seed issued API keys but --seed_keys_out is not set; their secrets are lost\"");
       } else {
         umask(077);
         std::ofstream out(keys_out, std::ios::app);
