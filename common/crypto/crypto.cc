@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstdlib>
@@ -34,18 +35,24 @@ std::string RandomToken(size_t n_bytes) {
   return out;
 }
 
-namespace {
-std::string Hex(const unsigned char* bytes, size_t n) {
+std::string HexEncode(absl::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 0xf]);
+  out.reserve(2 * bytes.size());
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
   }
   return out;
 }
-}  // namespace
+
+std::string HmacSha256Hex(absl::string_view key, absl::string_view message) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
+  return HexEncode(absl::string_view(reinterpret_cast<const char*>(mac), len));
+}
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
@@ -64,7 +71,7 @@ std::string Sha256::HexDigest() const {
   unsigned int len = 0;
   EVP_DigestFinal_ex(copy, digest, &len);
   EVP_MD_CTX_free(copy);
-  return Hex(digest, len);
+  return HexEncode(absl::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 void Sha256::CopyFrom(const Sha256& other) {

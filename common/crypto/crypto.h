@@ -12,6 +12,12 @@ namespace rcp::crypto {
 // SHA-256 of `data` as 64 lowercase hex digits.
 std::string Sha256Hex(absl::string_view data);
 
+// HMAC-SHA-256 of `message` under `key`, as 64 lowercase hex digits.
+std::string HmacSha256Hex(absl::string_view key, absl::string_view message);
+
+// `bytes` as lowercase hex, two digits a byte.
+std::string HexEncode(absl::string_view bytes);
+
 // `n` bytes from OpenSSL's CSPRNG, as lowercase base32 (a-z2-7) text: safe in
 // URLs, keys and resource ids. Aborts if the CSPRNG fails (cannot happen on a
 // seeded Linux system).

@@ -1,35 +1,22 @@
 #include "common/entity/entity.h"
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/util/time_util.h>
 
 #include <memory>
+
+#include "common/time/timestamp.h"
 
 namespace rcp::entity {
 
 using google::protobuf::Message;
-using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
-}
-
-bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= -62135596800 && t.seconds() <= 253402300799 && t.nanos() >= 0 &&
-         t.nanos() < 1000000000;
-}
 
 void Stamp(Message* m, absl::Time now, bool creating) {
   const auto* d = m->GetDescriptor();
   const auto* r = m->GetReflection();
   if (creating) {
-    if (const auto* f = d->FindFieldByName("create_time")) r->MutableMessage(m, f)->CopyFrom(ToProto(now));
+    if (const auto* f = d->FindFieldByName("create_time")) r->MutableMessage(m, f)->CopyFrom(ToTimestamp(now));
   }
-  if (const auto* f = d->FindFieldByName("update_time")) r->MutableMessage(m, f)->CopyFrom(ToProto(now));
+  if (const auto* f = d->FindFieldByName("update_time")) r->MutableMessage(m, f)->CopyFrom(ToTimestamp(now));
   if (const auto* f = d->FindFieldByName("etag")) r->SetString(m, f, resource::ComputeEtag(*m));
 }
 

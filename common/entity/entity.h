@@ -21,7 +21,7 @@
 #include "absl/time/time.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
 #include "common/storage/store.h"
 
 namespace rcp::entity {
@@ -32,12 +32,6 @@ struct Kind {
   const char* cf;
   const char* name;
 };
-
-google::protobuf::Timestamp ToProto(absl::Time t);
-absl::Time FromProto(const google::protobuf::Timestamp& t);
-// Within 0001-01-01..9999-12-31 with nanos in [0, 1e9), as the Timestamp
-// type's own definition requires.
-bool IsValidTimestamp(const google::protobuf::Timestamp& t);
 
 // Sets create_time (when creating), update_time and etag, where the message
 // has them, so every entity is stamped the same way.
@@ -191,7 +185,7 @@ absl::Status List(const storage::ReadView& view, const Kind& kind, const std::st
   std::string last;
   bool more = false;
   absl::Status parse;
-  RCP_RETURN_IF_ERROR(view.Scan(kind.cf, start, storage::PrefixSuccessor(prefix),
+  RCP_RETURN_IF_ERROR(view.Scan(kind.cf, start, coding::PrefixSuccessor(prefix),
                                 [&](absl::string_view key, absl::string_view value) {
                                   T item;
                                   if (!item.ParseFromArray(value.data(), static_cast<int>(value.size()))) {

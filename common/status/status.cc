@@ -1,7 +1,6 @@
 #include "common/status/status.h"
 
 #include <grpcpp/support/status.h>
-#include <rocksdb/status.h>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
@@ -30,31 +29,6 @@ bool GetDetail(const absl::Status& status, google::protobuf::Message* detail) {
   auto payload = status.GetPayload(absl::StrCat(kTypePrefix, detail->GetTypeName()));
   if (!payload.has_value()) return false;
   return detail->ParseFromString(std::string(*payload));
-}
-
-absl::Status FromRocksStatus(const rocksdb::Status& s, absl::string_view context) {
-  if (s.ok()) return absl::OkStatus();
-  std::string msg = absl::StrCat(context, ": ", s.ToString());
-  switch (s.code()) {
-    case rocksdb::Status::kNotFound:
-      return absl::NotFoundError(msg);
-    case rocksdb::Status::kCorruption:
-      return absl::DataLossError(msg);
-    case rocksdb::Status::kBusy:
-    case rocksdb::Status::kTryAgain:
-      return absl::AbortedError(msg);
-    case rocksdb::Status::kTimedOut:
-      return absl::DeadlineExceededError(msg);
-    case rocksdb::Status::kShutdownInProgress:
-    case rocksdb::Status::kIOError:
-      return absl::UnavailableError(msg);
-    case rocksdb::Status::kInvalidArgument:
-      return absl::InvalidArgumentError(msg);
-    case rocksdb::Status::kNotSupported:
-      return absl::UnimplementedError(msg);
-    default:
-      return absl::InternalError(msg);
-  }
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& s) {

@@ -1,6 +1,8 @@
 // Status helpers used everywhere: early-return macros (Debian's Abseil
 // 20220623 has none), constructors that attach the field that broke a rule,
-// and the one place where RocksDB, Abseil and gRPC statuses are converted.
+// and the one place where Abseil and gRPC statuses are converted (RocksDB's
+// are converted in common/storage/rocks_status.h, beside the only code that
+// sees them).
 #ifndef RCP_COMMON_STATUS_STATUS_H_
 #define RCP_COMMON_STATUS_STATUS_H_
 
@@ -10,9 +12,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace rocksdb {
-class Status;
-}
 namespace grpc {
 class Status;
 }
@@ -50,12 +49,6 @@ void AttachDetail(absl::Status& status, const google::protobuf::Message& detail)
 
 // Reads back a detail of type T attached by AttachDetail; false when absent.
 bool GetDetail(const absl::Status& status, google::protobuf::Message* detail);
-
-// rocksdb → absl: NotFound→NOT_FOUND, Corruption→DATA_LOSS, Busy/TryAgain→
-// ABORTED, TimedOut→DEADLINE_EXCEEDED, ShutdownInProgress→UNAVAILABLE,
-// IOError→UNAVAILABLE, InvalidArgument→INVALID_ARGUMENT, others→INTERNAL.
-// `context` prefixes the message ("reading processes/x").
-absl::Status FromRocksStatus(const rocksdb::Status& s, absl::string_view context);
 
 // absl → gRPC, with details carried in the status-details trailer.
 grpc::Status ToGrpcStatus(const absl::Status& s);

@@ -19,7 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/concurrency/thread_pool.h"
 #include "common/status/status.h"
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
+#include "common/storage/rocks_status.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace rcp::storage {
@@ -36,6 +37,9 @@ constexpr size_t kLockStripes = 4096;
 constexpr size_t kMaxRequestIdLength = 100;
 
 using rcp::common::v1::Change;
+using coding::AppendUint64;
+using coding::DecodeUint64;
+using coding::EncodeUint64;
 
 rocksdb::Slice ToSlice(absl::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 

@@ -10,10 +10,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto/crypto.h"
+#include "common/time/timestamp.h"
 #include "common/entity/entity.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
 
 namespace rcp::documents {
 namespace {
@@ -22,8 +23,6 @@ using rcp::common::v1::Change;
 using rcp::common::v1::Visibility;
 using storage::Transaction;
 namespace res = rcp::resource;
-using entity::FromProto;
-using entity::ToProto;
 
 constexpr entity::Kind kDocument{"documents", "document"};
 constexpr entity::Kind kUpload{"uploads", "upload"};
@@ -167,7 +166,7 @@ absl::Status DocumentsStore::LoadUpload(const v1::UploadSession& session, Upload
 absl::Status DocumentsStore::PersistUpload(v1::UploadSession* session, Upload* u) {
   RCP_RETURN_IF_ERROR(u->part->Sync());
   session->set_committed_offset(u->received);
-  *session->mutable_expire_time() = ToProto(store_->options().clock->Now() + options_.upload_ttl);
+  *session->mutable_expire_time() = ToTimestamp(store_->options().clock->Now() + options_.upload_ttl);
   RCP_RETURN_IF_ERROR(store_
                           ->Write({session->uploader()}, {session->name()},
                                   [&](Transaction& txn) {
@@ -363,7 +362,7 @@ absl::StatusOr<v1::ListContentVersionsResponse> DocumentsStore::ListContentVersi
   std::string prefix = VersionsPrefix(req.document(), language);
   absl::Status parse;
   RCP_RETURN_IF_ERROR(view->Scan(
-      kVersionsCf, prefix, storage::PrefixSuccessor(prefix), [&](absl::string_view, absl::string_view value) {
+      kVersionsCf, prefix, coding::PrefixSuccessor(prefix), [&](absl::string_view, absl::string_view value) {
         if (!resp.add_versions()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           parse = absl::DataLossError("a content version record is unreadable");
           return false;
@@ -422,8 +421,8 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::StartUpload(const Ctx& ctx,
                                     session.set_declared_sha256(absl::AsciiStrToLower(req.declared_sha256()));
                                     session.set_state(v1::UploadSession::ACTIVE);
                                     session.set_uploader(ctx.principal);
-                                    *session.mutable_create_time() = ToProto(txn.now());
-                                    *session.mutable_expire_time() = ToProto(txn.now() + options_.upload_ttl);
+                                    *session.mutable_create_time() = ToTimestamp(txn.now());
+                                    *session.mutable_expire_time() = ToTimestamp(txn.now() + options_.upload_ttl);
                                     // Sessions are private to their uploader: no change record.
                                     txn.Put(kUpload.cf, name, session);
                                     txn.RememberRequest(kUpload.name, req.request_id(), fingerprint, name);
@@ -450,7 +449,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::ReadLiveSession(const std::str
   }
   RCP_RETURN_IF_ERROR(st);
   if (s.state() == v1::UploadSession::ACTIVE &&
-      FromProto(s.expire_time()) <= store_->options().clock->Now()) {
+      FromTimestamp(s.expire_time()) <= store_->options().clock->Now()) {
     return absl::NotFoundError(absl::StrCat(name, " has expired; start a new upload"));
   }
   return s;
@@ -492,7 +491,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
   u->sha.Update(data);
   u->received = offset + static_cast<int64_t>(data.size());
   // Persisting also pushes the expiry back: activity keeps a session alive.
-  absl::Duration left = FromProto(session.expire_time()) - store_->options().clock->Now();
+  absl::Duration left = FromTimestamp(session.expire_time()) - store_->options().clock->Now();
   if (u->received - u->durable >= kSyncBytes || u->received == session.declared_size() ||
       left < options_.upload_ttl / 2) {
     RCP_RETURN_IF_ERROR(PersistUpload(&session, u.get()));
@@ -528,7 +527,7 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
     std::vector<std::string> p(parts.begin(), parts.end());
     int64_t number = std::stoll(p.back());
     std::string key = VersionsPrefix(session.document(), session.language());
-    storage::AppendUint64(&key, static_cast<uint64_t>(number));
+    coding::AppendUint64(&key, static_cast<uint64_t>(number));
     RCP_RETURN_IF_ERROR(view->Get(kVersionsCf, key, &done));
     return done;
   }
@@ -584,13 +583,13 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
                     version.set_size_bytes(session.declared_size());
                     version.set_sha256(sha256);
                     version.set_uploader(session.uploader());
-                    *version.mutable_create_time() = ToProto(txn.now());
+                    *version.mutable_create_time() = ToTimestamp(txn.now());
                     *lang->mutable_latest() = version;
                     lang->set_version_count(number);
                     doc.set_updater(ctx.principal);
                     entity::Stamp(&doc, txn.now(), /*creating=*/false);
                     std::string key = VersionsPrefix(session.document(), session.language());
-                    storage::AppendUint64(&key, static_cast<uint64_t>(number));
+                    coding::AppendUint64(&key, static_cast<uint64_t>(number));
                     txn.Put(kVersionsCf, key, version);
                     session.set_state(v1::UploadSession::COMMITTED);
                     session.set_content_version(version.name());
@@ -641,7 +640,7 @@ absl::StatusOr<int> DocumentsStore::ReapExpiredUploads() {
   {
     auto view = store_->Read();
     absl::Status parse;
-    RCP_RETURN_IF_ERROR(view->Scan(kUpload.cf, "uploads/", storage::PrefixSuccessor("uploads/"),
+    RCP_RETURN_IF_ERROR(view->Scan(kUpload.cf, "uploads/", coding::PrefixSuccessor("uploads/"),
                                    [&](absl::string_view, absl::string_view value) {
                                      v1::UploadSession s;
                                      if (!s.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -652,7 +651,7 @@ absl::StatusOr<int> DocumentsStore::ReapExpiredUploads() {
                                      // they expire (committed ones are kept that long
                                      // so a retried commit still answers).
                                      if (s.state() == v1::UploadSession::CANCELLED ||
-                                         FromProto(s.expire_time()) <= now) {
+                                         FromTimestamp(s.expire_time()) <= now) {
                                        doomed.push_back(std::move(s));
                                      }
                                      return true;
@@ -715,7 +714,7 @@ absl::StatusOr<DownloadCursor> DocumentsStore::OpenDownload(const v1::DownloadRe
     cursor.version = lang->latest();
   } else {
     std::string key = VersionsPrefix(req.document(), language);
-    storage::AppendUint64(&key, static_cast<uint64_t>(req.version()));
+    coding::AppendUint64(&key, static_cast<uint64_t>(req.version()));
     absl::Status s = view->Get(kVersionsCf, key, &cursor.version);
     if (absl::IsNotFound(s)) {
       return absl::NotFoundError(

@@ -9,12 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/crypto/crypto.h"
+#include "common/time/timestamp.h"
 #include "common/entity/entity.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
 #include "common/time/date.h"
-#include "services/events/ical.h"
+#include "common/ical/ical.h"
 
 namespace rcp::events {
 namespace {
@@ -23,8 +24,6 @@ using google::protobuf::util::TimeUtil;
 using rcp::common::v1::Visibility;
 using storage::Transaction;
 namespace res = rcp::resource;
-using entity::FromProto;
-using entity::ToProto;
 
 constexpr entity::Kind kMeeting{"meetings", "meeting"};
 // (start, name) for every meeting: the order of Lists over all processes.
@@ -42,10 +41,10 @@ constexpr char kService[] = "events";
 // so that negative times sort before positive ones.
 std::string StartKey(absl::Time t) {
   int64_t micros = absl::ToUnixMicros(t);
-  return storage::EncodeUint64(static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63));
+  return coding::EncodeUint64(static_cast<uint64_t>(micros) ^ (uint64_t{1} << 63));
 }
 
-std::string OrderKey(const v1::Meeting& m) { return StartKey(FromProto(m.start_time())) + m.name(); }
+std::string OrderKey(const v1::Meeting& m) { return StartKey(FromTimestamp(m.start_time())) + m.name(); }
 
 std::string ProcessKeyPrefix(absl::string_view process) { return absl::StrCat(process, "\n"); }
 
@@ -90,8 +89,8 @@ absl::Status ResolveAllDay(v1::Meeting* m, const absl::TimeZone& tz, absl::strin
   absl::CivilDay first(m->start_date().year(), m->start_date().month(), m->start_date().day());
   absl::CivilDay last(m->end_date().year(), m->end_date().month(), m->end_date().day());
   if (last < first) return InvalidField(absl::StrCat(prefix, "end_date"), "must not be before start_date");
-  *m->mutable_start_time() = ToProto(absl::FromCivil(first, tz));
-  *m->mutable_end_time() = ToProto(absl::FromCivil(last + 1, tz));
+  *m->mutable_start_time() = ToTimestamp(absl::FromCivil(first, tz));
+  *m->mutable_end_time() = ToTimestamp(absl::FromCivil(last + 1, tz));
   return absl::OkStatus();
 }
 
@@ -104,14 +103,14 @@ absl::Status ValidateTimes(v1::Meeting* m, absl::Duration max_length, absl::stri
     m->clear_end_date();
     if (!m->has_start_time()) return InvalidField(absl::StrCat(prefix, "start_time"), "is required");
     if (!m->has_end_time()) return InvalidField(absl::StrCat(prefix, "end_time"), "is required");
-    if (!entity::IsValidTimestamp(m->start_time()) || m->start_time().seconds() < 0) {
+    if (!IsValidTimestamp(m->start_time()) || m->start_time().seconds() < 0) {
       return InvalidField(absl::StrCat(prefix, "start_time"), "is not a valid time after 1970");
     }
-    if (!entity::IsValidTimestamp(m->end_time())) {
+    if (!IsValidTimestamp(m->end_time())) {
       return InvalidField(absl::StrCat(prefix, "end_time"), "is not a valid time");
     }
   }
-  absl::Time start = FromProto(m->start_time()), end = FromProto(m->end_time());
+  absl::Time start = FromTimestamp(m->start_time()), end = FromTimestamp(m->end_time());
   if (end <= start) return InvalidField(absl::StrCat(prefix, "end_time"), "must be after start_time");
   if (end - start > max_length) {
     return InvalidField(
@@ -193,13 +192,13 @@ absl::Status ValidateFilter(const v1::MeetingFilter& f) {
   for (int i = 0; i < f.processes_size(); ++i) {
     RCP_RETURN_IF_ERROR(res::ProcessId(absl::StrCat("filter.processes[", i, "]"), f.processes(i)).status());
   }
-  if (f.has_start_time() && !entity::IsValidTimestamp(f.start_time())) {
+  if (f.has_start_time() && !IsValidTimestamp(f.start_time())) {
     return InvalidField("filter.start_time", "is not a valid time");
   }
-  if (f.has_end_time() && !entity::IsValidTimestamp(f.end_time())) {
+  if (f.has_end_time() && !IsValidTimestamp(f.end_time())) {
     return InvalidField("filter.end_time", "is not a valid time");
   }
-  if (f.has_start_time() && f.has_end_time() && FromProto(f.end_time()) <= FromProto(f.start_time())) {
+  if (f.has_start_time() && f.has_end_time() && FromTimestamp(f.end_time()) <= FromTimestamp(f.start_time())) {
     return InvalidField("filter.end_time", "must be after filter.start_time");
   }
   for (int i = 0; i < f.statuses_size(); ++i) {
@@ -230,8 +229,8 @@ bool Matches(const v1::MeetingFilter& f, const v1::Meeting& m, bool apply_status
   if (f.kinds_size() > 0 && std::find(f.kinds().begin(), f.kinds().end(), m.kind()) == f.kinds().end()) {
     return false;
   }
-  if (f.has_start_time() && FromProto(m.end_time()) <= FromProto(f.start_time())) return false;
-  if (f.has_end_time() && FromProto(m.start_time()) >= FromProto(f.end_time())) return false;
+  if (f.has_start_time() && FromTimestamp(m.end_time()) <= FromTimestamp(f.start_time())) return false;
+  if (f.has_end_time() && FromTimestamp(m.start_time()) >= FromTimestamp(f.end_time())) return false;
   return true;
 }
 
@@ -466,10 +465,10 @@ absl::StatusOr<v1::Meeting> EventsStore::MarkMeetingHeld(const Ctx& ctx,
         if (current.status() != v1::CONFIRMED) {
           return BadTransition("mark as held", current.status(), {v1::CONFIRMED});
         }
-        if (FromProto(current.start_time()) > txn.now()) {
+        if (FromTimestamp(current.start_time()) > txn.now()) {
           return absl::FailedPreconditionError(
               absl::StrCat("status: cannot mark as held a meeting that starts in the future (",
-                           absl::FormatTime(FromProto(current.start_time())), ")"));
+                           absl::FormatTime(FromTimestamp(current.start_time())), ")"));
         }
         next->set_status(v1::HELD);
         Touch(txn, current, next, ctx.principal);
@@ -483,9 +482,9 @@ absl::Status EventsStore::Scan(const storage::ReadView& view, const v1::MeetingF
   // A meeting that started up to max_meeting_length before the window may
   // still overlap it: that bounds how far back the index is read.
   std::string from = filter.has_start_time()
-                         ? StartKey(FromProto(filter.start_time()) - options_.max_meeting_length)
+                         ? StartKey(FromTimestamp(filter.start_time()) - options_.max_meeting_length)
                          : std::string();
-  std::string to = filter.has_end_time() ? StartKey(FromProto(filter.end_time())) : std::string();
+  std::string to = filter.has_end_time() ? StartKey(FromTimestamp(filter.end_time())) : std::string();
   if (!after.empty() && after >= from) from = after + std::string(1, '\0');
 
   // Per index (one, or one per process), the first `limit` matches after
@@ -494,7 +493,7 @@ absl::Status EventsStore::Scan(const storage::ReadView& view, const v1::MeetingF
   absl::Status error;
   auto scan = [&](const char* cf, const std::string& prefix) -> absl::Status {
     size_t found = 0;
-    std::string limit_key = to.empty() ? storage::PrefixSuccessor(prefix) : prefix + to;
+    std::string limit_key = to.empty() ? coding::PrefixSuccessor(prefix) : prefix + to;
     return view.Scan(cf, prefix + from, limit_key, [&](absl::string_view key, absl::string_view) {
       if (stats) ++stats->index_keys;
       std::string order(key.substr(prefix.size()));
@@ -563,7 +562,7 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
     uint64_t since = view->revision();
     std::string after;
     if (!position.empty()) {
-      auto rev = storage::DecodeUint64(absl::string_view(position).substr(0, 8));
+      auto rev = coding::DecodeUint64(absl::string_view(position).substr(0, 8));
       if (!rev.has_value()) return InvalidField("page_token", "is malformed");
       since = *rev;
       after = position.substr(8);
@@ -589,7 +588,7 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
                                    }));
     RCP_RETURN_IF_ERROR(parse);
     if (more) {
-      resp.set_next_page_token(res::EncodePageToken(fingerprint, storage::EncodeUint64(since) + last));
+      resp.set_next_page_token(res::EncodePageToken(fingerprint, coding::EncodeUint64(since) + last));
     } else {
       resp.set_next_sync_token(res::EncodeSyncToken(kService, since));
     }
@@ -601,7 +600,7 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
   // calendars remove them.
   RCP_ASSIGN_OR_RETURN(uint64_t since, res::DecodeSyncToken(req.sync_token(), kService));
   if (!position.empty()) {
-    auto rev = storage::DecodeUint64(position);
+    auto rev = coding::DecodeUint64(position);
     if (!rev.has_value() || *rev < since) return InvalidField("page_token", "is malformed");
     since = *rev;
   }
@@ -649,7 +648,7 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
     }
   }
   if (changes.size() >= static_cast<size_t>(size) && through < store_->revision()) {
-    resp.set_next_page_token(res::EncodePageToken(fingerprint, storage::EncodeUint64(through)));
+    resp.set_next_page_token(res::EncodePageToken(fingerprint, coding::EncodeUint64(through)));
   } else {
     resp.set_next_sync_token(res::EncodeSyncToken(kService, through));
   }
@@ -670,13 +669,13 @@ absl::StatusOr<v1::ExportCalendarResponse> EventsStore::ExportCalendar(const v1:
   std::vector<v1::Meeting> meetings;
   meetings.reserve(found.size());
   for (auto& [order, m] : found) meetings.push_back(std::move(m));
-  IcalOptions ical;
-  ical.deployment_id = options_.deployment_id;
-  if (!req.calendar_name().empty()) ical.calendar_name = req.calendar_name();
-  ical.now = store_->options().clock->Now();
+  ical::IcalOptions calendar;
+  calendar.deployment_id = options_.deployment_id;
+  if (!req.calendar_name().empty()) calendar.calendar_name = req.calendar_name();
+  calendar.now = store_->options().clock->Now();
   v1::ExportCalendarResponse resp;
   resp.set_content_type("text/calendar; charset=utf-8");
-  resp.set_body(RenderCalendar(meetings, ical));
+  resp.set_body(ical::RenderCalendar(meetings, calendar));
   return resp;
 }
 

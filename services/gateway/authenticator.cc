@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/crypto.h"
+#include "common/time/timestamp.h"
 #include "common/entity/entity.h"
 #include "common/status/status.h"
 
@@ -39,7 +40,7 @@ PrincipalPtr Authenticator::TryCached(const grpc::ServerContextBase* context) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = cache_.find(digest);
   if (it == cache_.end() || now - it->second.fetched >= ttl_ ||
-      entity::FromProto(it->second.principal->valid_until()) <= now) {
+      FromTimestamp(it->second.principal->valid_until()) <= now) {
     return nullptr;
   }
   return it->second.principal;
@@ -71,7 +72,7 @@ absl::StatusOr<PrincipalPtr> Authenticator::Cached(
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(cache_key);
     if (it != cache_.end() && now - it->second.fetched < ttl_ &&
-        entity::FromProto(it->second.principal->valid_until()) > now) {
+        FromTimestamp(it->second.principal->valid_until()) > now) {
       return it->second.principal;
     }
   }

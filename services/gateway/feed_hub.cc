@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/crypto.h"
 #include "common/status/status.h"
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
 
 namespace rcp::gateway {
 namespace {
@@ -22,7 +22,7 @@ constexpr char kCursorVersion[] = "c1";
 
 std::string EncodeCursor(const Cursor& cursor) {
   std::string raw = kCursorVersion;
-  for (uint64_t r : cursor.revisions) storage::AppendUint64(&raw, r);
+  for (uint64_t r : cursor.revisions) coding::AppendUint64(&raw, r);
   raw += crypto::Sha256Hex(raw).substr(0, 8);
   return absl::WebSafeBase64Escape(raw);
 }
@@ -37,7 +37,7 @@ absl::StatusOr<Cursor> DecodeCursor(absl::string_view text) {
   }
   Cursor c;
   for (int i = 0; i < kFeedServices; ++i) {
-    c.revisions[i] = *storage::DecodeUint64(absl::string_view(raw).substr(2 + 8 * i, 8));
+    c.revisions[i] = *coding::DecodeUint64(absl::string_view(raw).substr(2 + 8 * i, 8));
   }
   return c;
 }

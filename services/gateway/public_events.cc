@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/resource/resource.h"
 #include "common/time/clock.h"
-#include "services/events/ical.h"
+#include "common/ical/ical.h"
 
 namespace rcp::gateway {
 
@@ -150,11 +150,11 @@ absl::StatusOr<std::string> PublicEvents::RenderFor(const policy::Principal& p,
     }
     list.set_page_token(page.next_page_token());
   } while (!list.page_token().empty());
-  rcp::events::IcalOptions ical;
+  rcp::ical::IcalOptions ical;
   ical.deployment_id = f_.deps().options->deployment_id;
   if (!req.calendar_name().empty()) ical.calendar_name = req.calendar_name();
   ical.now = Clock::Real()->Now();
-  return rcp::events::RenderCalendar(meetings, ical);
+  return rcp::ical::RenderCalendar(meetings, ical);
 }
 
 grpc::ServerUnaryReactor* PublicEvents::ExportCalendar(grpc::CallbackServerContext* context,

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/entity/entity.h"
+#include "common/time/timestamp.h"
 #include "common/status/status.h"
 
 namespace rcp::registry {
@@ -78,7 +79,7 @@ absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySee
                                    if (k.display_name() == req.api_key().display_name()) return absl::OkStatus();
                                  }
                                  if (!req.api_key().has_expire_time()) {
-                                   *req.mutable_api_key()->mutable_expire_time() = entity::ToProto(
+                                   *req.mutable_api_key()->mutable_expire_time() = ToTimestamp(
                                        store->store()->options().clock->Now() + absl::Hours(24 * 365));
                                  }
                                  auto issued = store->CreateApiKey(ctx, req);

@@ -12,21 +12,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto/crypto.h"
+#include "common/time/timestamp.h"
 #include "common/entity/entity.h"
 #include "common/iso3166/iso3166.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
 #include "common/time/date.h"
 
 namespace rcp::registry {
 namespace {
 
-using entity::FromProto;
 using entity::Kind;
 using entity::MustExist;
 using entity::Stamp;
-using entity::ToProto;
 using google::protobuf::Message;
 using google::protobuf::util::TimeUtil;
 using rcp::common::v1::Change;
@@ -181,7 +180,7 @@ absl::StatusOr<std::vector<v1::Membership>> PartyMemberships(const storage::Read
   std::vector<v1::Membership> out;
   std::string index = PartyIndexPrefix(party);
   absl::Status failed;
-  RCP_RETURN_IF_ERROR(view.Scan(kMembershipsByPartyCf, index, storage::PrefixSuccessor(index),
+  RCP_RETURN_IF_ERROR(view.Scan(kMembershipsByPartyCf, index, coding::PrefixSuccessor(index),
                                 [&](absl::string_view key, absl::string_view) {
                                   absl::string_view name = key.substr(index.size());
                                   if (!absl::StartsWith(name, prefix)) return true;
@@ -267,7 +266,7 @@ absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1
   auto today = DateOf(now);
   std::string prefix = absl::StrCat(p->name(), "/chairTerms/");
   absl::Status parse;
-  RCP_RETURN_IF_ERROR(view.Scan(kChairTerm.cf, prefix, storage::PrefixSuccessor(prefix),
+  RCP_RETURN_IF_ERROR(view.Scan(kChairTerm.cf, prefix, coding::PrefixSuccessor(prefix),
                                 [&](absl::string_view key, absl::string_view value) {
                                   v1::ChairTerm t;
                                   if (!t.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -537,7 +536,7 @@ absl::Status CheckChairTerm(const storage::ReadView& view, const v1::ChairTerm& 
   std::string prefix = absl::StrCat(process, "/chairTerms/");
   absl::Status conflict;
   RCP_RETURN_IF_ERROR(view.Scan(
-      kChairTerm.cf, prefix, storage::PrefixSuccessor(prefix),
+      kChairTerm.cf, prefix, coding::PrefixSuccessor(prefix),
       [&](absl::string_view, absl::string_view value) {
         v1::ChairTerm other;
         if (!other.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -721,7 +720,7 @@ absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(const Ctx& 
   }
   absl::Time now = store_->options().clock->Now();
   if (!k.has_expire_time()) return InvalidField("api_key.expire_time", "is required");
-  absl::Time expire = FromProto(k.expire_time());
+  absl::Time expire = FromTimestamp(k.expire_time());
   if (expire <= now) return InvalidField("api_key.expire_time", "must be in the future");
   if (expire > now + options_.max_api_key_lifetime) {
     return InvalidField(
@@ -802,7 +801,7 @@ absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx, const v1:
                                                          txn.Get(kApiKey.cf, req.name(), &result));
                                     if (!found) return res::NotFound(req.name());
                                     if (result.has_revoke_time()) return absl::OkStatus();
-                                    *result.mutable_revoke_time() = ToProto(txn.now());
+                                    *result.mutable_revoke_time() = ToTimestamp(txn.now());
                                     txn.Put(kApiKey.cf, req.name(), result);
                                     txn.RecordChange(req.name(), kApiKey.name, Change::UPDATED, result);
                                     return absl::OkStatus();
@@ -832,11 +831,11 @@ absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::Authenticate
   }
   if (k.has_revoke_time()) {
     return Unauthenticated(
-        absl::StrCat("this key was revoked at ", absl::FormatTime(FromProto(k.revoke_time()))));
+        absl::StrCat("this key was revoked at ", absl::FormatTime(FromTimestamp(k.revoke_time()))));
   }
-  if (FromProto(k.expire_time()) <= now) {
+  if (FromTimestamp(k.expire_time()) <= now) {
     return Unauthenticated(
-        absl::StrCat("this key expired at ", absl::FormatTime(FromProto(k.expire_time()))));
+        absl::StrCat("this key expired at ", absl::FormatTime(FromTimestamp(k.expire_time()))));
   }
 
   return PrincipalOf(*view, k);
@@ -850,7 +849,7 @@ absl::StatusOr<v1::Principal> RegistryStore::ResolveApiKey(const v1::ResolveApiK
   if (absl::IsNotFound(s)) return Unauthenticated("unknown key");
   RCP_RETURN_IF_ERROR(s);
   if (k.has_revoke_time()) return Unauthenticated("this key was revoked");
-  if (FromProto(k.expire_time()) <= store_->options().clock->Now())
+  if (FromTimestamp(k.expire_time()) <= store_->options().clock->Now())
     return Unauthenticated("this key expired");
   return PrincipalOf(*view, k);
 }
@@ -883,7 +882,7 @@ absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView
     r.add_roles(m.role());
   }
   RCP_RETURN_IF_ERROR(parse);
-  RCP_RETURN_IF_ERROR(view->Scan(kChairTerm.cf, "processes/", storage::PrefixSuccessor("processes/"),
+  RCP_RETURN_IF_ERROR(view->Scan(kChairTerm.cf, "processes/", coding::PrefixSuccessor("processes/"),
                                  [&](absl::string_view, absl::string_view value) {
                                    v1::ChairTerm t;
                                    if (!t.ParseFromArray(value.data(), static_cast<int>(value.size()))) {

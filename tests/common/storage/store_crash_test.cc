@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "absl/strings/str_split.h"
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
 #include "common/storage/store.h"
 #include "common/testing/daemon.h"
 #include "common/testing/status_matchers.h"
@@ -100,7 +100,7 @@ TEST(StoreCrashTest, KillNineLosesNoAcknowledgedWrite) {
     std::map<uint64_t, std::string> changelog;  // revision → entity name
     absl::Status scan_error;
     ASSERT_THAT(view->Scan("changelog", "", "", [&](absl::string_view key, absl::string_view value) {
-      auto rev = DecodeUint64(key);
+      auto rev = coding::DecodeUint64(key);
       rcp::common::v1::Change c;
       if (!rev.has_value() || !c.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
           c.revision() != *rev) {

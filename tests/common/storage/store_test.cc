@@ -13,7 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
 
@@ -79,7 +79,7 @@ TEST_F(StoreTest, WriteBumpsRevisionAndAppendsChangeInSameBatch) {
   auto view = store->Read();
   EXPECT_THAT(view->Get("items", "a"), IsOk());
   // The change record is in the changelog under its revision.
-  auto raw = view->Get("changelog", EncodeUint64(1));
+  auto raw = view->Get("changelog", coding::EncodeUint64(1));
   ASSERT_THAT(raw, IsOk());
   Change c;
   ASSERT_TRUE(c.ParseFromString(*raw));

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/entity/entity.h"
+#include "common/time/timestamp.h"
 #include "common/server/principal.h"
 #include "common/server/server.h"
 #include "common/status/status.h"
@@ -18,7 +19,6 @@ namespace {
 using ::rcp::testing::IsOk;
 using ::rcp::testing::StatusIs;
 using ::testing::HasSubstr;
-using entity::ToProto;
 
 class EventsServiceTest : public ::testing::Test {
  protected:
@@ -49,8 +49,8 @@ class EventsServiceTest : public ::testing::Test {
     m->set_title(title);
     m->set_kind(v1::MINISTERIAL_CONFERENCE);
     m->set_time_zone("America/Mexico_City");
-    *m->mutable_start_time() = ToProto(clock_.Now() + absl::Hours(24 * 30));
-    *m->mutable_end_time() = ToProto(clock_.Now() + absl::Hours(24 * 30 + 8));
+    *m->mutable_start_time() = ToTimestamp(clock_.Now() + absl::Hours(24 * 30));
+    *m->mutable_end_time() = ToTimestamp(clock_.Now() + absl::Hours(24 * 30 + 8));
     m->mutable_venue()->set_city("Ciudad de México");
     m->mutable_venue()->set_country("MEX");
     m->set_visibility(rcp::common::v1::PUBLIC);

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/entity/entity.h"
+#include "common/time/timestamp.h"
 #include "common/status/status.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
@@ -18,8 +19,6 @@
 namespace rcp::events {
 namespace {
 
-using entity::FromProto;
-using entity::ToProto;
 using ::rcp::testing::IsOk;
 using ::rcp::testing::StatusIs;
 using ::testing::AllOf;
@@ -39,8 +38,8 @@ v1::Meeting Timed(const std::string& process, absl::Time start, absl::Duration l
   m.set_title(title);
   m.set_kind(v1::SENIOR_OFFICIALS_MEETING);
   m.set_time_zone("Europe/Zurich");
-  *m.mutable_start_time() = ToProto(start);
-  *m.mutable_end_time() = ToProto(start + length);
+  *m.mutable_start_time() = ToTimestamp(start);
+  *m.mutable_end_time() = ToTimestamp(start + length);
   m.set_visibility(rcp::common::v1::PUBLIC);
   return m;
 }
@@ -91,8 +90,8 @@ class EventsStoreTest : public ::testing::Test {
   }
   v1::MeetingFilter Window(absl::Time from, absl::Time to) {
     v1::MeetingFilter f;
-    *f.mutable_start_time() = ToProto(from);
-    *f.mutable_end_time() = ToProto(to);
+    *f.mutable_start_time() = ToTimestamp(from);
+    *f.mutable_end_time() = ToTimestamp(to);
     return f;
   }
   uint64_t Revision() { return store_->store()->revision(); }
@@ -110,7 +109,7 @@ TEST_F(EventsStoreTest, CreateStampsAPlannedMeetingUnderItsFirstProcess) {
   EXPECT_EQ(m->sequence(), 0);
   EXPECT_EQ(m->creator(), "apiKeys/secretariat");
   EXPECT_FALSE(m->etag().empty());
-  EXPECT_EQ(FromProto(m->create_time()), kNow);
+  EXPECT_EQ(FromTimestamp(m->create_time()), kNow);
   v1::GetMeetingRequest get;
   get.set_name(m->name());
   auto read = store_->GetMeeting(get);
@@ -137,8 +136,8 @@ TEST_F(EventsStoreTest, AllDayMeetingSpansLocalMidnightsOfItsZone) {
   *m.mutable_end_date() = Day(2027, 3, 1);
   auto created = Create(m);
   ASSERT_THAT(created, IsOk());
-  EXPECT_EQ(FromProto(created->start_time()), Utc(2027, 2, 28, 11));
-  EXPECT_EQ(FromProto(created->end_time()), Utc(2027, 3, 1, 11));
+  EXPECT_EQ(FromTimestamp(created->start_time()), Utc(2027, 2, 28, 11));
+  EXPECT_EQ(FromTimestamp(created->end_time()), Utc(2027, 3, 1, 11));
   // Overlapping windows find it; one that starts when it ends does not.
   EXPECT_EQ(List(Window(Utc(2027, 2, 28, 12), Utc(2027, 2, 28, 13))).size(), 1u);
   EXPECT_EQ(List(Window(Utc(2027, 3, 1, 11), Utc(2027, 3, 2))).size(), 0u);
@@ -168,10 +167,10 @@ INSTANTIATE_TEST_SUITE_P(
     Meetings, EventsBadInputTest,
     ::testing::Values(
         BadInput{"end before start",
-                 [](v1::Meeting* m) { *m->mutable_end_time() = ToProto(Utc(2027, 2, 23)); },
+                 [](v1::Meeting* m) { *m->mutable_end_time() = ToTimestamp(Utc(2027, 2, 23)); },
                  "end_time: must be after start_time"},
         BadInput{"longer than a month",
-                 [](v1::Meeting* m) { *m->mutable_end_time() = ToProto(Utc(2027, 4, 1)); },
+                 [](v1::Meeting* m) { *m->mutable_end_time() = ToTimestamp(Utc(2027, 4, 1)); },
                  "end_time: a meeting lasts at most 31 days"},
         BadInput{"unknown time zone", [](v1::Meeting* m) { m->set_time_zone("Mars/Olympus_Mons"); },
                  "meeting.time_zone: 'Mars/Olympus_Mons' is not an IANA time zone"},
@@ -236,8 +235,8 @@ TEST_F(EventsStoreTest, UpdateMovesTheIndexWhenDatesChange) {
   ASSERT_THAT(m, IsOk());
   v1::UpdateMeetingRequest up;
   *up.mutable_meeting() = *m;
-  *up.mutable_meeting()->mutable_start_time() = ToProto(Utc(2027, 3, 10, 9));
-  *up.mutable_meeting()->mutable_end_time() = ToProto(Utc(2027, 3, 10, 11));
+  *up.mutable_meeting()->mutable_start_time() = ToTimestamp(Utc(2027, 3, 10, 9));
+  *up.mutable_meeting()->mutable_end_time() = ToTimestamp(Utc(2027, 3, 10, 11));
   up.mutable_update_mask()->add_paths("start_time");
   up.mutable_update_mask()->add_paths("end_time");
   ASSERT_THAT(store_->UpdateMeeting(kCtx, up), IsOk());
@@ -289,8 +288,8 @@ class LifecycleTest : public EventsStoreTest {
       case Action::kPostpone: {
         v1::PostponeMeetingRequest r;
         r.set_name(name);
-        *r.mutable_start_time() = ToProto(Utc(2026, 6, 1, 9));
-        *r.mutable_end_time() = ToProto(Utc(2026, 6, 1, 17));
+        *r.mutable_start_time() = ToTimestamp(Utc(2026, 6, 1, 9));
+        *r.mutable_end_time() = ToTimestamp(Utc(2026, 6, 1, 17));
         return store_->PostponeMeeting(kCtx, r);
       }
       case Action::kPostponeTba: {
@@ -302,8 +301,8 @@ class LifecycleTest : public EventsStoreTest {
       case Action::kReschedule: {
         v1::RescheduleMeetingRequest r;
         r.set_name(name);
-        *r.mutable_start_time() = ToProto(Utc(2026, 7, 1, 9));
-        *r.mutable_end_time() = ToProto(Utc(2026, 7, 1, 17));
+        *r.mutable_start_time() = ToTimestamp(Utc(2026, 7, 1, 9));
+        *r.mutable_end_time() = ToTimestamp(Utc(2026, 7, 1, 17));
         return store_->RescheduleMeeting(kCtx, r);
       }
       case Action::kCancel: {
@@ -426,7 +425,7 @@ TEST_F(LifecycleTest, PostponedWithDatesToBeAnnouncedMustBeRescheduledBeforeConf
   auto r = Do(Action::kReschedule, name);
   ASSERT_THAT(r, IsOk());
   EXPECT_FALSE(r->dates_to_be_announced());
-  EXPECT_EQ(FromProto(r->start_time()), Utc(2026, 7, 1, 9));
+  EXPECT_EQ(FromTimestamp(r->start_time()), Utc(2026, 7, 1, 9));
   EXPECT_THAT(Do(Action::kConfirm, name), IsOk());
 }
 

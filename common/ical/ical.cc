@@ -1,4 +1,4 @@
-#include "services/events/ical.h"
+#include "common/ical/ical.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -18,8 +18,10 @@
 #include "common/iso3166/iso3166.h"
 #include "common/time/date.h"
 
-namespace rcp::events {
+namespace rcp::ical {
 namespace {
+
+namespace v1 = ::rcp::events::v1;
 
 using ::rcp::events::v1::Meeting;
 using ::rcp::events::v1::MeetingKind;
@@ -453,4 +455,4 @@ std::string RenderCalendar(const std::vector<Meeting>& meetings, const IcalOptio
   return out;
 }
 
-}  // namespace rcp::events
+}  // namespace rcp::ical

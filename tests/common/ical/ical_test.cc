@@ -6,7 +6,7 @@
 //    Debian's python3-vobject (with dateutil resolving our VTIMEZONEs), which
 //    must accept it and give back each meeting's UID, title, sequence and
 //    start/end instants.
-#include "services/events/ical.h"
+#include "common/ical/ical.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -34,8 +34,10 @@
 #include "common/testing/temp_dir.h"
 #include "rcp/events/v1/events.pb.h"
 
-namespace rcp::events {
+namespace rcp::ical {
 namespace {
+
+namespace v1 = ::rcp::events::v1;
 
 using ::rcp::common::v1::Date;
 using ::rcp::events::v1::Meeting;
@@ -472,7 +474,7 @@ std::string Uid(const std::string& id) {
 // ---------------------------------------------------------------------------
 
 std::string GoldenPath(const std::string& name) {
-  return absl::StrCat(RCP_SOURCE_DIR, "/tests/services/events/golden/", name, ".ics");
+  return absl::StrCat(RCP_SOURCE_DIR, "/tests/common/ical/golden/", name, ".ics");
 }
 
 void ExpectMatchesGolden(const std::string& name, const std::string& rendered) {
@@ -1375,4 +1377,4 @@ TEST(GoldenTest, MixedCalendar) {
 }
 
 }  // namespace
-}  // namespace rcp::events
+}  // namespace rcp::ical

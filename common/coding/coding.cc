@@ -1,6 +1,6 @@
-#include "common/storage/keys.h"
+#include "common/coding/coding.h"
 
-namespace rcp::storage {
+namespace rcp::coding {
 
 void AppendUint64(std::string* out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) {
@@ -14,10 +14,10 @@ std::string EncodeUint64(uint64_t v) {
   return out;
 }
 
-std::optional<uint64_t> DecodeUint64(absl::string_view key) {
-  if (key.size() != 8) return std::nullopt;
+std::optional<uint64_t> DecodeUint64(absl::string_view bytes) {
+  if (bytes.size() != 8) return std::nullopt;
   uint64_t v = 0;
-  for (char c : key) v = (v << 8) | static_cast<uint8_t>(c);
+  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
   return v;
 }
 
@@ -34,4 +34,4 @@ std::string PrefixSuccessor(absl::string_view prefix) {
   return out;
 }
 
-}  // namespace rcp::storage
+}  // namespace rcp::coding

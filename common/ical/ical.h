@@ -9,8 +9,8 @@
 // The output is deterministic for a given input (same meetings, same options,
 // same tz database), byte for byte, so it can be compared with golden files
 // and served with a stable ETag.
-#ifndef RCP_SERVICES_EVENTS_ICAL_H_
-#define RCP_SERVICES_EVENTS_ICAL_H_
+#ifndef RCP_COMMON_ICAL_ICAL_H_
+#define RCP_COMMON_ICAL_ICAL_H_
 
 #include <string>
 #include <vector>
@@ -19,7 +19,7 @@
 #include "absl/time/time.h"
 #include "rcp/events/v1/events.pb.h"
 
-namespace rcp::events {
+namespace rcp::ical {
 
 struct IcalOptions {
   // Identifies the deployment (e.g. "bali-process.secretariat"); the domain
@@ -121,6 +121,6 @@ std::string EscapeText(absl::string_view text);
 // CRLF followed by a space) gives back `line`.
 std::string FoldLine(absl::string_view line);
 
-}  // namespace rcp::events
+}  // namespace rcp::ical
 
-#endif  // RCP_SERVICES_EVENTS_ICAL_H_
+#endif  // RCP_COMMON_ICAL_ICAL_H_

@@ -1,0 +1,211 @@
+#include "common/audience/audience.h"
+
+#include <algorithm>
+
+#include "common/status/status.h"
+#include "rcp/documents/v1/documents.pb.h"
+#include "rcp/events/v1/events.pb.h"
+
+namespace rcp::audience {
+
+using rcp::common::v1::Visibility;
+using resource::Kind;
+namespace reg = ::rcp::registry::v1;
+
+namespace {
+
+const Viewer::ProcessRights* RightsIn(const Viewer& v, absl::string_view process) {
+  for (const auto& r : v.rights()) {
+    if (r.process() == process) return &r;
+  }
+  return nullptr;
+}
+
+bool HasRole(const Viewer::ProcessRights& r, reg::Role role) {
+  return std::find(r.roles().begin(), r.roles().end(), role) != r.roles().end();
+}
+
+template <typename Container, typename Value>
+bool Contains(const Container& c, const Value& v) {
+  return std::find(c.begin(), c.end(), v) != c.end();
+}
+
+// Every element of `inner` is in `outer`, and an empty `inner` (no limit)
+// fits only an empty `outer`.
+template <typename A, typename B>
+bool LimitWithin(const A& inner, const B& outer) {
+  if (outer.empty()) return true;
+  if (inner.empty()) return false;
+  for (const auto& x : inner) {
+    if (!Contains(outer, x)) return false;
+  }
+  return true;
+}
+
+Audience Public(std::vector<std::string> processes) {
+  Audience a;
+  a.processes = std::move(processes);
+  a.visibility = rcp::common::v1::PUBLIC;
+  return a;
+}
+
+std::vector<std::string> OwnProcess(absl::string_view name) {
+  std::string p = resource::ProcessOf(name);
+  if (p.empty()) return {};
+  return {std::move(p)};
+}
+
+// Register entries: their audience follows from their name alone.
+Audience OfRegisterEntry(Kind kind, absl::string_view name) {
+  switch (kind) {
+    case Kind::kProcess:
+    case Kind::kMembership:
+    case Kind::kChairTerm:
+      return Public(OwnProcess(name));
+    case Kind::kParty:
+      return Public({});
+    case Kind::kFocalPoint: {
+      Audience a;
+      a.processes = OwnProcess(name);
+      a.visibility = rcp::common::v1::MEMBERS;
+      return a;
+    }
+    default:
+      return Audience{OwnProcess(name), rcp::common::v1::VISIBILITY_UNSPECIFIED, {}};
+  }
+}
+
+Audience OfMeeting(const rcp::events::v1::Meeting& m) {
+  Audience a;
+  a.processes.assign(m.processes().begin(), m.processes().end());
+  a.visibility = m.visibility();
+  a.restricted_parties.assign(m.restricted_parties().begin(), m.restricted_parties().end());
+  return a;
+}
+
+Audience OfDocument(const rcp::documents::v1::Document& d) {
+  Audience a;
+  a.processes = OwnProcess(d.name());
+  a.visibility = d.visibility();
+  a.restricted_parties.assign(d.restricted_parties().begin(), d.restricted_parties().end());
+  return a;
+}
+
+std::string NameOf(const google::protobuf::Message& m) {
+  const auto* f = m.GetDescriptor()->FindFieldByName("name");
+  return f ? m.GetReflection()->GetString(m, f) : std::string();
+}
+
+}  // namespace
+
+Audience AudienceOf(Kind kind, const google::protobuf::Message& item) {
+  switch (kind) {
+    case Kind::kMeeting:
+      return OfMeeting(static_cast<const rcp::events::v1::Meeting&>(item));
+    case Kind::kDocument:
+      return OfDocument(static_cast<const rcp::documents::v1::Document&>(item));
+    default:
+      return OfRegisterEntry(kind, NameOf(item));
+  }
+}
+
+bool AudienceOf(Kind kind, absl::string_view name, const google::protobuf::Any& value, Audience* out) {
+  switch (kind) {
+    case Kind::kMeeting: {
+      rcp::events::v1::Meeting m;
+      if (!value.UnpackTo(&m)) return false;
+      *out = OfMeeting(m);
+      return true;
+    }
+    case Kind::kDocument: {
+      rcp::documents::v1::Document d;
+      if (!value.UnpackTo(&d)) return false;
+      *out = OfDocument(d);
+      return true;
+    }
+    default:
+      *out = OfRegisterEntry(kind, name);
+      return true;
+  }
+}
+
+bool IsAdmin(const Viewer& v) { return v.admin(); }
+
+bool IsDeploymentAdmin(const Viewer& v) { return v.admin() && v.process_limit().empty(); }
+
+bool WithinLimit(const Viewer& v, const std::vector<std::string>& processes) {
+  if (v.process_limit().empty() || processes.empty()) return true;
+  for (const auto& p : processes) {
+    if (Contains(v.process_limit(), p)) return true;
+  }
+  return false;
+}
+
+namespace {
+bool InLimit(const Viewer& v, absl::string_view process) {
+  return v.process_limit().empty() || Contains(v.process_limit(), process);
+}
+}  // namespace
+
+bool IsMemberOf(const Viewer& v, absl::string_view process) {
+  if (!InLimit(v, process)) return false;
+  if (IsAdmin(v)) return true;
+  const auto* r = RightsIn(v, process);
+  return r != nullptr && (r->chair() || HasRole(*r, reg::SECRETARIAT) || HasRole(*r, reg::MEMBER));
+}
+
+bool CanWriteIn(const Viewer& v, absl::string_view process) {
+  if (!InLimit(v, process)) return false;
+  if (IsAdmin(v)) return true;
+  const auto* r = RightsIn(v, process);
+  return r != nullptr && (r->chair() || HasRole(*r, reg::SECRETARIAT));
+}
+
+bool CanSee(const Viewer& v, const Audience& a) {
+  if (a.visibility == rcp::common::v1::VISIBILITY_UNSPECIFIED || !Visibility_IsValid(a.visibility)) {
+    return IsDeploymentAdmin(v);
+  }
+  if (!WithinLimit(v, a.processes)) return false;
+  if (IsAdmin(v)) return true;
+  switch (a.visibility) {
+    case rcp::common::v1::PUBLIC:
+      return true;
+    case rcp::common::v1::MEMBERS:
+      for (const auto& p : a.processes) {
+        if (IsMemberOf(v, p)) return true;
+      }
+      return false;
+    case rcp::common::v1::RESTRICTED:
+      if (Contains(a.restricted_parties, v.party())) return true;
+      for (const auto& p : a.processes) {
+        if (CanWriteIn(v, p)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+bool MayManageKey(const Viewer& v, const reg::ApiKey& key) {
+  if (!LimitWithin(key.processes(), v.process_limit())) return false;
+  if (!LimitWithin(key.roles(), v.role_limit())) return false;
+  return IsAdmin(v) || (key.party() == v.party() && !key.admin());
+}
+
+bool MaySee(const Viewer& v, Kind kind, const google::protobuf::Message& item) {
+  if (kind == Kind::kApiKey) return MayManageKey(v, static_cast<const reg::ApiKey&>(item));
+  return CanSee(v, AudienceOf(kind, item));
+}
+
+absl::StatusOr<std::optional<Viewer>> ViewerOf(const grpc::ServerContextBase& context) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(kViewerHeader);
+  if (it == md.end()) return std::optional<Viewer>();
+  Viewer v;
+  if (!v.ParseFromArray(it->second.data(), static_cast<int>(it->second.size()))) {
+    return InvalidField(kViewerHeader, "is not a serialized rcp.registry.v1.Principal");
+  }
+  return std::optional<Viewer>(std::move(v));
+}
+
+}  // namespace rcp::audience
