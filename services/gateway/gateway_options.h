@@ -29,13 +29,8 @@ struct GatewayOptions {
   // wins). Default: 10 s.
   absl::Duration upstream_deadline = absl::Seconds(10);
 
-  // This deployment's stable id (calendar UIDs, federation).
+  // This deployment's stable id (federation).
   std::string deployment_id = "rcp-exchange.local";
-  // Signs calendar feed URLs; must stay the same across restarts.
-  std::string calendar_secret;
-  // Base of calendar feed URLs handed out, e.g. "https://rcp.example.org";
-  // empty = http://<calendar_listen>.
-  std::string calendar_base_url;
 
   // Subscribe: changes kept in memory per service for resuming subscribers.
   // Default: 100,000.

@@ -1,31 +1,24 @@
-// rcp.gateway.v1.Gateway: WhoAmI, the merged Subscribe feed, and calendar
-// feed URLs.
+// rcp.gateway.v1.Gateway, a thin adapter: WhoAmI answered from the
+// caller's principal, Subscribe handed to the subscribe room, calendar feed
+// URLs to the calendar room — each through the policy table.
 #ifndef RCP_SERVICES_GATEWAY_GATEWAY_SERVICE_H_
 #define RCP_SERVICES_GATEWAY_GATEWAY_SERVICE_H_
 
-#include <atomic>
-#include <memory>
-#include <mutex>
-#include <vector>
-
 #include "rcp/gateway/v1/gateway.grpc.pb.h"
-#include "services/gateway/feed_hub.h"
-#include "services/gateway/forward.h"
+#include "services/gateway/calendar/feed_urls.h"
+#include "services/gateway/subscribe/subscriptions.h"
+#include "services/gateway/upstream/forwarder.h"
 
 namespace rcp::gateway {
 
-// Signs and checks calendar feed paths: /calendar/<key id>/<signature>.ics,
-// the signature an HMAC of the key name (and process filter) with the
-// gateway's secret.
-std::string CalendarSignature(const std::string& secret, const std::string& key_name,
-                              const std::vector<std::string>& processes);
-
-class Subscriber;
-
 class GatewayService final : public rcp::gateway::v1::Gateway::CallbackService {
  public:
-  // `hub` is not owned.
-  GatewayService(Deps deps, FeedHub* hub) : f_(deps), hub_(hub) {}
+  // `urls` is not owned. The subscriptions follow `hub` (not owned).
+  GatewayService(upstream::Deps deps, subscribe::FeedHub* hub, const calendar::FeedUrls* urls, Clock* clock,
+                 absl::Duration heartbeat)
+      : f_(deps, rcp::gateway::v1::Gateway::service_full_name()),
+        subscriptions_(hub, &f_, clock, heartbeat),
+        urls_(urls) {}
 
   grpc::ServerUnaryReactor* WhoAmI(grpc::CallbackServerContext* context, const v1::WhoAmIRequest* request,
                                    rcp::registry::v1::Principal* response) override;
@@ -35,24 +28,12 @@ class GatewayService final : public rcp::gateway::v1::Gateway::CallbackService {
                                            const v1::GetCalendarUrlRequest* request,
                                            v1::CalendarUrl* response) override;
 
-  // Ends every subscription with UNAVAILABLE (shutdown); clients resume
-  // with their cursor.
-  void CloseSubscriptions();
-  size_t subscriber_count() const;
-
-  // Sends heartbeats to idle subscribers, and authenticates open streams
-  // again every auth_cache_ttl (a revoked key's stream ends); called every
-  // second by main.
-  void Tick();
+  subscribe::Subscriptions& subscriptions() { return subscriptions_; }
 
  private:
-  std::vector<std::shared_ptr<Subscriber>> LiveSubscribers() const;
-
-  Forwarder f_;
-  FeedHub* hub_;
-  mutable std::mutex subscribers_mu_;
-  mutable std::vector<std::weak_ptr<Subscriber>> subscribers_;
-  std::shared_ptr<std::atomic<bool>> recheck_running_ = std::make_shared<std::atomic<bool>>(false);
+  upstream::Forwarder f_;
+  subscribe::Subscriptions subscriptions_;
+  const calendar::FeedUrls* urls_;
 };
 
 }  // namespace rcp::gateway

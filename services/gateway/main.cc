@@ -2,24 +2,26 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/concurrency/thread_pool.h"
+#include "common/io/file.h"
 #include "common/server/flags.h"
 #include "common/server/server.h"
-#include "services/gateway/authenticator.h"
-#include "services/gateway/calendar_feed.h"
-#include "services/gateway/feed_hub.h"
+#include "services/gateway/access/authenticator.h"
+#include "services/gateway/calendar/calendar_feed.h"
+#include "services/gateway/calendar/feed_urls.h"
 #include "services/gateway/gateway_service.h"
-#include "services/gateway/public_documents.h"
-#include "services/gateway/public_events.h"
-#include "services/gateway/public_registry.h"
-#include "services/gateway/upstream.h"
+#include "services/gateway/public/public_documents.h"
+#include "services/gateway/public/public_events.h"
+#include "services/gateway/public/public_registry.h"
+#include "services/gateway/subscribe/feed_hub.h"
+#include "services/gateway/upstream/references.h"
+#include "services/gateway/upstream/upstream.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:7101", "address of rcp-registryd");
 ABSL_FLAG(std::string, events, "127.0.0.1:7102", "address of rcp-eventsd");
@@ -42,17 +44,6 @@ namespace {
 bool IsLoopback(const std::string& address) {
   std::string host = address.substr(0, address.rfind(':'));
   return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]";
-}
-
-std::string ReadSecret(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    spdlog::critical("msg=\"cannot read secret file\" path={}", path);
-    std::exit(2);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(ss.str()));
 }
 
 }  // namespace
@@ -86,24 +77,32 @@ int main(int argc, char** argv) {
   options.auth_cache_ttl = absl::GetFlag(FLAGS_auth_cache_ttl);
   options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   std::string calendar_listen = absl::GetFlag(FLAGS_calendar_listen);
+  std::string calendar_secret;
   if (!calendar_listen.empty()) {
     std::string secret_file = absl::GetFlag(FLAGS_calendar_secret_file);
     if (secret_file.empty()) {
       spdlog::critical("msg=\"--calendar_listen needs --calendar_secret_file\"");
       return 2;
     }
-    options.calendar_secret = ReadSecret(secret_file);
+    absl::StatusOr<std::string> secret = rcp::io::ReadFile(secret_file);
+    if (!secret.ok()) {
+      spdlog::critical("msg=\"cannot read the calendar secret\" error=\"{}\"", secret.status().ToString());
+      return 2;
+    }
+    calendar_secret = std::string(absl::StripAsciiWhitespace(*secret));
   }
 
-  auto upstream = rcp::gateway::Upstream::Connect(options);
+  auto upstream = rcp::gateway::upstream::Upstream::Connect(options);
   if (!upstream.ok()) {
     spdlog::critical("msg=\"cannot set up the services' channels\" error=\"{}\"",
                      upstream.status().ToString());
     return 1;
   }
+  rcp::Clock* clock = rcp::Clock::Real();
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
-  rcp::gateway::Authenticator auth(upstream->get(), rcp::Clock::Real(), options.auth_cache_ttl);
-  rcp::gateway::FeedHub hub(upstream->get(), &pool, options);
+  rcp::gateway::access::Authenticator auth(upstream->get(), clock, options.auth_cache_ttl);
+  rcp::gateway::upstream::References references(upstream->get());
+  rcp::gateway::subscribe::FeedHub hub(upstream->get(), &pool, options.feed_log_limit);
   // The services may still be starting: keep trying, as a Deployment would.
   for (int attempt = 0;; ++attempt) {
     auto started = hub.Start();
@@ -116,23 +115,25 @@ int main(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(200));
   }
 
-  rcp::gateway::Deps deps{upstream->get(), &auth, &pool, &options};
+  rcp::gateway::upstream::Deps deps{upstream->get(), &auth, &references, &pool};
   rcp::gateway::PublicRegistry registry(deps);
   rcp::gateway::PublicEvents events(deps);
   rcp::gateway::PublicDocuments documents(deps);
-  rcp::gateway::CalendarFeed calendar(&auth, &events, &options);
+  rcp::gateway::calendar::FeedUrls feed_urls(calendar_secret);
+  rcp::gateway::calendar::CalendarFeed calendar(deps, &feed_urls);
   if (!calendar_listen.empty()) {
     if (auto s = calendar.Start(calendar_listen); !s.ok()) {
       spdlog::critical("msg=\"cannot start the calendar feed\" error=\"{}\"", s.ToString());
       return 1;
     }
-    options.calendar_base_url = absl::GetFlag(FLAGS_calendar_base_url);
-    if (options.calendar_base_url.empty()) {
-      options.calendar_base_url = absl::StrCat(
-          "http://", calendar_listen.substr(0, calendar_listen.rfind(':')), ":", calendar.port());
+    std::string base_url = absl::GetFlag(FLAGS_calendar_base_url);
+    if (base_url.empty()) {
+      base_url = absl::StrCat("http://", calendar_listen.substr(0, calendar_listen.rfind(':')), ":",
+                              calendar.port());
     }
+    feed_urls.set_base_url(base_url);
   }
-  rcp::gateway::GatewayService gateway(deps, &hub);
+  rcp::gateway::GatewayService gateway(deps, &hub, &feed_urls, clock, options.heartbeat_interval);
 
   rcp::server::Server server(server_options);
   server.AddService(&registry);
@@ -140,9 +141,9 @@ int main(int argc, char** argv) {
   server.AddService(&documents);
   server.AddService(&gateway);
   server.AddGauge("rcp_gateway_subscribers", "open Subscribe streams",
-                  [&gateway] { return static_cast<double>(gateway.subscriber_count()); });
+                  [&gateway] { return static_cast<double>(gateway.subscriptions().count()); });
   server.OnShutdown([&] {
-    gateway.CloseSubscriptions();
+    gateway.subscriptions().CloseAll();
     hub.Stop();
     calendar.Stop();
   });
@@ -154,7 +155,7 @@ int main(int argc, char** argv) {
   std::thread ticker([&] {
     while (!stop) {
       absl::SleepFor(absl::Seconds(1));
-      gateway.Tick();
+      gateway.subscriptions().Tick();
     }
   });
   server.WaitForSignal();

@@ -1,0 +1,82 @@
+// API-key authentication: `authorization: Bearer rcp_…` resolved to the
+// caller's principal by the registry, cached briefly so that a call does
+// not cost a registry round trip. A revoked key stops working within the
+// cache's TTL — the stated bound.
+#ifndef RCP_SERVICES_GATEWAY_ACCESS_AUTHENTICATOR_H_
+#define RCP_SERVICES_GATEWAY_ACCESS_AUTHENTICATOR_H_
+
+#include <grpcpp/server_context.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/time/clock.h"
+#include "rcp/registry/v1/registry.pb.h"
+
+namespace rcp::gateway::access {
+
+using PrincipalPtr = std::shared_ptr<const rcp::registry::v1::Principal>;
+
+// Where principals come from (the registry; a fake in tests).
+class PrincipalSource {
+ public:
+  virtual ~PrincipalSource() = default;
+  // The principal of a presented key: UNAUTHENTICATED when the key is
+  // malformed, unknown, wrong, revoked or expired; another error when the
+  // source cannot be asked.
+  virtual absl::StatusOr<rcp::registry::v1::Principal> Authenticate(const std::string& key) = 0;
+  // The principal of a key by name, for URLs the gateway signed itself
+  // (calendar feeds); errors as Authenticate.
+  virtual absl::StatusOr<rcp::registry::v1::Principal> ResolveKeyName(const std::string& name) = 0;
+};
+
+// Thread-safe.
+class Authenticator {
+ public:
+  // Neither is owned; both must outlive it.
+  Authenticator(PrincipalSource* source, Clock* clock, absl::Duration ttl)
+      : source_(source), clock_(clock), ttl_(ttl) {}
+
+  // The caller's principal. UNAUTHENTICATED (naming the authorization
+  // header) when the header is missing or malformed or the key invalid;
+  // UNAVAILABLE when the registry cannot be asked.
+  absl::StatusOr<PrincipalPtr> Authenticate(const grpc::ServerContextBase* context);
+  // The key of the caller's authorization header (UNAUTHENTICATED as
+  // Authenticate when missing or malformed); does not block.
+  static absl::StatusOr<std::string> KeyOf(const grpc::ServerContextBase* context);
+  absl::StatusOr<PrincipalPtr> AuthenticateKey(const std::string& key);
+  // The caller's principal when its key is in the cache and fresh; never
+  // blocks (nullptr otherwise: authenticate on the pool).
+  PrincipalPtr TryCached(const grpc::ServerContextBase* context);
+  // By key name, for URLs the gateway signed itself (calendar feeds).
+  absl::StatusOr<PrincipalPtr> ResolveKeyName(const std::string& name);
+
+  Clock* clock() const { return clock_; }
+  absl::Duration ttl() const { return ttl_; }
+
+ private:
+  // The cached principal under `cache_key` when fresh, else fetched.
+  absl::StatusOr<PrincipalPtr> Cached(
+      const std::string& cache_key, absl::FunctionRef<absl::StatusOr<rcp::registry::v1::Principal>()> fetch);
+  PrincipalPtr Fresh(const std::string& cache_key, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+
+  struct Entry {
+    PrincipalPtr principal;
+    absl::Time fetched;
+  };
+  PrincipalSource* source_;
+  Clock* clock_;
+  absl::Duration ttl_;
+  absl::Mutex mu_;
+  std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace rcp::gateway::access
+
+#endif  // RCP_SERVICES_GATEWAY_ACCESS_AUTHENTICATOR_H_

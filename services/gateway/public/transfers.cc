@@ -1,0 +1,122 @@
+#include "services/gateway/public/transfers.h"
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status/status.h"
+
+namespace rcp::gateway {
+namespace {
+
+namespace v1 = ::rcp::documents::v1;
+
+class UploadProxy : public grpc::ServerReadReactor<v1::UploadChunk> {
+ public:
+  UploadProxy(upstream::Forwarder* forwarder, grpc::CallbackServerContext* context,
+              v1::UploadSession* response)
+      : forwarder_(forwarder), context_(context), response_(response) {
+    StartRead(&chunk_);
+  }
+
+  void OnReadDone(bool ok) override {
+    forwarder_->deps().pool->Schedule([this, ok] { Step(ok); });
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    if (writer_) upstream_.TryCancel();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // On the pool: the first chunk opens the upstream stream once the session
+  // is found to be the caller's; every chunk is written before the next is
+  // read.
+  void Step(bool ok) {
+    if (!ok) {
+      if (!writer_) return Finish(ToGrpcStatus(InvalidField("upload", "no chunk was sent")));
+      writer_->WritesDone();
+      return Finish(writer_->Finish());
+    }
+    if (!writer_) {
+      if (chunk_.upload().empty())
+        return Finish(ToGrpcStatus(InvalidField("upload", "is required on the first chunk")));
+      absl::StatusOr<access::PrincipalPtr> caller = forwarder_->Authorize("UploadChunks", context_, chunk_);
+      if (!caller.ok()) return Finish(ToGrpcStatus(caller.status()));
+      absl::MutexLock lock(&mu_);
+      forwarder_->deps().upstream->Prepare(&upstream_, upstream::For{caller->get()}, context_,
+                                           /*streaming=*/true);
+      writer_ = forwarder_->deps().upstream->documents()->UploadChunks(&upstream_, response_);
+    }
+    if (!writer_->Write(chunk_)) {
+      // The service ended the stream (an error): pass its status on.
+      return Finish(writer_->Finish());
+    }
+    StartRead(&chunk_);
+  }
+
+  upstream::Forwarder* forwarder_;
+  grpc::CallbackServerContext* context_;
+  v1::UploadSession* response_;
+  v1::UploadChunk chunk_;
+  absl::Mutex mu_;
+  grpc::ClientContext upstream_;
+  // Set once, on the pool, under mu_ (OnCancel reads whether it is set).
+  std::unique_ptr<grpc::ClientWriterInterface<v1::UploadChunk>> writer_;
+};
+
+class DownloadProxy : public grpc::ServerWriteReactor<v1::DownloadChunk> {
+ public:
+  DownloadProxy(upstream::Forwarder* forwarder, grpc::CallbackServerContext* context,
+                const v1::DownloadRequest& request)
+      : forwarder_(forwarder), context_(context), request_(request) {
+    forwarder_->deps().pool->Schedule([this] { Open(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      upstream_.TryCancel();
+      return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+    }
+    forwarder_->deps().pool->Schedule([this] { Next(); });
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Open() {
+    absl::StatusOr<access::PrincipalPtr> caller = forwarder_->Authorize("Download", context_, request_);
+    if (!caller.ok()) return Finish(ToGrpcStatus(caller.status()));
+    forwarder_->deps().upstream->Prepare(&upstream_, upstream::For{caller->get()}, context_,
+                                         /*streaming=*/true);
+    reader_ = forwarder_->deps().upstream->documents()->Download(&upstream_, request_);
+    Next();
+  }
+  void Next() {
+    if (!reader_->Read(&message_)) return Finish(reader_->Finish());
+    StartWrite(&message_);
+  }
+
+  upstream::Forwarder* forwarder_;
+  grpc::CallbackServerContext* context_;
+  v1::DownloadRequest request_;
+  grpc::ClientContext upstream_;
+  std::unique_ptr<grpc::ClientReaderInterface<v1::DownloadChunk>> reader_;
+  v1::DownloadChunk message_;
+};
+
+}  // namespace
+
+grpc::ServerReadReactor<v1::UploadChunk>* StartUploadProxy(upstream::Forwarder* forwarder,
+                                                           grpc::CallbackServerContext* context,
+                                                           v1::UploadSession* response) {
+  return new UploadProxy(forwarder, context, response);
+}
+
+grpc::ServerWriteReactor<v1::DownloadChunk>* StartDownloadProxy(upstream::Forwarder* forwarder,
+                                                                grpc::CallbackServerContext* context,
+                                                                const v1::DownloadRequest& request) {
+  return new DownloadProxy(forwarder, context, request);
+}
+
+}  // namespace rcp::gateway

@@ -1,0 +1,59 @@
+#include "tests/services/gateway/gateway_harness.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace rcp::gateway::testing {
+namespace {
+
+std::unique_ptr<upstream::Upstream> UpstreamOver(FakeServices* fake, const GatewayOptions& options) {
+  upstream::Upstream::Stubs stubs;
+  stubs.registry = rcp::registry::v1::Registry::NewStub(fake->NewChannel());
+  stubs.events = rcp::events::v1::Events::NewStub(fake->NewChannel());
+  stubs.documents = rcp::documents::v1::Documents::NewStub(fake->NewChannel());
+  return std::make_unique<upstream::Upstream>(std::move(stubs), options);
+}
+
+GatewayOptions Options() {
+  GatewayOptions o;
+  o.upstream_deadline = absl::Seconds(5);
+  return o;
+}
+
+}  // namespace
+
+GatewayHarness::GatewayHarness(FakeServices* fake)
+    : options_(Options()),
+      clock_(absl::FromUnixSeconds(1800000000)),
+      upstream_(UpstreamOver(fake, options_)),
+      auth_(upstream_.get(), &clock_, absl::Seconds(10)),
+      references_(upstream_.get()),
+      hub_(upstream_.get(), &pool_, 1000),
+      deps_{upstream_.get(), &auth_, &references_, &pool_},
+      registry_(deps_),
+      events_(deps_),
+      documents_(deps_),
+      urls_("a test secret"),
+      gateway_(deps_, &hub_, &urls_, &clock_, absl::Seconds(15)) {
+  urls_.set_base_url("https://rcp.example.org");
+  absl::Status started = hub_.Start();
+  if (!started.ok()) std::abort();  // the fake is in this process: cannot happen
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(&registry_);
+  builder.RegisterService(&events_);
+  builder.RegisterService(&documents_);
+  builder.RegisterService(&gateway_);
+  server_ = builder.BuildAndStart();
+}
+
+GatewayHarness::~GatewayHarness() {
+  gateway_.subscriptions().CloseAll();
+  hub_.Stop();
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+}
+
+std::shared_ptr<grpc::Channel> GatewayHarness::NewChannel() {
+  return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials());
+}
+
+}  // namespace rcp::gateway::testing
