@@ -72,16 +72,6 @@ absl::Status Call(const std::string& key, Fn fn) {
   return FromGrpcStatus(fn(&ctx));
 }
 
-// A unary call of `stub` with `key`.
-template <typename Stub, typename Req, typename Resp>
-absl::Status U(Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
-               const std::string& key, const Req& req, Resp* resp) {
-  return Call(key, [&](grpc::ClientContext* c) { return (stub->*method)(c, req, resp); });
-}
-
-// OK when `found`, else NOT_FOUND: a list call's answer as a Get's.
-absl::Status Present(bool found) { return found ? absl::OkStatus() : absl::NotFoundError("not in the list"); }
-
 // One change as a subscriber received it.
 struct Received {
   std::string service;
@@ -343,11 +333,16 @@ class GatewayE2eTest : public ::testing::Test {
     return keys_[name];
   }
 
-  // A new key for `party` (by the admin), with the secret.
-  reg::CreateApiKeyResponse NewKey(const std::string& party, const std::string& display_name) {
+  // A new key for `party` (by the admin), with the secret, limited to
+  // `processes` and `roles` when given.
+  reg::CreateApiKeyResponse NewKey(const std::string& party, const std::string& display_name,
+                                   std::vector<std::string> processes = {},
+                                   std::vector<reg::Role> roles = {}) {
     reg::CreateApiKeyRequest req;
     req.mutable_api_key()->set_party(party);
     req.mutable_api_key()->set_display_name(display_name);
+    for (const auto& p : processes) req.mutable_api_key()->add_processes(p);
+    for (auto r : roles) req.mutable_api_key()->add_roles(r);
     *req.mutable_api_key()->mutable_expire_time() =
         TimeUtil::GetCurrentTime() + TimeUtil::HoursToDuration(48);
     reg::CreateApiKeyResponse resp;
@@ -1427,6 +1422,328 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
   grpc::health::v1::HealthCheckResponse hr;
   ASSERT_TRUE(health->Check(&hc, {}, &hr).ok());
   EXPECT_EQ(hr.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// 5. The holes of issue 9's security review and hostile-input run,
+// reproduced against the running suite with the demo keys, and closed.
+
+// Hole 1: paging must not reveal meetings or documents the caller may not
+// see. UNHCR lists the Bali Process's 23–25 February 2027 (a members-only
+// senior officials' meeting and a restricted consultation) one item a page.
+TEST_F(GatewayE2eTest, PagingRevealsNothingAnObserverMayNotSee) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& observer = Key("unhcr-observer");
+  auto list = [&](int64_t from, int64_t to) {
+    ev::ListMeetingsRequest req;
+    req.mutable_filter()->add_processes(kBali);
+    *req.mutable_filter()->mutable_start_time() = TimeUtil::SecondsToTimestamp(from);
+    *req.mutable_filter()->mutable_end_time() = TimeUtil::SecondsToTimestamp(to);
+    req.set_page_size(1);
+    std::vector<ev::ListMeetingsResponse> pages;
+    do {
+      ev::ListMeetingsResponse page;
+      EXPECT_THAT(Call(observer, [&](auto* c) { return events_stub_->ListMeetings(c, req, &page); }), IsOk());
+      pages.push_back(page);
+      req.set_page_token(page.next_page_token());
+    } while (!req.page_token().empty() && pages.size() < 10);
+    return pages;
+  };
+  constexpr int64_t kFeb23 = 1803340800, kFeb26 = 1803600000;  // 2027-02-23, 2027-02-26 UTC
+  constexpr int64_t kMar1 = 1803859200, kMar31 = 1806451200;
+  auto february = list(kFeb23, kFeb26);
+  auto march = list(kMar1, kMar31);
+  // One empty page without a token, exactly as for a month with nothing.
+  ASSERT_EQ(february.size(), 1u);
+  EXPECT_EQ(february[0].meetings_size(), 0);
+  EXPECT_TRUE(february[0].next_page_token().empty());
+  ASSERT_EQ(march.size(), 1u);
+  EXPECT_EQ(march[0].meetings_size(), 0);
+  EXPECT_TRUE(march[0].next_page_token().empty());
+  // Indonesia, a member, pages through both, one a page.
+  ev::ListMeetingsRequest member_req;
+  member_req.mutable_filter()->add_processes(kBali);
+  *member_req.mutable_filter()->mutable_start_time() = TimeUtil::SecondsToTimestamp(kFeb23);
+  *member_req.mutable_filter()->mutable_end_time() = TimeUtil::SecondsToTimestamp(kFeb26);
+  member_req.set_page_size(1);
+  ev::ListMeetingsResponse first;
+  ASSERT_THAT(
+      Call(Key("indonesia"), [&](auto* c) { return events_stub_->ListMeetings(c, member_req, &first); }),
+      IsOk());
+  EXPECT_EQ(first.meetings_size(), 1);
+  EXPECT_FALSE(first.next_page_token().empty());
+
+  // Documents: a members-only Bali document among public ones.
+  RCP_ASSERT_OK_AND_ASSIGN(doc::Document hidden, CreateDocument(Key("bali-secretariat"), kBali,
+                                                                "BALI/SOM/2027/9", rcp::common::v1::MEMBERS));
+  RCP_ASSERT_OK_AND_ASSIGN(doc::Document shown, CreateDocument(Key("bali-secretariat"), kBali,
+                                                               "BALI/SOM/2027/10", rcp::common::v1::PUBLIC));
+  doc::ListDocumentsRequest docs;
+  docs.set_parent(kBali);
+  docs.set_page_size(1);
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 10; ++pages) {
+    doc::ListDocumentsResponse page;
+    ASSERT_THAT(Call(observer, [&](auto* c) { return documents_stub_->ListDocuments(c, docs, &page); }),
+                IsOk());
+    EXPECT_TRUE(page.documents_size() == 1 || page.next_page_token().empty()) << "an empty page with a token";
+    for (const auto& d : page.documents()) seen.push_back(d.name());
+    if (page.next_page_token().empty()) break;
+    docs.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(seen, std::vector<std::string>{shown.name()});
+
+  // Sync: a full sync is only of visible meetings, and an incremental one
+  // after hidden changes is empty, with no page token and no removal.
+  ev::SyncMeetingsRequest sync;
+  sync.mutable_filter()->add_processes(kBali);
+  sync.set_page_size(1);
+  std::string sync_token;
+  int synced = 0;
+  for (int pages = 0; pages < 10; ++pages) {
+    ev::SyncMeetingsResponse page;
+    ASSERT_THAT(Call(observer, [&](auto* c) { return events_stub_->SyncMeetings(c, sync, &page); }), IsOk());
+    EXPECT_TRUE(page.meetings_size() == 1 || page.next_page_token().empty());
+    for (const auto& m : page.meetings()) {
+      EXPECT_EQ(m.visibility(), rcp::common::v1::PUBLIC) << m.name();
+      ++synced;
+    }
+    if (page.next_page_token().empty()) {
+      sync_token = page.next_sync_token();
+      break;
+    }
+    sync.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(synced, 1);  // the 2005 Geneva workshop, joint with every RCP
+  ASSERT_FALSE(sync_token.empty());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_THAT(CreateMeeting(Key("bali-secretariat"), NewMeeting(absl::StrCat("Closed session ", i), kBali,
+                                                                  rcp::common::v1::MEMBERS)),
+                IsOk());
+  }
+  ev::SyncMeetingsRequest incremental;
+  incremental.mutable_filter()->add_processes(kBali);
+  incremental.set_sync_token(sync_token);
+  incremental.set_page_size(1);
+  ev::SyncMeetingsResponse changes;
+  ASSERT_THAT(Call(observer, [&](auto* c) { return events_stub_->SyncMeetings(c, incremental, &changes); }),
+              IsOk());
+  EXPECT_EQ(changes.meetings_size(), 0);
+  EXPECT_EQ(changes.removed_size(), 0);
+  EXPECT_TRUE(changes.next_page_token().empty());
+  EXPECT_FALSE(changes.next_sync_token().empty());
+}
+
+// Hole 2: a key limited to the MEMBER role has no chair rights, though its
+// party co-chairs the Bali Process; CHAIR in its roles gives them back.
+TEST_F(GatewayE2eTest, ARoleLimitBindsTheChair) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  auto chair_in_bali = [&](const std::string& key) {
+    reg::Principal p;
+    EXPECT_THAT(Call(key, [&](auto* c) { return gateway_stub_->WhoAmI(c, gw::WhoAmIRequest(), &p); }),
+                IsOk());
+    for (const auto& r : p.rights()) {
+      if (r.process() == kBali) return r.chair();
+    }
+    return false;
+  };
+  EXPECT_TRUE(chair_in_bali(Key("indonesia")));
+  reg::CreateApiKeyResponse member_only = NewKey("parties/IDN", "indonesia-member", {}, {reg::MEMBER});
+  reg::CreateApiKeyResponse with_chair =
+      NewKey("parties/IDN", "indonesia-chair", {}, {reg::MEMBER, reg::CHAIR});
+  EXPECT_FALSE(chair_in_bali(member_only.key()));
+  EXPECT_TRUE(chair_in_bali(with_chair.key()));
+  EXPECT_THAT(
+      CreateMeeting(member_only.key(), NewMeeting("Chair's retreat", kBali, rcp::common::v1::MEMBERS)),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr(kBali)));
+  EXPECT_THAT(CreateMeeting(with_chair.key(), NewMeeting("Chair's retreat", kBali, rcp::common::v1::MEMBERS)),
+              IsOk());
+  reg::Principal limited;
+  ASSERT_THAT(Call(member_only.key(),
+                   [&](auto* c) { return gateway_stub_->WhoAmI(c, gw::WhoAmIRequest(), &limited); }),
+              IsOk());
+  ASSERT_EQ(limited.role_limit_size(), 1);
+  EXPECT_EQ(limited.role_limit(0), reg::MEMBER);
+}
+
+// Hole 3: "acts only in these processes" holds for reads, subscriptions,
+// feeds and downloads. Indonesia's key limited to the Colombo Process does
+// not reach the Bali consultation that names Indonesia.
+TEST_F(GatewayE2eTest, AProcessLimitBindsReads) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  reg::CreateApiKeyResponse colombo =
+      NewKey("parties/IDN", "indonesia-colombo", {"processes/colombo-process"});
+  ev::GetMeetingRequest friends;
+  friends.set_name(kFriends);
+  ev::Meeting m;
+  ASSERT_THAT(Call(Key("indonesia"), [&](auto* c) { return events_stub_->GetMeeting(c, friends, &m); }),
+              IsOk());
+  EXPECT_THAT(Call(colombo.key(), [&](auto* c) { return events_stub_->GetMeeting(c, friends, &m); }),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(kFriends)));
+  // Its calendar and lists hold Colombo's meetings and joint ones only.
+  ev::ListMeetingsRequest all;
+  ev::ListMeetingsResponse listed;
+  ASSERT_THAT(Call(colombo.key(), [&](auto* c) { return events_stub_->ListMeetings(c, all, &listed); }),
+              IsOk());
+  ASSERT_GT(listed.meetings_size(), 0);
+  for (const auto& meeting : listed.meetings()) {
+    EXPECT_TRUE(std::find(meeting.processes().begin(), meeting.processes().end(),
+                          "processes/colombo-process") != meeting.processes().end())
+        << meeting.name();
+  }
+  gw::CalendarUrl url;
+  ASSERT_THAT(
+      Call(colombo.key(),
+           [&](auto* c) { return gateway_stub_->GetCalendarUrl(c, gw::GetCalendarUrlRequest(), &url); }),
+      IsOk());
+  httplib::Client http("127.0.0.1", calendar_port_);
+  auto feed = http.Get(url.url().substr(url.url().find("/calendar/")));
+  ASSERT_TRUE(feed);
+  EXPECT_EQ(feed->status, 200);
+  EXPECT_EQ(feed->body.find("Friends of the Chair"), std::string::npos);
+  EXPECT_EQ(feed->body.find("Senior Officials"), std::string::npos);
+  // The register and documents of the Bali Process are out of its reach too.
+  reg::GetProcessRequest bali;
+  bali.set_name(kBali);
+  reg::Process process;
+  EXPECT_THAT(Call(colombo.key(), [&](auto* c) { return registry_stub_->GetProcess(c, bali, &process); }),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(kBali)));
+  // The IGC's public report is beyond a key limited to Colombo as well.
+  EXPECT_THAT(Download(colombo.key(), kSummary, "en"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(kSummary)));
+  EXPECT_THAT(Download(Key("indonesia"), kSummary, "en"), IsOk());
+  // Its subscription gets Colombo's changes and not Bali's.
+  FeedReader feed_reader(channel_, colombo.key());
+  feed_reader.Connect();
+  ASSERT_TRUE(feed_reader.WaitForMessages(1));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting bali_meeting,
+      CreateMeeting(Key("bali-secretariat"),
+                    NewMeeting("Bali workshop", kBali, rcp::common::v1::RESTRICTED, {"parties/IDN"})));
+  RCP_ASSERT_OK_AND_ASSIGN(
+      ev::Meeting colombo_meeting,
+      CreateMeeting(Key("admin"),
+                    NewMeeting("Colombo workshop", "processes/colombo-process", rcp::common::v1::MEMBERS)));
+  ASSERT_TRUE(feed_reader.WaitFor(
+      [&](const std::vector<Received>&) { return feed_reader.HasName(colombo_meeting.name()); }));
+  EXPECT_FALSE(feed_reader.HasName(bali_meeting.name()));
+  feed_reader.Disconnect();
+}
+
+// Hole 4: a key limited to the Bali Process manages no key beyond its
+// limits, though the key is its party's: IOM's key for the Colombo Process
+// is not the Bali secretariat's to see or revoke.
+TEST_F(GatewayE2eTest, AProcessLimitedKeyManagesNoKeyBeyondItsLimits) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& bali = Key("bali-secretariat");
+  reg::CreateApiKeyResponse colombo =
+      NewKey("parties/iom", "colombo-secretariat", {"processes/colombo-process"});
+  reg::CreateApiKeyResponse bali_staff = NewKey("parties/iom", "bali-staff", {kBali});
+  reg::ListApiKeysRequest list;
+  reg::ListApiKeysResponse listed;
+  ASSERT_THAT(Call(bali, [&](auto* c) { return registry_stub_->ListApiKeys(c, list, &listed); }), IsOk());
+  std::set<std::string> names;
+  for (const auto& k : listed.api_keys()) names.insert(k.name());
+  EXPECT_TRUE(names.count(bali_staff.api_key().name()));
+  EXPECT_FALSE(names.count(colombo.api_key().name()));
+  reg::GetApiKeyRequest get;
+  get.set_name(colombo.api_key().name());
+  reg::ApiKey key;
+  EXPECT_THAT(Call(bali, [&](auto* c) { return registry_stub_->GetApiKey(c, get, &key); }),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(colombo.api_key().name())));
+  reg::RevokeApiKeyRequest revoke;
+  revoke.set_name(colombo.api_key().name());
+  EXPECT_THAT(Call(bali, [&](auto* c) { return registry_stub_->RevokeApiKey(c, revoke, &key); }),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr(colombo.api_key().name())));
+  // The Colombo key still works; the Bali staff key is the secretariat's to revoke.
+  reg::Principal p;
+  EXPECT_THAT(Call(colombo.key(), [&](auto* c) { return gateway_stub_->WhoAmI(c, gw::WhoAmIRequest(), &p); }),
+              IsOk());
+  revoke.set_name(bali_staff.api_key().name());
+  EXPECT_THAT(Call(bali, [&](auto* c) { return registry_stub_->RevokeApiKey(c, revoke, &key); }), IsOk());
+}
+
+// Hole 5: every reference made at write time names something that exists;
+// a missing one is NOT_FOUND naming the field, and nothing is written or
+// reaches a subscriber. And a commit whose bytes do not match its declared
+// SHA-256 is the client's error.
+TEST_F(GatewayE2eTest, WritesNameOnlyWhatExists) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& admin = Key("admin");
+  FeedReader feed_reader(channel_, admin);
+  feed_reader.Connect();
+  ASSERT_TRUE(feed_reader.WaitForMessages(1));
+  ev::CreateMeetingRequest atlantis =
+      NewMeeting("Atlantis summit", "processes/atlantis", rcp::common::v1::PUBLIC);
+  atlantis.set_meeting_id("atlantis-summit");
+  EXPECT_THAT(
+      CreateMeeting(admin, atlantis),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("meeting.processes: processes/atlantis not found")));
+  ev::CreateMeetingRequest nobody = NewMeeting("Side meeting", kBali, rcp::common::v1::PUBLIC);
+  nobody.mutable_meeting()->add_invited_parties("parties/IDN");
+  nobody.mutable_meeting()->add_invited_parties("parties/no-such-organization");
+  EXPECT_THAT(CreateMeeting(admin, nobody),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("meeting.invited_parties[1]: parties/no-such-organization not found")));
+  ev::CreateMeetingRequest no_doc = NewMeeting("Side meeting", kBali, rcp::common::v1::PUBLIC);
+  no_doc.mutable_meeting()->add_documents("processes/bali-process/documents/no-such-document");
+  EXPECT_THAT(CreateMeeting(admin, no_doc),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("meeting.documents")));
+  doc::CreateDocumentRequest doc_req;
+  doc_req.set_parent(kBali);
+  doc_req.mutable_document()->set_symbol("BALI/X/1");
+  doc_req.mutable_document()->set_title("Orphan");
+  doc_req.mutable_document()->set_kind(doc::REPORT);
+  doc_req.mutable_document()->set_visibility(rcp::common::v1::PUBLIC);
+  doc_req.mutable_document()->set_meeting("processes/bali-process/meetings/no-such-meeting");
+  doc::Document d;
+  EXPECT_THAT(Call(admin, [&](auto* c) { return documents_stub_->CreateDocument(c, doc_req, &d); }),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("document.meeting")));
+  // Nothing was written: the name is free, and no subscriber heard of it.
+  ev::GetMeetingRequest get;
+  get.set_name("processes/atlantis/meetings/atlantis-summit");
+  ev::Meeting m;
+  EXPECT_THAT(Call(admin, [&](auto* c) { return events_stub_->GetMeeting(c, get, &m); }),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
+  // A marker write, then the feed: it carries the marker and nothing before it.
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting marker,
+                           CreateMeeting(admin, NewMeeting("Marker", kBali, rcp::common::v1::PUBLIC)));
+  ASSERT_TRUE(
+      feed_reader.WaitFor([&](const std::vector<Received>&) { return feed_reader.HasName(marker.name()); }));
+  EXPECT_FALSE(feed_reader.HasName(get.name()));
+  feed_reader.Disconnect();
+
+  // A commit whose bytes are not what was declared.
+  RCP_ASSERT_OK_AND_ASSIGN(doc::Document paper, CreateDocument(Key("bali-secretariat"), kBali,
+                                                               "BALI/SOM/2027/11", rcp::common::v1::PUBLIC));
+  std::string content = "Co-chairs' statement.\n";
+  doc::StartUploadRequest start;
+  start.set_document(paper.name());
+  start.set_language("en");
+  start.set_media_type("text/plain");
+  start.set_declared_size(static_cast<int64_t>(content.size()));
+  start.set_declared_sha256(crypto::Sha256Hex("something else"));
+  doc::UploadSession session;
+  ASSERT_THAT(Call(Key("bali-secretariat"),
+                   [&](auto* c) { return documents_stub_->StartUpload(c, start, &session); }),
+              IsOk());
+  doc::UploadSession after;
+  ASSERT_THAT(Call(Key("bali-secretariat"),
+                   [&](auto* c) {
+                     auto writer = documents_stub_->UploadChunks(c, &after);
+                     doc::UploadChunk chunk;
+                     chunk.set_upload(session.name());
+                     chunk.set_data(content);
+                     writer->Write(chunk);
+                     writer->WritesDone();
+                     return writer->Finish();
+                   }),
+              IsOk());
+  doc::CommitUploadRequest commit;
+  commit.set_name(session.name());
+  doc::ContentVersion version;
+  EXPECT_THAT(Call(Key("bali-secretariat"),
+                   [&](auto* c) { return documents_stub_->CommitUpload(c, commit, &version); }),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_sha256")));
 }
 
 }  // namespace
