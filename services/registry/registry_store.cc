@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -260,11 +261,12 @@ absl::Status RegistryStore::IndexMembershipsByParty(storage::Store* store) {
 // ---------------------------------------------------------------- processes
 
 namespace {
-// Derived, never stored: the parties whose chair term covers today.
-absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1::Process* p) {
-  p->clear_current_chairs();
-  auto today = DateOf(now);
-  std::string prefix = absl::StrCat(p->name(), "/chairTerms/");
+// The parties of `process` whose chair term covers `today`.
+absl::StatusOr<std::vector<std::string>> CurrentChairs(const storage::ReadView& view,
+                                                       absl::string_view process,
+                                                       const rcp::common::v1::Date& today) {
+  std::vector<std::string> chairs;
+  std::string prefix = absl::StrCat(process, "/chairTerms/");
   absl::Status parse;
   RCP_RETURN_IF_ERROR(view.Scan(kChairTerm.cf, prefix, coding::PrefixSuccessor(prefix),
                                 [&](absl::string_view key, absl::string_view value) {
@@ -274,11 +276,19 @@ absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1
                                     return false;
                                   }
                                   if (DateInRange(today, t.start_date(), t.end_date())) {
-                                    p->add_current_chairs(t.party());
+                                    chairs.push_back(t.party());
                                   }
                                   return true;
                                 }));
-  return parse;
+  RCP_RETURN_IF_ERROR(parse);
+  return chairs;
+}
+
+// Derived, never stored.
+absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1::Process* p) {
+  RCP_ASSIGN_OR_RETURN(auto chairs, CurrentChairs(view, p->name(), DateOf(now)));
+  p->mutable_current_chairs()->Assign(chairs.begin(), chairs.end());
+  return absl::OkStatus();
 }
 }  // namespace
 
@@ -448,6 +458,11 @@ absl::StatusOr<v1::Membership> RegistryStore::CreateMembership(const Ctx& ctx,
   RCP_ASSIGN_OR_RETURN(std::string party_id, PartyId("membership.party", m.party()));
   if (m.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(m.role())) {
     return InvalidField("membership.role", "is required: SECRETARIAT, MEMBER or OBSERVER");
+  }
+  if (m.role() == v1::CHAIR) {
+    return InvalidField("membership.role",
+                        "cannot be CHAIR: the chair comes from chair terms; a membership is SECRETARIAT, "
+                        "MEMBER or OBSERVER");
   }
   RCP_RETURN_IF_ERROR(ValidateMembershipDates(m));
   std::string collection = absl::StrCat(req.parent(), "/memberships/");
@@ -715,8 +730,14 @@ absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(const Ctx& 
   }
   for (int i = 0; i < k.roles_size(); ++i) {
     if (k.roles(i) == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(k.roles(i))) {
-      return InvalidField(absl::StrCat("api_key.roles[", i, "]"), "must be SECRETARIAT, MEMBER or OBSERVER");
+      return InvalidField(absl::StrCat("api_key.roles[", i, "]"),
+                          "must be SECRETARIAT, MEMBER, OBSERVER or CHAIR");
     }
+  }
+  // Administration is not a role a membership grants, so no role limit
+  // can narrow it: a key that had both would be read two ways.
+  if (k.admin() && k.roles_size() > 0) {
+    return InvalidField("api_key.roles", "an administrator's key takes no role limits");
   }
   absl::Time now = store_->options().clock->Now();
   if (!k.has_expire_time()) return InvalidField("api_key.expire_time", "is required");
@@ -854,52 +875,48 @@ absl::StatusOr<v1::Principal> RegistryStore::ResolveApiKey(const v1::ResolveApiK
   return PrincipalOf(*view, k);
 }
 
-absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView& view_ref,
+absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView& view,
                                                          const v1::ApiKey& k) {
-  const storage::ReadView* view = &view_ref;
-  absl::Time now = store_->options().clock->Now();
-  const std::string& name = k.name();
+  auto today = DateOf(store_->options().clock->Now());
   v1::Principal p;
-  p.set_api_key(name);
+  p.set_api_key(k.name());
   p.set_party(k.party());
-  p.set_admin(k.admin());
+  // Such keys are refused at creation; one stored before keeps its limits
+  // and loses the administration they would contradict.
+  p.set_admin(k.admin() && k.roles().empty());
   *p.mutable_valid_until() = k.expire_time();
-  auto today = DateOf(now);
-  std::set<std::string> allowed_processes(k.processes().begin(), k.processes().end());
-  std::set<int> allowed_roles(k.roles().begin(), k.roles().end());
+  *p.mutable_process_limit() = k.processes();
+  *p.mutable_role_limit() = k.roles();
+  auto within_processes = [&](const std::string& process) {
+    return k.processes().empty() ||
+           std::find(k.processes().begin(), k.processes().end(), process) != k.processes().end();
+  };
+  auto within_roles = [&](v1::Role role) {
+    return k.roles().empty() || std::find(k.roles().begin(), k.roles().end(), role) != k.roles().end();
+  };
   std::map<std::string, v1::Principal::ProcessRights> rights;
-  absl::Status parse;
-  RCP_ASSIGN_OR_RETURN(auto memberships, PartyMemberships(*view, "", k.party()));
+  // Processes where the party is a current member in any role: the chair
+  // acts through its membership, whatever roles the key is limited to.
+  std::set<std::string> member_of;
+  RCP_ASSIGN_OR_RETURN(auto memberships, PartyMemberships(view, "", k.party()));
   for (const auto& m : memberships) {
     std::string process = ParentOf(m.name());
-    if (!DateInRange(today, m.start_date(), m.end_date()) ||
-        (!allowed_processes.empty() && !allowed_processes.count(process)) ||
-        (!allowed_roles.empty() && !allowed_roles.count(m.role()))) {
-      continue;
-    }
+    if (!DateInRange(today, m.start_date(), m.end_date()) || !within_processes(process)) continue;
+    member_of.insert(process);
+    if (!within_roles(m.role())) continue;
     auto& r = rights[process];
     r.set_process(process);
     r.add_roles(m.role());
   }
-  RCP_RETURN_IF_ERROR(parse);
-  RCP_RETURN_IF_ERROR(view->Scan(kChairTerm.cf, "processes/", coding::PrefixSuccessor("processes/"),
-                                 [&](absl::string_view, absl::string_view value) {
-                                   v1::ChairTerm t;
-                                   if (!t.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                     parse = absl::DataLossError("unreadable chair term");
-                                     return false;
-                                   }
-                                   std::string process = ParentOf(t.name());
-                                   // The chair acts through its membership: a key
-                                   // limited away from that process gets no chair.
-                                   auto it = rights.find(process);
-                                   if (t.party() == k.party() && it != rights.end() &&
-                                       DateInRange(today, t.start_date(), t.end_date())) {
-                                     it->second.set_chair(true);
-                                   }
-                                   return true;
-                                 }));
-  RCP_RETURN_IF_ERROR(parse);
+  if (within_roles(v1::CHAIR)) {
+    for (const auto& process : member_of) {
+      RCP_ASSIGN_OR_RETURN(auto chairs, CurrentChairs(view, process, today));
+      if (std::find(chairs.begin(), chairs.end(), k.party()) == chairs.end()) continue;
+      auto& r = rights[process];
+      r.set_process(process);
+      r.set_chair(true);
+    }
+  }
   for (auto& [process, r] : rights) *p.add_rights() = std::move(r);
   return p;
 }

@@ -933,12 +933,15 @@ TEST_F(RegistryServiceTest, CreateMembershipRejectsInvalidFieldsAndWritesNothing
            {kBali, "PHL", v1::MEMBER, "membership.party"},
            {kBali, "", v1::MEMBER, "membership.party"},
            {kBali, "parties/PHL", v1::ROLE_UNSPECIFIED, "membership.role"},
+           {kBali, "parties/PHL", v1::CHAIR, "membership.role"},
        }) {
     auto result = NewMembership(c.parent, c.party, c.role, D(2020, 1, 1));
     EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
         << c.parent << " " << c.party;
     EXPECT_EQ(ViolatedField(result.status()), c.field) << c.parent << " " << c.party;
   }
+  EXPECT_THAT(NewMembership(kBali, "parties/PHL", v1::CHAIR, D(2020, 1, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("the chair comes from chair terms")));
   Date before_start = D(2019, 12, 31);
   EXPECT_THAT(NewMembership(kBali, "parties/PHL", v1::MEMBER, D(2020, 1, 1), &before_start),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("membership.end_date")));
@@ -1443,7 +1446,15 @@ TEST_F(RegistryServiceTest, CreateApiKeyRejectsInvalidFieldsAndWritesNothing) {
   auto bad_role = KeyRequest("parties/IDN", absl::Hours(1));
   bad_role.mutable_api_key()->add_roles(v1::ROLE_UNSPECIFIED);
   EXPECT_THAT(Call(&Stub::CreateApiKey, bad_role),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api_key.roles[0]")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("api_key.roles[0]"), HasSubstr("OBSERVER or CHAIR"))));
+  auto admin_with_roles = KeyRequest("parties/iom", absl::Hours(1));
+  admin_with_roles.mutable_api_key()->set_admin(true);
+  admin_with_roles.mutable_api_key()->add_roles(v1::SECRETARIAT);
+  auto refused = Call(&Stub::CreateApiKey, admin_with_roles);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("an administrator's key takes no role limits")));
+  EXPECT_EQ(ViolatedField(refused.status()), "api_key.roles");
   EXPECT_THAT(Call(&Stub::CreateApiKey, KeyRequest("parties/MEX", absl::Hours(1))),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("parties/MEX")));
   EXPECT_EQ(Revision(), seeded_revision_);
@@ -1556,6 +1567,100 @@ TEST_F(RegistryServiceTest, AuthenticateKeyLimitedToProcessesOrRolesNarrowsRight
   ASSERT_THAT(s.rights(), SizeIs(1));
   EXPECT_EQ(s.rights(0).process(), kBali);
   EXPECT_THAT(s.rights(0).roles(), ElementsAre(v1::SECRETARIAT));
+}
+
+// Hole 2 of issue 9: Indonesia co-chairs the Bali Process; a key limited to
+// MEMBER must not carry the chair's rights, one with CHAIR in its limit does.
+TEST_F(RegistryServiceTest, ARoleLimitBindsTheChairAndTheLimitsTravelInThePrincipal) {
+  ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  auto principal_for = [&](std::vector<v1::Role> roles,
+                           std::vector<std::string> processes = {}) -> absl::StatusOr<v1::Principal> {
+    auto req = KeyRequest("parties/IDN", absl::Hours(24));
+    for (auto r : roles) req.mutable_api_key()->add_roles(r);
+    for (const auto& p : processes) req.mutable_api_key()->add_processes(p);
+    RCP_ASSIGN_OR_RETURN(v1::CreateApiKeyResponse created, Call(&Stub::CreateApiKey, req));
+    return Authenticate(created.key());
+  };
+
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal member, principal_for({v1::MEMBER}));
+  ASSERT_THAT(member.rights(), SizeIs(2));
+  EXPECT_EQ(member.rights(0).process(), kBali);
+  EXPECT_THAT(member.rights(0).roles(), ElementsAre(v1::MEMBER));
+  EXPECT_FALSE(member.rights(0).chair()) << "no CHAIR in the key's role limit";
+  EXPECT_THAT(member.role_limit(), ElementsAre(v1::MEMBER));
+  EXPECT_THAT(member.process_limit(), IsEmpty());
+
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal chair, principal_for({v1::MEMBER, v1::CHAIR}));
+  ASSERT_THAT(chair.rights(), SizeIs(2));
+  EXPECT_EQ(chair.rights(0).process(), kBali);
+  EXPECT_THAT(chair.rights(0).roles(), ElementsAre(v1::MEMBER));
+  EXPECT_TRUE(chair.rights(0).chair());
+  EXPECT_FALSE(chair.rights(1).chair());
+  EXPECT_THAT(chair.role_limit(), ElementsAre(v1::MEMBER, v1::CHAIR));
+
+  // CHAIR alone: the chair's rights without the member's; Colombo, where
+  // it only is a member, gives nothing.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal chair_only, principal_for({v1::CHAIR}));
+  ASSERT_THAT(chair_only.rights(), SizeIs(1));
+  EXPECT_EQ(chair_only.rights(0).process(), kBali);
+  EXPECT_THAT(chair_only.rights(0).roles(), IsEmpty());
+  EXPECT_TRUE(chair_only.rights(0).chair());
+
+  // Limited away from Bali: no chair there, whatever the roles.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal colombo, principal_for({v1::MEMBER, v1::CHAIR}, {kColombo}));
+  ASSERT_THAT(colombo.rights(), SizeIs(1));
+  EXPECT_EQ(colombo.rights(0).process(), kColombo);
+  EXPECT_FALSE(colombo.rights(0).chair());
+  EXPECT_THAT(colombo.process_limit(), ElementsAre(kColombo));
+
+  // No role limit: the chair as before.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal unlimited, principal_for({}));
+  ASSERT_THAT(unlimited.rights(), SizeIs(2));
+  EXPECT_TRUE(unlimited.rights(0).chair());
+  EXPECT_THAT(unlimited.role_limit(), IsEmpty());
+}
+
+// The chair acts through a current membership: a term without one (the
+// membership ended) gives no chair.
+TEST_F(RegistryServiceTest, AChairTermWithoutACurrentMembershipGivesNoChair) {
+  ASSERT_THAT(NewChairTerm(kColombo, "parties/PHL", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  v1::UpdateMembershipRequest end;
+  end.mutable_membership()->set_name("processes/colombo-process/memberships/phl");
+  *end.mutable_membership()->mutable_end_date() = D(2026, 6, 14);
+  *end.mutable_update_mask() = Mask({"end_date"});
+  ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/PHL", absl::Hours(24))));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(created.key()));
+  EXPECT_THAT(p.rights(), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, AStoredAdministratorKeyWithRoleLimitsDoesNotAdminister) {
+  auto req = KeyRequest("parties/iom", absl::Hours(24));
+  req.mutable_api_key()->add_roles(v1::SECRETARIAT);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created, Call(&Stub::CreateApiKey, req));
+  // As a key stored before such keys were refused.
+  v1::ApiKey legacy = created.api_key();
+  legacy.set_admin(true);
+  ASSERT_THAT(store_->store()->Write({"test"}, {legacy.name()},
+                                     [&](storage::Transaction& txn) {
+                                       txn.Put("api_keys", legacy.name(), legacy);
+                                       return absl::OkStatus();
+                                     }),
+              IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(created.key()));
+  EXPECT_FALSE(p.admin());
+  EXPECT_THAT(p.role_limit(), ElementsAre(v1::SECRETARIAT));
+  ASSERT_THAT(p.rights(), SizeIs(1));
+  EXPECT_THAT(p.rights(0).roles(), ElementsAre(v1::SECRETARIAT));
+  // An administrator's key without role limits administers.
+  auto admin = KeyRequest("parties/iom", absl::Hours(24));
+  admin.mutable_api_key()->set_admin(true);
+  admin.mutable_api_key()->add_processes(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse admin_key, Call(&Stub::CreateApiKey, admin));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal a, Authenticate(admin_key.key()));
+  EXPECT_TRUE(a.admin());
+  EXPECT_THAT(a.process_limit(), ElementsAre(kBali));
 }
 
 TEST_F(RegistryServiceTest, AuthenticateExpiredKeyIsUnauthenticated) {
