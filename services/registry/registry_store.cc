@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/audience/audience.h"
 #include "common/crypto/crypto.h"
 #include "common/time/timestamp.h"
 #include "common/entity/entity.h"
@@ -327,7 +328,8 @@ absl::StatusOr<v1::Process> RegistryStore::GetProcess(const v1::GetProcessReques
   return p;
 }
 
-absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1::ListProcessesRequest& req) {
+absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1::ListProcessesRequest& req,
+                                                                       const audience::Viewer* viewer) {
   std::set<std::string> of_party;
   absl::Time now = store_->options().clock->Now();
   auto view = store_->Read();
@@ -342,7 +344,10 @@ absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1:
   v1::ListProcessesResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::Process>(
       *view, kProcess, "processes/", req, req.page_size(), req.page_token(),
-      [&](const v1::Process& p) { return req.party().empty() || of_party.count(p.name()) > 0; },
+      [&](const v1::Process& p) {
+        return (req.party().empty() || of_party.count(p.name()) > 0) &&
+               audience::VisibleTo(viewer, res::Kind::kProcess, p);
+      },
       resp.mutable_processes(), resp.mutable_next_page_token()));
   for (auto& p : *resp.mutable_processes()) RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, now, &p));
   resp.set_revision(view->revision());
@@ -407,13 +412,17 @@ absl::StatusOr<v1::Party> RegistryStore::GetParty(const v1::GetPartyRequest& req
   return entity::Get<v1::Party>(store_.get(), kParty, req.name());
 }
 
-absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(const v1::ListPartiesRequest& req) {
+absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(const v1::ListPartiesRequest& req,
+                                                                   const audience::Viewer* viewer) {
   if (!v1::Party::Type_IsValid(req.type())) return InvalidField("type", "is not a party type");
   auto view = store_->Read();
   v1::ListPartiesResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::Party>(
       *view, kParty, "parties/", req, req.page_size(), req.page_token(),
-      [&](const v1::Party& p) { return req.type() == v1::Party::TYPE_UNSPECIFIED || p.type() == req.type(); },
+      [&](const v1::Party& p) {
+        return (req.type() == v1::Party::TYPE_UNSPECIFIED || p.type() == req.type()) &&
+               audience::VisibleTo(viewer, res::Kind::kParty, p);
+      },
       resp.mutable_parties(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
@@ -495,7 +504,7 @@ absl::StatusOr<v1::Membership> RegistryStore::GetMembership(const v1::GetMembers
 }
 
 absl::StatusOr<v1::ListMembershipsResponse> RegistryStore::ListMemberships(
-    const v1::ListMembershipsRequest& req) {
+    const v1::ListMembershipsRequest& req, const audience::Viewer* viewer) {
   RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "memberships"));
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   if (!v1::Role_IsValid(req.role())) return InvalidField("role", "is not a role");
@@ -507,7 +516,8 @@ absl::StatusOr<v1::ListMembershipsResponse> RegistryStore::ListMemberships(
       [&](const v1::Membership& m) {
         return (req.party().empty() || m.party() == req.party()) &&
                (req.role() == v1::ROLE_UNSPECIFIED || m.role() == req.role()) &&
-               (!req.current_only() || DateInRange(today, m.start_date(), m.end_date()));
+               (!req.current_only() || DateInRange(today, m.start_date(), m.end_date())) &&
+               audience::VisibleTo(viewer, res::Kind::kMembership, m);
       },
       resp.mutable_memberships(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
@@ -607,14 +617,17 @@ absl::StatusOr<v1::ChairTerm> RegistryStore::GetChairTerm(const v1::GetChairTerm
 }
 
 absl::StatusOr<v1::ListChairTermsResponse> RegistryStore::ListChairTerms(
-    const v1::ListChairTermsRequest& req) {
+    const v1::ListChairTermsRequest& req, const audience::Viewer* viewer) {
   RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "chairTerms"));
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListChairTermsResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::ChairTerm>(
       *view, kChairTerm, prefix, req, req.page_size(), req.page_token(),
-      [&](const v1::ChairTerm& t) { return req.party().empty() || t.party() == req.party(); },
+      [&](const v1::ChairTerm& t) {
+        return (req.party().empty() || t.party() == req.party()) &&
+               audience::VisibleTo(viewer, res::Kind::kChairTerm, t);
+      },
       resp.mutable_chair_terms(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
@@ -678,14 +691,17 @@ absl::StatusOr<v1::FocalPoint> RegistryStore::GetFocalPoint(const v1::GetFocalPo
 }
 
 absl::StatusOr<v1::ListFocalPointsResponse> RegistryStore::ListFocalPoints(
-    const v1::ListFocalPointsRequest& req) {
+    const v1::ListFocalPointsRequest& req, const audience::Viewer* viewer) {
   RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "focalPoints"));
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListFocalPointsResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::FocalPoint>(
       *view, kFocalPoint, prefix, req, req.page_size(), req.page_token(),
-      [&](const v1::FocalPoint& f) { return req.party().empty() || f.party() == req.party(); },
+      [&](const v1::FocalPoint& f) {
+        return (req.party().empty() || f.party() == req.party()) &&
+               audience::VisibleTo(viewer, res::Kind::kFocalPoint, f);
+      },
       resp.mutable_focal_points(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
@@ -797,7 +813,8 @@ absl::StatusOr<v1::ApiKey> RegistryStore::GetApiKey(const v1::GetApiKeyRequest& 
   return entity::Get<v1::ApiKey>(store_.get(), kApiKey, req.name());
 }
 
-absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::ListApiKeysRequest& req) {
+absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::ListApiKeysRequest& req,
+                                                                   const audience::Viewer* viewer) {
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListApiKeysResponse resp;
@@ -805,7 +822,8 @@ absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::Lis
       *view, kApiKey, "apiKeys/", req, req.page_size(), req.page_token(),
       [&](const v1::ApiKey& k) {
         return (req.party().empty() || k.party() == req.party()) &&
-               (req.include_revoked() || !k.has_revoke_time());
+               (req.include_revoked() || !k.has_revoke_time()) &&
+               audience::VisibleTo(viewer, res::Kind::kApiKey, k);
       },
       resp.mutable_api_keys(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
@@ -951,12 +969,13 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::GetFederationPeer(const v1::Ge
 }
 
 absl::StatusOr<v1::ListFederationPeersResponse> RegistryStore::ListFederationPeers(
-    const v1::ListFederationPeersRequest& req) {
+    const v1::ListFederationPeersRequest& req, const audience::Viewer* viewer) {
   auto view = store_->Read();
   v1::ListFederationPeersResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::FederationPeer>(
       *view, kPeer, "federationPeers/", req, req.page_size(), req.page_token(),
-      [](const v1::FederationPeer&) { return true; }, resp.mutable_federation_peers(),
+      [&](const v1::FederationPeer& p) { return audience::VisibleTo(viewer, res::Kind::kFederationPeer, p); },
+      resp.mutable_federation_peers(),
       resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
