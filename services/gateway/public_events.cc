@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/audience/audience.h"
 #include "common/resource/resource.h"
 #include "common/time/clock.h"
 #include "common/ical/ical.h"
@@ -106,25 +107,12 @@ grpc::ServerUnaryReactor* PublicEvents::SyncMeetings(grpc::CallbackServerContext
                                                      const v1::SyncMeetingsRequest* request,
                                                      v1::SyncMeetingsResponse* response) {
   return f_.Serve(context, [=](const policy::Principal& p) -> absl::Status {
-    RCP_RETURN_IF_ERROR(f_.Read(
-        p, context, [&](grpc::ClientContext* c) { return stub()->SyncMeetings(c, *request, response); }));
-    // Removal is news only to a caller who had the meeting: one who could
-    // see it as it was.
-    auto had = [&](const std::string& name) {
-      auto it = response->earlier().find(name);
-      return it != response->earlier().end() && Visible(p, it->second);
-    };
-    google::protobuf::RepeatedPtrField<std::string> removed;
-    for (const auto& name : response->removed()) {
-      if (had(name)) *removed.Add() = name;
-    }
-    for (const auto& m : response->meetings()) {
-      if (!Visible(p, m) && had(m.name())) *removed.Add() = m.name();
-    }
-    response->mutable_removed()->Swap(&removed);
-    KeepVisible(p, response->mutable_meetings());
-    response->clear_earlier();  // internal
-    return absl::OkStatus();
+    // The service filters for the viewer and names as removed only what it
+    // had.
+    return f_.Read(p, context, [&](grpc::ClientContext* c) {
+      c->AddMetadata(audience::kViewerHeader, p.SerializeAsString());
+      return stub()->SyncMeetings(c, *request, response);
+    });
   });
 }
 

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "common/audience/audience.h"
 #include "common/entity/entity.h"
 #include "common/time/timestamp.h"
 #include "common/server/principal.h"
@@ -175,6 +176,85 @@ TEST_F(EventsServiceTest, ExportCalendarOverGrpc) {
   ASSERT_THAT(FromGrpcStatus(stub_->ExportCalendar(&c2, req, &cal)), IsOk());
   EXPECT_THAT(cal.body(), HasSubstr("SUMMARY:Conferencia\\, Regional\\; 2027\r\n"));
   EXPECT_THAT(cal.body(), HasSubstr("TZID:America/Mexico_City"));
+}
+
+// The adapters read the caller's viewer from x-rcp-viewer-bin and the
+// store filters by it; a viewer that does not parse is INVALID_ARGUMENT.
+TEST_F(EventsServiceTest, ListSyncAndExportAreFilteredForTheViewerTheCallCarries) {
+  auto open = Request("Open consultation");
+  auto closed = Request("Closed session");
+  closed.mutable_meeting()->set_visibility(rcp::common::v1::MEMBERS);
+  for (const auto& req : {open, closed}) {
+    grpc::ClientContext c;
+    v1::Meeting m;
+    ASSERT_THAT(FromGrpcStatus(stub_->CreateMeeting(&c, req, &m)), IsOk());
+  }
+  // An observer of the Puebla Process.
+  audience::Viewer observer;
+  observer.set_party("parties/unhcr");
+  auto* rights = observer.add_rights();
+  rights->set_process("processes/puebla-process");
+  rights->add_roles(registry::v1::OBSERVER);
+  const std::string viewer = observer.SerializeAsString();
+  const std::string garbage("\xff\xff\xff\xff", 4);
+
+  auto with = [](grpc::ClientContext* c, const std::string* bytes) {
+    if (bytes != nullptr) c->AddMetadata(audience::kViewerHeader, *bytes);
+  };
+  auto titles = [](const auto& meetings) {
+    std::vector<std::string> out;
+    for (const auto& m : meetings) out.push_back(m.title());
+    return out;
+  };
+  {
+    grpc::ClientContext c;
+    with(&c, &viewer);
+    v1::ListMeetingsResponse list;
+    ASSERT_THAT(FromGrpcStatus(stub_->ListMeetings(&c, {}, &list)), IsOk());
+    EXPECT_EQ(titles(list.meetings()), std::vector<std::string>{"Open consultation"});
+  }
+  {
+    grpc::ClientContext c;
+    v1::ListMeetingsResponse list;
+    ASSERT_THAT(FromGrpcStatus(stub_->ListMeetings(&c, {}, &list)), IsOk());
+    EXPECT_EQ(list.meetings_size(), 2) << "an internal caller without a viewer sees everything";
+  }
+  {
+    grpc::ClientContext c;
+    with(&c, &viewer);
+    v1::SyncMeetingsResponse sync;
+    ASSERT_THAT(FromGrpcStatus(stub_->SyncMeetings(&c, {}, &sync)), IsOk());
+    EXPECT_EQ(titles(sync.meetings()), std::vector<std::string>{"Open consultation"});
+  }
+  {
+    grpc::ClientContext c;
+    with(&c, &viewer);
+    v1::ExportCalendarResponse cal;
+    ASSERT_THAT(FromGrpcStatus(stub_->ExportCalendar(&c, {}, &cal)), IsOk());
+    EXPECT_THAT(cal.body(), HasSubstr("SUMMARY:Open consultation"));
+    EXPECT_THAT(cal.body(), ::testing::Not(HasSubstr("Closed session")));
+  }
+  {
+    grpc::ClientContext c;
+    with(&c, &garbage);
+    v1::ListMeetingsResponse list;
+    EXPECT_THAT(FromGrpcStatus(stub_->ListMeetings(&c, {}, &list)),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader)));
+  }
+  {
+    grpc::ClientContext c;
+    with(&c, &garbage);
+    v1::SyncMeetingsResponse sync;
+    EXPECT_THAT(FromGrpcStatus(stub_->SyncMeetings(&c, {}, &sync)),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader)));
+  }
+  {
+    grpc::ClientContext c;
+    with(&c, &garbage);
+    v1::ExportCalendarResponse cal;
+    EXPECT_THAT(FromGrpcStatus(stub_->ExportCalendar(&c, {}, &cal)),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader)));
+  }
 }
 
 }  // namespace
