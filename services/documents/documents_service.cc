@@ -296,8 +296,9 @@ grpc::ServerUnaryReactor* DocumentsService::GetDocument(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* DocumentsService::ListDocuments(grpc::CallbackServerContext* context,
                                                           const v1::ListDocumentsRequest* request,
                                                           v1::ListDocumentsResponse* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->ListDocuments(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListDocuments(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::UpdateDocument(grpc::CallbackServerContext* context,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/audience/audience.h"
 #include "common/crypto/crypto.h"
 #include "common/time/timestamp.h"
 #include "common/entity/entity.h"
@@ -298,7 +299,8 @@ absl::StatusOr<v1::Document> DocumentsStore::GetDocument(const v1::GetDocumentRe
   return entity::Get<v1::Document>(store_.get(), kDocument, req.name());
 }
 
-absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1::ListDocumentsRequest& req) {
+absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1::ListDocumentsRequest& req,
+                                                                       const audience::Viewer* viewer) {
   std::string prefix = "processes/";
   if (!req.parent().empty() && req.parent() != "processes/-") {
     RCP_RETURN_IF_ERROR(res::ProcessId("parent", req.parent()).status());
@@ -327,7 +329,7 @@ absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1
           for (const auto& l : d.languages()) has = has || l.language() == language;
           if (!has) return false;
         }
-        return true;
+        return audience::VisibleTo(viewer, res::Kind::kDocument, d);
       },
       resp.mutable_documents(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/audience/audience.h"
 #include "common/storage/store.h"
 #include "rcp/documents/v1/documents.pb.h"
 #include "services/documents/content_store.h"
@@ -48,7 +49,11 @@ class DocumentsStore {
 
   absl::StatusOr<v1::Document> CreateDocument(const Ctx& ctx, const v1::CreateDocumentRequest& req);
   absl::StatusOr<v1::Document> GetDocument(const v1::GetDocumentRequest& req);
-  absl::StatusOr<v1::ListDocumentsResponse> ListDocuments(const v1::ListDocumentsRequest& req);
+  // Keeps only the documents `viewer` may see (audience::MaySee) before
+  // paging: a page is full whenever more visible documents exist and
+  // carries a token only then. nullptr (an internal caller) sees all.
+  absl::StatusOr<v1::ListDocumentsResponse> ListDocuments(const v1::ListDocumentsRequest& req,
+                                                          const audience::Viewer* viewer = nullptr);
   absl::StatusOr<v1::Document> UpdateDocument(const Ctx& ctx, const v1::UpdateDocumentRequest& req);
   absl::StatusOr<v1::ListContentVersionsResponse> ListContentVersions(
       const v1::ListContentVersionsRequest& req);
