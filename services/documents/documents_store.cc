@@ -485,9 +485,12 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
                          : std::string(),
                      "; got ", offset, "; continue from there"));
   }
+  // More bytes than declared are the client's error, as S3, GCS and tus
+  // answer them with a 4xx; the session stays open for the right ones.
   if (offset + static_cast<int64_t>(data.size()) > session.declared_size()) {
-    return absl::OutOfRangeError(absl::StrCat("data: ", offset + static_cast<int64_t>(data.size()),
-                                              " bytes would exceed declared_size ", session.declared_size()));
+    return InvalidField("declared_size", absl::StrCat(offset + static_cast<int64_t>(data.size()),
+                                                      " bytes would exceed the declared ",
+                                                      session.declared_size()));
   }
   RCP_RETURN_IF_ERROR(u->part->WriteAt(offset, data));
   u->sha.Update(data);
@@ -545,12 +548,14 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
   if (u->received != session.committed_offset()) RCP_RETURN_IF_ERROR(LoadUpload(session, u.get()));
   std::string sha256 = u->sha.HexDigest();
   if (sha256 != session.declared_sha256()) {
-    // Nothing becomes visible, and the bytes are reclaimed.
+    // The client sent other bytes than it declared: its error, as S3, GCS
+    // and tus answer it with a 4xx, not a loss of data here. Nothing becomes
+    // visible, and the bytes are reclaimed.
     RCP_RETURN_IF_ERROR(Discard(ctx, &session));
     DropUpload(req.name());
-    return absl::DataLossError(absl::StrCat("declared_sha256: the uploaded bytes hash to ", sha256, ", not ",
-                                            session.declared_sha256(),
-                                            "; the upload was discarded, start it again"));
+    return InvalidField("declared_sha256",
+                        absl::StrCat("the uploaded bytes hash to ", sha256, ", not ", session.declared_sha256(),
+                                     "; the upload was discarded, start it again"));
   }
   // The content is durable under its hash before any record names it.
   RCP_RETURN_IF_ERROR(content_->Publish(UploadId(req.name()), sha256));

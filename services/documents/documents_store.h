@@ -62,7 +62,8 @@ class DocumentsStore {
   // Appends `data` at `offset`, which must be where the data received so
   // far ends, or the session's committed offset (to resend from there after
   // an interruption). FAILED_PRECONDITION naming offset otherwise;
-  // OUT_OF_RANGE when the data would exceed the declared size; NOT_FOUND for
+  // INVALID_ARGUMENT naming declared_size when the data would
+  // exceed it; NOT_FOUND for
   // an unknown or expired session. What is received becomes durable, and
   // the session's committed offset advances, every few MiB, at the declared
   // size and at FlushUpload.
@@ -74,9 +75,12 @@ class DocumentsStore {
   // The session, after FlushUpload: its committed offset covers everything
   // this process has received.
   absl::StatusOr<v1::UploadSession> GetUploadSession(const v1::GetUploadSessionRequest& req);
-  // Verifies size (FAILED_PRECONDITION: the session stays open to finish)
-  // and SHA-256 (DATA_LOSS: the session is discarded), then makes the
-  // content visible as the language's next version. Idempotent.
+  // Verifies that all declared bytes arrived (FAILED_PRECONDITION naming
+  // declared_size: the session stays open to send the rest) and that they
+  // hash to the declared SHA-256 (INVALID_ARGUMENT naming declared_sha256:
+  // the client sent other bytes than it declared, and the session is
+  // discarded), then makes the content visible as the language's next
+  // version. Idempotent.
   absl::StatusOr<v1::ContentVersion> CommitUpload(const Ctx& ctx, const v1::CommitUploadRequest& req);
   absl::StatusOr<v1::UploadSession> CancelUpload(const Ctx& ctx, const v1::CancelUploadRequest& req);
 

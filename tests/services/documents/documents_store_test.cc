@@ -199,7 +199,13 @@ TEST_F(DocumentsStoreTest, WrongChecksumMakesNothingVisibleAndReclaimsTheBytes) 
   ASSERT_THAT(session, IsOk());
   ASSERT_THAT(Send(session->name(), data), IsOk());
   uint64_t before = store_->store()->revision();
-  EXPECT_THAT(Commit(session->name()), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("declared_sha256")));
+  // Other bytes than declared are the client's error, as S3, GCS and tus
+  // answer them.
+  auto refused = Commit(session->name());
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_sha256")));
+  rcp::common::v1::FieldViolation violation;
+  ASSERT_TRUE(GetDetail(refused.status(), &violation));
+  EXPECT_EQ(violation.field(), "declared_sha256");
   EXPECT_EQ(Get(doc->name()).languages_size(), 0);
   EXPECT_EQ(store_->store()->revision(), before) << "no change record";
   EXPECT_EQ(ContentFiles("parts"), 0u);
@@ -214,11 +220,15 @@ TEST_F(DocumentsStoreTest, MoreOrFewerBytesThanDeclared) {
   std::string data = Bytes(1000, 4);
   auto session = Start(doc->name(), data);
   ASSERT_THAT(session, IsOk());
-  EXPECT_THAT(store_->AppendChunk(session->name(), 0, data + "!"),
-              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("exceed declared_size")));
+  auto too_many = store_->AppendChunk(session->name(), 0, data + "!");
+  EXPECT_THAT(too_many, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exceed the declared 1000")));
+  rcp::common::v1::FieldViolation violation;
+  ASSERT_TRUE(GetDetail(too_many.status(), &violation));
+  EXPECT_EQ(violation.field(), "declared_size");
+  // Too few is not an error of the bytes sent: the rest may follow.
   ASSERT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 600)), IsOk());
   EXPECT_THAT(Commit(session->name()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("received 600 of 1000 bytes")));
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("declared_size: received 600 of 1000 bytes")));
   ASSERT_THAT(store_->AppendChunk(session->name(), 600, data.substr(600)), IsOk());
   auto v = Commit(session->name());
   ASSERT_THAT(v, IsOk());
