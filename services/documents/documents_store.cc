@@ -118,25 +118,15 @@ absl::Status ValidateMediaType(absl::string_view media_type) {
 
 // ----------------------------------------------------------------- uploads in flight
 
-// An active upload in this process: its open part file and running
-// SHA-256; `mu` serializes everything done to the session.
-struct DocumentsStore::Upload {
-  std::mutex mu;
-  std::shared_ptr<ContentFile> part;
-  crypto::Sha256 sha;
-  int64_t received = -1;  // bytes written and hashed; -1 = not loaded since the start
-  int64_t durable = 0;    // the session's recorded committed_offset
-};
-
 std::shared_ptr<DocumentsStore::Upload> DocumentsStore::UploadFor(const std::string& upload) {
-  std::lock_guard<std::mutex> lock(uploads_mu_);
+  absl::MutexLock lock(&uploads_mu_);
   auto& u = uploads_[upload];
   if (!u) u = std::make_shared<Upload>();
   return u;
 }
 
 void DocumentsStore::DropUpload(const std::string& upload) {
-  std::lock_guard<std::mutex> lock(uploads_mu_);
+  absl::MutexLock lock(&uploads_mu_);
   uploads_.erase(upload);
 }
 
@@ -185,22 +175,21 @@ DocumentsStore::DocumentsStore(const DocumentsOptions& options, std::unique_ptr<
                                std::unique_ptr<ContentStore> content)
     : options_(options), store_(std::move(store)), content_(std::move(content)) {
   reaper_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(reaper_mu_);
-    while (!reaper_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.reap_interval),
-                                [this] { return stopping_; })) {
-      lock.unlock();
+    reaper_mu_.Lock();
+    while (!reaper_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.reap_interval)) {
+      reaper_mu_.Unlock();
       (void)ReapExpiredUploads();  // retried next interval
-      lock.lock();
+      reaper_mu_.Lock();
     }
+    reaper_mu_.Unlock();
   });
 }
 
 DocumentsStore::~DocumentsStore() {
   {
-    std::lock_guard<std::mutex> lock(reaper_mu_);
+    absl::MutexLock lock(&reaper_mu_);
     stopping_ = true;
   }
-  reaper_cv_.notify_all();
   reaper_.join();
 }
 
@@ -465,7 +454,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
                         absl::StrCat("a chunk holds at most ", kMaxChunkBytes, " bytes; got ", data.size()));
   }
   auto u = UploadFor(upload);
-  std::lock_guard<std::mutex> hold(u->mu);
+  absl::MutexLock hold(&u->mu);
   RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(upload, u.get()));
   if (session.state() != v1::UploadSession::ACTIVE) {
     return absl::FailedPreconditionError(absl::StrCat("upload: ", upload, " is ",
@@ -506,7 +495,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
 
 absl::StatusOr<v1::UploadSession> DocumentsStore::FlushUpload(const std::string& upload) {
   auto u = UploadFor(upload);
-  std::lock_guard<std::mutex> hold(u->mu);
+  absl::MutexLock hold(&u->mu);
   RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(upload, u.get()));
   if (session.state() == v1::UploadSession::ACTIVE && u->received > u->durable) {
     RCP_RETURN_IF_ERROR(PersistUpload(&session, u.get()));
@@ -522,7 +511,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::GetUploadSession(const v1::Get
 absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
                                                                 const v1::CommitUploadRequest& req) {
   auto u = UploadFor(req.name());
-  std::lock_guard<std::mutex> hold(u->mu);
+  absl::MutexLock hold(&u->mu);
   RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name(), u.get()));
   if (session.state() == v1::UploadSession::COMMITTED) {
     v1::ContentVersion done;
@@ -616,7 +605,7 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
 absl::StatusOr<v1::UploadSession> DocumentsStore::CancelUpload(const Ctx& ctx,
                                                                const v1::CancelUploadRequest& req) {
   auto u = UploadFor(req.name());
-  std::lock_guard<std::mutex> hold(u->mu);
+  absl::MutexLock hold(&u->mu);
   RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name(), u.get()));
   if (session.state() == v1::UploadSession::COMMITTED) {
     return absl::FailedPreconditionError(absl::StrCat("name: ", req.name(), " is already committed"));
@@ -668,7 +657,7 @@ absl::StatusOr<int> DocumentsStore::ReapExpiredUploads() {
   int reaped = 0;
   for (const auto& s : doomed) {
     auto u = UploadFor(s.name());
-    std::lock_guard<std::mutex> hold(u->mu);
+    absl::MutexLock hold(&u->mu);
     auto written = store_->Write({"system/reaper"}, {s.name()}, [&](Transaction& txn) {
       txn.Delete(kUpload.cf, s.name());
       return absl::OkStatus();

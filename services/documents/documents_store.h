@@ -9,15 +9,16 @@
 #ifndef RCP_SERVICES_DOCUMENTS_DOCUMENTS_STORE_H_
 #define RCP_SERVICES_DOCUMENTS_DOCUMENTS_STORE_H_
 
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/audience/audience.h"
+#include "common/crypto/crypto.h"
 #include "common/storage/store.h"
 #include "rcp/documents/v1/documents.pb.h"
 #include "services/documents/content_store.h"
@@ -96,7 +97,17 @@ class DocumentsStore {
   absl::StatusOr<int> ReapExpiredUploads();
 
  private:
-  struct Upload;
+  // An active upload in this process: its open part file and running
+  // SHA-256; `mu` serializes everything done to the session.
+  struct Upload {
+    absl::Mutex mu;
+    std::shared_ptr<ContentFile> part ABSL_GUARDED_BY(mu);
+    crypto::Sha256 sha ABSL_GUARDED_BY(mu);
+    // Bytes written and hashed; -1 = not loaded since the start.
+    int64_t received ABSL_GUARDED_BY(mu) = -1;
+    // The session's recorded committed_offset.
+    int64_t durable ABSL_GUARDED_BY(mu) = 0;
+  };
   DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store,
                  std::unique_ptr<ContentStore> content);
   // Removes content files that no record names (left by a crash).
@@ -104,7 +115,8 @@ class DocumentsStore {
   // The stored session; NOT_FOUND when unknown or expired.
   absl::StatusOr<v1::UploadSession> ReadLiveSession(const std::string& name);
   // The same, for the holder of `u`'s lock.
-  absl::StatusOr<v1::UploadSession> LiveSession(const std::string& name, Upload* u);
+  absl::StatusOr<v1::UploadSession> LiveSession(const std::string& name, Upload* u)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu);
   // Marks the session CANCELLED, then removes its part. The caller holds
   // the upload's lock.
   absl::Status Discard(const Ctx& ctx, v1::UploadSession* session);
@@ -112,21 +124,21 @@ class DocumentsStore {
   void DropUpload(const std::string& upload);
   // Opens the part and rebuilds the running hash from the session's
   // committed bytes, dropping any received after them.
-  absl::Status LoadUpload(const v1::UploadSession& session, Upload* u);
+  absl::Status LoadUpload(const v1::UploadSession& session, Upload* u) ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu);
   // Syncs the part, then records the received bytes as committed.
-  absl::Status PersistUpload(v1::UploadSession* session, Upload* u);
+  absl::Status PersistUpload(v1::UploadSession* session, Upload* u) ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu);
 
   DocumentsOptions options_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<ContentStore> content_;
 
   // Active uploads, loaded again from the part files after a restart.
-  std::mutex uploads_mu_;
-  std::map<std::string, std::shared_ptr<Upload>> uploads_;
+  absl::Mutex uploads_mu_;
+  std::map<std::string, std::shared_ptr<Upload>> uploads_ ABSL_GUARDED_BY(uploads_mu_);
 
-  std::mutex reaper_mu_;
-  std::condition_variable reaper_cv_;
-  bool stopping_ = false;
+  // The reaper waits on it for `stopping_` or the next reap_interval.
+  absl::Mutex reaper_mu_;
+  bool stopping_ ABSL_GUARDED_BY(reaper_mu_) = false;
   std::thread reaper_;
 };
 
