@@ -6,6 +6,7 @@
 #include <grpcpp/test/server_context_test_spouse.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,12 +17,12 @@
 #include "common/testing/status_matchers.h"
 #include "rcp/documents/v1/documents.pb.h"
 #include "rcp/events/v1/events.pb.h"
+#include "tests/common/audience/seed_viewers.h"
 
 namespace rcp::audience {
 namespace {
 
 using ::rcp::common::v1::Visibility;
-using ::rcp::testing::IsOk;
 using ::rcp::testing::StatusIs;
 using ::testing::HasSubstr;
 using resource::Kind;
@@ -29,90 +30,21 @@ namespace reg = ::rcp::registry::v1;
 namespace ev = ::rcp::events::v1;
 namespace doc = ::rcp::documents::v1;
 
-constexpr char kBali[] = "processes/bali-process";
-constexpr char kColombo[] = "processes/colombo-process";
-
-Viewer::ProcessRights Rights(const std::string& process, std::vector<reg::Role> roles, bool chair = false) {
-  Viewer::ProcessRights r;
-  r.set_process(process);
-  for (auto role : roles) r.add_roles(role);
-  r.set_chair(chair);
-  return r;
-}
-
-// The principals the registry computes for the seed's keys (and a member
-// key for Thailand), written by hand.
-enum class Role { kAdmin, kSecretariat, kChair, kMember, kObserver };
-constexpr Role kRoles[] = {Role::kAdmin, Role::kSecretariat, Role::kChair, Role::kMember, Role::kObserver};
-
-const char* RoleName(Role r) {
-  switch (r) {
-    case Role::kAdmin:
-      return "admin";
-    case Role::kSecretariat:
-      return "secretariat";
-    case Role::kChair:
-      return "chair";
-    case Role::kMember:
-      return "member";
-    case Role::kObserver:
-      return "observer";
-  }
-  return "?";
-}
-
-Viewer ViewerFor(Role role) {
-  Viewer v;
-  switch (role) {
-    case Role::kAdmin:
-      v.set_api_key("apiKeys/admin");
-      v.set_party("parties/iom");
-      v.set_admin(true);
-      *v.add_rights() = Rights(kBali, {reg::SECRETARIAT});
-      *v.add_rights() = Rights("processes/igc", {reg::OBSERVER});
-      break;
-    case Role::kSecretariat:
-      v.set_api_key("apiKeys/balisecretariat");
-      v.set_party("parties/iom");
-      *v.add_rights() = Rights(kBali, {reg::SECRETARIAT});
-      break;
-    case Role::kChair:
-      v.set_api_key("apiKeys/indonesia");
-      v.set_party("parties/IDN");
-      *v.add_rights() = Rights("processes/apc", {reg::MEMBER});
-      *v.add_rights() = Rights(kBali, {reg::MEMBER}, /*chair=*/true);
-      *v.add_rights() = Rights(kColombo, {reg::MEMBER});
-      break;
-    case Role::kMember:
-      v.set_api_key("apiKeys/thailand");
-      v.set_party("parties/THA");
-      *v.add_rights() = Rights(kBali, {reg::MEMBER});
-      break;
-    case Role::kObserver:
-      v.set_api_key("apiKeys/unhcr");
-      v.set_party("parties/unhcr");
-      *v.add_rights() = Rights(kBali, {reg::OBSERVER});
-      *v.add_rights() = Rights("processes/igc", {reg::OBSERVER});
-      break;
-  }
-  return v;
-}
+using testing::kBali;
+using testing::kColombo;
+using testing::Rights;
+using testing::RoleName;
+using Role = testing::SeedRole;
+constexpr auto& kRoles = testing::kSeedRoles;
+Viewer ViewerFor(Role role) { return testing::SeedViewer(role); }
 
 enum class Item { kPublic, kMembers, kRestrictedNamed, kRestrictedUnnamed };
 constexpr Item kItems[] = {Item::kPublic, Item::kMembers, Item::kRestrictedNamed, Item::kRestrictedUnnamed};
 
 const char* ItemName(Item i) {
-  switch (i) {
-    case Item::kPublic:
-      return "PUBLIC";
-    case Item::kMembers:
-      return "MEMBERS";
-    case Item::kRestrictedNamed:
-      return "RESTRICTED(naming the viewer)";
-    case Item::kRestrictedUnnamed:
-      return "RESTRICTED(not naming the viewer)";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {"PUBLIC", "MEMBERS", "RESTRICTED(naming the viewer)",
+                                           "RESTRICTED(not naming the viewer)"};
+  return kNames[static_cast<int>(i)];
 }
 
 // DESIGN.md §5: MEMBERS = members, secretariat and chair; RESTRICTED = the
@@ -428,90 +360,55 @@ std::string Show(const Audience& a) {
                       ", restricted: ", a.restricted_parties.size(), "}");
 }
 
+template <typename T>
+std::shared_ptr<google::protobuf::Message> Named(const std::string& name) {
+  auto m = std::make_shared<T>();
+  m->set_name(name);
+  return m;
+}
+
 TEST(AudienceOf, EveryKind) {
   const std::string bali = kBali;
-  for (const auto& info : resource::Kinds()) {
-    std::unique_ptr<google::protobuf::Message> item;
+  struct Case {
+    Kind kind;
+    std::shared_ptr<google::protobuf::Message> item;
     Audience want;
-    switch (info.kind) {
-      case Kind::kProcess: {
-        auto p = std::make_unique<reg::Process>();
-        p->set_name(bali);
-        item = std::move(p);
-        want = AudienceFor({bali}, rcp::common::v1::PUBLIC);
-        break;
-      }
-      case Kind::kParty: {
-        auto p = std::make_unique<reg::Party>();
-        p->set_name("parties/IDN");
-        item = std::move(p);
-        want = AudienceFor({}, rcp::common::v1::PUBLIC);
-        break;
-      }
-      case Kind::kMembership: {
-        auto m = std::make_unique<reg::Membership>();
-        m->set_name(bali + "/memberships/idn");
-        item = std::move(m);
-        want = AudienceFor({bali}, rcp::common::v1::PUBLIC);
-        break;
-      }
-      case Kind::kChairTerm: {
-        auto t = std::make_unique<reg::ChairTerm>();
-        t->set_name(bali + "/chairTerms/idn-2026");
-        item = std::move(t);
-        want = AudienceFor({bali}, rcp::common::v1::PUBLIC);
-        break;
-      }
-      case Kind::kFocalPoint: {
-        auto f = std::make_unique<reg::FocalPoint>();
-        f->set_name(bali + "/focalPoints/idn");
-        item = std::move(f);
-        want = AudienceFor({bali}, rcp::common::v1::MEMBERS);
-        break;
-      }
-      case Kind::kApiKey: {
-        auto k = std::make_unique<reg::ApiKey>(Key("parties/IDN", {bali}));
-        item = std::move(k);
-        want = AudienceFor({}, rcp::common::v1::VISIBILITY_UNSPECIFIED);
-        break;
-      }
-      case Kind::kFederationPeer: {
-        auto p = std::make_unique<reg::FederationPeer>();
-        p->set_name("federationPeers/puebla-process.secretariat");
-        item = std::move(p);
-        want = AudienceFor({}, rcp::common::v1::VISIBILITY_UNSPECIFIED);
-        break;
-      }
-      case Kind::kMeeting: {
-        item = std::make_unique<ev::Meeting>(
-            MeetingOf({kColombo, bali}, rcp::common::v1::RESTRICTED, {"parties/IDN", "parties/AUS"}));
-        want = AudienceFor({kColombo, bali}, rcp::common::v1::RESTRICTED, {"parties/IDN", "parties/AUS"});
-        break;
-      }
-      case Kind::kDocument: {
-        item = std::make_unique<doc::Document>(DocumentOf(bali, rcp::common::v1::MEMBERS));
-        want = AudienceFor({bali}, rcp::common::v1::MEMBERS);
-        break;
-      }
-      case Kind::kUpload: {
-        auto u = std::make_unique<doc::UploadSession>();
-        u->set_name("uploads/abc");
-        item = std::move(u);
-        want = AudienceFor({}, rcp::common::v1::VISIBILITY_UNSPECIFIED);
-        break;
-      }
-    }
-    ASSERT_NE(item, nullptr) << info.name << " has no case here";
-    Audience got = AudienceOf(info.kind, *item);
-    EXPECT_TRUE(Same(got, want)) << info.name << ": " << Show(got) << " want " << Show(want);
+  };
+  const std::vector<Case> cases = {
+      {Kind::kProcess, Named<reg::Process>(bali), AudienceFor({bali}, rcp::common::v1::PUBLIC)},
+      {Kind::kParty, Named<reg::Party>("parties/IDN"), AudienceFor({}, rcp::common::v1::PUBLIC)},
+      {Kind::kMembership, Named<reg::Membership>(bali + "/memberships/idn"),
+       AudienceFor({bali}, rcp::common::v1::PUBLIC)},
+      {Kind::kChairTerm, Named<reg::ChairTerm>(bali + "/chairTerms/idn-2026"),
+       AudienceFor({bali}, rcp::common::v1::PUBLIC)},
+      {Kind::kFocalPoint, Named<reg::FocalPoint>(bali + "/focalPoints/idn"),
+       AudienceFor({bali}, rcp::common::v1::MEMBERS)},
+      {Kind::kApiKey, std::make_shared<reg::ApiKey>(Key("parties/IDN", {bali})),
+       AudienceFor({}, rcp::common::v1::VISIBILITY_UNSPECIFIED)},
+      {Kind::kFederationPeer, Named<reg::FederationPeer>("federationPeers/puebla-process.secretariat"),
+       AudienceFor({}, rcp::common::v1::VISIBILITY_UNSPECIFIED)},
+      {Kind::kMeeting,
+       std::make_shared<ev::Meeting>(
+           MeetingOf({kColombo, bali}, rcp::common::v1::RESTRICTED, {"parties/IDN", "parties/AUS"})),
+       AudienceFor({kColombo, bali}, rcp::common::v1::RESTRICTED, {"parties/IDN", "parties/AUS"})},
+      {Kind::kDocument, std::make_shared<doc::Document>(DocumentOf(bali, rcp::common::v1::MEMBERS)),
+       AudienceFor({bali}, rcp::common::v1::MEMBERS)},
+      {Kind::kUpload, Named<doc::UploadSession>("uploads/abc"),
+       AudienceFor({}, rcp::common::v1::VISIBILITY_UNSPECIFIED)},
+  };
+  for (const auto& info : resource::Kinds()) {
+    auto c = std::find_if(cases.begin(), cases.end(), [&](const Case& x) { return x.kind == info.kind; });
+    ASSERT_NE(c, cases.end()) << info.name << " has no case here";
+    Audience got = AudienceOf(info.kind, *c->item);
+    EXPECT_TRUE(Same(got, c->want)) << info.name << ": " << Show(got) << " want " << Show(c->want);
     // A change record's value says the same.
     google::protobuf::Any packed;
-    packed.PackFrom(*item);
-    const auto* name = item->GetDescriptor()->FindFieldByName("name");
+    packed.PackFrom(*c->item);
+    const auto* name = c->item->GetDescriptor()->FindFieldByName("name");
     Audience from_change;
-    ASSERT_TRUE(AudienceOf(info.kind, item->GetReflection()->GetString(*item, name), packed, &from_change))
+    ASSERT_TRUE(AudienceOf(info.kind, c->item->GetReflection()->GetString(*c->item, name), packed, &from_change))
         << info.name;
-    EXPECT_TRUE(Same(from_change, want)) << info.name << ": " << Show(from_change);
+    EXPECT_TRUE(Same(from_change, c->want)) << info.name << ": " << Show(from_change);
   }
   // A meeting's or document's value that is not one does not unpack.
   google::protobuf::Any wrong;

@@ -5,6 +5,9 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "common/audience/audience.h"
 #include "common/entity/entity.h"
 #include "common/time/timestamp.h"
@@ -178,6 +181,19 @@ TEST_F(EventsServiceTest, ExportCalendarOverGrpc) {
   EXPECT_THAT(cal.body(), HasSubstr("TZID:America/Mexico_City"));
 }
 
+// A unary call of `method` with an empty request, carrying `viewer` (the
+// serialized bytes) when it is set.
+template <typename Request, typename Response>
+absl::StatusOr<Response> CallAs(v1::Events::Stub* stub, const std::string* viewer,
+                                grpc::Status (v1::Events::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                                         Response*)) {
+  grpc::ClientContext c;
+  if (viewer != nullptr) c.AddMetadata(audience::kViewerHeader, *viewer);
+  Response response;
+  RCP_RETURN_IF_ERROR(FromGrpcStatus((stub->*method)(&c, Request(), &response)));
+  return response;
+}
+
 // The adapters read the caller's viewer from x-rcp-viewer-bin and the
 // store filters by it; a viewer that does not parse is INVALID_ARGUMENT.
 TEST_F(EventsServiceTest, ListSyncAndExportAreFilteredForTheViewerTheCallCarries) {
@@ -197,64 +213,28 @@ TEST_F(EventsServiceTest, ListSyncAndExportAreFilteredForTheViewerTheCallCarries
   rights->add_roles(registry::v1::OBSERVER);
   const std::string viewer = observer.SerializeAsString();
   const std::string garbage("\xff\xff\xff\xff", 4);
-
-  auto with = [](grpc::ClientContext* c, const std::string* bytes) {
-    if (bytes != nullptr) c->AddMetadata(audience::kViewerHeader, *bytes);
-  };
   auto titles = [](const auto& meetings) {
     std::vector<std::string> out;
     for (const auto& m : meetings) out.push_back(m.title());
     return out;
   };
-  {
-    grpc::ClientContext c;
-    with(&c, &viewer);
-    v1::ListMeetingsResponse list;
-    ASSERT_THAT(FromGrpcStatus(stub_->ListMeetings(&c, {}, &list)), IsOk());
-    EXPECT_EQ(titles(list.meetings()), std::vector<std::string>{"Open consultation"});
-  }
-  {
-    grpc::ClientContext c;
-    v1::ListMeetingsResponse list;
-    ASSERT_THAT(FromGrpcStatus(stub_->ListMeetings(&c, {}, &list)), IsOk());
-    EXPECT_EQ(list.meetings_size(), 2) << "an internal caller without a viewer sees everything";
-  }
-  {
-    grpc::ClientContext c;
-    with(&c, &viewer);
-    v1::SyncMeetingsResponse sync;
-    ASSERT_THAT(FromGrpcStatus(stub_->SyncMeetings(&c, {}, &sync)), IsOk());
-    EXPECT_EQ(titles(sync.meetings()), std::vector<std::string>{"Open consultation"});
-  }
-  {
-    grpc::ClientContext c;
-    with(&c, &viewer);
-    v1::ExportCalendarResponse cal;
-    ASSERT_THAT(FromGrpcStatus(stub_->ExportCalendar(&c, {}, &cal)), IsOk());
-    EXPECT_THAT(cal.body(), HasSubstr("SUMMARY:Open consultation"));
-    EXPECT_THAT(cal.body(), ::testing::Not(HasSubstr("Closed session")));
-  }
-  {
-    grpc::ClientContext c;
-    with(&c, &garbage);
-    v1::ListMeetingsResponse list;
-    EXPECT_THAT(FromGrpcStatus(stub_->ListMeetings(&c, {}, &list)),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader)));
-  }
-  {
-    grpc::ClientContext c;
-    with(&c, &garbage);
-    v1::SyncMeetingsResponse sync;
-    EXPECT_THAT(FromGrpcStatus(stub_->SyncMeetings(&c, {}, &sync)),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader)));
-  }
-  {
-    grpc::ClientContext c;
-    with(&c, &garbage);
-    v1::ExportCalendarResponse cal;
-    EXPECT_THAT(FromGrpcStatus(stub_->ExportCalendar(&c, {}, &cal)),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader)));
-  }
+  using Stub = v1::Events::Stub;
+  Stub* stub = stub_.get();
+
+  RCP_ASSERT_OK_AND_ASSIGN(auto list, CallAs(stub, &viewer, &Stub::ListMeetings));
+  EXPECT_EQ(titles(list.meetings()), std::vector<std::string>{"Open consultation"});
+  RCP_ASSERT_OK_AND_ASSIGN(auto everything, CallAs(stub, nullptr, &Stub::ListMeetings));
+  EXPECT_EQ(everything.meetings_size(), 2) << "an internal caller without a viewer sees everything";
+  RCP_ASSERT_OK_AND_ASSIGN(auto sync, CallAs(stub, &viewer, &Stub::SyncMeetings));
+  EXPECT_EQ(titles(sync.meetings()), std::vector<std::string>{"Open consultation"});
+  RCP_ASSERT_OK_AND_ASSIGN(auto cal, CallAs(stub, &viewer, &Stub::ExportCalendar));
+  EXPECT_THAT(cal.body(), HasSubstr("SUMMARY:Open consultation"));
+  EXPECT_THAT(cal.body(), ::testing::Not(HasSubstr("Closed session")));
+
+  auto malformed = StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader));
+  EXPECT_THAT(CallAs(stub, &garbage, &Stub::ListMeetings), malformed);
+  EXPECT_THAT(CallAs(stub, &garbage, &Stub::SyncMeetings), malformed);
+  EXPECT_THAT(CallAs(stub, &garbage, &Stub::ExportCalendar), malformed);
 }
 
 }  // namespace

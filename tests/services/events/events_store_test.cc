@@ -18,6 +18,7 @@
 #include "common/status/status.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
+#include "tests/common/audience/seed_viewers.h"
 
 namespace rcp::events {
 namespace {
@@ -767,38 +768,13 @@ TEST_F(EventsStoreTest, MeetingsSurviveReopen) {
 // see before paging, so that neither a page's size nor its token tells of a
 // meeting it may not see.
 
-constexpr char kBali[] = "processes/bali-process";
-constexpr char kColombo[] = "processes/colombo-process";
-
-audience::Viewer::ProcessRights Rights(const std::string& process, registry::v1::Role role,
-                                       bool chair = false) {
-  audience::Viewer::ProcessRights r;
-  r.set_process(process);
-  r.add_roles(role);
-  r.set_chair(chair);
-  return r;
-}
-
-// The principals the registry computes for the seed's keys.
-audience::Viewer Unhcr() {  // observer of the Bali Process
-  audience::Viewer v;
-  v.set_party("parties/unhcr");
-  *v.add_rights() = Rights(kBali, registry::v1::OBSERVER);
-  return v;
-}
-audience::Viewer Indonesia() {  // member and co-chair of Bali, member of Colombo
-  audience::Viewer v;
-  v.set_party("parties/IDN");
-  *v.add_rights() = Rights(kBali, registry::v1::MEMBER, /*chair=*/true);
-  *v.add_rights() = Rights(kColombo, registry::v1::MEMBER);
-  return v;
-}
-audience::Viewer Thailand() {  // member of Bali
-  audience::Viewer v;
-  v.set_party("parties/THA");
-  *v.add_rights() = Rights(kBali, registry::v1::MEMBER);
-  return v;
-}
+using audience::testing::kBali;
+using audience::testing::kColombo;
+using audience::testing::SeedRole;
+using audience::testing::SeedViewer;
+audience::Viewer Unhcr() { return SeedViewer(SeedRole::kObserver); }
+audience::Viewer Indonesia() { return SeedViewer(SeedRole::kChair); }
+audience::Viewer Thailand() { return SeedViewer(SeedRole::kMember); }
 audience::Viewer ColomboOnlyIndonesia() {  // Indonesia's key limited to Colombo
   audience::Viewer v = Indonesia();
   v.add_process_limit(kColombo);
@@ -845,35 +821,39 @@ std::vector<std::string> PageAll(int page_size,
 
 class EventsViewerTest : public EventsStoreTest {
  protected:
+  // A List, Sync or Export request over `filter` at `page_size`.
+  template <typename Request>
+  static Request Paged(const v1::MeetingFilter& filter, int page_size, const std::string& token) {
+    Request req;
+    *req.mutable_filter() = filter;
+    req.set_page_size(page_size);
+    req.set_page_token(token);
+    return req;
+  }
+  template <typename Response>
+  static MeetingPage PageOf(const Response& resp) {
+    MeetingPage page;
+    for (const auto& m : resp.meetings()) page.names.push_back(m.name());
+    page.token = resp.next_page_token();
+    return page;
+  }
   std::vector<std::string> ListFor(const audience::Viewer* viewer, const v1::MeetingFilter& filter,
                                    int page_size) {
     return PageAll(page_size, [&](const std::string& token) -> absl::StatusOr<MeetingPage> {
-      v1::ListMeetingsRequest req;
-      *req.mutable_filter() = filter;
-      req.set_page_size(page_size);
-      req.set_page_token(token);
-      RCP_ASSIGN_OR_RETURN(auto resp, store_->ListMeetings(req, viewer));
-      MeetingPage page;
-      for (const auto& m : resp.meetings()) page.names.push_back(m.name());
-      page.token = resp.next_page_token();
-      return page;
+      RCP_ASSIGN_OR_RETURN(
+          auto resp, store_->ListMeetings(Paged<v1::ListMeetingsRequest>(filter, page_size, token), viewer));
+      return PageOf(resp);
     });
   }
   // A full sync: the names, and the sync token it ends with.
   std::vector<std::string> FullSyncFor(const audience::Viewer* viewer, const v1::MeetingFilter& filter,
                                        int page_size, std::string* sync_token) {
     return PageAll(page_size, [&](const std::string& token) -> absl::StatusOr<MeetingPage> {
-      v1::SyncMeetingsRequest req;
-      *req.mutable_filter() = filter;
-      req.set_page_size(page_size);
-      req.set_page_token(token);
-      RCP_ASSIGN_OR_RETURN(auto resp, store_->SyncMeetings(req, viewer));
-      MeetingPage page;
-      for (const auto& m : resp.meetings()) page.names.push_back(m.name());
-      page.token = resp.next_page_token();
-      EXPECT_NE(page.token.empty(), resp.next_sync_token().empty()) << "one token or the other";
-      if (page.token.empty()) *sync_token = resp.next_sync_token();
-      return page;
+      RCP_ASSIGN_OR_RETURN(
+          auto resp, store_->SyncMeetings(Paged<v1::SyncMeetingsRequest>(filter, page_size, token), viewer));
+      EXPECT_NE(resp.next_page_token().empty(), resp.next_sync_token().empty()) << "one token or the other";
+      if (resp.next_page_token().empty()) *sync_token = resp.next_sync_token();
+      return PageOf(resp);
     });
   }
   // An incremental sync, every page: changed meetings ("+name") and removed

@@ -2191,12 +2191,6 @@ std::vector<std::string> PageThrough(int page_size,
   return all;
 }
 
-template <typename Resp, typename NamesOf>
-absl::StatusOr<Page> PageOf(const absl::StatusOr<Resp>& resp, NamesOf names_of) {
-  if (!resp.ok()) return resp.status();
-  return Page{names_of(*resp), resp->next_page_token()};
-}
-
 class RegistryViewerTest : public RegistryServiceTest {
  protected:
   void SetUp() override {
@@ -2235,64 +2229,51 @@ class RegistryViewerTest : public RegistryServiceTest {
     return key.second;
   }
 
-  std::vector<std::string> Processes(const v1::Principal* viewer, int page_size) {
-    return PageThrough(page_size, [&](const std::string& token) {
-      v1::ListProcessesRequest req;
-      req.set_page_size(page_size);
+  // Every page of `list`, a RegistryStore List, for `viewer` from `req`.
+  template <typename Req, typename Resp, typename NamesOf>
+  std::vector<std::string> ListAll(absl::StatusOr<Resp> (RegistryStore::*list)(const Req&, const audience::Viewer*),
+                                   Req req, const v1::Principal* viewer, int page_size, NamesOf names_of) {
+    req.set_page_size(page_size);
+    return PageThrough(page_size, [&](const std::string& token) -> absl::StatusOr<Page> {
       req.set_page_token(token);
-      return PageOf(store_->ListProcesses(req, viewer), [](const v1::ListProcessesResponse& r) { return Names(r.processes()); });
+      RCP_ASSIGN_OR_RETURN(Resp resp, (store_.get()->*list)(req, viewer));
+      return Page{names_of(resp), resp.next_page_token()};
     });
+  }
+  // The Lists of the registry's collections in every process.
+  template <typename Req>
+  static Req InEveryProcess() {
+    Req req;
+    req.set_parent("processes/-");
+    return req;
+  }
+  std::vector<std::string> Processes(const v1::Principal* viewer, int page_size) {
+    return ListAll(&RegistryStore::ListProcesses, v1::ListProcessesRequest(), viewer, page_size,
+                   [](const auto& r) { return Names(r.processes()); });
   }
   std::vector<std::string> Parties(const v1::Principal* viewer, int page_size) {
-    return PageThrough(page_size, [&](const std::string& token) {
-      v1::ListPartiesRequest req;
-      req.set_page_size(page_size);
-      req.set_page_token(token);
-      return PageOf(store_->ListParties(req, viewer), [](const v1::ListPartiesResponse& r) { return Names(r.parties()); });
-    });
+    return ListAll(&RegistryStore::ListParties, v1::ListPartiesRequest(), viewer, page_size,
+                   [](const auto& r) { return Names(r.parties()); });
   }
   std::vector<std::string> Memberships(const v1::Principal* viewer, int page_size) {
-    return PageThrough(page_size, [&](const std::string& token) {
-      v1::ListMembershipsRequest req;
-      req.set_parent("processes/-");
-      req.set_page_size(page_size);
-      req.set_page_token(token);
-      return PageOf(store_->ListMemberships(req, viewer), [](const v1::ListMembershipsResponse& r) { return Names(r.memberships()); });
-    });
+    return ListAll(&RegistryStore::ListMemberships, InEveryProcess<v1::ListMembershipsRequest>(), viewer,
+                   page_size, [](const auto& r) { return Names(r.memberships()); });
   }
   std::vector<std::string> ChairTerms(const v1::Principal* viewer, int page_size) {
-    return PageThrough(page_size, [&](const std::string& token) {
-      v1::ListChairTermsRequest req;
-      req.set_parent("processes/-");
-      req.set_page_size(page_size);
-      req.set_page_token(token);
-      return PageOf(store_->ListChairTerms(req, viewer), [](const v1::ListChairTermsResponse& r) { return Names(r.chair_terms()); });
-    });
+    return ListAll(&RegistryStore::ListChairTerms, InEveryProcess<v1::ListChairTermsRequest>(), viewer,
+                   page_size, [](const auto& r) { return Names(r.chair_terms()); });
   }
   std::vector<std::string> FocalPoints(const v1::Principal* viewer, int page_size) {
-    return PageThrough(page_size, [&](const std::string& token) {
-      v1::ListFocalPointsRequest req;
-      req.set_parent("processes/-");
-      req.set_page_size(page_size);
-      req.set_page_token(token);
-      return PageOf(store_->ListFocalPoints(req, viewer), [](const v1::ListFocalPointsResponse& r) { return Names(r.focal_points()); });
-    });
+    return ListAll(&RegistryStore::ListFocalPoints, InEveryProcess<v1::ListFocalPointsRequest>(), viewer,
+                   page_size, [](const auto& r) { return Names(r.focal_points()); });
   }
   std::vector<std::string> ApiKeys(const v1::Principal* viewer, int page_size) {
-    return PageThrough(page_size, [&](const std::string& token) {
-      v1::ListApiKeysRequest req;
-      req.set_page_size(page_size);
-      req.set_page_token(token);
-      return PageOf(store_->ListApiKeys(req, viewer), [](const v1::ListApiKeysResponse& r) { return Names(r.api_keys()); });
-    });
+    return ListAll(&RegistryStore::ListApiKeys, v1::ListApiKeysRequest(), viewer, page_size,
+                   [](const auto& r) { return Names(r.api_keys()); });
   }
   std::vector<std::string> Peers(const v1::Principal* viewer, int page_size) {
-    return PageThrough(page_size, [&](const std::string& token) {
-      v1::ListFederationPeersRequest req;
-      req.set_page_size(page_size);
-      req.set_page_token(token);
-      return PageOf(store_->ListFederationPeers(req, viewer), [](const v1::ListFederationPeersResponse& r) { return Names(r.federation_peers()); });
-    });
+    return ListAll(&RegistryStore::ListFederationPeers, v1::ListFederationPeersRequest(), viewer, page_size,
+                   [](const auto& r) { return Names(r.federation_peers()); });
   }
 };
 
