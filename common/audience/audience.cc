@@ -21,14 +21,24 @@ const Viewer::ProcessRights* RightsIn(const Viewer& v, absl::string_view process
   return nullptr;
 }
 
-bool HasRole(const Viewer::ProcessRights& r, reg::Role role) {
-  return std::find(r.roles().begin(), r.roles().end(), role) != r.roles().end();
-}
-
 template <typename Container, typename Value>
 bool Contains(const Container& c, const Value& v) {
   return std::find(c.begin(), c.end(), v) != c.end();
 }
+
+// The registry already filters a principal's rights by the key's role
+// limit; the rule applies it again so that it holds for any principal it is
+// given (a cached one, one from an older registry), as it does the process
+// limit.
+bool RoleAllowed(const Viewer& v, reg::Role role) {
+  return v.role_limit().empty() || Contains(v.role_limit(), role);
+}
+
+bool HasRole(const Viewer& v, const Viewer::ProcessRights& r, reg::Role role) {
+  return RoleAllowed(v, role) && Contains(r.roles(), role);
+}
+
+bool Chairs(const Viewer& v, const Viewer::ProcessRights& r) { return r.chair() && RoleAllowed(v, reg::CHAIR); }
 
 // Every element of `inner` is in `outer`, and an empty `inner` (no limit)
 // fits only an empty `outer`.
@@ -129,9 +139,11 @@ bool AudienceOf(Kind kind, absl::string_view name, const google::protobuf::Any& 
   }
 }
 
-bool IsAdmin(const Viewer& v) { return v.admin(); }
+// An administrator's key takes no role limits (the registry refuses such
+// keys); one that has them administers nothing.
+bool IsAdmin(const Viewer& v) { return v.admin() && v.role_limit().empty(); }
 
-bool IsDeploymentAdmin(const Viewer& v) { return v.admin() && v.process_limit().empty(); }
+bool IsDeploymentAdmin(const Viewer& v) { return IsAdmin(v) && v.process_limit().empty(); }
 
 bool WithinLimit(const Viewer& v, const std::vector<std::string>& processes) {
   if (v.process_limit().empty() || processes.empty()) return true;
@@ -151,14 +163,14 @@ bool IsMemberOf(const Viewer& v, absl::string_view process) {
   if (!InLimit(v, process)) return false;
   if (IsAdmin(v)) return true;
   const auto* r = RightsIn(v, process);
-  return r != nullptr && (r->chair() || HasRole(*r, reg::SECRETARIAT) || HasRole(*r, reg::MEMBER));
+  return r != nullptr && (Chairs(v, *r) || HasRole(v, *r, reg::SECRETARIAT) || HasRole(v, *r, reg::MEMBER));
 }
 
 bool CanWriteIn(const Viewer& v, absl::string_view process) {
   if (!InLimit(v, process)) return false;
   if (IsAdmin(v)) return true;
   const auto* r = RightsIn(v, process);
-  return r != nullptr && (r->chair() || HasRole(*r, reg::SECRETARIAT));
+  return r != nullptr && (Chairs(v, *r) || HasRole(v, *r, reg::SECRETARIAT));
 }
 
 bool CanSee(const Viewer& v, const Audience& a) {

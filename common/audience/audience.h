@@ -62,8 +62,15 @@ bool AudienceOf(resource::Kind kind, absl::string_view name, const google::proto
 bool CanSee(const Viewer& viewer, const Audience& audience);
 // Whether `viewer` may see `item`, a message of `kind` (API keys included).
 bool MaySee(const Viewer& viewer, resource::Kind kind, const google::protobuf::Message& item);
+// The same for a scan: nullptr (a call without a viewer, an internal
+// caller) sees everything.
+inline bool VisibleTo(const Viewer* viewer, resource::Kind kind, const google::protobuf::Message& item) {
+  return viewer == nullptr || MaySee(*viewer, kind, item);
+}
 
-// Rights, within the key's process limit.
+// Rights, within the key's limits: roles and the chair count only within
+// its role limit (CHAIR for the chair), and an administrator's key with a
+// role limit administers nothing.
 bool IsAdmin(const Viewer& viewer);
 // An administrator whose key has no process limit.
 bool IsDeploymentAdmin(const Viewer& viewer);

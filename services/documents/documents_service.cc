@@ -1,8 +1,10 @@
 #include "services/documents/documents_service.h"
 
-#include <mutex>
 #include <optional>
 #include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "common/feed/watch_reactor.h"
 #include "common/server/blocking.h"
@@ -27,7 +29,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::UploadChunk> {
   void OnReadDone(bool ok) override {
     Step step;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       int slot = std::exchange(reading_, -1);
       if (finished_) return;
       if (!ok) {
@@ -75,7 +77,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::UploadChunk> {
     auto session = store_->AppendChunk(upload_, chunk.offset(), chunk.data());
     Step step;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       storing_ = -1;
       if (!session.ok()) {
         error_ = ToGrpcStatus(session.status());
@@ -93,7 +95,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::UploadChunk> {
   }
 
   // Stores `slot` and, with a buffer free, reads on.
-  Step StoreLocked(int slot) {
+  Step StoreLocked(int slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Step step;
     step.store = slot;
     storing_ = slot;
@@ -105,7 +107,7 @@ class UploadReactor : public grpc::ServerReadReactor<v1::UploadChunk> {
   }
 
   // With nothing being stored: the end, if the stream ended or failed.
-  Step FinishLocked() {
+  Step FinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Step step;
     if (!error_.ok()) {
       step.finish = error_;
@@ -137,14 +139,16 @@ class UploadReactor : public grpc::ServerReadReactor<v1::UploadChunk> {
   ThreadPool* pool_;
   v1::UploadSession* response_;
   v1::UploadChunk slots_[2];
-  std::string upload_;  // set from the first chunk, before any store
-  std::mutex mu_;
-  int reading_ = -1;  // slot gRPC reads into
-  int storing_ = -1;  // slot the pool stores
-  int waiting_ = -1;  // slot read and waiting to be stored
-  bool ended_ = false;
-  bool finished_ = false;
-  grpc::Status error_;
+  // Set from the first chunk, before any store is scheduled: the stores
+  // read it after that hand-off.
+  std::string upload_;
+  absl::Mutex mu_;
+  int reading_ ABSL_GUARDED_BY(mu_) = -1;  // slot gRPC reads into
+  int storing_ ABSL_GUARDED_BY(mu_) = -1;  // slot the pool stores
+  int waiting_ ABSL_GUARDED_BY(mu_) = -1;  // slot read and waiting to be stored
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
 // Streams with two messages: while gRPC sends one, the pool reads the next
@@ -159,7 +163,7 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
       auto cursor = store_->OpenDownload(request_);
       if (!cursor.ok()) {
         {
-          std::lock_guard<std::mutex> lock(mu_);
+          absl::MutexLock lock(&mu_);
           reading_ = false;
           finished_ = true;
         }
@@ -174,7 +178,7 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
   void OnWriteDone(bool ok) override {
     Step step;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       writing_ = -1;
       if (!ok) {
         step.finish = grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
@@ -193,7 +197,7 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
   void OnDone() override {
     bool destroy;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       done_ = true;
       destroy = !reading_;  // else the read in flight deletes
     }
@@ -211,13 +215,14 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
   // On the pool: reads the next chunk into `slot`.
   void Read(int slot) {
     v1::DownloadChunk& m = slots_[slot];
-    if (sent_any_) m.clear_version();  // only the first message carries it
+    if (!first_read_) m.clear_version();  // only the first message carries it
+    first_read_ = false;
     m.set_offset(cursor_.offset);
     absl::Status read = store_->ReadChunk(&cursor_, m.mutable_data());
     bool destroy = false;
     Step step;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       reading_ = false;
       if (done_) {
         destroy = true;  // gRPC is finished with this reactor; the read was its last user
@@ -242,11 +247,10 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
     Take(step);
   }
 
-  Step SendLocked(int slot) {
+  Step SendLocked(int slot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Step step;
     step.send = slot;
     writing_ = slot;
-    sent_any_ = true;
     if (cursor_.offset < cursor_.end) {
       step.read = 1 - slot;
       reading_ = true;
@@ -264,16 +268,17 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
   DocumentsStore* store_;
   ThreadPool* pool_;
   v1::DownloadRequest request_;
-  DownloadCursor cursor_;  // used only by the one read in flight
+  // Used by the one read in flight, and by SendLocked when none is.
+  DownloadCursor cursor_;
+  bool first_read_ = true;  // used only by the one read in flight
   v1::DownloadChunk slots_[2];
-  std::mutex mu_;
-  int writing_ = -1;  // slot being sent
-  int ready_ = -1;    // slot read and waiting to be sent
-  bool reading_ = true;
-  bool sent_any_ = false;
-  bool finished_ = false;  // Finish was called
-  bool done_ = false;      // OnDone ran
-  grpc::Status error_;
+  absl::Mutex mu_;
+  int writing_ ABSL_GUARDED_BY(mu_) = -1;  // slot being sent
+  int ready_ ABSL_GUARDED_BY(mu_) = -1;    // slot read and waiting to be sent
+  bool reading_ ABSL_GUARDED_BY(mu_) = true;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish was called
+  bool done_ ABSL_GUARDED_BY(mu_) = false;      // OnDone ran
+  grpc::Status error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -296,8 +301,9 @@ grpc::ServerUnaryReactor* DocumentsService::GetDocument(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* DocumentsService::ListDocuments(grpc::CallbackServerContext* context,
                                                           const v1::ListDocumentsRequest* request,
                                                           v1::ListDocumentsResponse* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->ListDocuments(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListDocuments(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* DocumentsService::UpdateDocument(grpc::CallbackServerContext* context,

@@ -2,6 +2,8 @@
 // DocumentsStore call on the service's pool; uploads read one chunk at a
 // time and downloads write one chunk at a time, doing their storage work on
 // the pool, so memory per transfer is one chunk and no gRPC thread blocks.
+// ListDocuments is filtered for the viewer the call carries
+// (audience::kViewerHeader).
 #ifndef RCP_SERVICES_DOCUMENTS_DOCUMENTS_SERVICE_H_
 #define RCP_SERVICES_DOCUMENTS_DOCUMENTS_SERVICE_H_
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/audience/audience.h"
 #include "common/crypto/crypto.h"
 #include "common/time/timestamp.h"
 #include "common/entity/entity.h"
@@ -117,25 +118,15 @@ absl::Status ValidateMediaType(absl::string_view media_type) {
 
 // ----------------------------------------------------------------- uploads in flight
 
-// An active upload in this process: its open part file and running
-// SHA-256; `mu` serializes everything done to the session.
-struct DocumentsStore::Upload {
-  std::mutex mu;
-  std::shared_ptr<ContentFile> part;
-  crypto::Sha256 sha;
-  int64_t received = -1;  // bytes written and hashed; -1 = not loaded since the start
-  int64_t durable = 0;    // the session's recorded committed_offset
-};
-
 std::shared_ptr<DocumentsStore::Upload> DocumentsStore::UploadFor(const std::string& upload) {
-  std::lock_guard<std::mutex> lock(uploads_mu_);
+  absl::MutexLock lock(&uploads_mu_);
   auto& u = uploads_[upload];
   if (!u) u = std::make_shared<Upload>();
   return u;
 }
 
 void DocumentsStore::DropUpload(const std::string& upload) {
-  std::lock_guard<std::mutex> lock(uploads_mu_);
+  absl::MutexLock lock(&uploads_mu_);
   uploads_.erase(upload);
 }
 
@@ -184,22 +175,21 @@ DocumentsStore::DocumentsStore(const DocumentsOptions& options, std::unique_ptr<
                                std::unique_ptr<ContentStore> content)
     : options_(options), store_(std::move(store)), content_(std::move(content)) {
   reaper_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(reaper_mu_);
-    while (!reaper_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.reap_interval),
-                                [this] { return stopping_; })) {
-      lock.unlock();
+    reaper_mu_.Lock();
+    while (!reaper_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.reap_interval)) {
+      reaper_mu_.Unlock();
       (void)ReapExpiredUploads();  // retried next interval
-      lock.lock();
+      reaper_mu_.Lock();
     }
+    reaper_mu_.Unlock();
   });
 }
 
 DocumentsStore::~DocumentsStore() {
   {
-    std::lock_guard<std::mutex> lock(reaper_mu_);
+    absl::MutexLock lock(&reaper_mu_);
     stopping_ = true;
   }
-  reaper_cv_.notify_all();
   reaper_.join();
 }
 
@@ -298,7 +288,8 @@ absl::StatusOr<v1::Document> DocumentsStore::GetDocument(const v1::GetDocumentRe
   return entity::Get<v1::Document>(store_.get(), kDocument, req.name());
 }
 
-absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1::ListDocumentsRequest& req) {
+absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1::ListDocumentsRequest& req,
+                                                                       const audience::Viewer* viewer) {
   std::string prefix = "processes/";
   if (!req.parent().empty() && req.parent() != "processes/-") {
     RCP_RETURN_IF_ERROR(res::ProcessId("parent", req.parent()).status());
@@ -327,7 +318,7 @@ absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1
           for (const auto& l : d.languages()) has = has || l.language() == language;
           if (!has) return false;
         }
-        return true;
+        return audience::VisibleTo(viewer, res::Kind::kDocument, d);
       },
       resp.mutable_documents(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
@@ -463,7 +454,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
                         absl::StrCat("a chunk holds at most ", kMaxChunkBytes, " bytes; got ", data.size()));
   }
   auto u = UploadFor(upload);
-  std::lock_guard<std::mutex> hold(u->mu);
+  absl::MutexLock hold(&u->mu);
   RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(upload, u.get()));
   if (session.state() != v1::UploadSession::ACTIVE) {
     return absl::FailedPreconditionError(absl::StrCat("upload: ", upload, " is ",
@@ -483,9 +474,12 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
                          : std::string(),
                      "; got ", offset, "; continue from there"));
   }
+  // More bytes than declared are the client's error, as S3, GCS and tus
+  // answer them with a 4xx; the session stays open for the right ones.
   if (offset + static_cast<int64_t>(data.size()) > session.declared_size()) {
-    return absl::OutOfRangeError(absl::StrCat("data: ", offset + static_cast<int64_t>(data.size()),
-                                              " bytes would exceed declared_size ", session.declared_size()));
+    return InvalidField("declared_size", absl::StrCat(offset + static_cast<int64_t>(data.size()),
+                                                      " bytes would exceed the declared ",
+                                                      session.declared_size()));
   }
   RCP_RETURN_IF_ERROR(u->part->WriteAt(offset, data));
   u->sha.Update(data);
@@ -501,7 +495,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::AppendChunk(const std::string&
 
 absl::StatusOr<v1::UploadSession> DocumentsStore::FlushUpload(const std::string& upload) {
   auto u = UploadFor(upload);
-  std::lock_guard<std::mutex> hold(u->mu);
+  absl::MutexLock hold(&u->mu);
   RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(upload, u.get()));
   if (session.state() == v1::UploadSession::ACTIVE && u->received > u->durable) {
     RCP_RETURN_IF_ERROR(PersistUpload(&session, u.get()));
@@ -517,7 +511,7 @@ absl::StatusOr<v1::UploadSession> DocumentsStore::GetUploadSession(const v1::Get
 absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
                                                                 const v1::CommitUploadRequest& req) {
   auto u = UploadFor(req.name());
-  std::lock_guard<std::mutex> hold(u->mu);
+  absl::MutexLock hold(&u->mu);
   RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name(), u.get()));
   if (session.state() == v1::UploadSession::COMMITTED) {
     v1::ContentVersion done;
@@ -543,12 +537,14 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
   if (u->received != session.committed_offset()) RCP_RETURN_IF_ERROR(LoadUpload(session, u.get()));
   std::string sha256 = u->sha.HexDigest();
   if (sha256 != session.declared_sha256()) {
-    // Nothing becomes visible, and the bytes are reclaimed.
+    // The client sent other bytes than it declared: its error, as S3, GCS
+    // and tus answer it with a 4xx, not a loss of data here. Nothing becomes
+    // visible, and the bytes are reclaimed.
     RCP_RETURN_IF_ERROR(Discard(ctx, &session));
     DropUpload(req.name());
-    return absl::DataLossError(absl::StrCat("declared_sha256: the uploaded bytes hash to ", sha256, ", not ",
-                                            session.declared_sha256(),
-                                            "; the upload was discarded, start it again"));
+    return InvalidField("declared_sha256",
+                        absl::StrCat("the uploaded bytes hash to ", sha256, ", not ", session.declared_sha256(),
+                                     "; the upload was discarded, start it again"));
   }
   // The content is durable under its hash before any record names it.
   RCP_RETURN_IF_ERROR(content_->Publish(UploadId(req.name()), sha256));
@@ -609,7 +605,7 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
 absl::StatusOr<v1::UploadSession> DocumentsStore::CancelUpload(const Ctx& ctx,
                                                                const v1::CancelUploadRequest& req) {
   auto u = UploadFor(req.name());
-  std::lock_guard<std::mutex> hold(u->mu);
+  absl::MutexLock hold(&u->mu);
   RCP_ASSIGN_OR_RETURN(v1::UploadSession session, LiveSession(req.name(), u.get()));
   if (session.state() == v1::UploadSession::COMMITTED) {
     return absl::FailedPreconditionError(absl::StrCat("name: ", req.name(), " is already committed"));
@@ -661,7 +657,7 @@ absl::StatusOr<int> DocumentsStore::ReapExpiredUploads() {
   int reaped = 0;
   for (const auto& s : doomed) {
     auto u = UploadFor(s.name());
-    std::lock_guard<std::mutex> hold(u->mu);
+    absl::MutexLock hold(&u->mu);
     auto written = store_->Write({"system/reaper"}, {s.name()}, [&](Transaction& txn) {
       txn.Delete(kUpload.cf, s.name());
       return absl::OkStatus();

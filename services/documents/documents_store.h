@@ -9,14 +9,16 @@
 #ifndef RCP_SERVICES_DOCUMENTS_DOCUMENTS_STORE_H_
 #define RCP_SERVICES_DOCUMENTS_DOCUMENTS_STORE_H_
 
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/audience/audience.h"
+#include "common/crypto/crypto.h"
 #include "common/storage/store.h"
 #include "rcp/documents/v1/documents.pb.h"
 #include "services/documents/content_store.h"
@@ -48,7 +50,11 @@ class DocumentsStore {
 
   absl::StatusOr<v1::Document> CreateDocument(const Ctx& ctx, const v1::CreateDocumentRequest& req);
   absl::StatusOr<v1::Document> GetDocument(const v1::GetDocumentRequest& req);
-  absl::StatusOr<v1::ListDocumentsResponse> ListDocuments(const v1::ListDocumentsRequest& req);
+  // Keeps only the documents `viewer` may see (audience::MaySee) before
+  // paging: a page is full whenever more visible documents exist and
+  // carries a token only then. nullptr (an internal caller) sees all.
+  absl::StatusOr<v1::ListDocumentsResponse> ListDocuments(const v1::ListDocumentsRequest& req,
+                                                          const audience::Viewer* viewer = nullptr);
   absl::StatusOr<v1::Document> UpdateDocument(const Ctx& ctx, const v1::UpdateDocumentRequest& req);
   absl::StatusOr<v1::ListContentVersionsResponse> ListContentVersions(
       const v1::ListContentVersionsRequest& req);
@@ -57,7 +63,8 @@ class DocumentsStore {
   // Appends `data` at `offset`, which must be where the data received so
   // far ends, or the session's committed offset (to resend from there after
   // an interruption). FAILED_PRECONDITION naming offset otherwise;
-  // OUT_OF_RANGE when the data would exceed the declared size; NOT_FOUND for
+  // INVALID_ARGUMENT naming declared_size when the data would
+  // exceed it; NOT_FOUND for
   // an unknown or expired session. What is received becomes durable, and
   // the session's committed offset advances, every few MiB, at the declared
   // size and at FlushUpload.
@@ -69,9 +76,12 @@ class DocumentsStore {
   // The session, after FlushUpload: its committed offset covers everything
   // this process has received.
   absl::StatusOr<v1::UploadSession> GetUploadSession(const v1::GetUploadSessionRequest& req);
-  // Verifies size (FAILED_PRECONDITION: the session stays open to finish)
-  // and SHA-256 (DATA_LOSS: the session is discarded), then makes the
-  // content visible as the language's next version. Idempotent.
+  // Verifies that all declared bytes arrived (FAILED_PRECONDITION naming
+  // declared_size: the session stays open to send the rest) and that they
+  // hash to the declared SHA-256 (INVALID_ARGUMENT naming declared_sha256:
+  // the client sent other bytes than it declared, and the session is
+  // discarded), then makes the content visible as the language's next
+  // version. Idempotent.
   absl::StatusOr<v1::ContentVersion> CommitUpload(const Ctx& ctx, const v1::CommitUploadRequest& req);
   absl::StatusOr<v1::UploadSession> CancelUpload(const Ctx& ctx, const v1::CancelUploadRequest& req);
 
@@ -87,7 +97,17 @@ class DocumentsStore {
   absl::StatusOr<int> ReapExpiredUploads();
 
  private:
-  struct Upload;
+  // An active upload in this process: its open part file and running
+  // SHA-256; `mu` serializes everything done to the session.
+  struct Upload {
+    absl::Mutex mu;
+    std::shared_ptr<ContentFile> part ABSL_GUARDED_BY(mu);
+    crypto::Sha256 sha ABSL_GUARDED_BY(mu);
+    // Bytes written and hashed; -1 = not loaded since the start.
+    int64_t received ABSL_GUARDED_BY(mu) = -1;
+    // The session's recorded committed_offset.
+    int64_t durable ABSL_GUARDED_BY(mu) = 0;
+  };
   DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store,
                  std::unique_ptr<ContentStore> content);
   // Removes content files that no record names (left by a crash).
@@ -95,7 +115,8 @@ class DocumentsStore {
   // The stored session; NOT_FOUND when unknown or expired.
   absl::StatusOr<v1::UploadSession> ReadLiveSession(const std::string& name);
   // The same, for the holder of `u`'s lock.
-  absl::StatusOr<v1::UploadSession> LiveSession(const std::string& name, Upload* u);
+  absl::StatusOr<v1::UploadSession> LiveSession(const std::string& name, Upload* u)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu);
   // Marks the session CANCELLED, then removes its part. The caller holds
   // the upload's lock.
   absl::Status Discard(const Ctx& ctx, v1::UploadSession* session);
@@ -103,21 +124,21 @@ class DocumentsStore {
   void DropUpload(const std::string& upload);
   // Opens the part and rebuilds the running hash from the session's
   // committed bytes, dropping any received after them.
-  absl::Status LoadUpload(const v1::UploadSession& session, Upload* u);
+  absl::Status LoadUpload(const v1::UploadSession& session, Upload* u) ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu);
   // Syncs the part, then records the received bytes as committed.
-  absl::Status PersistUpload(v1::UploadSession* session, Upload* u);
+  absl::Status PersistUpload(v1::UploadSession* session, Upload* u) ABSL_EXCLUSIVE_LOCKS_REQUIRED(u->mu);
 
   DocumentsOptions options_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<ContentStore> content_;
 
   // Active uploads, loaded again from the part files after a restart.
-  std::mutex uploads_mu_;
-  std::map<std::string, std::shared_ptr<Upload>> uploads_;
+  absl::Mutex uploads_mu_;
+  std::map<std::string, std::shared_ptr<Upload>> uploads_ ABSL_GUARDED_BY(uploads_mu_);
 
-  std::mutex reaper_mu_;
-  std::condition_variable reaper_cv_;
-  bool stopping_ = false;
+  // The reaper waits on it for `stopping_` or the next reap_interval.
+  absl::Mutex reaper_mu_;
+  bool stopping_ ABSL_GUARDED_BY(reaper_mu_) = false;
   std::thread reaper_;
 };
 

@@ -73,22 +73,25 @@ grpc::ServerUnaryReactor* EventsService::MarkMeetingHeld(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* EventsService::ListMeetings(grpc::CallbackServerContext* context,
                                                       const v1::ListMeetingsRequest* request,
                                                       v1::ListMeetingsResponse* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->ListMeetings(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListMeetings(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::SyncMeetings(grpc::CallbackServerContext* context,
                                                       const v1::SyncMeetingsRequest* request,
                                                       v1::SyncMeetingsResponse* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->SyncMeetings(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->SyncMeetings(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* EventsService::ExportCalendar(grpc::CallbackServerContext* context,
                                                         const v1::ExportCalendarRequest* request,
                                                         v1::ExportCalendarResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [=] { return server::FillResponse(store_->ExportCalendar(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ExportCalendar(*request, viewer), response);
+  });
 }
 
 grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* EventsService::Watch(

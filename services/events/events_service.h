@@ -1,6 +1,7 @@
 // rcp.events.v1.Events over gRPC's callback API: each method runs the
 // EventsStore call on the service's pool (never on gRPC's threads); Watch
-// streams the store's change feed.
+// streams the store's change feed. List, Sync and Export are filtered for
+// the viewer the call carries (audience::kViewerHeader).
 #ifndef RCP_SERVICES_EVENTS_EVENTS_SERVICE_H_
 #define RCP_SERVICES_EVENTS_EVENTS_SERVICE_H_
 

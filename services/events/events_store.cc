@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -477,7 +478,7 @@ absl::StatusOr<v1::Meeting> EventsStore::MarkMeetingHeld(const Ctx& ctx,
 }
 
 absl::Status EventsStore::Scan(const storage::ReadView& view, const v1::MeetingFilter& filter,
-                               const std::string& after, size_t limit,
+                               const audience::Viewer* viewer, const std::string& after, size_t limit,
                                std::vector<std::pair<std::string, v1::Meeting>>* out, ListStats* stats) {
   // A meeting that started up to max_meeting_length before the window may
   // still overlap it: that bounds how far back the index is read.
@@ -506,7 +507,7 @@ absl::Status EventsStore::Scan(const storage::ReadView& view, const v1::MeetingF
             absl::DataLossError(absl::StrCat("index names ", name, " which cannot be read: ", s.message()));
         return false;
       }
-      if (!Matches(filter, m)) return true;
+      if (!Matches(filter, m) || !audience::VisibleTo(viewer, res::Kind::kMeeting, m)) return true;
       merged.emplace(std::move(order), std::move(m));
       return ++found < limit;
     });
@@ -525,6 +526,7 @@ absl::Status EventsStore::Scan(const storage::ReadView& view, const v1::MeetingF
 }
 
 absl::StatusOr<v1::ListMeetingsResponse> EventsStore::ListMeetings(const v1::ListMeetingsRequest& req,
+                                                                   const audience::Viewer* viewer,
                                                                    ListStats* stats) {
   RCP_RETURN_IF_ERROR(ValidateFilter(req.filter()));
   RCP_ASSIGN_OR_RETURN(int size, res::ResolvePageSize(req.page_size()));
@@ -532,7 +534,7 @@ absl::StatusOr<v1::ListMeetingsResponse> EventsStore::ListMeetings(const v1::Lis
   RCP_ASSIGN_OR_RETURN(std::string after, res::DecodePageToken(req.page_token(), fingerprint));
   auto view = store_->Read();
   std::vector<std::pair<std::string, v1::Meeting>> found;
-  RCP_RETURN_IF_ERROR(Scan(*view, req.filter(), after, static_cast<size_t>(size) + 1, &found, stats));
+  RCP_RETURN_IF_ERROR(Scan(*view, req.filter(), viewer, after, static_cast<size_t>(size) + 1, &found, stats));
   v1::ListMeetingsResponse resp;
   for (size_t i = 0; i < found.size() && i < static_cast<size_t>(size); ++i) {
     *resp.add_meetings() = std::move(found[i].second);
@@ -544,7 +546,8 @@ absl::StatusOr<v1::ListMeetingsResponse> EventsStore::ListMeetings(const v1::Lis
   return resp;
 }
 
-absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::SyncMeetingsRequest& req) {
+absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::SyncMeetingsRequest& req,
+                                                                   const audience::Viewer* viewer) {
   RCP_RETURN_IF_ERROR(ValidateFilter(req.filter()));
   if (req.filter().has_start_time() || req.filter().has_end_time()) {
     return InvalidField("filter.start_time", "a sync covers all dates; leave the window unset");
@@ -577,7 +580,10 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
                                        parse = absl::DataLossError(absl::StrCat("unreadable ", key));
                                        return false;
                                      }
-                                     if (!Matches(req.filter(), m)) return true;
+                                     if (!Matches(req.filter(), m) ||
+                                         !audience::VisibleTo(viewer, res::Kind::kMeeting, m)) {
+                                       return true;
+                                     }
                                      if (resp.meetings_size() == size) {
                                        more = true;
                                        return false;
@@ -604,9 +610,88 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
     if (!rev.has_value() || *rev < since) return InvalidField("page_token", "is malformed");
     since = *rev;
   }
-  std::vector<rcp::common::v1::Change> changes;
-  uint64_t through = 0;
-  absl::Status read = store_->ReadChanges(since, static_cast<size_t>(size), &changes, &through);
+  // What the caller's copy holds: matching meetings of any status (a
+  // cancelled one stays, marked) that it may see.
+  auto held = [&](const v1::Meeting& m) {
+    return Matches(req.filter(), m, /*apply_statuses=*/false) &&
+           audience::VisibleTo(viewer, res::Kind::kMeeting, m);
+  };
+  // Per meeting changed within this page: whether the caller held it at the
+  // page's start, and its latest state while the caller holds it now. It is
+  // an entry of the page (a meeting, or a removed name) when either holds.
+  struct Changed {
+    bool had = false;
+    std::optional<v1::Meeting> now;
+    bool counts() const { return had || now.has_value(); }
+  };
+  std::map<std::string, Changed> page;
+  size_t entries = 0;
+  // Everything up to `through` is in this page.
+  uint64_t through = since;
+  bool full = false;
+  // Changes the caller may not see add no entry, so the page reads on past
+  // them: an empty page with a token would tell that they exist.
+  const size_t batch = std::max<size_t>(static_cast<size_t>(size), 256);
+  while (!full) {
+    std::vector<rcp::common::v1::Change> changes;
+    uint64_t complete_through = 0;
+    RCP_RETURN_IF_ERROR(ReadChangesSince(through, batch, &changes, &complete_through));
+    for (const auto& c : changes) {
+      if (c.kind() != kMeeting.name) {
+        through = c.revision();
+        continue;
+      }
+      v1::Meeting m;
+      if (!c.value().UnpackTo(&m)) return absl::DataLossError("a change record holds no meeting");
+      auto it = page.find(c.name());
+      bool had = false;
+      if (it != page.end()) {
+        had = it->second.had;
+      } else if (c.has_previous_value()) {
+        v1::Meeting before;
+        if (!c.previous_value().UnpackTo(&before)) {
+          return absl::DataLossError("a change record holds no meeting");
+        }
+        had = held(before);
+      }
+      bool holds = held(m);
+      size_t next = entries - (it != page.end() && it->second.counts() ? 1 : 0) + (had || holds ? 1 : 0);
+      if (next > static_cast<size_t>(size)) {
+        full = true;  // another entry follows: it opens the next page
+        break;
+      }
+      Changed& entry = page[c.name()];
+      entry.had = had;
+      if (holds) {
+        entry.now = std::move(m);
+      } else {
+        entry.now.reset();
+      }
+      entries = next;
+      through = c.revision();
+    }
+    if (full) break;
+    through = std::max(through, complete_through);
+    if (changes.size() < batch) break;  // the changelog's end
+  }
+  for (auto& [name, entry] : page) {
+    if (entry.now.has_value()) {
+      *resp.add_meetings() = std::move(*entry.now);
+    } else if (entry.had) {
+      resp.add_removed(name);  // it left the filter or the caller's view
+    }
+  }
+  if (full) {
+    resp.set_next_page_token(res::EncodePageToken(fingerprint, coding::EncodeUint64(through)));
+  } else {
+    resp.set_next_sync_token(res::EncodeSyncToken(kService, through));
+  }
+  return resp;
+}
+
+absl::Status EventsStore::ReadChangesSince(uint64_t since, size_t max, std::vector<rcp::common::v1::Change>* out,
+                                           uint64_t* through) {
+  absl::Status read = store_->ReadChanges(since, max, out, through);
   if (absl::IsFailedPrecondition(read)) {
     absl::Status expired = absl::FailedPreconditionError(
         "sync_token: has expired (the changes since it are no longer kept); sync again without a "
@@ -621,47 +706,17 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
                         "is from the future of this store (was the store replaced?); "
                         "sync again without a sync_token");
   }
-  RCP_RETURN_IF_ERROR(read);
-  std::map<std::string, v1::Meeting> latest;
-  auto& earlier = *resp.mutable_earlier();
-  for (const auto& c : changes) {
-    if (c.kind() != kMeeting.name) continue;
-    v1::Meeting m;
-    if (!c.value().UnpackTo(&m)) return absl::DataLossError("a change record holds no meeting");
-    // The first change of a meeting in this page tells what it was before.
-    if (!latest.count(c.name()) && c.has_previous_value()) {
-      v1::Meeting before;
-      if (!c.previous_value().UnpackTo(&before))
-        return absl::DataLossError("a change record holds no meeting");
-      earlier[c.name()] = std::move(before);
-    }
-    latest[c.name()] = std::move(m);
-  }
-  for (auto& [name, m] : latest) {
-    if (Matches(req.filter(), m, /*apply_statuses=*/false)) {
-      *resp.add_meetings() = std::move(m);
-    } else if (auto it = earlier.find(name);
-               it != earlier.end() && Matches(req.filter(), it->second, /*apply_statuses=*/false)) {
-      resp.add_removed(name);  // it left the filter
-    } else {
-      earlier.erase(name);  // the caller never had it
-    }
-  }
-  if (changes.size() >= static_cast<size_t>(size) && through < store_->revision()) {
-    resp.set_next_page_token(res::EncodePageToken(fingerprint, coding::EncodeUint64(through)));
-  } else {
-    resp.set_next_sync_token(res::EncodeSyncToken(kService, through));
-  }
-  return resp;
+  return read;
 }
 
-absl::StatusOr<v1::ExportCalendarResponse> EventsStore::ExportCalendar(const v1::ExportCalendarRequest& req) {
+absl::StatusOr<v1::ExportCalendarResponse> EventsStore::ExportCalendar(const v1::ExportCalendarRequest& req,
+                                                                       const audience::Viewer* viewer) {
   RCP_RETURN_IF_ERROR(ValidateFilter(req.filter()));
   RCP_RETURN_IF_ERROR(res::ValidateText("calendar_name", req.calendar_name(), 0, 200));
   auto view = store_->Read();
   std::vector<std::pair<std::string, v1::Meeting>> found;
   size_t limit = static_cast<size_t>(options_.max_export_meetings);
-  RCP_RETURN_IF_ERROR(Scan(*view, req.filter(), "", limit + 1, &found, nullptr));
+  RCP_RETURN_IF_ERROR(Scan(*view, req.filter(), viewer, "", limit + 1, &found, nullptr));
   if (found.size() > limit) {
     return absl::OutOfRangeError(absl::StrCat("filter: matches more than ", limit,
                                               " meetings; narrow it (processes, start_time/end_time)"));

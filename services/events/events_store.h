@@ -9,8 +9,12 @@
 #define RCP_SERVICES_EVENTS_EVENTS_STORE_H_
 
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/audience/audience.h"
 #include "common/storage/store.h"
 #include "rcp/events/v1/events.pb.h"
 #include "services/events/events_options.h"
@@ -46,21 +50,39 @@ class EventsStore {
   absl::StatusOr<v1::Meeting> MarkMeetingHeld(const Ctx& ctx,
                                               const v1::MarkMeetingHeldRequest& req);
 
+  // List, Sync and Export keep only the meetings `viewer` may see
+  // (audience::MaySee) before paging or counting: a page is full whenever
+  // more visible meetings exist and carries a token only then, and Export's
+  // max_export_meetings counts visible meetings. nullptr (an internal
+  // caller) sees every meeting.
   absl::StatusOr<v1::ListMeetingsResponse> ListMeetings(const v1::ListMeetingsRequest& req,
+                                                        const audience::Viewer* viewer = nullptr,
                                                         ListStats* stats = nullptr);
-  absl::StatusOr<v1::SyncMeetingsResponse> SyncMeetings(const v1::SyncMeetingsRequest& req);
-  absl::StatusOr<v1::ExportCalendarResponse> ExportCalendar(
-      const v1::ExportCalendarRequest& req);
+  // Incremental pages hold up to page_size entries (meetings and removed
+  // names) and read on past changes the viewer may not see, so that a page
+  // carries a token only when another entry follows. `removed` names only
+  // meetings the viewer had: ones that matched the filter and that it could
+  // see before, and that now do not match or it may no longer see.
+  absl::StatusOr<v1::SyncMeetingsResponse> SyncMeetings(const v1::SyncMeetingsRequest& req,
+                                                        const audience::Viewer* viewer = nullptr);
+  absl::StatusOr<v1::ExportCalendarResponse> ExportCalendar(const v1::ExportCalendarRequest& req,
+                                                            const audience::Viewer* viewer = nullptr);
 
  private:
   EventsStore(const EventsOptions& options, std::unique_ptr<storage::Store> store);
 
-  // Meetings matching `filter`, ordered by (start, name), after the index
-  // key `after` (exclusive; empty = from the start), at most `limit` (plus
-  // one to tell whether more exist).
+  // Meetings matching `filter` that `viewer` may see, ordered by (start,
+  // name), after the index key `after` (exclusive; empty = from the start),
+  // at most `limit` (callers ask one more to tell whether more exist).
   absl::Status Scan(const storage::ReadView& view, const v1::MeetingFilter& filter,
-                    const std::string& after, size_t limit, std::vector<std::pair<std::string, v1::Meeting>>* out,
-                    ListStats* stats);
+                    const audience::Viewer* viewer, const std::string& after, size_t limit,
+                    std::vector<std::pair<std::string, v1::Meeting>>* out, ListStats* stats);
+
+  // store_->ReadChanges, its errors in a sync's terms: an expired token is
+  // FAILED_PRECONDITION with ResyncRequired, one from the future
+  // INVALID_ARGUMENT.
+  absl::Status ReadChangesSince(uint64_t since, size_t max, std::vector<rcp::common::v1::Change>* out,
+                                uint64_t* through);
 
   EventsOptions options_;
   std::unique_ptr<storage::Store> store_;

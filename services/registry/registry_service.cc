@@ -24,8 +24,9 @@ grpc::ServerUnaryReactor* RegistryService::GetProcess(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* RegistryService::ListProcesses(grpc::CallbackServerContext* context,
                                                          const v1::ListProcessesRequest* request,
                                                          v1::ListProcessesResponse* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->ListProcesses(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListProcesses(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateProcess(grpc::CallbackServerContext* context,
@@ -53,8 +54,9 @@ grpc::ServerUnaryReactor* RegistryService::GetParty(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* RegistryService::ListParties(grpc::CallbackServerContext* context,
                                                        const v1::ListPartiesRequest* request,
                                                        v1::ListPartiesResponse* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->ListParties(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListParties(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateParty(grpc::CallbackServerContext* context,
@@ -84,8 +86,9 @@ grpc::ServerUnaryReactor* RegistryService::GetMembership(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* RegistryService::ListMemberships(grpc::CallbackServerContext* context,
                                                            const v1::ListMembershipsRequest* request,
                                                            v1::ListMembershipsResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [=] { return server::FillResponse(store_->ListMemberships(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListMemberships(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateMembership(grpc::CallbackServerContext* context,
@@ -115,8 +118,9 @@ grpc::ServerUnaryReactor* RegistryService::GetChairTerm(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* RegistryService::ListChairTerms(grpc::CallbackServerContext* context,
                                                           const v1::ListChairTermsRequest* request,
                                                           v1::ListChairTermsResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [=] { return server::FillResponse(store_->ListChairTerms(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListChairTerms(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateChairTerm(grpc::CallbackServerContext* context,
@@ -146,8 +150,9 @@ grpc::ServerUnaryReactor* RegistryService::GetFocalPoint(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* RegistryService::ListFocalPoints(grpc::CallbackServerContext* context,
                                                            const v1::ListFocalPointsRequest* request,
                                                            v1::ListFocalPointsResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [=] { return server::FillResponse(store_->ListFocalPoints(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListFocalPoints(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateFocalPoint(grpc::CallbackServerContext* context,
@@ -184,8 +189,9 @@ grpc::ServerUnaryReactor* RegistryService::GetApiKey(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* RegistryService::ListApiKeys(grpc::CallbackServerContext* context,
                                                        const v1::ListApiKeysRequest* request,
                                                        v1::ListApiKeysResponse* response) {
-  return server::RunBlocking(pool_, context,
-                             [=] { return server::FillResponse(store_->ListApiKeys(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListApiKeys(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::RevokeApiKey(grpc::CallbackServerContext* context,
@@ -229,8 +235,9 @@ grpc::ServerUnaryReactor* RegistryService::GetFederationPeer(grpc::CallbackServe
 grpc::ServerUnaryReactor* RegistryService::ListFederationPeers(grpc::CallbackServerContext* context,
                                                                const v1::ListFederationPeersRequest* request,
                                                                v1::ListFederationPeersResponse* response) {
-  return server::RunBlocking(
-      pool_, context, [=] { return server::FillResponse(store_->ListFederationPeers(*request), response); });
+  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
+    return server::FillResponse(store_->ListFederationPeers(*request, viewer), response);
+  });
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateFederationPeer(

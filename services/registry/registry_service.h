@@ -1,6 +1,7 @@
 // rcp.registry.v1.Registry over gRPC's callback API: each method runs the
 // RegistryStore call on the service's pool (never on gRPC's threads) and
-// converts its status; Watch streams the store's change feed.
+// converts its status; Watch streams the store's change feed. Lists are
+// filtered for the viewer the call carries (audience::kViewerHeader).
 #ifndef RCP_SERVICES_REGISTRY_REGISTRY_SERVICE_H_
 #define RCP_SERVICES_REGISTRY_REGISTRY_SERVICE_H_
 

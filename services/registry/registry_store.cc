@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -11,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/audience/audience.h"
 #include "common/crypto/crypto.h"
 #include "common/time/timestamp.h"
 #include "common/entity/entity.h"
@@ -260,11 +262,12 @@ absl::Status RegistryStore::IndexMembershipsByParty(storage::Store* store) {
 // ---------------------------------------------------------------- processes
 
 namespace {
-// Derived, never stored: the parties whose chair term covers today.
-absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1::Process* p) {
-  p->clear_current_chairs();
-  auto today = DateOf(now);
-  std::string prefix = absl::StrCat(p->name(), "/chairTerms/");
+// The parties of `process` whose chair term covers `today`.
+absl::StatusOr<std::vector<std::string>> CurrentChairs(const storage::ReadView& view,
+                                                       absl::string_view process,
+                                                       const rcp::common::v1::Date& today) {
+  std::vector<std::string> chairs;
+  std::string prefix = absl::StrCat(process, "/chairTerms/");
   absl::Status parse;
   RCP_RETURN_IF_ERROR(view.Scan(kChairTerm.cf, prefix, coding::PrefixSuccessor(prefix),
                                 [&](absl::string_view key, absl::string_view value) {
@@ -274,11 +277,19 @@ absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1
                                     return false;
                                   }
                                   if (DateInRange(today, t.start_date(), t.end_date())) {
-                                    p->add_current_chairs(t.party());
+                                    chairs.push_back(t.party());
                                   }
                                   return true;
                                 }));
-  return parse;
+  RCP_RETURN_IF_ERROR(parse);
+  return chairs;
+}
+
+// Derived, never stored.
+absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1::Process* p) {
+  RCP_ASSIGN_OR_RETURN(auto chairs, CurrentChairs(view, p->name(), DateOf(now)));
+  p->mutable_current_chairs()->Assign(chairs.begin(), chairs.end());
+  return absl::OkStatus();
 }
 }  // namespace
 
@@ -317,7 +328,8 @@ absl::StatusOr<v1::Process> RegistryStore::GetProcess(const v1::GetProcessReques
   return p;
 }
 
-absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1::ListProcessesRequest& req) {
+absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1::ListProcessesRequest& req,
+                                                                       const audience::Viewer* viewer) {
   std::set<std::string> of_party;
   absl::Time now = store_->options().clock->Now();
   auto view = store_->Read();
@@ -332,7 +344,10 @@ absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1:
   v1::ListProcessesResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::Process>(
       *view, kProcess, "processes/", req, req.page_size(), req.page_token(),
-      [&](const v1::Process& p) { return req.party().empty() || of_party.count(p.name()) > 0; },
+      [&](const v1::Process& p) {
+        return (req.party().empty() || of_party.count(p.name()) > 0) &&
+               audience::VisibleTo(viewer, res::Kind::kProcess, p);
+      },
       resp.mutable_processes(), resp.mutable_next_page_token()));
   for (auto& p : *resp.mutable_processes()) RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, now, &p));
   resp.set_revision(view->revision());
@@ -397,13 +412,17 @@ absl::StatusOr<v1::Party> RegistryStore::GetParty(const v1::GetPartyRequest& req
   return entity::Get<v1::Party>(store_.get(), kParty, req.name());
 }
 
-absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(const v1::ListPartiesRequest& req) {
+absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(const v1::ListPartiesRequest& req,
+                                                                   const audience::Viewer* viewer) {
   if (!v1::Party::Type_IsValid(req.type())) return InvalidField("type", "is not a party type");
   auto view = store_->Read();
   v1::ListPartiesResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::Party>(
       *view, kParty, "parties/", req, req.page_size(), req.page_token(),
-      [&](const v1::Party& p) { return req.type() == v1::Party::TYPE_UNSPECIFIED || p.type() == req.type(); },
+      [&](const v1::Party& p) {
+        return (req.type() == v1::Party::TYPE_UNSPECIFIED || p.type() == req.type()) &&
+               audience::VisibleTo(viewer, res::Kind::kParty, p);
+      },
       resp.mutable_parties(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
@@ -449,6 +468,11 @@ absl::StatusOr<v1::Membership> RegistryStore::CreateMembership(const Ctx& ctx,
   if (m.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(m.role())) {
     return InvalidField("membership.role", "is required: SECRETARIAT, MEMBER or OBSERVER");
   }
+  if (m.role() == v1::CHAIR) {
+    return InvalidField("membership.role",
+                        "cannot be CHAIR: the chair comes from chair terms; a membership is SECRETARIAT, "
+                        "MEMBER or OBSERVER");
+  }
   RCP_RETURN_IF_ERROR(ValidateMembershipDates(m));
   std::string collection = absl::StrCat(req.parent(), "/memberships/");
   return entity::Create<v1::Membership>(
@@ -480,7 +504,7 @@ absl::StatusOr<v1::Membership> RegistryStore::GetMembership(const v1::GetMembers
 }
 
 absl::StatusOr<v1::ListMembershipsResponse> RegistryStore::ListMemberships(
-    const v1::ListMembershipsRequest& req) {
+    const v1::ListMembershipsRequest& req, const audience::Viewer* viewer) {
   RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "memberships"));
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   if (!v1::Role_IsValid(req.role())) return InvalidField("role", "is not a role");
@@ -492,7 +516,8 @@ absl::StatusOr<v1::ListMembershipsResponse> RegistryStore::ListMemberships(
       [&](const v1::Membership& m) {
         return (req.party().empty() || m.party() == req.party()) &&
                (req.role() == v1::ROLE_UNSPECIFIED || m.role() == req.role()) &&
-               (!req.current_only() || DateInRange(today, m.start_date(), m.end_date()));
+               (!req.current_only() || DateInRange(today, m.start_date(), m.end_date())) &&
+               audience::VisibleTo(viewer, res::Kind::kMembership, m);
       },
       resp.mutable_memberships(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
@@ -592,14 +617,17 @@ absl::StatusOr<v1::ChairTerm> RegistryStore::GetChairTerm(const v1::GetChairTerm
 }
 
 absl::StatusOr<v1::ListChairTermsResponse> RegistryStore::ListChairTerms(
-    const v1::ListChairTermsRequest& req) {
+    const v1::ListChairTermsRequest& req, const audience::Viewer* viewer) {
   RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "chairTerms"));
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListChairTermsResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::ChairTerm>(
       *view, kChairTerm, prefix, req, req.page_size(), req.page_token(),
-      [&](const v1::ChairTerm& t) { return req.party().empty() || t.party() == req.party(); },
+      [&](const v1::ChairTerm& t) {
+        return (req.party().empty() || t.party() == req.party()) &&
+               audience::VisibleTo(viewer, res::Kind::kChairTerm, t);
+      },
       resp.mutable_chair_terms(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
@@ -663,14 +691,17 @@ absl::StatusOr<v1::FocalPoint> RegistryStore::GetFocalPoint(const v1::GetFocalPo
 }
 
 absl::StatusOr<v1::ListFocalPointsResponse> RegistryStore::ListFocalPoints(
-    const v1::ListFocalPointsRequest& req) {
+    const v1::ListFocalPointsRequest& req, const audience::Viewer* viewer) {
   RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "focalPoints"));
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListFocalPointsResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::FocalPoint>(
       *view, kFocalPoint, prefix, req, req.page_size(), req.page_token(),
-      [&](const v1::FocalPoint& f) { return req.party().empty() || f.party() == req.party(); },
+      [&](const v1::FocalPoint& f) {
+        return (req.party().empty() || f.party() == req.party()) &&
+               audience::VisibleTo(viewer, res::Kind::kFocalPoint, f);
+      },
       resp.mutable_focal_points(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
@@ -715,8 +746,14 @@ absl::StatusOr<v1::CreateApiKeyResponse> RegistryStore::CreateApiKey(const Ctx& 
   }
   for (int i = 0; i < k.roles_size(); ++i) {
     if (k.roles(i) == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(k.roles(i))) {
-      return InvalidField(absl::StrCat("api_key.roles[", i, "]"), "must be SECRETARIAT, MEMBER or OBSERVER");
+      return InvalidField(absl::StrCat("api_key.roles[", i, "]"),
+                          "must be SECRETARIAT, MEMBER, OBSERVER or CHAIR");
     }
+  }
+  // Administration is not a role a membership grants, so no role limit
+  // can narrow it: a key that had both would be read two ways.
+  if (k.admin() && k.roles_size() > 0) {
+    return InvalidField("api_key.roles", "an administrator's key takes no role limits");
   }
   absl::Time now = store_->options().clock->Now();
   if (!k.has_expire_time()) return InvalidField("api_key.expire_time", "is required");
@@ -776,7 +813,8 @@ absl::StatusOr<v1::ApiKey> RegistryStore::GetApiKey(const v1::GetApiKeyRequest& 
   return entity::Get<v1::ApiKey>(store_.get(), kApiKey, req.name());
 }
 
-absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::ListApiKeysRequest& req) {
+absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::ListApiKeysRequest& req,
+                                                                   const audience::Viewer* viewer) {
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
   v1::ListApiKeysResponse resp;
@@ -784,7 +822,8 @@ absl::StatusOr<v1::ListApiKeysResponse> RegistryStore::ListApiKeys(const v1::Lis
       *view, kApiKey, "apiKeys/", req, req.page_size(), req.page_token(),
       [&](const v1::ApiKey& k) {
         return (req.party().empty() || k.party() == req.party()) &&
-               (req.include_revoked() || !k.has_revoke_time());
+               (req.include_revoked() || !k.has_revoke_time()) &&
+               audience::VisibleTo(viewer, res::Kind::kApiKey, k);
       },
       resp.mutable_api_keys(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
@@ -854,52 +893,48 @@ absl::StatusOr<v1::Principal> RegistryStore::ResolveApiKey(const v1::ResolveApiK
   return PrincipalOf(*view, k);
 }
 
-absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView& view_ref,
+absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView& view,
                                                          const v1::ApiKey& k) {
-  const storage::ReadView* view = &view_ref;
-  absl::Time now = store_->options().clock->Now();
-  const std::string& name = k.name();
+  auto today = DateOf(store_->options().clock->Now());
   v1::Principal p;
-  p.set_api_key(name);
+  p.set_api_key(k.name());
   p.set_party(k.party());
-  p.set_admin(k.admin());
+  // Such keys are refused at creation; one stored before keeps its limits
+  // and loses the administration they would contradict.
+  p.set_admin(k.admin() && k.roles().empty());
   *p.mutable_valid_until() = k.expire_time();
-  auto today = DateOf(now);
-  std::set<std::string> allowed_processes(k.processes().begin(), k.processes().end());
-  std::set<int> allowed_roles(k.roles().begin(), k.roles().end());
+  *p.mutable_process_limit() = k.processes();
+  *p.mutable_role_limit() = k.roles();
+  auto within_processes = [&](const std::string& process) {
+    return k.processes().empty() ||
+           std::find(k.processes().begin(), k.processes().end(), process) != k.processes().end();
+  };
+  auto within_roles = [&](v1::Role role) {
+    return k.roles().empty() || std::find(k.roles().begin(), k.roles().end(), role) != k.roles().end();
+  };
   std::map<std::string, v1::Principal::ProcessRights> rights;
-  absl::Status parse;
-  RCP_ASSIGN_OR_RETURN(auto memberships, PartyMemberships(*view, "", k.party()));
+  // Processes where the party is a current member in any role: the chair
+  // acts through its membership, whatever roles the key is limited to.
+  std::set<std::string> member_of;
+  RCP_ASSIGN_OR_RETURN(auto memberships, PartyMemberships(view, "", k.party()));
   for (const auto& m : memberships) {
     std::string process = ParentOf(m.name());
-    if (!DateInRange(today, m.start_date(), m.end_date()) ||
-        (!allowed_processes.empty() && !allowed_processes.count(process)) ||
-        (!allowed_roles.empty() && !allowed_roles.count(m.role()))) {
-      continue;
-    }
+    if (!DateInRange(today, m.start_date(), m.end_date()) || !within_processes(process)) continue;
+    member_of.insert(process);
+    if (!within_roles(m.role())) continue;
     auto& r = rights[process];
     r.set_process(process);
     r.add_roles(m.role());
   }
-  RCP_RETURN_IF_ERROR(parse);
-  RCP_RETURN_IF_ERROR(view->Scan(kChairTerm.cf, "processes/", coding::PrefixSuccessor("processes/"),
-                                 [&](absl::string_view, absl::string_view value) {
-                                   v1::ChairTerm t;
-                                   if (!t.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                     parse = absl::DataLossError("unreadable chair term");
-                                     return false;
-                                   }
-                                   std::string process = ParentOf(t.name());
-                                   // The chair acts through its membership: a key
-                                   // limited away from that process gets no chair.
-                                   auto it = rights.find(process);
-                                   if (t.party() == k.party() && it != rights.end() &&
-                                       DateInRange(today, t.start_date(), t.end_date())) {
-                                     it->second.set_chair(true);
-                                   }
-                                   return true;
-                                 }));
-  RCP_RETURN_IF_ERROR(parse);
+  if (within_roles(v1::CHAIR)) {
+    for (const auto& process : member_of) {
+      RCP_ASSIGN_OR_RETURN(auto chairs, CurrentChairs(view, process, today));
+      if (std::find(chairs.begin(), chairs.end(), k.party()) == chairs.end()) continue;
+      auto& r = rights[process];
+      r.set_process(process);
+      r.set_chair(true);
+    }
+  }
   for (auto& [process, r] : rights) *p.add_rights() = std::move(r);
   return p;
 }
@@ -934,12 +969,13 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::GetFederationPeer(const v1::Ge
 }
 
 absl::StatusOr<v1::ListFederationPeersResponse> RegistryStore::ListFederationPeers(
-    const v1::ListFederationPeersRequest& req) {
+    const v1::ListFederationPeersRequest& req, const audience::Viewer* viewer) {
   auto view = store_->Read();
   v1::ListFederationPeersResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::FederationPeer>(
       *view, kPeer, "federationPeers/", req, req.page_size(), req.page_token(),
-      [](const v1::FederationPeer&) { return true; }, resp.mutable_federation_peers(),
+      [&](const v1::FederationPeer& p) { return audience::VisibleTo(viewer, res::Kind::kFederationPeer, p); },
+      resp.mutable_federation_peers(),
       resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;

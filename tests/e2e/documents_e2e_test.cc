@@ -516,7 +516,7 @@ TEST_F(DocumentsE2eTest, BadInputOverGrpc) {
   // A wrong checksum fails the commit and leaves nothing visible.
   std::string wrong = Content(/*seed=*/5, content.size()).Sha256Hex();
   EXPECT_THAT(Upload(stub.get(), doc.name(), "en", content, wrong),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("declared_sha256")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_sha256")));
   RCP_ASSERT_OK_AND_ASSIGN(v1::Document after, GetDocument(stub.get(), doc.name()));
   EXPECT_EQ(after.languages_size(), 0);
   {
@@ -557,7 +557,7 @@ TEST_F(DocumentsE2eTest, BadInputOverGrpc) {
                              StartUpload(stub.get(), doc.name(), "de", 100, Content(4, 100).Sha256Hex()));
     UploadStream more(stub.get(), small.name());
     more.Send(Content(4, 200), 0, 200);
-    EXPECT_THAT(more.Finish(), StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("declared_size")));
+    EXPECT_THAT(more.Finish(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_size")));
   }
 
   // A language that is not a BCP 47 tag.

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "common/audience/audience.h"
 #include "common/crypto/crypto.h"
 #include "common/server/server.h"
 #include "common/status/status.h"
@@ -155,6 +156,39 @@ TEST_F(DocumentsServiceTest, StreamErrorsNameTheField) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("has no pt version")));
   EXPECT_THAT(Download("", 0, nullptr),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no content")));
+}
+
+// The adapter reads the caller's viewer from x-rcp-viewer-bin: the MEMBERS
+// document of the fixture is not listed for an observer; a viewer that
+// does not parse is INVALID_ARGUMENT.
+TEST_F(DocumentsServiceTest, ListDocumentsIsFilteredForTheViewerTheCallCarries) {
+  auto list = [&](const std::string* viewer) -> absl::StatusOr<v1::ListDocumentsResponse> {
+    grpc::ClientContext ctx;
+    if (viewer != nullptr) ctx.AddMetadata(audience::kViewerHeader, *viewer);
+    v1::ListDocumentsResponse resp;
+    RCP_RETURN_IF_ERROR(FromGrpcStatus(stub_->ListDocuments(&ctx, {}, &resp)));
+    return resp;
+  };
+  audience::Viewer observer;
+  observer.set_party("parties/unhcr");
+  auto* rights = observer.add_rights();
+  rights->set_process("processes/midsa");
+  rights->add_roles(registry::v1::OBSERVER);
+  audience::Viewer member = observer;
+  member.set_party("parties/ZAF");
+  member.mutable_rights(0)->set_roles(0, registry::v1::MEMBER);
+  std::string as_observer = observer.SerializeAsString();
+  std::string as_member = member.SerializeAsString();
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListDocumentsResponse seen_by_observer, list(&as_observer));
+  EXPECT_EQ(seen_by_observer.documents_size(), 0);
+  EXPECT_TRUE(seen_by_observer.next_page_token().empty());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListDocumentsResponse seen_by_member, list(&as_member));
+  ASSERT_EQ(seen_by_member.documents_size(), 1);
+  EXPECT_EQ(seen_by_member.documents(0).name(), doc_.name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListDocumentsResponse internal, list(nullptr));
+  EXPECT_EQ(internal.documents_size(), 1);
+  std::string garbage("\xff\xff\xff\xff", 4);
+  EXPECT_THAT(list(&garbage), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader)));
 }
 
 }  // namespace

@@ -3,11 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/audience/audience.h"
 #include "common/crypto/crypto.h"
 #include "common/status/status.h"
 #include "common/testing/status_matchers.h"
@@ -195,7 +199,13 @@ TEST_F(DocumentsStoreTest, WrongChecksumMakesNothingVisibleAndReclaimsTheBytes) 
   ASSERT_THAT(session, IsOk());
   ASSERT_THAT(Send(session->name(), data), IsOk());
   uint64_t before = store_->store()->revision();
-  EXPECT_THAT(Commit(session->name()), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("declared_sha256")));
+  // Other bytes than declared are the client's error, as S3, GCS and tus
+  // answer them.
+  auto refused = Commit(session->name());
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_sha256")));
+  rcp::common::v1::FieldViolation violation;
+  ASSERT_TRUE(GetDetail(refused.status(), &violation));
+  EXPECT_EQ(violation.field(), "declared_sha256");
   EXPECT_EQ(Get(doc->name()).languages_size(), 0);
   EXPECT_EQ(store_->store()->revision(), before) << "no change record";
   EXPECT_EQ(ContentFiles("parts"), 0u);
@@ -210,11 +220,15 @@ TEST_F(DocumentsStoreTest, MoreOrFewerBytesThanDeclared) {
   std::string data = Bytes(1000, 4);
   auto session = Start(doc->name(), data);
   ASSERT_THAT(session, IsOk());
-  EXPECT_THAT(store_->AppendChunk(session->name(), 0, data + "!"),
-              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("exceed declared_size")));
+  auto too_many = store_->AppendChunk(session->name(), 0, data + "!");
+  EXPECT_THAT(too_many, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exceed the declared 1000")));
+  rcp::common::v1::FieldViolation violation;
+  ASSERT_TRUE(GetDetail(too_many.status(), &violation));
+  EXPECT_EQ(violation.field(), "declared_size");
+  // Too few is not an error of the bytes sent: the rest may follow.
   ASSERT_THAT(store_->AppendChunk(session->name(), 0, data.substr(0, 600)), IsOk());
   EXPECT_THAT(Commit(session->name()),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("received 600 of 1000 bytes")));
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("declared_size: received 600 of 1000 bytes")));
   ASSERT_THAT(store_->AppendChunk(session->name(), 600, data.substr(600)), IsOk());
   auto v = Commit(session->name());
   ASSERT_THAT(v, IsOk());
@@ -507,6 +521,126 @@ TEST_F(DocumentsStoreTest, ListFiltersAndUpdateWithEtag) {
   v1::ListDocumentsRequest in_process;
   in_process.set_parent("processes/bali-process");
   EXPECT_EQ(names(in_process).size(), 2u);
+}
+
+// ------------------------------------------------------------ viewers
+//
+// Hole 1 of issue 9 for documents: ListDocuments keeps only what the
+// caller may see before paging.
+
+constexpr char kBali[] = "processes/bali-process";
+constexpr char kColombo[] = "processes/colombo-process";
+
+audience::Viewer ViewerWith(const std::string& party, const std::string& process, registry::v1::Role role) {
+  audience::Viewer v;
+  v.set_party(party);
+  auto* r = v.add_rights();
+  r->set_process(process);
+  r->add_roles(role);
+  return v;
+}
+
+class DocumentsViewerTest : public DocumentsStoreTest {
+ protected:
+  absl::StatusOr<v1::Document> CreateIn(const std::string& parent, const std::string& id,
+                                        rcp::common::v1::Visibility visibility,
+                                        std::vector<std::string> parties = {}, const std::string& tag = "") {
+    v1::CreateDocumentRequest req;
+    req.set_parent(parent);
+    req.set_document_id(id);
+    auto* d = req.mutable_document();
+    d->set_symbol(absl::AsciiStrToUpper(absl::StrCat(id, "/2027")));
+    d->set_title("Senior officials' meeting report");
+    d->set_kind(v1::REPORT);
+    d->set_visibility(visibility);
+    for (const auto& p : parties) d->add_restricted_parties(p);
+    if (!tag.empty()) d->add_tags(tag);
+    return store_->CreateDocument(kCtx, req);
+  }
+  // Every page of a List for `viewer`; checks that a page with a token is
+  // full and that the page count follows from what came back.
+  std::vector<std::string> ListFor(const audience::Viewer* viewer, v1::ListDocumentsRequest req, int page_size) {
+    std::vector<std::string> all;
+    req.set_page_size(page_size);
+    int pages = 0;
+    do {
+      auto resp = store_->ListDocuments(req, viewer);
+      EXPECT_THAT(resp, IsOk());
+      if (!resp.ok()) break;
+      ++pages;
+      if (!resp->next_page_token().empty()) {
+        EXPECT_EQ(resp->documents_size(), page_size) << "a page with a token is full";
+      }
+      for (const auto& d : resp->documents()) all.push_back(d.name());
+      req.set_page_token(resp->next_page_token());
+    } while (!req.page_token().empty() && pages < 1000);
+    EXPECT_EQ(static_cast<size_t>(pages), std::max<size_t>(1, (all.size() + page_size - 1) / page_size));
+    return all;
+  }
+};
+
+TEST_F(DocumentsViewerTest, AnObserverPagingHiddenDocumentsLearnsNothing) {
+  ASSERT_THAT(CreateIn(kBali, "som-report", rcp::common::v1::MEMBERS, {}, "som-2027"), IsOk());
+  ASSERT_THAT(CreateIn(kBali, "friends-note", rcp::common::v1::RESTRICTED, {"parties/AUS"}, "som-2027"), IsOk());
+  ASSERT_THAT(CreateIn(kBali, "public-summary", rcp::common::v1::PUBLIC, {}, "ministerial-2027"), IsOk());
+  audience::Viewer unhcr = ViewerWith("parties/unhcr", kBali, registry::v1::OBSERVER);
+  auto first_page = [&](const std::string& tag) {
+    v1::ListDocumentsRequest req;
+    req.set_parent(kBali);
+    req.set_tag(tag);
+    req.set_page_size(1);
+    return store_->ListDocuments(req, &unhcr);
+  };
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListDocumentsResponse hidden, first_page("som-2027"));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListDocumentsResponse none, first_page("no-such-tag"));
+  EXPECT_EQ(hidden.documents_size(), 0);
+  EXPECT_TRUE(hidden.next_page_token().empty()) << "as for a tag without documents";
+  EXPECT_EQ(none.documents_size(), 0);
+  EXPECT_TRUE(none.next_page_token().empty());
+  v1::ListDocumentsRequest all;
+  all.set_parent(kBali);
+  EXPECT_EQ(ListFor(&unhcr, all, 1), std::vector<std::string>{"processes/bali-process/documents/public-summary"});
+  audience::Viewer member = ViewerWith("parties/THA", kBali, registry::v1::MEMBER);
+  EXPECT_EQ(ListFor(&member, all, 1),
+            (std::vector<std::string>{"processes/bali-process/documents/public-summary",
+                                      "processes/bali-process/documents/som-report"}));
+}
+
+TEST_F(DocumentsViewerTest, EveryViewerPagesThroughExactlyWhatItMaySee) {
+  const rcp::common::v1::Visibility kVisibilities[] = {rcp::common::v1::PUBLIC, rcp::common::v1::MEMBERS,
+                                                       rcp::common::v1::RESTRICTED};
+  for (int i = 0; i < 18; ++i) {
+    auto visibility = kVisibilities[i % 3];
+    std::vector<std::string> parties;
+    if (visibility == rcp::common::v1::RESTRICTED) parties = {i % 2 ? "parties/unhcr" : "parties/AUS"};
+    ASSERT_THAT(CreateIn(i % 4 == 3 ? kColombo : kBali, absl::StrCat("d", 10 + i), visibility, parties), IsOk());
+  }
+  audience::Viewer viewers[] = {ViewerWith("parties/unhcr", kBali, registry::v1::OBSERVER),
+                                ViewerWith("parties/THA", kBali, registry::v1::MEMBER),
+                                ViewerWith("parties/iom", kBali, registry::v1::SECRETARIAT)};
+  viewers[2].add_process_limit(kBali);
+  v1::ListDocumentsRequest everywhere;
+  std::vector<std::string> everything = ListFor(nullptr, everywhere, 1000);
+  ASSERT_EQ(everything.size(), 18u);
+  for (const auto& viewer : viewers) {
+    std::vector<std::string> want;
+    for (const auto& name : everything) {
+      RCP_ASSERT_OK_AND_ASSIGN(v1::Document d, [&] {
+        v1::GetDocumentRequest get;
+        get.set_name(name);
+        return store_->GetDocument(get);
+      }());
+      if (audience::MaySee(viewer, rcp::resource::Kind::kDocument, d)) want.push_back(name);
+    }
+    ASSERT_LT(want.size(), everything.size()) << viewer.party();
+    for (int page_size : {1, 2, 5, 1000}) {
+      EXPECT_EQ(ListFor(&viewer, everywhere, page_size), want) << viewer.party() << " page_size " << page_size;
+    }
+  }
+  // The Bali secretariat's key, limited to Bali, lists none of Colombo's.
+  for (const auto& name : ListFor(&viewers[2], everywhere, 3)) {
+    EXPECT_TRUE(absl::StartsWith(name, std::string(kBali) + "/")) << name;
+  }
 }
 
 }  // namespace

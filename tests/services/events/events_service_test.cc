@@ -5,6 +5,10 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "common/audience/audience.h"
 #include "common/entity/entity.h"
 #include "common/time/timestamp.h"
 #include "common/server/principal.h"
@@ -175,6 +179,62 @@ TEST_F(EventsServiceTest, ExportCalendarOverGrpc) {
   ASSERT_THAT(FromGrpcStatus(stub_->ExportCalendar(&c2, req, &cal)), IsOk());
   EXPECT_THAT(cal.body(), HasSubstr("SUMMARY:Conferencia\\, Regional\\; 2027\r\n"));
   EXPECT_THAT(cal.body(), HasSubstr("TZID:America/Mexico_City"));
+}
+
+// A unary call of `method` with an empty request, carrying `viewer` (the
+// serialized bytes) when it is set.
+template <typename Request, typename Response>
+absl::StatusOr<Response> CallAs(v1::Events::Stub* stub, const std::string* viewer,
+                                grpc::Status (v1::Events::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                                         Response*)) {
+  grpc::ClientContext c;
+  if (viewer != nullptr) c.AddMetadata(audience::kViewerHeader, *viewer);
+  Response response;
+  RCP_RETURN_IF_ERROR(FromGrpcStatus((stub->*method)(&c, Request(), &response)));
+  return response;
+}
+
+// The adapters read the caller's viewer from x-rcp-viewer-bin and the
+// store filters by it; a viewer that does not parse is INVALID_ARGUMENT.
+TEST_F(EventsServiceTest, ListSyncAndExportAreFilteredForTheViewerTheCallCarries) {
+  auto open = Request("Open consultation");
+  auto closed = Request("Closed session");
+  closed.mutable_meeting()->set_visibility(rcp::common::v1::MEMBERS);
+  for (const auto& req : {open, closed}) {
+    grpc::ClientContext c;
+    v1::Meeting m;
+    ASSERT_THAT(FromGrpcStatus(stub_->CreateMeeting(&c, req, &m)), IsOk());
+  }
+  // An observer of the Puebla Process.
+  audience::Viewer observer;
+  observer.set_party("parties/unhcr");
+  auto* rights = observer.add_rights();
+  rights->set_process("processes/puebla-process");
+  rights->add_roles(registry::v1::OBSERVER);
+  const std::string viewer = observer.SerializeAsString();
+  const std::string garbage("\xff\xff\xff\xff", 4);
+  auto titles = [](const auto& meetings) {
+    std::vector<std::string> out;
+    for (const auto& m : meetings) out.push_back(m.title());
+    return out;
+  };
+  using Stub = v1::Events::Stub;
+  Stub* stub = stub_.get();
+
+  RCP_ASSERT_OK_AND_ASSIGN(auto list, CallAs(stub, &viewer, &Stub::ListMeetings));
+  EXPECT_EQ(titles(list.meetings()), std::vector<std::string>{"Open consultation"});
+  RCP_ASSERT_OK_AND_ASSIGN(auto everything, CallAs(stub, nullptr, &Stub::ListMeetings));
+  EXPECT_EQ(everything.meetings_size(), 2) << "an internal caller without a viewer sees everything";
+  RCP_ASSERT_OK_AND_ASSIGN(auto sync, CallAs(stub, &viewer, &Stub::SyncMeetings));
+  EXPECT_EQ(titles(sync.meetings()), std::vector<std::string>{"Open consultation"});
+  RCP_ASSERT_OK_AND_ASSIGN(auto cal, CallAs(stub, &viewer, &Stub::ExportCalendar));
+  EXPECT_THAT(cal.body(), HasSubstr("SUMMARY:Open consultation"));
+  EXPECT_THAT(cal.body(), ::testing::Not(HasSubstr("Closed session")));
+
+  auto malformed = StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader));
+  EXPECT_THAT(CallAs(stub, &garbage, &Stub::ListMeetings), malformed);
+  EXPECT_THAT(CallAs(stub, &garbage, &Stub::SyncMeetings), malformed);
+  EXPECT_THAT(CallAs(stub, &garbage, &Stub::ExportCalendar), malformed);
 }
 
 }  // namespace

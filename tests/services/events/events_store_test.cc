@@ -5,16 +5,20 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/audience/audience.h"
 #include "common/entity/entity.h"
 #include "common/time/timestamp.h"
 #include "common/status/status.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
+#include "tests/common/audience/seed_viewers.h"
 
 namespace rcp::events {
 namespace {
@@ -575,7 +579,7 @@ TEST_F(EventsStoreTest, NarrowWindowOverAHundredThousandMeetingsTouchesOnlyItsKe
   req.mutable_filter()->add_processes("processes/igc");
   req.set_page_size(1000);
   ListStats stats;
-  auto resp = store_->ListMeetings(req, &stats);
+  auto resp = store_->ListMeetings(req, /*viewer=*/nullptr, &stats);
   ASSERT_THAT(resp, IsOk());
   EXPECT_EQ(resp->meetings_size(), 25);  // 24 starting that day, plus one from the evening before
   // The window reaches back the longest meeting (31 days) for meetings that
@@ -652,7 +656,6 @@ TEST_F(EventsStoreTest, IncrementalSyncNamesMeetingsThatLeftTheFilter) {
   auto start = store_->SyncMeetings(full);
   ASSERT_THAT(start, IsOk());
   ASSERT_EQ(start->meetings_size(), 2);
-  EXPECT_TRUE(start->earlier().empty()) << "a full sync has nothing to compare with";
 
   auto igc_only = [&](const std::string& name) {
     v1::UpdateMeetingRequest up;
@@ -678,14 +681,9 @@ TEST_F(EventsStoreTest, IncrementalSyncNamesMeetingsThatLeftTheFilter) {
   ASSERT_THAT(delta, IsOk());
   ASSERT_EQ(delta->meetings_size(), 1);
   EXPECT_EQ(delta->meetings(0).title(), "Renamed");
+  // "brief" came and went within the window: the client never had it.
   EXPECT_EQ(std::vector<std::string>(delta->removed().begin(), delta->removed().end()),
             std::vector<std::string>{"processes/igc/meetings/moved"});
-  // What each meeting was at the token, for the gateway's visibility check.
-  ASSERT_EQ(delta->earlier().count("processes/igc/meetings/moved"), 1u);
-  EXPECT_EQ(delta->earlier().at("processes/igc/meetings/moved").processes_size(), 2);
-  ASSERT_EQ(delta->earlier().count("processes/igc/meetings/stays"), 1u);
-  EXPECT_NE(delta->earlier().at("processes/igc/meetings/stays").title(), "Renamed");
-  EXPECT_EQ(delta->earlier().count("processes/igc/meetings/brief"), 0u);
 }
 
 TEST_F(EventsStoreTest, IncrementalSyncPagesThroughManyChanges) {
@@ -762,6 +760,463 @@ TEST_F(EventsStoreTest, MeetingsSurviveReopen) {
   ASSERT_THAT(m, IsOk());
   Open();
   EXPECT_EQ(List({}), std::vector<std::string>{m->name()});
+}
+
+// ------------------------------------------------------------ viewers
+//
+// Hole 1 of issue 9: Lists, Syncs and Exports keep only what the caller may
+// see before paging, so that neither a page's size nor its token tells of a
+// meeting it may not see.
+
+using audience::testing::kBali;
+using audience::testing::kColombo;
+using audience::testing::SeedRole;
+using audience::testing::SeedViewer;
+audience::Viewer Unhcr() { return SeedViewer(SeedRole::kObserver); }
+audience::Viewer Indonesia() { return SeedViewer(SeedRole::kChair); }
+audience::Viewer Thailand() { return SeedViewer(SeedRole::kMember); }
+audience::Viewer ColomboOnlyIndonesia() {  // Indonesia's key limited to Colombo
+  audience::Viewer v = Indonesia();
+  v.add_process_limit(kColombo);
+  return v;
+}
+
+v1::Meeting WithVisibility(v1::Meeting m, rcp::common::v1::Visibility visibility,
+                           std::vector<std::string> parties = {}) {
+  m.set_visibility(visibility);
+  for (const auto& p : parties) m.add_restricted_parties(p);
+  return m;
+}
+
+// A page: its names and token.
+struct MeetingPage {
+  std::vector<std::string> names;
+  std::string token;
+};
+
+// Pages through with `next(token)`, checking that every page with a token
+// is full and that the number of pages follows from what was returned.
+std::vector<std::string> PageAll(int page_size,
+                                 const std::function<absl::StatusOr<MeetingPage>(const std::string&)>& next,
+                                 int* pages_out = nullptr) {
+  std::vector<std::string> all;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = next(token);
+    EXPECT_THAT(page, IsOk());
+    if (!page.ok()) break;
+    ++pages;
+    if (!page->token.empty()) {
+      EXPECT_EQ(page->names.size(), static_cast<size_t>(page_size)) << "a page with a token is full";
+    }
+    all.insert(all.end(), page->names.begin(), page->names.end());
+    token = page->token;
+  } while (!token.empty() && pages < 10000);
+  EXPECT_EQ(static_cast<size_t>(pages), std::max<size_t>(1, (all.size() + page_size - 1) / page_size))
+      << "the number of pages depends on what the caller sees only";
+  if (pages_out != nullptr) *pages_out = pages;
+  return all;
+}
+
+class EventsViewerTest : public EventsStoreTest {
+ protected:
+  // A List, Sync or Export request over `filter` at `page_size`.
+  template <typename Request>
+  static Request Paged(const v1::MeetingFilter& filter, int page_size, const std::string& token) {
+    Request req;
+    *req.mutable_filter() = filter;
+    req.set_page_size(page_size);
+    req.set_page_token(token);
+    return req;
+  }
+  template <typename Response>
+  static MeetingPage PageOf(const Response& resp) {
+    MeetingPage page;
+    for (const auto& m : resp.meetings()) page.names.push_back(m.name());
+    page.token = resp.next_page_token();
+    return page;
+  }
+  std::vector<std::string> ListFor(const audience::Viewer* viewer, const v1::MeetingFilter& filter,
+                                   int page_size) {
+    return PageAll(page_size, [&](const std::string& token) -> absl::StatusOr<MeetingPage> {
+      RCP_ASSIGN_OR_RETURN(
+          auto resp, store_->ListMeetings(Paged<v1::ListMeetingsRequest>(filter, page_size, token), viewer));
+      return PageOf(resp);
+    });
+  }
+  // A full sync: the names, and the sync token it ends with.
+  std::vector<std::string> FullSyncFor(const audience::Viewer* viewer, const v1::MeetingFilter& filter,
+                                       int page_size, std::string* sync_token) {
+    return PageAll(page_size, [&](const std::string& token) -> absl::StatusOr<MeetingPage> {
+      RCP_ASSIGN_OR_RETURN(
+          auto resp, store_->SyncMeetings(Paged<v1::SyncMeetingsRequest>(filter, page_size, token), viewer));
+      EXPECT_NE(resp.next_page_token().empty(), resp.next_sync_token().empty()) << "one token or the other";
+      if (resp.next_page_token().empty()) *sync_token = resp.next_sync_token();
+      return PageOf(resp);
+    });
+  }
+  // An incremental sync, every page: changed meetings ("+name") and removed
+  // ones ("-name") per page, in order, and the next sync token.
+  std::vector<std::vector<std::string>> DeltaFor(const audience::Viewer* viewer, const v1::MeetingFilter& filter,
+                                                 int page_size, const std::string& sync_token,
+                                                 std::string* next_sync_token) {
+    std::vector<std::vector<std::string>> pages;
+    v1::SyncMeetingsRequest req;
+    *req.mutable_filter() = filter;
+    req.set_page_size(page_size);
+    req.set_sync_token(sync_token);
+    for (int i = 0; i < 10000; ++i) {
+      auto resp = store_->SyncMeetings(req, viewer);
+      EXPECT_THAT(resp, IsOk());
+      if (!resp.ok()) break;
+      std::vector<std::string> entries;
+      for (const auto& m : resp->meetings()) entries.push_back("+" + m.name());
+      for (const auto& name : resp->removed()) entries.push_back("-" + name);
+      if (!resp->next_page_token().empty()) {
+        EXPECT_EQ(entries.size(), static_cast<size_t>(page_size)) << "a page with a token is full";
+        EXPECT_TRUE(resp->next_sync_token().empty());
+      }
+      pages.push_back(std::move(entries));
+      if (resp->next_page_token().empty()) {
+        EXPECT_FALSE(resp->next_sync_token().empty());
+        *next_sync_token = resp->next_sync_token();
+        break;
+      }
+      req.set_page_token(resp->next_page_token());
+    }
+    return pages;
+  }
+  std::string SyncTokenNow() {
+    std::string token;
+    FullSyncFor(nullptr, {}, 1000, &token);
+    return token;
+  }
+  absl::Status Retitle(const std::string& name, const std::string& title) {
+    v1::UpdateMeetingRequest up;
+    up.mutable_meeting()->set_name(name);
+    up.mutable_meeting()->set_title(title);
+    up.mutable_update_mask()->add_paths("title");
+    return store_->UpdateMeeting(kCtx, up).status();
+  }
+  absl::Status SetVisibility(const std::string& name, rcp::common::v1::Visibility visibility) {
+    v1::UpdateMeetingRequest up;
+    up.mutable_meeting()->set_name(name);
+    up.mutable_meeting()->set_visibility(visibility);
+    up.mutable_update_mask()->add_paths("visibility");
+    up.mutable_update_mask()->add_paths("restricted_parties");
+    return store_->UpdateMeeting(kCtx, up).status();
+  }
+};
+
+// The reproduction of hole 1: UNHCR observes the Bali Process; between 23
+// and 25 February 2027 Bali holds only a members' meeting and a restricted
+// one. A page of one gives one empty page without a token, exactly as a
+// window without meetings at all.
+TEST_F(EventsViewerTest, AnObserverPagingAWindowOfHiddenMeetingsLearnsNothing) {
+  ASSERT_THAT(Create(WithVisibility(Timed(kBali, Utc(2027, 2, 23, 2), absl::Hours(8)), rcp::common::v1::MEMBERS),
+                     "som-2027"),
+              IsOk());
+  ASSERT_THAT(Create(WithVisibility(Timed(kBali, Utc(2027, 2, 24, 2), absl::Hours(4)),
+                                    rcp::common::v1::RESTRICTED, {"parties/AUS", "parties/IDN"}),
+                     "friends-2027"),
+              IsOk());
+  ASSERT_THAT(Create(Timed(kBali, Utc(2027, 4, 1, 2), absl::Hours(4)), "open-2027"), IsOk());
+  audience::Viewer unhcr = Unhcr();
+  auto first_page = [&](const v1::MeetingFilter& filter) {
+    v1::ListMeetingsRequest req;
+    *req.mutable_filter() = filter;
+    req.set_page_size(1);
+    return store_->ListMeetings(req, &unhcr);
+  };
+  v1::MeetingFilter february = Window(Utc(2027, 2, 23), Utc(2027, 2, 26));
+  february.add_processes(kBali);
+  v1::MeetingFilter march = Window(Utc(2027, 3, 1), Utc(2027, 3, 31));
+  march.add_processes(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListMeetingsResponse hidden, first_page(february));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListMeetingsResponse empty, first_page(march));
+  EXPECT_EQ(hidden.meetings_size(), 0);
+  EXPECT_TRUE(hidden.next_page_token().empty());
+  EXPECT_EQ(empty.meetings_size(), 0);
+  EXPECT_TRUE(empty.next_page_token().empty());
+  EXPECT_EQ(hidden.next_page_token(), empty.next_page_token());
+  EXPECT_THAT(ListFor(&unhcr, february, 1), ::testing::IsEmpty());
+  // Indonesia, a member named by the restricted meeting, sees both.
+  audience::Viewer indonesia = Indonesia();
+  EXPECT_EQ(ListFor(&indonesia, february, 1),
+            (std::vector<std::string>{"processes/bali-process/meetings/som-2027",
+                                      "processes/bali-process/meetings/friends-2027"}));
+  // Without a window, over every process: the one public meeting.
+  EXPECT_EQ(ListFor(&unhcr, {}, 1), std::vector<std::string>{"processes/bali-process/meetings/open-2027"});
+}
+
+// Every viewer gets full pages of exactly the meetings it may see, in order,
+// through both indexes (all processes, and per process with a joint
+// meeting), at every page size.
+TEST_F(EventsViewerTest, EveryViewerPagesThroughExactlyWhatItMaySee) {
+  const rcp::common::v1::Visibility kVisibilities[] = {rcp::common::v1::PUBLIC, rcp::common::v1::MEMBERS,
+                                                       rcp::common::v1::RESTRICTED, rcp::common::v1::RESTRICTED};
+  for (int i = 0; i < 24; ++i) {
+    v1::Meeting m = Timed(i % 3 == 2 ? kColombo : kBali, Utc(2027, 1, 1 + i, 9), absl::Hours(2));
+    if (i % 5 == 4) m.add_processes(i % 3 == 2 ? kBali : kColombo);  // joint
+    auto visibility = kVisibilities[i % 4];
+    std::vector<std::string> parties;
+    if (visibility == rcp::common::v1::RESTRICTED) {
+      parties = i % 8 == 2 ? std::vector<std::string>{"parties/unhcr"} : std::vector<std::string>{"parties/AUS"};
+    }
+    ASSERT_THAT(Create(WithVisibility(m, visibility, parties), absl::StrCat("m", 100 + i)), IsOk());
+  }
+  audience::Viewer viewers[] = {Unhcr(), Indonesia(), Thailand(), ColomboOnlyIndonesia()};
+  v1::MeetingFilter bali;
+  bali.add_processes(kBali);
+  v1::MeetingFilter bali_and_colombo = bali;
+  bali_and_colombo.add_processes(kColombo);
+  for (const auto& filter : {v1::MeetingFilter(), bali, bali_and_colombo}) {
+    std::vector<std::string> everything = ListFor(nullptr, filter, 1000);
+    ASSERT_FALSE(everything.empty());
+    for (const auto& viewer : viewers) {
+      std::vector<std::string> want;
+      for (const auto& name : everything) {
+        v1::GetMeetingRequest get;
+        get.set_name(name);
+        RCP_ASSERT_OK_AND_ASSIGN(v1::Meeting m, store_->GetMeeting(get));
+        if (audience::MaySee(viewer, rcp::resource::Kind::kMeeting, m)) want.push_back(name);
+      }
+      if (&viewer != &viewers[1]) {  // Indonesia chairs Bali: it may miss none there
+        ASSERT_LT(want.size(), everything.size()) << viewer.party() << " must miss some";
+      }
+      for (int page_size : {1, 2, 3, 7, 1000}) {
+        EXPECT_EQ(ListFor(&viewer, filter, page_size), want)
+            << viewer.party() << " page_size " << page_size << " processes " << filter.processes_size();
+      }
+    }
+  }
+  // Spot checks of the rule itself.
+  audience::Viewer unhcr = Unhcr();
+  std::vector<std::string> observer = ListFor(&unhcr, bali, 1000);
+  EXPECT_EQ(std::count(observer.begin(), observer.end(), "processes/bali-process/meetings/m100"), 1);  // PUBLIC
+  EXPECT_EQ(std::count(observer.begin(), observer.end(), "processes/bali-process/meetings/m101"), 0);  // MEMBERS
+  audience::Viewer colombo_only = ColomboOnlyIndonesia();
+  for (const auto& name : ListFor(&colombo_only, {}, 1000)) {
+    v1::GetMeetingRequest get;
+    get.set_name(name);
+    RCP_ASSERT_OK_AND_ASSIGN(v1::Meeting m, store_->GetMeeting(get));
+    EXPECT_NE(std::find(m.processes().begin(), m.processes().end(), kColombo), m.processes().end())
+        << name << " is not Colombo's";
+  }
+}
+
+// Hole 3 through the store: a key limited to Colombo lists neither a
+// restricted Bali meeting that names its party nor Bali's public ones; a
+// joint Bali + Colombo meeting is Colombo's too.
+TEST_F(EventsViewerTest, AProcessLimitedKeyListsOnlyItsProcessesMeetings) {
+  ASSERT_THAT(Create(WithVisibility(Timed(kBali, Utc(2027, 2, 1, 2), absl::Hours(2)), rcp::common::v1::RESTRICTED,
+                                    {"parties/IDN"}),
+                     "names-idn"),
+              IsOk());
+  ASSERT_THAT(Create(Timed(kBali, Utc(2027, 2, 2, 2), absl::Hours(2)), "public"), IsOk());
+  v1::Meeting joint = Timed(kBali, Utc(2027, 2, 3, 2), absl::Hours(2));
+  joint.add_processes(kColombo);
+  ASSERT_THAT(Create(WithVisibility(joint, rcp::common::v1::RESTRICTED, {"parties/IDN"}), "joint"), IsOk());
+  audience::Viewer colombo_only = ColomboOnlyIndonesia();
+  EXPECT_EQ(ListFor(&colombo_only, {}, 1), std::vector<std::string>{"processes/bali-process/meetings/joint"});
+  audience::Viewer indonesia = Indonesia();
+  EXPECT_EQ(ListFor(&indonesia, {}, 1).size(), 3u);
+}
+
+TEST_F(EventsViewerTest, ExportCountsVisibleMeetingsAgainstItsLimit) {
+  store_.reset();
+  EventsOptions o;
+  o.store.path = dir_.Sub("db");
+  o.store.clock = &clock_;
+  o.max_export_meetings = 3;
+  auto opened = EventsStore::Open(o);
+  ASSERT_THAT(opened, IsOk());
+  store_ = std::move(*opened);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(Create(WithVisibility(Timed(kBali, Utc(2027, 3, 1 + i, 9), absl::Hours(1), "Closed session"),
+                                      rcp::common::v1::MEMBERS)),
+                IsOk());
+  }
+  ASSERT_THAT(Create(Timed(kBali, Utc(2027, 3, 10, 9), absl::Hours(1), "Open consultation")), IsOk());
+  ASSERT_THAT(Create(Timed(kBali, Utc(2027, 3, 11, 9), absl::Hours(1), "Public briefing")), IsOk());
+  audience::Viewer unhcr = Unhcr();
+  v1::ExportCalendarRequest req;
+  req.mutable_filter()->add_processes(kBali);
+  // Seven match, two are the observer's: within the limit of three.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ExportCalendarResponse cal, store_->ExportCalendar(req, &unhcr));
+  EXPECT_THAT(cal.body(), HasSubstr("SUMMARY:Open consultation\r\n"));
+  EXPECT_THAT(cal.body(), HasSubstr("SUMMARY:Public briefing\r\n"));
+  EXPECT_THAT(cal.body(), ::testing::Not(HasSubstr("Closed session")));
+  size_t events = 0;
+  for (size_t at = cal.body().find("BEGIN:VEVENT"); at != std::string::npos;
+       at = cal.body().find("BEGIN:VEVENT", at + 1)) {
+    ++events;
+  }
+  EXPECT_EQ(events, 2u);
+  // A member sees all seven: over the limit.
+  audience::Viewer thailand = Thailand();
+  EXPECT_THAT(store_->ExportCalendar(req, &thailand),
+              StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("more than 3")));
+}
+
+TEST_F(EventsViewerTest, FullSyncPagesOnlyThroughVisibleMeetings) {
+  for (int i = 0; i < 9; ++i) {
+    v1::Meeting m = Timed(kBali, Utc(2027, 1, 1 + i, 9), absl::Hours(1));
+    ASSERT_THAT(Create(WithVisibility(m, i % 3 == 0 ? rcp::common::v1::PUBLIC : rcp::common::v1::MEMBERS),
+                       absl::StrCat("s", i)),
+                IsOk());
+  }
+  audience::Viewer unhcr = Unhcr();
+  audience::Viewer thailand = Thailand();
+  for (int page_size : {1, 2, 5}) {
+    std::string token;
+    EXPECT_EQ(FullSyncFor(&unhcr, {}, page_size, &token),
+              (std::vector<std::string>{"processes/bali-process/meetings/s0", "processes/bali-process/meetings/s3",
+                                        "processes/bali-process/meetings/s6"}));
+    EXPECT_FALSE(token.empty());
+    EXPECT_EQ(FullSyncFor(&thailand, {}, page_size, &token).size(), 9u);
+  }
+  // Nothing visible: one empty page with the sync token, no page token.
+  audience::Viewer colombo_only = ColomboOnlyIndonesia();
+  v1::SyncMeetingsRequest req;
+  req.set_page_size(1);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::SyncMeetingsResponse none, store_->SyncMeetings(req, &colombo_only));
+  EXPECT_EQ(none.meetings_size(), 0);
+  EXPECT_TRUE(none.next_page_token().empty());
+  EXPECT_FALSE(none.next_sync_token().empty());
+}
+
+// A page of changes the caller may not see would come back empty with a
+// token: the sync reads on past them instead.
+TEST_F(EventsViewerTest, IncrementalSyncReadsOnPastChangesTheCallerMayNotSee) {
+  Open(/*sync=*/false);  // hundreds of writes; durability is not what this tests
+  std::string token = SyncTokenNow();
+  audience::Viewer unhcr = Unhcr();
+  // More invisible changes than one read of the changelog holds.
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_THAT(Create(WithVisibility(Timed(kBali, Utc(2027, 1, 1, 9) + absl::Hours(i), absl::Hours(1)),
+                                      rcp::common::v1::MEMBERS),
+                       absl::StrCat("closed-", i)),
+                IsOk());
+  }
+  std::string next;
+  // Only invisible changes: one empty page with a sync token, as when
+  // nothing changed at all.
+  auto pages = DeltaFor(&unhcr, {}, 1, token, &next);
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_TRUE(pages[0].empty());
+  std::string unchanged;
+  auto nothing = DeltaFor(&unhcr, {}, 1, next, &unchanged);
+  ASSERT_EQ(nothing.size(), 1u);
+  EXPECT_TRUE(nothing[0].empty());
+  EXPECT_EQ(unchanged, next);
+
+  ASSERT_THAT(Create(Timed(kBali, Utc(2027, 6, 1, 9), absl::Hours(1)), "open-a"), IsOk());
+  for (int i = 0; i < 300; ++i) ASSERT_THAT(Retitle(absl::StrCat(kBali, "/meetings/closed-", i), "x"), IsOk());
+  ASSERT_THAT(Create(Timed(kBali, Utc(2027, 6, 2, 9), absl::Hours(1)), "open-b"), IsOk());
+  ASSERT_THAT(Create(Timed(kBali, Utc(2027, 6, 3, 9), absl::Hours(1)), "open-c"), IsOk());
+  pages = DeltaFor(&unhcr, {}, 2, token, &next);
+  EXPECT_EQ(pages, (std::vector<std::vector<std::string>>{
+                       {"+processes/bali-process/meetings/open-a", "+processes/bali-process/meetings/open-b"},
+                       {"+processes/bali-process/meetings/open-c"}}));
+  // A member pages through all 303 meetings (a closed one created in one
+  // page and retitled in a later one is in both).
+  audience::Viewer thailand = Thailand();
+  std::set<std::string> names;
+  for (const auto& page : DeltaFor(&thailand, {}, 100, token, &next)) names.insert(page.begin(), page.end());
+  EXPECT_EQ(names.size(), 303u);
+}
+
+// `removed` names only meetings the caller had: they matched the filter
+// and it could see them before, and now they do not match or it may not
+// see them.
+TEST_F(EventsViewerTest, IncrementalSyncRemovesOnlyMeetingsTheCallerHad) {
+  v1::MeetingFilter filter;
+  filter.add_processes(kBali);
+  filter.add_kinds(v1::SENIOR_OFFICIALS_MEETING);
+  auto at = [](int day) { return Utc(2027, 1, day, 9); };
+  ASSERT_THAT(Create(Timed(kBali, at(1), absl::Hours(1)), "narrowed"), IsOk());
+  ASSERT_THAT(Create(Timed(kBali, at(2), absl::Hours(1)), "public-leaves"), IsOk());
+  ASSERT_THAT(Create(WithVisibility(Timed(kBali, at(3), absl::Hours(1)), rcp::common::v1::MEMBERS),
+                     "members-leaves"),
+              IsOk());
+  ASSERT_THAT(Create(WithVisibility(Timed(kBali, at(4), absl::Hours(1)), rcp::common::v1::MEMBERS), "widened"),
+              IsOk());
+  audience::Viewer unhcr = Unhcr();
+  audience::Viewer thailand = Thailand();
+  std::string unhcr_token, thailand_token;
+  EXPECT_EQ(FullSyncFor(&unhcr, filter, 10, &unhcr_token).size(), 2u);
+  EXPECT_EQ(FullSyncFor(&thailand, filter, 10, &thailand_token).size(), 4u);
+
+  auto leave_the_filter = [&](const std::string& id) {
+    v1::UpdateMeetingRequest up;
+    up.mutable_meeting()->set_name(absl::StrCat(kBali, "/meetings/", id));
+    up.mutable_meeting()->set_kind(v1::WORKING_GROUP);
+    up.mutable_update_mask()->add_paths("kind");
+    return store_->UpdateMeeting(kCtx, up).status();
+  };
+  // Came and went within the sync: nobody had it.
+  ASSERT_THAT(Create(Timed(kBali, at(5), absl::Hours(1)), "brief"), IsOk());
+  ASSERT_THAT(leave_the_filter("brief"), IsOk());
+  ASSERT_THAT(SetVisibility(absl::StrCat(kBali, "/meetings/narrowed"), rcp::common::v1::MEMBERS), IsOk());
+  ASSERT_THAT(leave_the_filter("public-leaves"), IsOk());
+  ASSERT_THAT(leave_the_filter("members-leaves"), IsOk());
+  ASSERT_THAT(SetVisibility(absl::StrCat(kBali, "/meetings/widened"), rcp::common::v1::PUBLIC), IsOk());
+  // Created hidden from the observer, then changed: it never had it.
+  ASSERT_THAT(Create(WithVisibility(Timed(kBali, at(6), absl::Hours(1)), rcp::common::v1::MEMBERS), "hidden"),
+              IsOk());
+  ASSERT_THAT(Retitle(absl::StrCat(kBali, "/meetings/hidden"), "Hidden, with agenda"), IsOk());
+
+  auto named = [](std::vector<std::string> entries) {
+    for (auto& e : entries) e = e.substr(0, 1) + "processes/bali-process/meetings/" + e.substr(1);
+    return entries;
+  };
+  std::string next;
+  EXPECT_EQ(DeltaFor(&unhcr, filter, 10, unhcr_token, &next),
+            (std::vector<std::vector<std::string>>{named({"+widened", "-narrowed", "-public-leaves"})}));
+  EXPECT_EQ(DeltaFor(&thailand, filter, 10, thailand_token, &next),
+            (std::vector<std::vector<std::string>>{
+                named({"+hidden", "+narrowed", "+widened", "-members-leaves", "-public-leaves"})}));
+  // Page by page, in the order of the changes; a meeting changed twice is
+  // one entry.
+  EXPECT_EQ(DeltaFor(&unhcr, filter, 1, unhcr_token, &next),
+            (std::vector<std::vector<std::string>>{named({"-narrowed"}), named({"-public-leaves"}),
+                                                   named({"+widened"})}));
+  EXPECT_EQ(DeltaFor(&thailand, filter, 1, thailand_token, &next),
+            (std::vector<std::vector<std::string>>{named({"+narrowed"}), named({"-public-leaves"}),
+                                                   named({"-members-leaves"}), named({"+widened"}),
+                                                   named({"+hidden"})}));
+  // Without a viewer, every meeting that left the filter is named.
+  EXPECT_EQ(DeltaFor(nullptr, filter, 10, thailand_token, &next),
+            (std::vector<std::vector<std::string>>{
+                named({"+hidden", "+narrowed", "+widened", "-members-leaves", "-public-leaves"})}));
+}
+
+// Pages end where the next entry would not fit: an invisible change of a
+// meeting already in the page, or one that adds no entry, rides along.
+TEST_F(EventsViewerTest, IncrementalSyncPagesCountEntriesNotChanges) {
+  std::string token = SyncTokenNow();
+  audience::Viewer unhcr = Unhcr();
+  ASSERT_THAT(Create(Timed(kBali, Utc(2027, 1, 1, 9), absl::Hours(1)), "a"), IsOk());
+  ASSERT_THAT(Retitle(absl::StrCat(kBali, "/meetings/a"), "A, again"), IsOk());
+  ASSERT_THAT(Create(WithVisibility(Timed(kBali, Utc(2027, 1, 2, 9), absl::Hours(1)), rcp::common::v1::MEMBERS),
+                     "b"),
+              IsOk());
+  ASSERT_THAT(Retitle(absl::StrCat(kBali, "/meetings/a"), "A, third"), IsOk());
+  // b becomes visible: an entry, which does not fit a page of one.
+  ASSERT_THAT(SetVisibility(absl::StrCat(kBali, "/meetings/b"), rcp::common::v1::PUBLIC), IsOk());
+  ASSERT_THAT(Create(WithVisibility(Timed(kBali, Utc(2027, 1, 3, 9), absl::Hours(1)), rcp::common::v1::MEMBERS),
+                     "c"),
+              IsOk());
+  std::string next;
+  auto pages = DeltaFor(&unhcr, {}, 1, token, &next);
+  EXPECT_EQ(pages, (std::vector<std::vector<std::string>>{{"+processes/bali-process/meetings/a"},
+                                                          {"+processes/bali-process/meetings/b"}}));
+  // The token of the last page is where the changelog ends: nothing more.
+  std::string after;
+  EXPECT_EQ(DeltaFor(&unhcr, {}, 1, next, &after), (std::vector<std::vector<std::string>>{{}}));
+  EXPECT_EQ(after, next);
 }
 
 }  // namespace

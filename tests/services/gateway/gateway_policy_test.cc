@@ -424,8 +424,9 @@ TEST_F(GatewayPolicyTest, EveryMethodRoleAndVisibility) {
               EXPECT_EQ(got.code(), absl::StatusCode::kPermissionDenied) << where << ": " << got;
               break;
           }
-          if (want != Outcome::kAllowed && write)
+          if (want != Outcome::kAllowed && write) {
             EXPECT_TRUE(forwarded.empty()) << where << ": a refused write reached the service";
+          }
         }
       }
     }

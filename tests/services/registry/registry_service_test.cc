@@ -11,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <initializer_list>
@@ -20,9 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/audience/audience.h"
 #include "common/concurrency/thread_pool.h"
 #include "common/server/server.h"
 #include "common/status/status.h"
@@ -933,12 +936,15 @@ TEST_F(RegistryServiceTest, CreateMembershipRejectsInvalidFieldsAndWritesNothing
            {kBali, "PHL", v1::MEMBER, "membership.party"},
            {kBali, "", v1::MEMBER, "membership.party"},
            {kBali, "parties/PHL", v1::ROLE_UNSPECIFIED, "membership.role"},
+           {kBali, "parties/PHL", v1::CHAIR, "membership.role"},
        }) {
     auto result = NewMembership(c.parent, c.party, c.role, D(2020, 1, 1));
     EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field)))
         << c.parent << " " << c.party;
     EXPECT_EQ(ViolatedField(result.status()), c.field) << c.parent << " " << c.party;
   }
+  EXPECT_THAT(NewMembership(kBali, "parties/PHL", v1::CHAIR, D(2020, 1, 1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("the chair comes from chair terms")));
   Date before_start = D(2019, 12, 31);
   EXPECT_THAT(NewMembership(kBali, "parties/PHL", v1::MEMBER, D(2020, 1, 1), &before_start),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("membership.end_date")));
@@ -1443,7 +1449,15 @@ TEST_F(RegistryServiceTest, CreateApiKeyRejectsInvalidFieldsAndWritesNothing) {
   auto bad_role = KeyRequest("parties/IDN", absl::Hours(1));
   bad_role.mutable_api_key()->add_roles(v1::ROLE_UNSPECIFIED);
   EXPECT_THAT(Call(&Stub::CreateApiKey, bad_role),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("api_key.roles[0]")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("api_key.roles[0]"), HasSubstr("OBSERVER or CHAIR"))));
+  auto admin_with_roles = KeyRequest("parties/iom", absl::Hours(1));
+  admin_with_roles.mutable_api_key()->set_admin(true);
+  admin_with_roles.mutable_api_key()->add_roles(v1::SECRETARIAT);
+  auto refused = Call(&Stub::CreateApiKey, admin_with_roles);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("an administrator's key takes no role limits")));
+  EXPECT_EQ(ViolatedField(refused.status()), "api_key.roles");
   EXPECT_THAT(Call(&Stub::CreateApiKey, KeyRequest("parties/MEX", absl::Hours(1))),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("parties/MEX")));
   EXPECT_EQ(Revision(), seeded_revision_);
@@ -1556,6 +1570,100 @@ TEST_F(RegistryServiceTest, AuthenticateKeyLimitedToProcessesOrRolesNarrowsRight
   ASSERT_THAT(s.rights(), SizeIs(1));
   EXPECT_EQ(s.rights(0).process(), kBali);
   EXPECT_THAT(s.rights(0).roles(), ElementsAre(v1::SECRETARIAT));
+}
+
+// Hole 2 of issue 9: Indonesia co-chairs the Bali Process; a key limited to
+// MEMBER must not carry the chair's rights, one with CHAIR in its limit does.
+TEST_F(RegistryServiceTest, ARoleLimitBindsTheChairAndTheLimitsTravelInThePrincipal) {
+  ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  auto principal_for = [&](std::vector<v1::Role> roles,
+                           std::vector<std::string> processes = {}) -> absl::StatusOr<v1::Principal> {
+    auto req = KeyRequest("parties/IDN", absl::Hours(24));
+    for (auto r : roles) req.mutable_api_key()->add_roles(r);
+    for (const auto& p : processes) req.mutable_api_key()->add_processes(p);
+    RCP_ASSIGN_OR_RETURN(v1::CreateApiKeyResponse created, Call(&Stub::CreateApiKey, req));
+    return Authenticate(created.key());
+  };
+
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal member, principal_for({v1::MEMBER}));
+  ASSERT_THAT(member.rights(), SizeIs(2));
+  EXPECT_EQ(member.rights(0).process(), kBali);
+  EXPECT_THAT(member.rights(0).roles(), ElementsAre(v1::MEMBER));
+  EXPECT_FALSE(member.rights(0).chair()) << "no CHAIR in the key's role limit";
+  EXPECT_THAT(member.role_limit(), ElementsAre(v1::MEMBER));
+  EXPECT_THAT(member.process_limit(), IsEmpty());
+
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal chair, principal_for({v1::MEMBER, v1::CHAIR}));
+  ASSERT_THAT(chair.rights(), SizeIs(2));
+  EXPECT_EQ(chair.rights(0).process(), kBali);
+  EXPECT_THAT(chair.rights(0).roles(), ElementsAre(v1::MEMBER));
+  EXPECT_TRUE(chair.rights(0).chair());
+  EXPECT_FALSE(chair.rights(1).chair());
+  EXPECT_THAT(chair.role_limit(), ElementsAre(v1::MEMBER, v1::CHAIR));
+
+  // CHAIR alone: the chair's rights without the member's; Colombo, where
+  // it only is a member, gives nothing.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal chair_only, principal_for({v1::CHAIR}));
+  ASSERT_THAT(chair_only.rights(), SizeIs(1));
+  EXPECT_EQ(chair_only.rights(0).process(), kBali);
+  EXPECT_THAT(chair_only.rights(0).roles(), IsEmpty());
+  EXPECT_TRUE(chair_only.rights(0).chair());
+
+  // Limited away from Bali: no chair there, whatever the roles.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal colombo, principal_for({v1::MEMBER, v1::CHAIR}, {kColombo}));
+  ASSERT_THAT(colombo.rights(), SizeIs(1));
+  EXPECT_EQ(colombo.rights(0).process(), kColombo);
+  EXPECT_FALSE(colombo.rights(0).chair());
+  EXPECT_THAT(colombo.process_limit(), ElementsAre(kColombo));
+
+  // No role limit: the chair as before.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal unlimited, principal_for({}));
+  ASSERT_THAT(unlimited.rights(), SizeIs(2));
+  EXPECT_TRUE(unlimited.rights(0).chair());
+  EXPECT_THAT(unlimited.role_limit(), IsEmpty());
+}
+
+// The chair acts through a current membership: a term without one (the
+// membership ended) gives no chair.
+TEST_F(RegistryServiceTest, AChairTermWithoutACurrentMembershipGivesNoChair) {
+  ASSERT_THAT(NewChairTerm(kColombo, "parties/PHL", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+  v1::UpdateMembershipRequest end;
+  end.mutable_membership()->set_name("processes/colombo-process/memberships/phl");
+  *end.mutable_membership()->mutable_end_date() = D(2026, 6, 14);
+  *end.mutable_update_mask() = Mask({"end_date"});
+  ASSERT_THAT(Call(&Stub::UpdateMembership, end), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/PHL", absl::Hours(24))));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(created.key()));
+  EXPECT_THAT(p.rights(), IsEmpty());
+}
+
+TEST_F(RegistryServiceTest, AStoredAdministratorKeyWithRoleLimitsDoesNotAdminister) {
+  auto req = KeyRequest("parties/iom", absl::Hours(24));
+  req.mutable_api_key()->add_roles(v1::SECRETARIAT);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created, Call(&Stub::CreateApiKey, req));
+  // As a key stored before such keys were refused.
+  v1::ApiKey legacy = created.api_key();
+  legacy.set_admin(true);
+  ASSERT_THAT(store_->store()->Write({"test"}, {legacy.name()},
+                                     [&](storage::Transaction& txn) {
+                                       txn.Put("api_keys", legacy.name(), legacy);
+                                       return absl::OkStatus();
+                                     }),
+              IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(created.key()));
+  EXPECT_FALSE(p.admin());
+  EXPECT_THAT(p.role_limit(), ElementsAre(v1::SECRETARIAT));
+  ASSERT_THAT(p.rights(), SizeIs(1));
+  EXPECT_THAT(p.rights(0).roles(), ElementsAre(v1::SECRETARIAT));
+  // An administrator's key without role limits administers.
+  auto admin = KeyRequest("parties/iom", absl::Hours(24));
+  admin.mutable_api_key()->set_admin(true);
+  admin.mutable_api_key()->add_processes(kBali);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse admin_key, Call(&Stub::CreateApiKey, admin));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal a, Authenticate(admin_key.key()));
+  EXPECT_TRUE(a.admin());
+  EXPECT_THAT(a.process_limit(), ElementsAre(kBali));
 }
 
 TEST_F(RegistryServiceTest, AuthenticateExpiredKeyIsUnauthenticated) {
@@ -2043,6 +2151,289 @@ TEST_F(RegistryServiceTest, WatchDeliversConcurrentWritesWithoutGapsOrDuplicates
   }
   EXPECT_EQ(names.size(), static_cast<size_t>(kThreads * kPerThread));
   EXPECT_EQ(Revision(), since + kThreads * kPerThread);
+}
+
+// ================================================================ viewers
+//
+// Every List keeps only what the caller's viewer may see, before paging
+// (hole 1 of issue 9): pages are full while more visible items exist, a
+// token comes only then, and the number of pages depends on visible items
+// alone. The viewers are the principals this registry computes for keys.
+
+// A page's names and its token.
+struct Page {
+  std::vector<std::string> names;
+  std::string token;
+};
+
+// Pages through a List at `page_size`, checking the paging invariants on
+// the way; returns every name, in order.
+std::vector<std::string> PageThrough(int page_size,
+                                     const std::function<absl::StatusOr<Page>(const std::string&)>& list) {
+  std::vector<std::string> all;
+  std::string token;
+  int pages = 0;
+  do {
+    absl::StatusOr<Page> page = list(token);
+    EXPECT_THAT(page, IsOk());
+    if (!page.ok()) break;
+    ++pages;
+    if (!page->token.empty()) {
+      EXPECT_EQ(page->names.size(), static_cast<size_t>(page_size)) << "a page with a token is full";
+    } else {
+      EXPECT_LE(page->names.size(), static_cast<size_t>(page_size));
+    }
+    all.insert(all.end(), page->names.begin(), page->names.end());
+    token = page->token;
+  } while (!token.empty() && pages < 1000);
+  size_t want_pages = std::max<size_t>(1, (all.size() + page_size - 1) / page_size);
+  EXPECT_EQ(static_cast<size_t>(pages), want_pages) << "pages counted visible items only";
+  return all;
+}
+
+class RegistryViewerTest : public RegistryServiceTest {
+ protected:
+  void SetUp() override {
+    RegistryServiceTest::SetUp();
+    // UNHCR observes the Bali Process; IGC is a third process.
+    ASSERT_THAT(NewParty("unhcr", v1::Party::ORGANIZATION, "UNHCR"), IsOk());
+    ASSERT_THAT(NewMembership(kBali, "parties/unhcr", v1::OBSERVER, D(2002, 2, 27)), IsOk());
+    ASSERT_THAT(NewProcess("igc", "Intergovernmental Consultations on Migration, Asylum and Refugees", "IGC"),
+                IsOk());
+    ASSERT_THAT(NewMembership("processes/igc", "parties/AUS", v1::MEMBER, D(2000, 1, 1)), IsOk());
+    ASSERT_THAT(NewChairTerm(kBali, "parties/IDN", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+    ASSERT_THAT(NewChairTerm(kColombo, "parties/PHL", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+    ASSERT_THAT(NewChairTerm("processes/igc", "parties/AUS", D(2026, 1, 1), D(2026, 12, 31)), IsOk());
+    ASSERT_THAT(Call(&Stub::CreateFocalPoint, FocalPointRequest(kBali, "parties/IDN")), IsOk());
+    ASSERT_THAT(Call(&Stub::CreateFocalPoint, FocalPointRequest(kBali, "parties/AUS")), IsOk());
+    ASSERT_THAT(Call(&Stub::CreateFocalPoint, FocalPointRequest(kColombo, "parties/PHL")), IsOk());
+    ASSERT_THAT(Call(&Stub::CreateFocalPoint, FocalPointRequest("processes/igc", "parties/AUS")), IsOk());
+  }
+
+  // A new key's name and the principal the registry computes for it.
+  absl::StatusOr<std::pair<std::string, v1::Principal>> NewKey(const std::string& party,
+                                                               std::vector<std::string> processes = {},
+                                                               std::vector<v1::Role> roles = {},
+                                                               bool admin = false) {
+    auto req = KeyRequest(party, absl::Hours(24));
+    for (const auto& p : processes) req.mutable_api_key()->add_processes(p);
+    for (auto r : roles) req.mutable_api_key()->add_roles(r);
+    req.mutable_api_key()->set_admin(admin);
+    RCP_ASSIGN_OR_RETURN(v1::CreateApiKeyResponse created, Call(&Stub::CreateApiKey, req));
+    RCP_ASSIGN_OR_RETURN(v1::Principal p, Authenticate(created.key()));
+    return std::make_pair(created.api_key().name(), std::move(p));
+  }
+  absl::StatusOr<v1::Principal> ViewerFor(const std::string& party, std::vector<std::string> processes = {},
+                                          std::vector<v1::Role> roles = {}, bool admin = false) {
+    RCP_ASSIGN_OR_RETURN(auto key, NewKey(party, std::move(processes), std::move(roles), admin));
+    return key.second;
+  }
+
+  // Every page of `list`, a RegistryStore List, for `viewer` from `req`.
+  template <typename Req, typename Resp, typename NamesOf>
+  std::vector<std::string> ListAll(absl::StatusOr<Resp> (RegistryStore::*list)(const Req&, const audience::Viewer*),
+                                   Req req, const v1::Principal* viewer, int page_size, NamesOf names_of) {
+    req.set_page_size(page_size);
+    return PageThrough(page_size, [&](const std::string& token) -> absl::StatusOr<Page> {
+      req.set_page_token(token);
+      RCP_ASSIGN_OR_RETURN(Resp resp, (store_.get()->*list)(req, viewer));
+      return Page{names_of(resp), resp.next_page_token()};
+    });
+  }
+  // The Lists of the registry's collections in every process.
+  template <typename Req>
+  static Req InEveryProcess() {
+    Req req;
+    req.set_parent("processes/-");
+    return req;
+  }
+  std::vector<std::string> Processes(const v1::Principal* viewer, int page_size) {
+    return ListAll(&RegistryStore::ListProcesses, v1::ListProcessesRequest(), viewer, page_size,
+                   [](const auto& r) { return Names(r.processes()); });
+  }
+  std::vector<std::string> Parties(const v1::Principal* viewer, int page_size) {
+    return ListAll(&RegistryStore::ListParties, v1::ListPartiesRequest(), viewer, page_size,
+                   [](const auto& r) { return Names(r.parties()); });
+  }
+  std::vector<std::string> Memberships(const v1::Principal* viewer, int page_size) {
+    return ListAll(&RegistryStore::ListMemberships, InEveryProcess<v1::ListMembershipsRequest>(), viewer,
+                   page_size, [](const auto& r) { return Names(r.memberships()); });
+  }
+  std::vector<std::string> ChairTerms(const v1::Principal* viewer, int page_size) {
+    return ListAll(&RegistryStore::ListChairTerms, InEveryProcess<v1::ListChairTermsRequest>(), viewer,
+                   page_size, [](const auto& r) { return Names(r.chair_terms()); });
+  }
+  std::vector<std::string> FocalPoints(const v1::Principal* viewer, int page_size) {
+    return ListAll(&RegistryStore::ListFocalPoints, InEveryProcess<v1::ListFocalPointsRequest>(), viewer,
+                   page_size, [](const auto& r) { return Names(r.focal_points()); });
+  }
+  std::vector<std::string> ApiKeys(const v1::Principal* viewer, int page_size) {
+    return ListAll(&RegistryStore::ListApiKeys, v1::ListApiKeysRequest(), viewer, page_size,
+                   [](const auto& r) { return Names(r.api_keys()); });
+  }
+  std::vector<std::string> Peers(const v1::Principal* viewer, int page_size) {
+    return ListAll(&RegistryStore::ListFederationPeers, v1::ListFederationPeersRequest(), viewer, page_size,
+                   [](const auto& r) { return Names(r.federation_peers()); });
+  }
+};
+
+// The items of `all` that `keep` accepts, in order: what a filtered List
+// must return.
+std::vector<std::string> Only(const std::vector<std::string>& all,
+                              const std::function<bool(const std::string&)>& keep) {
+  std::vector<std::string> out;
+  for (const auto& name : all) {
+    if (keep(name)) out.push_back(name);
+  }
+  return out;
+}
+
+bool InColombo(const std::string& name) { return absl::StartsWith(name, std::string(kColombo) + "/"); }
+
+TEST_F(RegistryViewerTest, AProcessLimitedKeyListsOnlyItsProcessesRegisterEntries) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal colombo_only, ViewerFor("parties/IDN", {kColombo}));
+  for (int page_size : {1, 2, 1000}) {
+    SCOPED_TRACE(absl::StrCat("page_size ", page_size));
+    EXPECT_THAT(Processes(&colombo_only, page_size), ElementsAre(kColombo));
+    std::vector<std::string> memberships = Memberships(nullptr, 1000);
+    ASSERT_THAT(memberships, SizeIs(7));
+    EXPECT_EQ(Memberships(&colombo_only, page_size), Only(memberships, InColombo));
+    EXPECT_THAT(Memberships(&colombo_only, page_size),
+                ElementsAre("processes/colombo-process/memberships/idn",
+                            "processes/colombo-process/memberships/phl"));
+    std::vector<std::string> terms = ChairTerms(nullptr, 1000);
+    ASSERT_THAT(terms, SizeIs(3));
+    EXPECT_THAT(ChairTerms(&colombo_only, page_size), ElementsAre("processes/colombo-process/chairTerms/phl-2026"));
+    // Colombo's contact details, as a member; none of Bali's.
+    EXPECT_THAT(FocalPoints(&colombo_only, page_size),
+                ElementsAre("processes/colombo-process/focalPoints/phl"));
+    // Parties are global.
+    EXPECT_EQ(Parties(&colombo_only, page_size), Parties(nullptr, 1000));
+    EXPECT_THAT(Parties(&colombo_only, page_size), SizeIs(5));
+  }
+  // Without a limit, the same party lists every process.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal unlimited, ViewerFor("parties/IDN"));
+  EXPECT_EQ(Processes(&unlimited, 1), Processes(nullptr, 1000));
+  EXPECT_THAT(Processes(&unlimited, 1), SizeIs(3));
+}
+
+TEST_F(RegistryViewerTest, FocalPointsAreForMembersNotObservers) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal unhcr, ViewerFor("parties/unhcr"));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal indonesia, ViewerFor("parties/IDN"));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal australia, ViewerFor("parties/AUS"));
+  for (int page_size : {1, 2, 1000}) {
+    SCOPED_TRACE(absl::StrCat("page_size ", page_size));
+    // UNHCR observes Bali: one empty page, no token, as if there were none.
+    EXPECT_THAT(FocalPoints(&unhcr, page_size), IsEmpty());
+    EXPECT_THAT(FocalPoints(&indonesia, page_size),
+                ElementsAre("processes/bali-process/focalPoints/aus", "processes/bali-process/focalPoints/idn",
+                            "processes/colombo-process/focalPoints/phl"));
+    EXPECT_THAT(FocalPoints(&australia, page_size),
+                ElementsAre("processes/bali-process/focalPoints/aus", "processes/bali-process/focalPoints/idn",
+                            "processes/igc/focalPoints/aus"));
+  }
+  // The observer's first page is exactly the answer for a collection
+  // without focal points: no token, nothing.
+  v1::ListFocalPointsRequest req;
+  req.set_parent(kBali);
+  req.set_page_size(1);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListFocalPointsResponse page, store_->ListFocalPoints(req, &unhcr));
+  EXPECT_THAT(page.focal_points(), IsEmpty());
+  EXPECT_TRUE(page.next_page_token().empty());
+}
+
+TEST_F(RegistryViewerTest, AProcessLimitedKeyListsOnlyKeysWithinItsLimits) {
+  // Hole 4: the Bali secretariat's key, limited to bali-process.
+  RCP_ASSERT_OK_AND_ASSIGN(auto bali_secretariat, NewKey("parties/iom", {kBali}));
+  RCP_ASSERT_OK_AND_ASSIGN(auto colombo_secretariat, NewKey("parties/iom", {kColombo}));
+  RCP_ASSERT_OK_AND_ASSIGN(auto iom_unlimited, NewKey("parties/iom"));
+  RCP_ASSERT_OK_AND_ASSIGN(auto iom_admin, NewKey("parties/iom", {}, {}, /*admin=*/true));
+  RCP_ASSERT_OK_AND_ASSIGN(auto bali_member, NewKey("parties/iom", {kBali}, {v1::MEMBER}));
+  RCP_ASSERT_OK_AND_ASSIGN(auto indonesia_bali, NewKey("parties/IDN", {kBali}));
+  std::vector<std::string> all = ApiKeys(nullptr, 1000);
+  ASSERT_THAT(all, SizeIs(6));
+  for (int page_size : {1, 2, 1000}) {
+    SCOPED_TRACE(absl::StrCat("page_size ", page_size));
+    std::vector<std::string> want = Only(all, [&](const std::string& name) {
+      return name == bali_secretariat.first || name == bali_member.first;
+    });
+    EXPECT_EQ(ApiKeys(&bali_secretariat.second, page_size), want);
+    // A key limited to MEMBER sees only keys limited to MEMBER.
+    EXPECT_THAT(ApiKeys(&bali_member.second, page_size), ElementsAre(bali_member.first));
+    // The unlimited staff key sees its party's non-admin keys.
+    EXPECT_EQ(ApiKeys(&iom_unlimited.second, page_size), Only(all, [&](const std::string& name) {
+                return name != iom_admin.first && name != indonesia_bali.first;
+              }));
+    EXPECT_EQ(ApiKeys(&iom_admin.second, page_size), all);
+  }
+  (void)colombo_secretariat;
+}
+
+TEST_F(RegistryViewerTest, FederationPeersAreForTheDeploymentsAdministrators) {
+  ASSERT_THAT(Call(&Stub::CreateFederationPeer, PeerRequest("puebla-process.secretariat")), IsOk());
+  ASSERT_THAT(Call(&Stub::CreateFederationPeer, PeerRequest("colombo-process.secretariat")), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal admin, ViewerFor("parties/iom", {}, {}, true));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal bali_admin, ViewerFor("parties/iom", {kBali}, {}, true));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal member, ViewerFor("parties/IDN"));
+  for (int page_size : {1, 2}) {
+    EXPECT_THAT(Peers(&admin, page_size), ElementsAre("federationPeers/colombo-process.secretariat",
+                                                      "federationPeers/puebla-process.secretariat"));
+    EXPECT_THAT(Peers(&bali_admin, page_size), IsEmpty());
+    EXPECT_THAT(Peers(&member, page_size), IsEmpty());
+  }
+}
+
+// Over gRPC: the adapters read the viewer from x-rcp-viewer-bin.
+TEST_F(RegistryViewerTest, TheServiceFiltersForTheViewerTheCallCarries) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal colombo_only, ViewerFor("parties/IDN", {kColombo}));
+  auto list = [&](const std::string* viewer_bytes) -> absl::StatusOr<v1::ListProcessesResponse> {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (viewer_bytes != nullptr) context.AddMetadata(audience::kViewerHeader, *viewer_bytes);
+    v1::ListProcessesResponse resp;
+    grpc::Status s = stub_->ListProcesses(&context, v1::ListProcessesRequest(), &resp);
+    if (!s.ok()) return FromGrpcStatus(s);
+    return resp;
+  };
+  std::string bytes = colombo_only.SerializeAsString();
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListProcessesResponse filtered, list(&bytes));
+  EXPECT_THAT(Names(filtered.processes()), ElementsAre(kColombo));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListProcessesResponse everything, list(nullptr));
+  EXPECT_THAT(everything.processes(), SizeIs(3));
+  std::string garbage("\xff\xff\xff\xff", 4);
+  auto malformed = list(&garbage);
+  EXPECT_THAT(malformed, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(audience::kViewerHeader)));
+
+  // Every List of the service reads it.
+  grpc::ClientContext keys_context;
+  keys_context.AddMetadata(audience::kViewerHeader, garbage);
+  v1::ListApiKeysResponse keys;
+  EXPECT_EQ(stub_->ListApiKeys(&keys_context, v1::ListApiKeysRequest(), &keys).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  struct Check {
+    const char* method;
+    std::function<grpc::Status(grpc::ClientContext*)> call;
+  };
+  std::vector<Check> checks = {
+      {"ListParties", [&](grpc::ClientContext* c) { v1::ListPartiesResponse r; return stub_->ListParties(c, {}, &r); }},
+      {"ListMemberships", [&](grpc::ClientContext* c) { v1::ListMembershipsResponse r; return stub_->ListMemberships(c, {}, &r); }},
+      {"ListChairTerms", [&](grpc::ClientContext* c) { v1::ListChairTermsResponse r; return stub_->ListChairTerms(c, {}, &r); }},
+      {"ListFocalPoints", [&](grpc::ClientContext* c) { v1::ListFocalPointsResponse r; return stub_->ListFocalPoints(c, {}, &r); }},
+      {"ListFederationPeers", [&](grpc::ClientContext* c) { v1::ListFederationPeersResponse r; return stub_->ListFederationPeers(c, {}, &r); }},
+  };
+  for (const auto& check : checks) {
+    grpc::ClientContext context;
+    context.AddMetadata(audience::kViewerHeader, garbage);
+    EXPECT_EQ(check.call(&context).error_code(), grpc::StatusCode::INVALID_ARGUMENT) << check.method;
+  }
+  // A member of Colombo only lists Colombo's focal points through the service too.
+  grpc::ClientContext fp_context;
+  fp_context.AddMetadata(audience::kViewerHeader, bytes);
+  v1::ListFocalPointsRequest fp_req;
+  fp_req.set_parent("processes/-");
+  v1::ListFocalPointsResponse fps;
+  ASSERT_TRUE(stub_->ListFocalPoints(&fp_context, fp_req, &fps).ok());
+  EXPECT_THAT(Names(fps.focal_points()), ElementsAre("processes/colombo-process/focalPoints/phl"));
 }
 
 }  // namespace

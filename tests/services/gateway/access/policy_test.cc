@@ -193,7 +193,9 @@ TEST(CheckRequest, AdministrationWithinTheKeysLimits) {
     reg::Principal p = PrincipalFor(role);
     absl::Status bali = CheckRequest(R("/rcp.registry.v1.Registry/CreateMembership"), p, bali_membership);
     EXPECT_EQ(bali.ok(), AdministersBali(role)) << RoleName(role) << ": " << bali;
-    if (!bali.ok()) EXPECT_EQ(bali.code(), absl::StatusCode::kPermissionDenied);
+    if (!bali.ok()) {
+      EXPECT_EQ(bali.code(), absl::StatusCode::kPermissionDenied);
+    }
     absl::Status colombo =
         CheckRequest(R("/rcp.registry.v1.Registry/CreateMembership"), p, colombo_membership);
     EXPECT_EQ(colombo.ok(), AdministersAll(role)) << RoleName(role) << ": " << colombo;
@@ -229,8 +231,9 @@ TEST(CheckRequest, WritersOfEveryProcessTheNewItemIsIn) {
   for (Role role : kRoles) {
     absl::Status s = CheckRequest(create, PrincipalFor(role), bali);
     EXPECT_EQ(s.ok(), Writes(role)) << RoleName(role) << ": " << s;
-    if (!s.ok())
+    if (!s.ok()) {
       EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("meeting.processes")));
+    }
   }
   // Indonesia chairs Bali but is a plain member of Colombo; the Bali
   // secretariat is not Colombo's.

@@ -56,7 +56,9 @@ TEST(Delivery, ExactlyWhatTheCallerMaySee) {
       Delivery want = Sees(role, item) ? Delivery::kChange : Delivery::kNone;
       EXPECT_EQ(DeliveryOf(p, resource::Service::kEvents, MeetingChange(item, p), &processes), want)
           << "meeting: " << Where(role, item);
-      if (want != Delivery::kNone) EXPECT_EQ(processes, std::vector<std::string>{kBali});
+      if (want != Delivery::kNone) {
+        EXPECT_EQ(processes, std::vector<std::string>{kBali});
+      }
       EXPECT_EQ(DeliveryOf(p, resource::Service::kDocuments, DocumentChange(item, p), &processes), want)
           << "document: " << Where(role, item);
     }
@@ -80,7 +82,9 @@ TEST(Delivery, AnUpdateOutOfViewIsAWithdrawalForThoseWhoSawIt) {
           std::vector<std::string> processes;
           EXPECT_EQ(DeliveryOf(p, service, change, &processes), want)
               << resource::ServiceName(service) << " " << Where(role, before) << " -> " << Where(role, after);
-          if (want != Delivery::kNone) EXPECT_EQ(processes, std::vector<std::string>{kBali});
+          if (want != Delivery::kNone) {
+            EXPECT_EQ(processes, std::vector<std::string>{kBali});
+          }
         }
       }
     }
@@ -134,7 +138,9 @@ TEST(Delivery, RegisterChangesWithinTheKeysProcesses) {
         DeliveryOf(p, kRegistry, RegistryChange("process", kBali, process), &processes) == Delivery::kChange,
         reaches_bali)
         << RoleName(role);
-    if (reaches_bali) EXPECT_EQ(processes, std::vector<std::string>{kBali});
+    if (reaches_bali) {
+      EXPECT_EQ(processes, std::vector<std::string>{kBali});
+    }
     EXPECT_EQ(DeliveryOf(p, kRegistry,
                          RegistryChange("membership", std::string(kBali) + "/memberships/x", membership),
                          &processes) == Delivery::kChange,
