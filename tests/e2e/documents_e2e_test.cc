@@ -3,7 +3,6 @@
 // verified by SHA-256 on the way up and on the way down.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <signal.h>
 
 #include <atomic>
@@ -37,32 +36,6 @@ constexpr int64_t kChunk = kMiB;
 
 // ------------------------------------------------------------ test content
 
-// A running SHA-256 (OpenSSL EVP), so content of any size is hashed as it
-// passes.
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Update(absl::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
-  std::string HexDigest() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, digest, &len);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-      out.push_back(kHex[digest[i] >> 4]);
-      out.push_back(kHex[digest[i] & 0xf]);
-    }
-    return out;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
-
 // `size` deterministic pseudo-random bytes named by `seed`: the 8-byte word
 // at index i is SplitMix64(seed, i), so any range can be regenerated on its
 // own (a resumed upload starts wherever the server says).
@@ -89,7 +62,7 @@ class Content {
 
   // Computed chunk by chunk, never holding the whole content.
   std::string Sha256Hex() const {
-    Sha256 sha;
+    crypto::Sha256 sha;
     for (int64_t offset = 0; offset < size_; offset += kChunk) sha.Update(Bytes(offset, kChunk));
     return sha.HexDigest();
   }
@@ -275,7 +248,7 @@ absl::StatusOr<Downloaded> Download(Stub* stub, const std::string& document, con
   grpc::ClientContext ctx;
   auto reader = stub->Download(&ctx, req);
   Downloaded out;
-  Sha256 sha;
+  crypto::Sha256 sha;
   v1::DownloadChunk chunk;
   absl::Status order;
   while (reader->Read(&chunk)) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/crypto/crypto.h"
 #include "common/server/server.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
@@ -193,7 +194,7 @@ TEST_F(RcpctlTransferTest, UploadResumesFromTheCommittedOffsetAfterAnInterruptio
   EXPECT_EQ(result.resumed_from, 3 * kMiB);
   EXPECT_EQ(first_offset, 3 * kMiB);
   EXPECT_EQ(chunks, 3);  // 1 MiB, 1 MiB, 12345 bytes
-  EXPECT_EQ(result.version.sha256(), Sha256Hex(data));
+  EXPECT_EQ(result.version.sha256(), crypto::Sha256Hex(data));
   EXPECT_EQ(result.version.size_bytes(), static_cast<int64_t>(data.size()));
   EXPECT_EQ(result.version.version(), 1);
   EXPECT_THAT(notices_, HasSubstr("resuming " + session + " at byte 3145728"));
@@ -237,7 +238,7 @@ TEST_F(RcpctlTransferTest, UploadRetriesABrokenStreamFromTheCommittedOffset) {
   EXPECT_EQ(result.streams, 2);
   EXPECT_EQ(sent, (std::map<int64_t, int>{{0, 1}, {kMiB, 1}, {2 * kMiB, 1}, {3 * kMiB, 1}, {4 * kMiB, 1}}))
       << "the retry continues from the committed offset; nothing is sent twice";
-  EXPECT_EQ(result.version.sha256(), Sha256Hex(data));
+  EXPECT_EQ(result.version.sha256(), crypto::Sha256Hex(data));
   EXPECT_EQ(result.version.language(), "fr");
   EXPECT_EQ(result.version.media_type(),
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
@@ -266,7 +267,7 @@ TEST_F(RcpctlTransferTest, UploadStartsOverWhenTheSessionIsGone) {
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_NE(result.session, old_session);
   EXPECT_EQ(result.resumed_from, 0);
-  EXPECT_EQ(result.version.sha256(), Sha256Hex(data));
+  EXPECT_EQ(result.version.sha256(), crypto::Sha256Hex(data));
   EXPECT_THAT(notices_, HasSubstr("starting over"));
 }
 
@@ -402,7 +403,7 @@ TEST_F(RcpctlTransferTest, CommandsUploadAndDownloadPrintTheVersion) {
   up.state_dir = dir_.Sub("state");
   grpc::Status s = DocUpload(*client_, output, up);
   ASSERT_TRUE(s.ok()) << Describe(s);
-  EXPECT_THAT(out.str(), HasSubstr("\"sha256\": \"" + Sha256Hex(data) + "\""));
+  EXPECT_THAT(out.str(), HasSubstr("\"sha256\": \"" + crypto::Sha256Hex(data) + "\""));
   EXPECT_THAT(out.str(), HasSubstr("\"mediaType\": \"text/csv\""));
 
   std::ostringstream content;
@@ -421,7 +422,7 @@ TEST_F(RcpctlTransferTest, CommandsUploadAndDownloadPrintTheVersion) {
   EXPECT_THAT(shown.str(), HasSubstr("Symbol:"));
   EXPECT_THAT(shown.str(), HasSubstr("MIDSA/2026/1"));
   EXPECT_THAT(shown.str(), HasSubstr("LANGUAGE"));
-  EXPECT_THAT(shown.str(), HasSubstr(Sha256Hex(data)));
+  EXPECT_THAT(shown.str(), HasSubstr(crypto::Sha256Hex(data)));
 }
 
 }  // namespace
