@@ -27,7 +27,6 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -39,6 +38,7 @@
 #include "bench/load.h"
 #include "bench/workloads.h"
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 #include "common/testing/daemon.h"
 #include "common/testing/temp_dir.h"
 #include "rcp/echo/v1/echo.grpc.pb.h"
@@ -66,16 +66,10 @@ struct Failure : std::runtime_error {
 };
 [[noreturn]] void Die(const std::string& what) { throw Failure(what); }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A field of /proc/<pid>/status ("VmRSS" in kB, "Threads").
 long ProcStatus(pid_t pid, const std::string& field) {
-  for (absl::string_view line : absl::StrSplit(ReadFile(absl::StrCat("/proc/", pid, "/status")), '\n')) {
+  std::string status = rcp::io::ReadFile(absl::StrCat("/proc/", pid, "/status")).value_or("");
+  for (absl::string_view line : absl::StrSplit(status, '\n')) {
     if (absl::ConsumePrefix(&line, field + ":")) {
       std::vector<absl::string_view> parts = absl::StrSplit(line, ' ', absl::SkipWhitespace());
       long v = 0;
@@ -87,7 +81,7 @@ long ProcStatus(pid_t pid, const std::string& field) {
 
 // CPU time (user + system) of a process so far, from /proc/<pid>/stat.
 absl::Duration CpuTime(pid_t pid) {
-  std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat = rcp::io::ReadFile(absl::StrCat("/proc/", pid, "/stat")).value_or("");
   std::vector<std::string> f = absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
   long ticks = std::stol(f[11]) + std::stol(f[12]);  // utime, stime: fields 14 and 15
   return absl::Seconds(static_cast<double>(ticks) / sysconf(_SC_CLK_TCK));
@@ -269,7 +263,8 @@ int Run(int argc, char** argv) {
   auto gateway = StartGateway(build, dir, "gateway", registry, events, documents);
 
   std::map<std::string, std::string> keys;
-  for (absl::string_view line : absl::StrSplit(ReadFile(dir.Sub("keys.tsv")), '\n', absl::SkipEmpty())) {
+  std::string keys_tsv = rcp::io::ReadFile(dir.Sub("keys.tsv")).value_or("");
+  for (absl::string_view line : absl::StrSplit(keys_tsv, '\n', absl::SkipEmpty())) {
     std::vector<std::string> parts = absl::StrSplit(line, '\t');
     if (parts.size() == 2) keys[parts[0]] = parts[1];
   }

@@ -17,26 +17,25 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <sstream>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 
 namespace rcp::server {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(what, ": cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// The PEM file a TLS option names. A file that cannot be read is a bad
+// option (INVALID_ARGUMENT naming it), whatever the reason.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* option) {
+  absl::StatusOr<std::string> pem = io::ReadFile(path);
+  if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat(option, ": ", pem.status().message()));
+  return pem;
 }
 
 // Rejects calls that lack the internal credential. Health checks pass, so
@@ -248,14 +247,14 @@ absl::Status Server::Start() {
     if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
       return absl::InvalidArgumentError("tls_cert and tls_key: both are needed for TLS");
     }
-    auto cert = ReadFile(options_.tls_cert_file, "tls_cert");
+    auto cert = ReadPemFile(options_.tls_cert_file, "tls_cert");
     if (!cert.ok()) return cert.status();
-    auto key = ReadFile(options_.tls_key_file, "tls_key");
+    auto key = ReadPemFile(options_.tls_key_file, "tls_key");
     if (!key.ok()) return key.status();
     grpc::SslServerCredentialsOptions ssl;
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     if (!options_.tls_client_ca_file.empty()) {
-      auto ca = ReadFile(options_.tls_client_ca_file, "tls_client_ca");
+      auto ca = ReadPemFile(options_.tls_client_ca_file, "tls_client_ca");
       if (!ca.ok()) return ca.status();
       ssl.pem_root_certs = *ca;
       ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;

@@ -9,13 +9,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 #include "common/status/status.h"
 #include "common/testing/daemon.h"
 #include "common/testing/status_matchers.h"
@@ -88,13 +88,6 @@ int64_t ResidentBytes(pid_t pid) {
     if (std::sscanf(line.c_str(), "VmRSS: %lld kB", &kb) == 1) return kb * 1024;
   }
   return -1;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // ----------------------------------------------------------- client helper
@@ -307,7 +300,7 @@ class DocumentsE2eTest : public ::testing::Test {
 TEST_F(DocumentsE2eTest, SeedPublishesTheWorkshopReport) {
   std::string seed_dir = std::string(RCP_SOURCE_DIR) + "/deploy/seed";
   std::string seed = "--seed_file=" + seed_dir + "/documents.textproto";
-  std::string expected = crypto::Sha256Hex(ReadFile(seed_dir + "/gcim-iom-workshop-2005-summary-report.txt"));
+  std::string expected = crypto::Sha256Hex(io::ReadFile(seed_dir + "/gcim-iom-workshop-2005-summary-report.txt").value());
   const std::string name = "processes/igc/documents/gcim-iom-workshop-2005-summary";
 
   auto d = StartDaemon({seed});

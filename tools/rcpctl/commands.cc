@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/io/file.h"
 #include "tools/rcpctl/format.h"
 #include "tools/rcpctl/transfer.h"
 
@@ -392,8 +393,8 @@ grpc::Status Subscribe(Client& client, const Output& o, const SubscribeOptions& 
       options.cursor_file.empty() ? DefaultStateDir() + "/cursor" : options.cursor_file;
   std::string cursor;
   if (!options.from_now) {
-    std::string saved;
-    if (ReadSmallFile(cursor_file, &saved).ok()) cursor = Trimmed(saved);
+    absl::StatusOr<std::string> saved = io::ReadFile(cursor_file);
+    if (saved.ok()) cursor = Trimmed(*saved);
   }
   if (!cursor.empty()) *o.err << "rcpctl: resuming from the cursor saved in " << cursor_file << "\n" << std::flush;
 

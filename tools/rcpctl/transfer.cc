@@ -5,8 +5,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/io/file.h"
 #include "tools/rcpctl/format.h"
 
 namespace rcp::rcpctl {
@@ -114,15 +113,6 @@ grpc::Status WriteFileAtomically(const std::string& path, const std::string& con
   return grpc::Status::OK;
 }
 
-grpc::Status ReadSmallFile(const std::string& path, std::string* content) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return FileError("cannot read", path, errno ? errno : ENOENT);
-  std::ostringstream text;
-  text << in.rdbuf();
-  *content = text.str();
-  return grpc::Status::OK;
-}
-
 // ------------------------------------------------------------------ common
 
 namespace {
@@ -193,9 +183,9 @@ void RemoveState(const UploadPlan& plan) {
 }
 
 std::string SavedSession(const UploadPlan& plan) {
-  std::string content;
-  if (!ReadSmallFile(plan.state_path, &content).ok()) return "";
-  for (absl::string_view line : absl::StrSplit(content, '\n')) {
+  absl::StatusOr<std::string> content = io::ReadFile(plan.state_path);
+  if (!content.ok()) return "";
+  for (absl::string_view line : absl::StrSplit(*content, '\n')) {
     if (absl::ConsumePrefix(&line, "session=")) return std::string(line);
   }
   return "";

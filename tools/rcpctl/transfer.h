@@ -125,8 +125,6 @@ grpc::Status Download(Client& client, const DownloadOptions& options, DownloadRe
 // Writes `content` to `path` atomically (temporary file + rename), creating
 // the parent directories (mode 0700).
 grpc::Status WriteFileAtomically(const std::string& path, const std::string& content);
-// Reads a small file whole; NOT_FOUND when it does not exist.
-grpc::Status ReadSmallFile(const std::string& path, std::string* content);
 
 }  // namespace rcp::rcpctl
 

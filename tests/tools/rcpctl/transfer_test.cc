@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 #include "common/server/server.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
@@ -46,13 +47,6 @@ std::string Content(int64_t size, int seed) {
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 class RcpctlTransferTest : public ::testing::Test {
@@ -130,7 +124,7 @@ class RcpctlTransferTest : public ::testing::Test {
   std::string SavedSession() {
     auto files = StateFiles();
     if (files.size() != 1) return "";
-    std::string content = ReadFile(files[0]);
+    std::string content = io::ReadFile(files[0]).value();
     auto start = content.find("session=");
     return content.substr(start + 8, content.find('\n', start) - start - 8);
   }
@@ -285,7 +279,7 @@ TEST_F(RcpctlTransferTest, DownloadVerifiesTheChecksum) {
   DownloadResult result;
   grpc::Status s = rcpctl::Download(*client_, Download(out), &result);
   ASSERT_TRUE(s.ok()) << Describe(s);
-  EXPECT_TRUE(ReadFile(out) == data);
+  EXPECT_TRUE(io::ReadFile(out).value() == data);
   EXPECT_EQ(result.version.sha256(), version.sha256());
   EXPECT_EQ(result.bytes_received, static_cast<int64_t>(data.size()));
   EXPECT_EQ(result.resumed_from, 0);
@@ -312,7 +306,7 @@ TEST_F(RcpctlTransferTest, DownloadResumesAPartialFile) {
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_EQ(result.resumed_from, 2 * kMiB);
   EXPECT_EQ(result.bytes_received, static_cast<int64_t>(data.size()) - 2 * kMiB);
-  EXPECT_TRUE(ReadFile(out) == data);
+  EXPECT_TRUE(io::ReadFile(out).value() == data);
 
   // Resuming a complete file transfers nothing and verifies it again.
   s = rcpctl::Download(*client_, again, &result);
@@ -337,7 +331,7 @@ TEST_F(RcpctlTransferTest, DownloadRetriesABrokenStream) {
   grpc::Status s = rcpctl::Download(*client_, d, &result);
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_EQ(result.streams, 2);
-  EXPECT_TRUE(ReadFile(out) == data);
+  EXPECT_TRUE(io::ReadFile(out).value() == data);
 }
 
 TEST_F(RcpctlTransferTest, ChecksumMismatchDeletesThePartialFileAndIsDataLoss) {
