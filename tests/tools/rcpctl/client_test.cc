@@ -17,7 +17,12 @@
 #include "common/server/server.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
-#include "tools/rcpctl/commands.h"
+#include "tools/rcpctl/commands/calendar.h"
+#include "tools/rcpctl/commands/key.h"
+#include "tools/rcpctl/commands/meeting.h"
+#include "tools/rcpctl/commands/process.h"
+#include "tools/rcpctl/commands/subscribe.h"
+#include "tools/rcpctl/commands/whoami.h"
 #include "tools/rcpctl/transfer.h"
 
 namespace rcp::rcpctl {

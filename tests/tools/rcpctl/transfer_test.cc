@@ -18,7 +18,7 @@
 #include "common/testing/temp_dir.h"
 #include "services/documents/documents_service.h"
 #include "tools/rcpctl/client.h"
-#include "tools/rcpctl/commands.h"
+#include "tools/rcpctl/commands/doc.h"
 
 namespace rcp::rcpctl {
 namespace {
