@@ -22,19 +22,19 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "bench/load.h"
 #include "bench/workloads.h"
 #include "common/crypto/crypto.h"
@@ -143,13 +143,13 @@ double RawRocksDbSyncedPuts(const std::string& path, int threads, absl::Duration
 // What the subscribers share: per round, how many have the round's
 // meeting and when the last one got it.
 struct Fanout {
-  std::mutex mu;
-  std::condition_variable cv;
-  int confirmed = 0;  // streams that had their first message
-  int ended = 0;
-  std::map<std::string, int> received;  // meeting name → subscribers holding it
-  std::map<std::string, absl::Time> first, last;
-  std::string error;
+  absl::Mutex mu;
+  absl::CondVar cv;                       // signalled on every message and every end
+  int confirmed ABSL_GUARDED_BY(mu) = 0;  // streams that had their first message
+  int ended ABSL_GUARDED_BY(mu) = 0;
+  std::map<std::string, int> received ABSL_GUARDED_BY(mu);  // meeting name → subscribers holding it
+  std::map<std::string, absl::Time> first ABSL_GUARDED_BY(mu), last ABSL_GUARDED_BY(mu);
+  std::string error ABSL_GUARDED_BY(mu);
 };
 
 // One Subscribe stream on the callback API: no thread of its own.
@@ -167,7 +167,7 @@ class Subscriber : public grpc::ClientReadReactor<gw::SubscribeResponse> {
     if (!ok) return;  // OnDone follows
     absl::Time now = absl::Now();
     {
-      std::lock_guard<std::mutex> lock(fanout_->mu);
+      absl::MutexLock lock(&fanout_->mu);
       if (!confirmed_) {
         confirmed_ = true;
         ++fanout_->confirmed;
@@ -179,16 +179,16 @@ class Subscriber : public grpc::ClientReadReactor<gw::SubscribeResponse> {
         fanout_->last[name] = now;
       }
     }
-    fanout_->cv.notify_all();
+    fanout_->cv.SignalAll();
     StartRead(&response_);
   }
   void OnDone(const grpc::Status& s) override {
-    std::lock_guard<std::mutex> lock(fanout_->mu);
+    absl::MutexLock lock(&fanout_->mu);
     ++fanout_->ended;
     if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED && fanout_->error.empty()) {
       fanout_->error = s.error_message();
     }
-    fanout_->cv.notify_all();
+    fanout_->cv.SignalAll();
   }
 
  private:
@@ -361,10 +361,12 @@ int Run(int argc, char** argv) {
     subs.push_back(std::make_unique<Subscriber>(stubs[i % kChannels].get(), member, &fanout));
   }
   {
-    std::unique_lock<std::mutex> lock(fanout.mu);
-    if (!fanout.cv.wait_for(lock, std::chrono::seconds(120),
-                            [&] { return fanout.confirmed + fanout.ended >= subscribers; }) ||
-        fanout.confirmed < subscribers) {
+    absl::MutexLock lock(&fanout.mu);
+    const absl::Time deadline = absl::Now() + absl::Seconds(120);
+    while (fanout.confirmed + fanout.ended < subscribers &&
+           !fanout.cv.WaitWithDeadline(&fanout.mu, deadline)) {
+    }
+    if (fanout.confirmed < subscribers) {
       Die(absl::StrCat("only ", fanout.confirmed, " of ", subscribers, " subscriptions confirmed; ",
                        fanout.ended, " ended: ", fanout.error));
     }
@@ -389,17 +391,20 @@ int Run(int argc, char** argv) {
     absl::Time sent = absl::Now();
     create(req);
     absl::Time acked = absl::Now();
-    std::unique_lock<std::mutex> lock(fanout.mu);
-    bool all = fanout.cv.wait_for(lock, std::chrono::seconds(60),
-                                  [&] { return fanout.received[name] >= subscribers; });
-    double first_ms = absl::ToDoubleMilliseconds(fanout.first[name] - acked);
-    double last_ms = absl::ToDoubleMilliseconds(fanout.last[name] - acked);
-    std::printf("%-6d %14.1f %14.1f %14.1f %7d/%d%s\n", r, first_ms, last_ms,
-                absl::ToDoubleMilliseconds(fanout.last[name] - sent), fanout.received[name], subscribers,
-                all ? "" : "  (incomplete!)");
-    std::fflush(stdout);
-    to_last.push_back(last_ms);
-    lock.unlock();
+    {
+      absl::MutexLock lock(&fanout.mu);
+      const absl::Time deadline = absl::Now() + absl::Seconds(60);
+      while (fanout.received[name] < subscribers && !fanout.cv.WaitWithDeadline(&fanout.mu, deadline)) {
+      }
+      bool all = fanout.received[name] >= subscribers;
+      double first_ms = absl::ToDoubleMilliseconds(fanout.first[name] - acked);
+      double last_ms = absl::ToDoubleMilliseconds(fanout.last[name] - acked);
+      std::printf("%-6d %14.1f %14.1f %14.1f %7d/%d%s\n", r, first_ms, last_ms,
+                  absl::ToDoubleMilliseconds(fanout.last[name] - sent), fanout.received[name], subscribers,
+                  all ? "" : "  (incomplete!)");
+      std::fflush(stdout);
+      to_last.push_back(last_ms);
+    }
     absl::SleepFor(absl::Seconds(pause));
   }
   gateway_cpu = CpuTime(pid) - gateway_cpu;
@@ -418,9 +423,11 @@ int Run(int argc, char** argv) {
   for (auto& s : subs) s->Cancel();
   bool all_ended;
   {
-    std::unique_lock<std::mutex> lock(fanout.mu);
-    all_ended =
-        fanout.cv.wait_for(lock, std::chrono::seconds(60), [&] { return fanout.ended >= subscribers; });
+    absl::MutexLock lock(&fanout.mu);
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (fanout.ended < subscribers && !fanout.cv.WaitWithDeadline(&fanout.mu, deadline)) {
+    }
+    all_ended = fanout.ended >= subscribers;
   }
   if (!all_ended) {
     for (auto& s : subs) s.release();  // still in use by gRPC

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <functional>
-#include <mutex>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -29,13 +29,13 @@ using StartCall = std::function<void(uint64_t i, std::function<void(bool ok)> do
 
 inline LoadResult RunLoad(int outstanding, absl::Duration duration, const StartCall& start) {
   struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::vector<double> latencies_ms;
-    uint64_t errors = 0;
-    int in_flight = 0;
+    absl::Mutex mu;
+    absl::CondVar cv;  // in_flight reached 0
+    std::vector<double> latencies_ms ABSL_GUARDED_BY(mu);
+    uint64_t errors ABSL_GUARDED_BY(mu) = 0;
+    int in_flight ABSL_GUARDED_BY(mu) = 0;
     std::atomic<uint64_t> next{0};
-    absl::Time stop_at;
+    absl::Time stop_at;  // set before the first call
   } state;
   state.stop_at = absl::Now() + duration;
   absl::Time begin = absl::Now();
@@ -46,26 +46,24 @@ inline LoadResult RunLoad(int outstanding, absl::Duration duration, const StartC
       double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
       bool again;
       {
-        std::lock_guard<std::mutex> lock(state.mu);
+        absl::MutexLock lock(&state.mu);
         state.latencies_ms.push_back(ms);
         if (!ok) ++state.errors;
         again = absl::Now() < state.stop_at;
-        if (!again) --state.in_flight;
+        // Signalled under the lock: once in_flight is 0, RunLoad may return
+        // and destroy `state`.
+        if (!again && --state.in_flight == 0) state.cv.Signal();
       }
-      if (again) {
-        launch();
-      } else {
-        state.cv.notify_all();
-      }
+      if (again) launch();
     });
   };
   {
-    std::lock_guard<std::mutex> lock(state.mu);
+    absl::MutexLock lock(&state.mu);
     state.in_flight = outstanding;
   }
   for (int i = 0; i < outstanding; ++i) launch();
-  std::unique_lock<std::mutex> lock(state.mu);
-  state.cv.wait(lock, [&] { return state.in_flight == 0; });
+  absl::MutexLock lock(&state.mu);
+  while (state.in_flight != 0) state.cv.Wait(&state.mu);
   double seconds = absl::ToDoubleSeconds(absl::Now() - begin);
   LoadResult r;
   auto& l = state.latencies_ms;

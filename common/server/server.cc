@@ -19,8 +19,8 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -72,11 +72,11 @@ class InternalTokenProcessor : public grpc::AuthMetadataProcessor {
 class CallbackGauges : public prometheus::Collectable {
  public:
   void Add(std::string name, std::string help, std::function<double()> read) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
   }
   std::vector<prometheus::MetricFamily> Collect() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     std::vector<prometheus::MetricFamily> out;
     for (const auto& g : gauges_) {
       prometheus::MetricFamily f;
@@ -96,8 +96,8 @@ class CallbackGauges : public prometheus::Collectable {
     std::string name, help;
     std::function<double()> read;
   };
-  mutable std::mutex mu_;
-  std::vector<Gauge> gauges_;
+  mutable absl::Mutex mu_;
+  std::vector<Gauge> gauges_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -187,7 +187,7 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
     absl::string_view method = info->method() ? info->method() : "unknown";
     MethodMetrics* metrics;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       auto it = by_method_.find(method);
       if (it == by_method_.end()) {
         it = by_method_
@@ -204,8 +204,8 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* latency_;
   std::atomic<int64_t>* in_flight_;
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<MethodMetrics>, std::less<>> by_method_;
+  absl::Mutex mu_;
+  std::map<std::string, std::unique_ptr<MethodMetrics>, std::less<>> by_method_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
