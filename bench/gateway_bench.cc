@@ -16,7 +16,6 @@
 //                             [--phases=get,create,fanout] [--pause=0.3 (s between rounds)]
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
-#include <rocksdb/db.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -36,6 +35,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "bench/load.h"
+#include "bench/rocksdb_baseline.h"
 #include "bench/workloads.h"
 #include "common/crypto/crypto.h"
 #include "common/io/file.h"
@@ -48,10 +48,11 @@
 namespace ev = rcp::events::v1;
 namespace gw = rcp::gateway::v1;
 using google::protobuf::util::TimeUtil;
+using rcp::bench::Calls;
 using rcp::bench::Echo;
 using rcp::bench::LoadResult;
 using rcp::bench::NewMeeting;
-using rcp::bench::RunLoad;
+using rcp::bench::SyncedRocksDbPuts;
 using rcp::testing::Daemon;
 
 namespace {
@@ -85,59 +86,6 @@ absl::Duration CpuTime(pid_t pid) {
   std::vector<std::string> f = absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
   long ticks = std::stol(f[11]) + std::stol(f[12]);  // utime, stime: fields 14 and 15
   return absl::Seconds(static_cast<double>(ticks) / sysconf(_SC_CLK_TCK));
-}
-
-template <typename Req, typename Resp, typename Method>
-LoadResult Calls(int outstanding, absl::Duration d, const std::string& key, std::function<Req(uint64_t)> make,
-                 Method method) {
-  return RunLoad(outstanding, d, [&](uint64_t i, std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      Req req;
-      Resp resp;
-    };
-    auto* call = new Call;
-    call->ctx.AddMetadata("authorization", "Bearer " + key);
-    call->req = make(i);
-    method(&call->ctx, &call->req, &call->resp, [call, done](grpc::Status s) {
-      if (!s.ok()) std::fprintf(stderr, "call failed: %s\n", s.error_message().c_str());
-      delete call;
-      done(s.ok());
-    });
-  });
-}
-
-// Synced Puts of `value_bytes` into bare RocksDB from `threads` threads.
-double RawRocksDbSyncedPuts(const std::string& path, int threads, absl::Duration d, size_t value_bytes) {
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  o.IncreaseParallelism(2);
-  rocksdb::DB* db = nullptr;
-  if (!rocksdb::DB::Open(o, path, &db).ok()) Die("cannot open RocksDB at " + path);
-  std::unique_ptr<rocksdb::DB> owned(db);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  std::string value(value_bytes, 'x');
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> done{0};
-  std::vector<std::thread> workers;
-  absl::Time start = absl::Now();
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      uint64_t n = 0;
-      while (!stop) {
-        if (!db->Put(wo, absl::StrCat("items/", t, "-", n++), value).ok()) {
-          std::fprintf(stderr, "rocksdb put failed\n");
-          std::abort();
-        }
-      }
-      done += n;
-    });
-  }
-  absl::SleepFor(d);
-  stop = true;
-  for (auto& w : workers) w.join();
-  return done.load() / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
 // What the subscribers share: per round, how many have the round's
@@ -299,28 +247,28 @@ int Run(int argc, char** argv) {
   for (int depth : {1, 64}) {
     if (!wanted("get")) break;
     auto ours = Calls<ev::GetMeetingRequest, ev::Meeting>(
-        depth, d, member,
+        depth, d,
         [&](uint64_t) {
           ev::GetMeetingRequest r;
           r.set_name(kSom);
           return r;
         },
-        [&](auto* ctx, auto* req, auto* resp, auto cb) {
-          events_stub->async()->GetMeeting(ctx, req, resp, cb);
-        });
+        [&](auto* ctx, auto* req, auto* resp, auto cb) { events_stub->async()->GetMeeting(ctx, req, resp, cb); },
+        member);
     auto bare = Echo(echo_stub.get(), depth, d, som.ByteSizeLong());
     rcp::bench::PrintRow("GetMeeting (member)", depth, ours, bare);
   }
   size_t create_bytes = NewMeeting(0).ByteSizeLong();
   if (wanted("create")) {
     LoadResult created = Calls<ev::CreateMeetingRequest, ev::Meeting>(
-        64, d, secretariat, NewMeeting, [&](auto* ctx, auto* req, auto* resp, auto cb) {
-          events_stub->async()->CreateMeeting(ctx, req, resp, cb);
-        });
+        64, d, NewMeeting,
+        [&](auto* ctx, auto* req, auto* resp, auto cb) { events_stub->async()->CreateMeeting(ctx, req, resp, cb); },
+        secretariat);
     rcp::bench::PrintRow("CreateMeeting (durable)", 64, created, Echo(echo_stub.get(), 64, d, create_bytes));
-    double raw = RawRocksDbSyncedPuts(dir.Sub("raw-rocksdb"), 64, d, create_bytes);
+    absl::StatusOr<double> raw = SyncedRocksDbPuts(dir.Sub("raw-rocksdb"), 64, d, create_bytes);
+    if (!raw.ok()) Die(raw.status().ToString());
     std::printf("%-28s %5d %10.0f   (CreateMeeting through the gateway: %.2f× raw RocksDB)\n",
-                "raw RocksDB synced Put", 64, raw, created.qps / raw);
+                "raw RocksDB synced Put", 64, *raw, created.qps / *raw);
     std::fflush(stdout);
   }
   if (!wanted("fanout") || subscribers == 0) return 0;

@@ -1,12 +1,16 @@
-// A closed-loop load generator for benchmarks: keeps `outstanding` calls in
-// flight for `duration` and reports throughput and latency percentiles.
+// Closed-loop load generators for benchmarks: RunLoad keeps `outstanding`
+// asynchronous calls in flight for a duration and reports throughput and
+// latency percentiles; RunThreads does the same with blocking calls, one per
+// thread, and reports throughput.
 #ifndef RCP_BENCH_LOAD_H_
 #define RCP_BENCH_LOAD_H_
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -73,6 +77,34 @@ inline LoadResult RunLoad(int outstanding, absl::Duration duration, const StartC
   r.p99_ms = l.empty() ? 0 : l[std::min(l.size() - 1, l.size() * 99 / 100)];
   r.errors = state.errors;
   return r;
+}
+
+// Calls `op(thread, i)` (i counts that thread's calls) from `threads`
+// threads for `duration`, each calling again as soon as its last call
+// returned; returns calls per second. An op that returns false ends the
+// program.
+template <typename Op>
+double RunThreads(int threads, absl::Duration duration, Op op) {
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> done{0};
+  std::vector<std::thread> workers;
+  absl::Time start = absl::Now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      uint64_t n = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (!op(t, n++)) {
+          std::fprintf(stderr, "write failed\n");
+          std::exit(1);
+        }
+      }
+      done += n;
+    });
+  }
+  absl::SleepFor(duration);
+  stop = true;
+  for (auto& w : workers) w.join();
+  return done.load() / absl::ToDoubleSeconds(absl::Now() - start);
 }
 
 inline void PrintRow(const char* what, int outstanding, const LoadResult& ours,
