@@ -1,6 +1,7 @@
 #include "tools/rcpctl/commands/command.h"
 
 #include <cctype>
+#include <memory>
 
 namespace rcp::rcpctl {
 
@@ -18,6 +19,17 @@ CLI::App* Commands::Add(CLI::App* parent, const std::string& name, const std::st
     if (check) check();
     handler_ = handler;
   });
+  return command;
+}
+
+CLI::App* Commands::AddOnName(CLI::App* parent, const std::string& name, const std::string& help,
+                              const std::string& argument, const std::string& argument_help,
+                              NamedHandler handler) {
+  auto value = std::make_shared<std::string>();
+  CLI::App* command = Add(
+      parent, name, help,
+      [value, handler = std::move(handler)](Client& c, const Output& o) { return handler(c, o, *value); });
+  command->add_option(argument, *value, argument_help)->required();
   return command;
 }
 

@@ -37,6 +37,9 @@ struct Output {
 
 // What a parsed command does once main has connected.
 using Handler = std::function<grpc::Status(Client& client, const Output& output)>;
+// The same for a command on one resource, given the name the user typed.
+using NamedHandler =
+    std::function<grpc::Status(Client& client, const Output& output, const std::string& name)>;
 
 // Registers commands on the app, each with --json, and remembers the
 // handler of the one the command line names. Not thread-safe; lives as long
@@ -58,6 +61,11 @@ class Commands {
   // the handler holds (a shared_ptr it captures).
   CLI::App* Add(CLI::App* parent, const std::string& name, const std::string& help, Handler handler,
                 std::function<void()> check = nullptr);
+
+  // A command on one resource, named by its required positional argument
+  // `argument` (e.g. "meeting"), which is passed to `handler`.
+  CLI::App* AddOnName(CLI::App* parent, const std::string& name, const std::string& help,
+                      const std::string& argument, const std::string& argument_help, NamedHandler handler);
 
   CLI::App* app() const { return app_; }
   // The handler of the parsed command; empty before parsing, or when none.
@@ -163,6 +171,24 @@ grpc::Status Print(const Output& output, const google::protobuf::Message& messag
   if (output.json) return PrintJson(output, message);
   human().Print(*output.out);
   return grpc::Status::OK;
+}
+
+// Makes one unary call, `call(context, &response)`, and prints the response
+// (see Print; `human(response)` is its human form).
+template <typename Response, typename Call, typename Human>
+grpc::Status CallAndPrint(Client& client, const Output& output, Call call, Human human) {
+  Response response;
+  RCPCTL_RETURN_IF_ERROR(client.Unary([&](grpc::ClientContext* c) { return call(c, &response); }));
+  return Print(output, response, [&] { return human(response); });
+}
+
+// Pages through a List method (see ListAll) and prints what it listed (see
+// Print; `human(all)` is its human form).
+template <typename Response, typename Request, typename Call, typename Human>
+grpc::Status ListAndPrint(Client& client, const Output& output, Request request, Call call, Human human) {
+  Response all;
+  RCPCTL_RETURN_IF_ERROR(ListAll(client, std::move(request), &all, call));
+  return Print(output, all, [&] { return human(all); });
 }
 
 }  // namespace rcp::rcpctl

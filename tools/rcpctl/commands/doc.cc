@@ -11,15 +11,18 @@ namespace documents = ::rcp::documents::v1;
 
 namespace {
 
-grpc::Status PrintDocument(const Output& o, const documents::Document& d) {
-  if (o.json) return PrintJson(o, d);
-  DocumentDetails(d).Print(*o.out);
-  if (d.languages_size() > 0) {
-    *o.out << "\n";
-    LanguageTable(d).Print(*o.out);
+// A document as people read it: its details, then its languages.
+struct DocumentView {
+  const documents::Document& document;
+  void Print(std::ostream& out) const {
+    DocumentDetails(document).Print(out);
+    if (document.languages_size() > 0) {
+      out << "\n";
+      LanguageTable(document).Print(out);
+    }
   }
-  return grpc::Status::OK;
-}
+};
+DocumentView ViewOf(const documents::Document& document) { return DocumentView{document}; }
 
 // Progress bars (one per phase) and notices on stderr, without garbling a
 // bar that is being drawn.
@@ -28,6 +31,20 @@ class Reporter {
   explicit Reporter(const Output& o) : o_(o) {}
   ~Reporter() { Done(); }
 
+  // Reports the progress and notices of `transfer` (UploadOptions or
+  // DownloadOptions).
+  template <typename Transfer>
+  void Follow(Transfer* transfer) {
+    transfer->progress = Progress();
+    transfer->notice = Notice();
+  }
+  void Done() {
+    if (bar_) bar_->Finish();
+    bar_.reset();
+    phase_.clear();
+  }
+
+ private:
   ProgressFn Progress() {
     return [this](const std::string& phase, int64_t done, int64_t total) {
       if (!o_.progress) return;
@@ -45,13 +62,7 @@ class Reporter {
       *o_.err << "rcpctl: " << message << "\n" << std::flush;
     };
   }
-  void Done() {
-    if (bar_) bar_->Finish();
-    bar_.reset();
-    phase_.clear();
-  }
 
- private:
   const Output& o_;
   std::string phase_;
   std::unique_ptr<ProgressBar> bar_;
@@ -76,10 +87,9 @@ grpc::Status DocCreate(Client& client, const Output& o, const DocCreateOptions& 
   d->set_visibility(visibility);
   for (const auto& p : options.restricted_parties) d->add_restricted_parties(PartyName(p));
   for (const auto& t : options.tags) d->add_tags(t);
-  documents::Document created;
-  RCPCTL_RETURN_IF_ERROR(
-      client.Unary([&](auto* c) { return client.documents().CreateDocument(c, req, &created); }));
-  return PrintDocument(o, created);
+  return CallAndPrint<documents::Document>(
+      client, o, [&](auto* c, auto* created) { return client.documents().CreateDocument(c, req, created); },
+      ViewOf);
 }
 
 grpc::Status DocList(Client& client, const Output& o, const DocListOptions& options) {
@@ -93,19 +103,16 @@ grpc::Status DocList(Client& client, const Output& o, const DocListOptions& opti
     RCPCTL_RETURN_IF_ERROR(ParseFlag("--kind", options.kind, ParseEnum<documents::DocumentKind>, &kind));
     req.set_kind(kind);
   }
-  documents::ListDocumentsResponse all;
-  RCPCTL_RETURN_IF_ERROR(ListAll(client, req, &all, [&](auto* c, auto& r, auto* p) {
-    return client.documents().ListDocuments(c, r, p);
-  }));
-  return Print(o, all, [&] { return DocumentTable(Vector(all.documents())); });
+  return ListAndPrint<documents::ListDocumentsResponse>(
+      client, o, req, [&](auto* c, auto& r, auto* p) { return client.documents().ListDocuments(c, r, p); },
+      [](const auto& all) { return DocumentTable(Vector(all.documents())); });
 }
 
 grpc::Status DocShow(Client& client, const Output& o, const std::string& document) {
   documents::GetDocumentRequest req;
   req.set_name(UnderProcessName(document));
-  documents::Document d;
-  RCPCTL_RETURN_IF_ERROR(client.Unary([&](auto* c) { return client.documents().GetDocument(c, req, &d); }));
-  return PrintDocument(o, d);
+  return CallAndPrint<documents::Document>(
+      client, o, [&](auto* c, auto* d) { return client.documents().GetDocument(c, req, d); }, ViewOf);
 }
 
 grpc::Status DocUpload(Client& client, const Output& o, const DocUploadOptions& options) {
@@ -117,8 +124,7 @@ grpc::Status DocUpload(Client& client, const Output& o, const DocUploadOptions& 
   u.media_type = options.media_type;
   u.path = options.file;
   u.state_dir = options.state_dir.empty() ? DefaultStateDir() : options.state_dir;
-  u.progress = reporter.Progress();
-  u.notice = reporter.Notice();
+  reporter.Follow(&u);
   UploadResult result;
   grpc::Status s = Upload(client, u, &result);
   reporter.Done();
@@ -136,8 +142,7 @@ grpc::Status DocDownload(Client& client, const Output& o, const DocDownloadOptio
   d.output_path = options.output_file;
   d.out = o.out;
   d.resume = options.resume;
-  d.progress = reporter.Progress();
-  d.notice = reporter.Notice();
+  reporter.Follow(&d);
   DownloadResult result;
   grpc::Status s = Download(client, d, &result);
   reporter.Done();
@@ -181,15 +186,6 @@ void RegisterList(Commands& commands, CLI::App* doc) {
   c->add_option("--meeting", o->meeting, "only documents of this meeting");
 }
 
-void RegisterShow(Commands& commands, CLI::App* doc) {
-  auto name = std::make_shared<std::string>();
-  commands
-      .Add(doc, "show", "show a document and its languages",
-           [name](Client& c, const Output& o) { return DocShow(c, o, *name); })
-      ->add_option("document", *name, "processes/{p}/documents/{d}")
-      ->required();
-}
-
 void RegisterUpload(Commands& commands, CLI::App* doc) {
   auto o = std::make_shared<DocUploadOptions>();
   CLI::App* c = commands.Add(
@@ -219,7 +215,8 @@ void RegisterDocCommands(Commands& commands) {
   CLI::App* doc = commands.AddGroup("doc", "documents and their language versions");
   RegisterCreate(commands, doc);
   RegisterList(commands, doc);
-  RegisterShow(commands, doc);
+  commands.AddOnName(doc, "show", "show a document and its languages", "document",
+                     "processes/{p}/documents/{d}", DocShow);
   RegisterUpload(commands, doc);
   RegisterDownload(commands, doc);
 }

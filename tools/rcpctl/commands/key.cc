@@ -41,20 +41,18 @@ grpc::Status KeyCreate(Client& client, const Output& o, const KeyCreateOptions& 
 grpc::Status KeyRevoke(Client& client, const Output& o, const std::string& key) {
   registry::RevokeApiKeyRequest req;
   req.set_name(ApiKeyName(key));
-  registry::ApiKey revoked;
-  RCPCTL_RETURN_IF_ERROR(
-      client.Unary([&](auto* c) { return client.registry().RevokeApiKey(c, req, &revoked); }));
-  return Print(o, revoked, [&] { return ApiKeyDetails(revoked); });
+  return CallAndPrint<registry::ApiKey>(
+      client, o, [&](auto* c, auto* revoked) { return client.registry().RevokeApiKey(c, req, revoked); },
+      ApiKeyDetails);
 }
 
 grpc::Status KeyList(Client& client, const Output& o, const std::string& party, bool include_revoked) {
   registry::ListApiKeysRequest req;
   if (!party.empty()) req.set_party(PartyName(party));
   req.set_include_revoked(include_revoked);
-  registry::ListApiKeysResponse all;
-  RCPCTL_RETURN_IF_ERROR(ListAll(
-      client, req, &all, [&](auto* c, auto& r, auto* p) { return client.registry().ListApiKeys(c, r, p); }));
-  return Print(o, all, [&] { return ApiKeyTable(Vector(all.api_keys())); });
+  return ListAndPrint<registry::ListApiKeysResponse>(
+      client, o, req, [&](auto* c, auto& r, auto* p) { return client.registry().ListApiKeys(c, r, p); },
+      [](const auto& all) { return ApiKeyTable(Vector(all.api_keys())); });
 }
 
 void RegisterKeyCommands(Commands& commands) {
@@ -72,12 +70,7 @@ void RegisterKeyCommands(Commands& commands) {
   c->add_flag("--admin", create->admin, "manages the registry of the whole deployment");
   c->add_option("--display-name", create->display_name, "e.g. \"Bali Process secretariat, Jakarta\"");
 
-  auto name = std::make_shared<std::string>();
-  commands
-      .Add(key, "revoke", "revoke an API key",
-           [name](Client& cl, const Output& o) { return KeyRevoke(cl, o, *name); })
-      ->add_option("key", *name, "apiKeys/{id} or {id}")
-      ->required();
+  commands.AddOnName(key, "revoke", "revoke an API key", "key", "apiKeys/{id} or {id}", KeyRevoke);
 
   auto party = std::make_shared<std::string>();
   auto revoked = std::make_shared<bool>(false);

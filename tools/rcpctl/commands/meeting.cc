@@ -9,14 +9,6 @@ namespace rcp::rcpctl {
 namespace common = ::rcp::common::v1;
 namespace events = ::rcp::events::v1;
 
-namespace {
-
-grpc::Status PrintMeeting(const Output& o, const events::Meeting& m) {
-  return Print(o, m, [&] { return MeetingDetails(m); });
-}
-
-}  // namespace
-
 grpc::Status MeetingCreate(Client& client, const Output& o, const MeetingCreateOptions& options) {
   events::CreateMeetingRequest req;
   req.set_meeting_id(options.id);
@@ -44,10 +36,9 @@ grpc::Status MeetingCreate(Client& client, const Output& o, const MeetingCreateO
       ParseFlag("--visibility", options.visibility, ParseEnum<common::Visibility>, &visibility));
   m->set_visibility(visibility);
   for (const auto& p : options.restricted_parties) m->add_restricted_parties(PartyName(p));
-  events::Meeting created;
-  RCPCTL_RETURN_IF_ERROR(
-      client.Unary([&](auto* c) { return client.events().CreateMeeting(c, req, &created); }));
-  return PrintMeeting(o, created);
+  return CallAndPrint<events::Meeting>(
+      client, o, [&](auto* c, auto* created) { return client.events().CreateMeeting(c, req, created); },
+      MeetingDetails);
 }
 
 grpc::Status MeetingList(Client& client, const Output& o, const MeetingListOptions& options) {
@@ -57,33 +48,31 @@ grpc::Status MeetingList(Client& client, const Output& o, const MeetingListOptio
   if (!options.from.empty()) {
     RCPCTL_RETURN_IF_ERROR(ParseFlag("--from", options.from, ParseTimestamp, f->mutable_start_time()));
   }
-  if (!options.to.empty())
+  if (!options.to.empty()) {
     RCPCTL_RETURN_IF_ERROR(ParseFlag("--to", options.to, ParseTimestamp, f->mutable_end_time()));
+  }
   for (const auto& s : options.statuses) {
     events::MeetingStatus status{};
     RCPCTL_RETURN_IF_ERROR(ParseFlag("--status", s, ParseEnum<events::MeetingStatus>, &status));
     f->add_statuses(status);
   }
-  events::ListMeetingsResponse all;
-  RCPCTL_RETURN_IF_ERROR(ListAll(
-      client, req, &all, [&](auto* c, auto& r, auto* p) { return client.events().ListMeetings(c, r, p); }));
-  return Print(o, all, [&] { return MeetingTable(Vector(all.meetings())); });
+  return ListAndPrint<events::ListMeetingsResponse>(
+      client, o, req, [&](auto* c, auto& r, auto* p) { return client.events().ListMeetings(c, r, p); },
+      [](const auto& all) { return MeetingTable(Vector(all.meetings())); });
 }
 
 grpc::Status MeetingShow(Client& client, const Output& o, const std::string& meeting) {
   events::GetMeetingRequest req;
   req.set_name(UnderProcessName(meeting));
-  events::Meeting m;
-  RCPCTL_RETURN_IF_ERROR(client.Unary([&](auto* c) { return client.events().GetMeeting(c, req, &m); }));
-  return PrintMeeting(o, m);
+  return CallAndPrint<events::Meeting>(
+      client, o, [&](auto* c, auto* m) { return client.events().GetMeeting(c, req, m); }, MeetingDetails);
 }
 
 grpc::Status MeetingConfirm(Client& client, const Output& o, const std::string& meeting) {
   events::ConfirmMeetingRequest req;
   req.set_name(UnderProcessName(meeting));
-  events::Meeting m;
-  RCPCTL_RETURN_IF_ERROR(client.Unary([&](auto* c) { return client.events().ConfirmMeeting(c, req, &m); }));
-  return PrintMeeting(o, m);
+  return CallAndPrint<events::Meeting>(
+      client, o, [&](auto* c, auto* m) { return client.events().ConfirmMeeting(c, req, m); }, MeetingDetails);
 }
 
 grpc::Status MeetingPostpone(Client& client, const Output& o, const MeetingPostponeOptions& options) {
@@ -92,8 +81,9 @@ grpc::Status MeetingPostpone(Client& client, const Output& o, const MeetingPostp
   if (!options.start.empty()) {
     RCPCTL_RETURN_IF_ERROR(ParseFlag("--start", options.start, ParseTimestamp, req.mutable_start_time()));
   }
-  if (!options.end.empty())
+  if (!options.end.empty()) {
     RCPCTL_RETURN_IF_ERROR(ParseFlag("--end", options.end, ParseTimestamp, req.mutable_end_time()));
+  }
   if (!options.start_date.empty()) {
     RCPCTL_RETURN_IF_ERROR(
         ParseFlag("--start-date", options.start_date, ParseDate, req.mutable_start_date()));
@@ -102,9 +92,9 @@ grpc::Status MeetingPostpone(Client& client, const Output& o, const MeetingPostp
     RCPCTL_RETURN_IF_ERROR(ParseFlag("--end-date", options.end_date, ParseDate, req.mutable_end_date()));
   }
   req.set_reason(options.reason);
-  events::Meeting m;
-  RCPCTL_RETURN_IF_ERROR(client.Unary([&](auto* c) { return client.events().PostponeMeeting(c, req, &m); }));
-  return PrintMeeting(o, m);
+  return CallAndPrint<events::Meeting>(
+      client, o, [&](auto* c, auto* m) { return client.events().PostponeMeeting(c, req, m); },
+      MeetingDetails);
 }
 
 grpc::Status MeetingCancel(Client& client, const Output& o, const std::string& meeting,
@@ -113,18 +103,14 @@ grpc::Status MeetingCancel(Client& client, const Output& o, const std::string& m
   events::CancelMeetingRequest req;
   req.set_name(UnderProcessName(meeting));
   req.set_reason(reason);
-  events::Meeting m;
-  RCPCTL_RETURN_IF_ERROR(client.Unary([&](auto* c) { return client.events().CancelMeeting(c, req, &m); }));
-  return PrintMeeting(o, m);
+  return CallAndPrint<events::Meeting>(
+      client, o, [&](auto* c, auto* m) { return client.events().CancelMeeting(c, req, m); }, MeetingDetails);
 }
 
 namespace {
 
 // The positional argument of the commands that act on one meeting.
-void AddMeetingArgument(CLI::App* command, std::string& meeting) {
-  command->add_option("meeting", meeting, "processes/{p}/meetings/{m} (the processes/ prefix may be omitted)")
-      ->required();
-}
+constexpr char kMeetingHelp[] = "processes/{p}/meetings/{m} (the processes/ prefix may be omitted)";
 
 void RegisterCreate(Commands& commands, CLI::App* meeting) {
   auto o = std::make_shared<MeetingCreateOptions>();
@@ -198,21 +184,19 @@ void RegisterMeetingCommands(Commands& commands) {
   RegisterCreate(commands, meeting);
   RegisterList(commands, meeting);
 
-  auto name = std::make_shared<std::string>();
-  AddMeetingArgument(commands.Add(meeting, "show", "show one meeting",
-                                  [name](Client& c, const Output& o) { return MeetingShow(c, o, *name); }),
-                     *name);
-  AddMeetingArgument(commands.Add(meeting, "confirm", "confirm a planned (or postponed, dated) meeting",
-                                  [name](Client& c, const Output& o) { return MeetingConfirm(c, o, *name); }),
-                     *name);
+  commands.AddOnName(meeting, "show", "show one meeting", "meeting", kMeetingHelp, MeetingShow);
+  commands.AddOnName(meeting, "confirm", "confirm a planned (or postponed, dated) meeting", "meeting",
+                     kMeetingHelp, MeetingConfirm);
   RegisterPostpone(commands, meeting);
 
   auto reason = std::make_shared<std::string>();
-  CLI::App* cancel = commands.Add(
-      meeting, "cancel", "cancel a meeting (final)",
-      [name, reason](Client& c, const Output& o) { return MeetingCancel(c, o, *name, *reason); });
-  AddMeetingArgument(cancel, *name);
-  cancel->add_option("--reason", *reason, "why")->required();
+  commands
+      .AddOnName(meeting, "cancel", "cancel a meeting (final)", "meeting", kMeetingHelp,
+                 [reason](Client& c, const Output& o, const std::string& name) {
+                   return MeetingCancel(c, o, name, *reason);
+                 })
+      ->add_option("--reason", *reason, "why")
+      ->required();
 }
 
 }  // namespace rcp::rcpctl

@@ -11,11 +11,9 @@ grpc::Status MemberList(Client& client, const Output& o, const MemberListOptions
   req.set_parent(options.process.empty() ? "processes/-" : ProcessName(options.process));
   if (!options.party.empty()) req.set_party(PartyName(options.party));
   req.set_current_only(options.current);
-  registry::ListMembershipsResponse all;
-  RCPCTL_RETURN_IF_ERROR(ListAll(client, req, &all, [&](auto* c, auto& r, auto* p) {
-    return client.registry().ListMemberships(c, r, p);
-  }));
-  return Print(o, all, [&] { return MembershipTable(Vector(all.memberships())); });
+  return ListAndPrint<registry::ListMembershipsResponse>(
+      client, o, req, [&](auto* c, auto& r, auto* p) { return client.registry().ListMemberships(c, r, p); },
+      [](const auto& all) { return MembershipTable(Vector(all.memberships())); });
 }
 
 void RegisterMemberCommands(Commands& commands) {

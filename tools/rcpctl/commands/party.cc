@@ -13,10 +13,9 @@ grpc::Status PartyList(Client& client, const Output& o, const std::string& type)
     RCPCTL_RETURN_IF_ERROR(ParseFlag("--type", type, ParseEnum<registry::Party::Type>, &t));
     req.set_type(t);
   }
-  registry::ListPartiesResponse all;
-  RCPCTL_RETURN_IF_ERROR(ListAll(
-      client, req, &all, [&](auto* c, auto& r, auto* p) { return client.registry().ListParties(c, r, p); }));
-  return Print(o, all, [&] { return PartyTable(Vector(all.parties())); });
+  return ListAndPrint<registry::ListPartiesResponse>(
+      client, o, req, [&](auto* c, auto& r, auto* p) { return client.registry().ListParties(c, r, p); },
+      [](const auto& all) { return PartyTable(Vector(all.parties())); });
 }
 
 void RegisterPartyCommands(Commands& commands) {
