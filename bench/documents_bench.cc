@@ -10,7 +10,6 @@
 //
 //   build/bench/documents_bench [--size_mib=256] [--rounds=3]
 #include <grpcpp/grpcpp.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -21,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/crypto/crypto.h"
 #include "common/testing/daemon.h"
 #include "common/testing/temp_dir.h"
 #include "rcp/documents/v1/documents.grpc.pb.h"
@@ -43,20 +43,9 @@ struct Document {
 };
 
 std::string Sha256Hex(const Document& doc) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  for (int64_t i = 0; i < doc.chunks; ++i) EVP_DigestUpdate(ctx, doc.Chunk(i).data(), doc.Chunk(i).size());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx, digest, &len);
-  EVP_MD_CTX_free(ctx);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0xf]);
-  }
-  return out;
+  rcp::crypto::Sha256 sha;
+  for (int64_t i = 0; i < doc.chunks; ++i) sha.Update(doc.Chunk(i));
+  return sha.HexDigest();
 }
 
 double MBps(int64_t bytes, absl::Duration d) { return bytes / absl::ToDoubleSeconds(d) / 1e6; }
@@ -122,17 +111,12 @@ bool RcpDownload(v1::Documents::Stub* stub, const std::string& document, const s
   v1::DownloadChunk chunk;
   int64_t bytes = 0;
   bool contiguous = true;
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(md, EVP_sha256(), nullptr);
+  rcp::crypto::Sha256 sha;
   while (reader->Read(&chunk)) {
     contiguous = contiguous && chunk.offset() == bytes;
-    if (verify) EVP_DigestUpdate(md, chunk.data().data(), chunk.data().size());
+    if (verify) sha.Update(chunk.data());
     bytes += static_cast<int64_t>(chunk.data().size());
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(md, digest, &len);
-  EVP_MD_CTX_free(md);
   if (auto s = reader->Finish(); !s.ok()) return Fail("Download", s);
   *took = absl::Now() - t0;
   if (!contiguous || bytes != size) {
@@ -140,12 +124,7 @@ bool RcpDownload(v1::Documents::Stub* stub, const std::string& document, const s
     return false;
   }
   if (verify) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < len; ++i) {
-      hex.push_back(kHex[digest[i] >> 4]);
-      hex.push_back(kHex[digest[i] & 0xf]);
-    }
+    std::string hex = sha.HexDigest();
     if (hex != sha256) {
       std::fprintf(stderr, "Download: SHA-256 %s, expected %s\n", hex.c_str(), sha256.c_str());
       return false;

@@ -20,32 +20,9 @@
 
 namespace v1 = rcp::events::v1;
 using google::protobuf::util::TimeUtil;
-using rcp::bench::LoadResult;
-using rcp::bench::RunLoad;
+using rcp::bench::Calls;
 using rcp::bench::Echo;
 using rcp::bench::NewMeeting;
-
-namespace {
-
-template <typename Req, typename Resp, typename Method>
-LoadResult Calls(int outstanding, absl::Duration d, std::function<Req(uint64_t)> make, Method method) {
-  return RunLoad(outstanding, d, [&](uint64_t i, std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      Req req;
-      Resp resp;
-    };
-    auto* call = new Call;
-    call->req = make(i);
-    method(&call->ctx, &call->req, &call->resp, [call, done](grpc::Status s) {
-      if (!s.ok()) std::fprintf(stderr, "call failed: %s\n", s.error_message().c_str());
-      delete call;
-      done(s.ok());
-    });
-  });
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   double seconds = 3;

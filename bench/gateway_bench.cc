@@ -16,29 +16,29 @@
 //                             [--phases=get,create,fanout] [--pause=0.3 (s between rounds)]
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
-#include <rocksdb/db.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <mutex>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "bench/load.h"
+#include "bench/rocksdb_baseline.h"
 #include "bench/workloads.h"
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 #include "common/testing/daemon.h"
 #include "common/testing/temp_dir.h"
 #include "rcp/echo/v1/echo.grpc.pb.h"
@@ -48,10 +48,11 @@
 namespace ev = rcp::events::v1;
 namespace gw = rcp::gateway::v1;
 using google::protobuf::util::TimeUtil;
+using rcp::bench::Calls;
 using rcp::bench::Echo;
 using rcp::bench::LoadResult;
 using rcp::bench::NewMeeting;
-using rcp::bench::RunLoad;
+using rcp::bench::SyncedRocksDbPuts;
 using rcp::testing::Daemon;
 
 namespace {
@@ -66,16 +67,10 @@ struct Failure : std::runtime_error {
 };
 [[noreturn]] void Die(const std::string& what) { throw Failure(what); }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A field of /proc/<pid>/status ("VmRSS" in kB, "Threads").
 long ProcStatus(pid_t pid, const std::string& field) {
-  for (absl::string_view line : absl::StrSplit(ReadFile(absl::StrCat("/proc/", pid, "/status")), '\n')) {
+  std::string status = rcp::io::ReadFile(absl::StrCat("/proc/", pid, "/status")).value_or("");
+  for (absl::string_view line : absl::StrSplit(status, '\n')) {
     if (absl::ConsumePrefix(&line, field + ":")) {
       std::vector<absl::string_view> parts = absl::StrSplit(line, ' ', absl::SkipWhitespace());
       long v = 0;
@@ -87,75 +82,22 @@ long ProcStatus(pid_t pid, const std::string& field) {
 
 // CPU time (user + system) of a process so far, from /proc/<pid>/stat.
 absl::Duration CpuTime(pid_t pid) {
-  std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat = rcp::io::ReadFile(absl::StrCat("/proc/", pid, "/stat")).value_or("");
   std::vector<std::string> f = absl::StrSplit(stat.substr(stat.rfind(')') + 2), ' ');
   long ticks = std::stol(f[11]) + std::stol(f[12]);  // utime, stime: fields 14 and 15
   return absl::Seconds(static_cast<double>(ticks) / sysconf(_SC_CLK_TCK));
 }
 
-template <typename Req, typename Resp, typename Method>
-LoadResult Calls(int outstanding, absl::Duration d, const std::string& key, std::function<Req(uint64_t)> make,
-                 Method method) {
-  return RunLoad(outstanding, d, [&](uint64_t i, std::function<void(bool)> done) {
-    struct Call {
-      grpc::ClientContext ctx;
-      Req req;
-      Resp resp;
-    };
-    auto* call = new Call;
-    call->ctx.AddMetadata("authorization", "Bearer " + key);
-    call->req = make(i);
-    method(&call->ctx, &call->req, &call->resp, [call, done](grpc::Status s) {
-      if (!s.ok()) std::fprintf(stderr, "call failed: %s\n", s.error_message().c_str());
-      delete call;
-      done(s.ok());
-    });
-  });
-}
-
-// Synced Puts of `value_bytes` into bare RocksDB from `threads` threads.
-double RawRocksDbSyncedPuts(const std::string& path, int threads, absl::Duration d, size_t value_bytes) {
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  o.IncreaseParallelism(2);
-  rocksdb::DB* db = nullptr;
-  if (!rocksdb::DB::Open(o, path, &db).ok()) Die("cannot open RocksDB at " + path);
-  std::unique_ptr<rocksdb::DB> owned(db);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  std::string value(value_bytes, 'x');
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> done{0};
-  std::vector<std::thread> workers;
-  absl::Time start = absl::Now();
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      uint64_t n = 0;
-      while (!stop) {
-        if (!db->Put(wo, absl::StrCat("items/", t, "-", n++), value).ok()) {
-          std::fprintf(stderr, "rocksdb put failed\n");
-          std::abort();
-        }
-      }
-      done += n;
-    });
-  }
-  absl::SleepFor(d);
-  stop = true;
-  for (auto& w : workers) w.join();
-  return done.load() / absl::ToDoubleSeconds(absl::Now() - start);
-}
-
 // What the subscribers share: per round, how many have the round's
 // meeting and when the last one got it.
 struct Fanout {
-  std::mutex mu;
-  std::condition_variable cv;
-  int confirmed = 0;  // streams that had their first message
-  int ended = 0;
-  std::map<std::string, int> received;  // meeting name → subscribers holding it
-  std::map<std::string, absl::Time> first, last;
-  std::string error;
+  absl::Mutex mu;
+  absl::CondVar cv;                       // signalled on every message and every end
+  int confirmed ABSL_GUARDED_BY(mu) = 0;  // streams that had their first message
+  int ended ABSL_GUARDED_BY(mu) = 0;
+  std::map<std::string, int> received ABSL_GUARDED_BY(mu);  // meeting name → subscribers holding it
+  std::map<std::string, absl::Time> first ABSL_GUARDED_BY(mu), last ABSL_GUARDED_BY(mu);
+  std::string error ABSL_GUARDED_BY(mu);
 };
 
 // One Subscribe stream on the callback API: no thread of its own.
@@ -173,7 +115,7 @@ class Subscriber : public grpc::ClientReadReactor<gw::SubscribeResponse> {
     if (!ok) return;  // OnDone follows
     absl::Time now = absl::Now();
     {
-      std::lock_guard<std::mutex> lock(fanout_->mu);
+      absl::MutexLock lock(&fanout_->mu);
       if (!confirmed_) {
         confirmed_ = true;
         ++fanout_->confirmed;
@@ -185,16 +127,16 @@ class Subscriber : public grpc::ClientReadReactor<gw::SubscribeResponse> {
         fanout_->last[name] = now;
       }
     }
-    fanout_->cv.notify_all();
+    fanout_->cv.SignalAll();
     StartRead(&response_);
   }
   void OnDone(const grpc::Status& s) override {
-    std::lock_guard<std::mutex> lock(fanout_->mu);
+    absl::MutexLock lock(&fanout_->mu);
     ++fanout_->ended;
     if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED && fanout_->error.empty()) {
       fanout_->error = s.error_message();
     }
-    fanout_->cv.notify_all();
+    fanout_->cv.SignalAll();
   }
 
  private:
@@ -269,7 +211,8 @@ int Run(int argc, char** argv) {
   auto gateway = StartGateway(build, dir, "gateway", registry, events, documents);
 
   std::map<std::string, std::string> keys;
-  for (absl::string_view line : absl::StrSplit(ReadFile(dir.Sub("keys.tsv")), '\n', absl::SkipEmpty())) {
+  std::string keys_tsv = rcp::io::ReadFile(dir.Sub("keys.tsv")).value_or("");
+  for (absl::string_view line : absl::StrSplit(keys_tsv, '\n', absl::SkipEmpty())) {
     std::vector<std::string> parts = absl::StrSplit(line, '\t');
     if (parts.size() == 2) keys[parts[0]] = parts[1];
   }
@@ -304,28 +247,28 @@ int Run(int argc, char** argv) {
   for (int depth : {1, 64}) {
     if (!wanted("get")) break;
     auto ours = Calls<ev::GetMeetingRequest, ev::Meeting>(
-        depth, d, member,
+        depth, d,
         [&](uint64_t) {
           ev::GetMeetingRequest r;
           r.set_name(kSom);
           return r;
         },
-        [&](auto* ctx, auto* req, auto* resp, auto cb) {
-          events_stub->async()->GetMeeting(ctx, req, resp, cb);
-        });
+        [&](auto* ctx, auto* req, auto* resp, auto cb) { events_stub->async()->GetMeeting(ctx, req, resp, cb); },
+        member);
     auto bare = Echo(echo_stub.get(), depth, d, som.ByteSizeLong());
     rcp::bench::PrintRow("GetMeeting (member)", depth, ours, bare);
   }
   size_t create_bytes = NewMeeting(0).ByteSizeLong();
   if (wanted("create")) {
     LoadResult created = Calls<ev::CreateMeetingRequest, ev::Meeting>(
-        64, d, secretariat, NewMeeting, [&](auto* ctx, auto* req, auto* resp, auto cb) {
-          events_stub->async()->CreateMeeting(ctx, req, resp, cb);
-        });
+        64, d, NewMeeting,
+        [&](auto* ctx, auto* req, auto* resp, auto cb) { events_stub->async()->CreateMeeting(ctx, req, resp, cb); },
+        secretariat);
     rcp::bench::PrintRow("CreateMeeting (durable)", 64, created, Echo(echo_stub.get(), 64, d, create_bytes));
-    double raw = RawRocksDbSyncedPuts(dir.Sub("raw-rocksdb"), 64, d, create_bytes);
+    absl::StatusOr<double> raw = SyncedRocksDbPuts(dir.Sub("raw-rocksdb"), 64, d, create_bytes);
+    if (!raw.ok()) Die(raw.status().ToString());
     std::printf("%-28s %5d %10.0f   (CreateMeeting through the gateway: %.2f× raw RocksDB)\n",
-                "raw RocksDB synced Put", 64, raw, created.qps / raw);
+                "raw RocksDB synced Put", 64, *raw, created.qps / *raw);
     std::fflush(stdout);
   }
   if (!wanted("fanout") || subscribers == 0) return 0;
@@ -366,10 +309,12 @@ int Run(int argc, char** argv) {
     subs.push_back(std::make_unique<Subscriber>(stubs[i % kChannels].get(), member, &fanout));
   }
   {
-    std::unique_lock<std::mutex> lock(fanout.mu);
-    if (!fanout.cv.wait_for(lock, std::chrono::seconds(120),
-                            [&] { return fanout.confirmed + fanout.ended >= subscribers; }) ||
-        fanout.confirmed < subscribers) {
+    absl::MutexLock lock(&fanout.mu);
+    const absl::Time deadline = absl::Now() + absl::Seconds(120);
+    while (fanout.confirmed + fanout.ended < subscribers &&
+           !fanout.cv.WaitWithDeadline(&fanout.mu, deadline)) {
+    }
+    if (fanout.confirmed < subscribers) {
       Die(absl::StrCat("only ", fanout.confirmed, " of ", subscribers, " subscriptions confirmed; ",
                        fanout.ended, " ended: ", fanout.error));
     }
@@ -394,17 +339,20 @@ int Run(int argc, char** argv) {
     absl::Time sent = absl::Now();
     create(req);
     absl::Time acked = absl::Now();
-    std::unique_lock<std::mutex> lock(fanout.mu);
-    bool all = fanout.cv.wait_for(lock, std::chrono::seconds(60),
-                                  [&] { return fanout.received[name] >= subscribers; });
-    double first_ms = absl::ToDoubleMilliseconds(fanout.first[name] - acked);
-    double last_ms = absl::ToDoubleMilliseconds(fanout.last[name] - acked);
-    std::printf("%-6d %14.1f %14.1f %14.1f %7d/%d%s\n", r, first_ms, last_ms,
-                absl::ToDoubleMilliseconds(fanout.last[name] - sent), fanout.received[name], subscribers,
-                all ? "" : "  (incomplete!)");
-    std::fflush(stdout);
-    to_last.push_back(last_ms);
-    lock.unlock();
+    {
+      absl::MutexLock lock(&fanout.mu);
+      const absl::Time deadline = absl::Now() + absl::Seconds(60);
+      while (fanout.received[name] < subscribers && !fanout.cv.WaitWithDeadline(&fanout.mu, deadline)) {
+      }
+      bool all = fanout.received[name] >= subscribers;
+      double first_ms = absl::ToDoubleMilliseconds(fanout.first[name] - acked);
+      double last_ms = absl::ToDoubleMilliseconds(fanout.last[name] - acked);
+      std::printf("%-6d %14.1f %14.1f %14.1f %7d/%d%s\n", r, first_ms, last_ms,
+                  absl::ToDoubleMilliseconds(fanout.last[name] - sent), fanout.received[name], subscribers,
+                  all ? "" : "  (incomplete!)");
+      std::fflush(stdout);
+      to_last.push_back(last_ms);
+    }
     absl::SleepFor(absl::Seconds(pause));
   }
   gateway_cpu = CpuTime(pid) - gateway_cpu;
@@ -423,9 +371,11 @@ int Run(int argc, char** argv) {
   for (auto& s : subs) s->Cancel();
   bool all_ended;
   {
-    std::unique_lock<std::mutex> lock(fanout.mu);
-    all_ended =
-        fanout.cv.wait_for(lock, std::chrono::seconds(60), [&] { return fanout.ended >= subscribers; });
+    absl::MutexLock lock(&fanout.mu);
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (fanout.ended < subscribers && !fanout.cv.WaitWithDeadline(&fanout.mu, deadline)) {
+    }
+    all_ended = fanout.ended >= subscribers;
   }
   if (!all_ended) {
     for (auto& s : subs) s.release();  // still in use by gRPC

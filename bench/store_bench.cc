@@ -8,19 +8,16 @@
 // `rounds` rounds and the median of each is printed, so that the disk's and
 // the machine's drift hits both alike. Target: ours ≥ 0.8× raw.
 #include <google/protobuf/wrappers.pb.h>
-#include <rocksdb/db.h>
-#include <rocksdb/options.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <cstring>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/load.h"
+#include "bench/rocksdb_baseline.h"
 #include "common/storage/store.h"
 #include "common/testing/temp_dir.h"
 
@@ -45,31 +42,6 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-// Runs `op(thread, i)` from `threads` threads for `seconds`; returns ops/s.
-template <typename Op>
-double Measure(int threads, double seconds, Op op) {
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> done{0};
-  std::vector<std::thread> workers;
-  absl::Time start = absl::Now();
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      uint64_t n = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        if (!op(t, n++)) {
-          std::fprintf(stderr, "write failed\n");
-          std::exit(1);
-        }
-      }
-      done += n;
-    });
-  }
-  absl::SleepFor(absl::Seconds(seconds));
-  stop = true;
-  for (auto& w : workers) w.join();
-  return done.load() / absl::ToDoubleSeconds(absl::Now() - start);
-}
-
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -85,7 +57,7 @@ absl::StatusOr<double> MeasureOurs(const std::string& path, int writers, const A
   if (!store.ok()) return store.status();
   google::protobuf::BytesValue v;
   v.set_value(value);
-  return Measure(writers, args.seconds, [&](int t, uint64_t i) {
+  return rcp::bench::RunThreads(writers, absl::Seconds(args.seconds), [&](int t, uint64_t i) {
     std::string key = absl::StrCat("items/", t, "-", i);
     return (*store)
         ->Write({"bench"}, {key},
@@ -95,23 +67,6 @@ absl::StatusOr<double> MeasureOurs(const std::string& path, int writers, const A
                   return absl::OkStatus();
                 })
         .ok();
-  });
-}
-
-// Bare RocksDB with the options our store uses.
-absl::StatusOr<double> MeasureRaw(const std::string& path, int writers, const Args& args,
-                                  const std::string& value) {
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  o.IncreaseParallelism(2);
-  rocksdb::DB* db = nullptr;
-  auto s = rocksdb::DB::Open(o, path, &db);
-  if (!s.ok()) return absl::InternalError(s.ToString());
-  std::unique_ptr<rocksdb::DB> owned(db);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  return Measure(writers, args.seconds, [&](int t, uint64_t i) {
-    return db->Put(wo, absl::StrCat("items/", t, "-", i), value).ok();
   });
 }
 
@@ -134,7 +89,8 @@ int main(int argc, char** argv) {
         return 1;
       }
       ours.push_back(*r);
-      auto b = MeasureRaw(absl::StrCat(base, "/raw-", writers, "-", round), writers, args, value);
+      auto b = rcp::bench::SyncedRocksDbPuts(absl::StrCat(base, "/raw-", writers, "-", round), writers,
+                                             absl::Seconds(args.seconds), args.value_bytes);
       if (!b.ok()) {
         std::fprintf(stderr, "%s\n", b.status().ToString().c_str());
         return 1;

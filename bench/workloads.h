@@ -1,11 +1,14 @@
-// What the benchmarks send: a realistic meeting, and the bare-gRPC echo of a
-// payload of the same size (the baseline every figure is a ratio to).
+// What the benchmarks send: a realistic meeting, our unary calls, and the
+// bare-gRPC echo of a payload of the same size (the baseline every figure is
+// a ratio to).
 #ifndef RCP_BENCH_WORKLOADS_H_
 #define RCP_BENCH_WORKLOADS_H_
 
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <cstdio>
+#include <functional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -30,6 +33,30 @@ inline rcp::events::v1::CreateMeetingRequest NewMeeting(uint64_t i) {
   m->mutable_venue()->set_country("IDN");
   m->set_visibility(rcp::common::v1::MEMBERS);
   return req;
+}
+
+// Unary calls kept `outstanding` for `d`: request i is make(i), sent by
+// `method(context, request, response, on_done)` (a stub's async() method).
+// With a `key`, each call carries `authorization: Bearer <key>` (for the
+// gateway). A failed call is counted and printed on stderr.
+template <typename Req, typename Resp, typename Method>
+LoadResult Calls(int outstanding, absl::Duration d, std::function<Req(uint64_t)> make, Method method,
+                 const std::string& key = "") {
+  return RunLoad(outstanding, d, [&](uint64_t i, std::function<void(bool)> done) {
+    struct Call {
+      grpc::ClientContext ctx;
+      Req req;
+      Resp resp;
+    };
+    auto* call = new Call;
+    if (!key.empty()) call->ctx.AddMetadata("authorization", "Bearer " + key);
+    call->req = make(i);
+    method(&call->ctx, &call->req, &call->resp, [call, done](grpc::Status s) {
+      if (!s.ok()) std::fprintf(stderr, "call failed: %s\n", s.error_message().c_str());
+      delete call;
+      done(s.ok());
+    });
+  });
 }
 
 // Echo calls of `payload_bytes` kept `outstanding` for `d`.

@@ -4,13 +4,14 @@
 #ifndef RCP_COMMON_CONCURRENCY_THREAD_POOL_H_
 #define RCP_COMMON_CONCURRENCY_THREAD_POOL_H_
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace rcp {
 
@@ -33,11 +34,11 @@ class ThreadPool {
  private:
   void Run();
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  absl::Mutex mu_;
+  absl::CondVar cv_;  // signalled when a task is queued, and when stopping
+  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;  // set by the constructor only
 };
 
 }  // namespace rcp

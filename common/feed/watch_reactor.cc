@@ -1,8 +1,9 @@
 #include "common/feed/watch_reactor.h"
 
 #include <memory>
-#include <mutex>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/status/status.h"
 
 namespace rcp::feed {
@@ -17,28 +18,28 @@ class WatchReactor : public grpc::ServerWriteReactor<WatchResponse> {
   // Store callbacks may outlive the reactor; they reach it only through
   // this link, which OnDone cuts.
   struct Link {
-    std::mutex mu;
-    WatchReactor* reactor = nullptr;
+    absl::Mutex mu;
+    WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
   };
 
   explicit WatchReactor(std::shared_ptr<Link> link) : link_(std::move(link)) {}
 
   void Begin(absl::StatusOr<std::shared_ptr<storage::Watcher>> watcher) {
     if (!watcher.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       finished_ = true;
       Finish(ToGrpcStatus(watcher.status()));
       return;
     }
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       watcher_ = std::move(*watcher);
     }
     TryWrite();
   }
 
   void TryWrite() {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (writing_ || finished_ || !watcher_) return;
     std::vector<storage::ChangePtr> changes;
     absl::Status status = watcher_->Poll(&changes, kChangesPerMessage);
@@ -56,7 +57,7 @@ class WatchReactor : public grpc::ServerWriteReactor<WatchResponse> {
 
   void OnWriteDone(bool ok) override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       writing_ = false;
       if (!ok) {
         // The client went away; OnCancel/OnDone follow.
@@ -73,11 +74,11 @@ class WatchReactor : public grpc::ServerWriteReactor<WatchResponse> {
   void OnCancel() override {
     std::shared_ptr<storage::Watcher> w;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       w = watcher_;
     }
     if (w) w->Cancel();  // wakes TryWrite, which finishes with CANCELLED
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!w && !finished_) {
       finished_ = true;
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
@@ -86,20 +87,28 @@ class WatchReactor : public grpc::ServerWriteReactor<WatchResponse> {
 
   void OnDone() override {
     {
-      std::lock_guard<std::mutex> lock(link_->mu);
+      absl::MutexLock lock(&link_->mu);
       link_->reactor = nullptr;
     }
-    if (watcher_) watcher_->Cancel();
+    // Nothing else runs on this reactor now (gRPC is done with it, and the
+    // store's callback no longer reaches it): the lock only keeps to the rule
+    // that watcher_ is read under mu_.
+    std::shared_ptr<storage::Watcher> w;
+    {
+      absl::MutexLock lock(&mu_);
+      w = watcher_;
+    }
+    if (w) w->Cancel();
     delete this;
   }
 
  private:
   std::shared_ptr<Link> link_;
-  std::mutex mu_;
-  std::shared_ptr<storage::Watcher> watcher_;
-  WatchResponse response_;
-  bool writing_ = false;
-  bool finished_ = false;
+  absl::Mutex mu_;
+  std::shared_ptr<storage::Watcher> watcher_ ABSL_GUARDED_BY(mu_);
+  WatchResponse response_ ABSL_GUARDED_BY(mu_);  // the message being written
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace
@@ -109,11 +118,11 @@ grpc::ServerWriteReactor<WatchResponse>* StartWatch(storage::Store* store,
   auto link = std::make_shared<WatchReactor::Link>();
   auto* reactor = new WatchReactor(link);
   {
-    std::lock_guard<std::mutex> lock(link->mu);
+    absl::MutexLock lock(&link->mu);
     link->reactor = reactor;
   }
   auto watcher = store->Watch(request.since_revision(), [link] {
-    std::lock_guard<std::mutex> lock(link->mu);
+    absl::MutexLock lock(&link->mu);
     if (link->reactor != nullptr) link->reactor->TryWrite();
   });
   reactor->Begin(std::move(watcher));

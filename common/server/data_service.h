@@ -1,17 +1,22 @@
 // What the three data services' daemons share beyond the bootstrap: writes
 // attributed to the caller's principal, reads filtered for the caller's
-// viewer, and serving until a signal with the store's gauges and its
-// watchers ended at shutdown.
+// viewer, seeding at start, and serving until a signal with the store's
+// gauges and its watchers ended at shutdown.
 #ifndef RCP_COMMON_SERVER_DATA_SERVICE_H_
 #define RCP_COMMON_SERVER_DATA_SERVICE_H_
 
 #include <grpcpp/server_context.h>
+#include <spdlog/spdlog.h>
 
 #include <optional>
+#include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "common/audience/audience.h"
+#include "common/io/file.h"
 #include "common/server/blocking.h"
 #include "common/server/server.h"
 #include "common/storage/store.h"
@@ -42,6 +47,32 @@ grpc::ServerUnaryReactor* RunForViewer(ThreadPool* pool, grpc::CallbackServerCon
 // at shutdown, and serves until SIGINT/SIGTERM. Returns main's exit code.
 int ServeUntilSignal(const ServerOptions& options, const std::vector<grpc::Service*>& services,
                      storage::Store* store);
+
+// What a seed's `apply` returns a count from, for the log: the count itself.
+struct SeedCountIsResult {
+  int operator()(int n) const { return n; }
+};
+
+// Seeds a data service at start from the file its --seed_file names: loads
+// `path` as a text-format `Seed` message, applies it with `apply(seed)`
+// (which returns absl::StatusOr<R>), and logs what happened:
+//   msg=seeded file=<path> <counted>=<count(result)> revision=<store's>
+// or, when loading or applying fails, msg="seeding failed" naming why.
+// Returns the result, or nullopt after a failure: main then exits 1.
+template <typename Seed, typename Apply, typename Count = SeedCountIsResult,
+          typename Applied = std::invoke_result_t<Apply&, const Seed&>>
+std::optional<typename Applied::value_type> ApplySeedFile(const std::string& path, const storage::Store& store,
+                                                          const char* counted, Apply apply, Count count = {}) {
+  Seed seed;
+  absl::Status loaded = io::LoadTextProto(path, &seed);
+  Applied applied = loaded.ok() ? apply(std::as_const(seed)) : Applied(loaded);
+  if (!applied.ok()) {
+    spdlog::critical("msg=\"seeding failed\" file={} error=\"{}\"", path, applied.status().ToString());
+    return std::nullopt;
+  }
+  spdlog::info("msg=seeded file={} {}={} revision={}", path, counted, count(*applied), store.revision());
+  return *std::move(applied);
+}
 
 }  // namespace rcp::server
 

@@ -4,9 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -15,6 +13,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/io/file.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve gRPC on (port 0 = any free port)");
 ABSL_FLAG(std::string, data_dir, "./data", "directory of this service's database");
@@ -60,14 +59,13 @@ ServerOptions ServerOptionsFromFlags(const std::string& service_name) {
   o.internal_token = absl::GetFlag(FLAGS_internal_token);
   std::string token_file = absl::GetFlag(FLAGS_internal_token_file);
   if (!token_file.empty()) {
-    std::ifstream in(token_file);
-    if (!in) {
-      spdlog::critical("msg=\"cannot read --internal_token_file\" path={}", token_file);
+    absl::StatusOr<std::string> token = io::ReadFile(token_file);
+    if (!token.ok()) {
+      spdlog::critical("msg=\"cannot read --internal_token_file\" path={} error=\"{}\"", token_file,
+                       token.status().ToString());
       std::exit(2);
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    o.internal_token = std::string(absl::StripAsciiWhitespace(ss.str()));
+    o.internal_token = std::string(absl::StripAsciiWhitespace(*token));
   }
   o.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   o.grace_period = absl::GetFlag(FLAGS_grace_period);

@@ -17,26 +17,25 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <sstream>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 
 namespace rcp::server {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(what, ": cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// The PEM file a TLS option names. A file that cannot be read is a bad
+// option (INVALID_ARGUMENT naming it), whatever the reason.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* option) {
+  absl::StatusOr<std::string> pem = io::ReadFile(path);
+  if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat(option, ": ", pem.status().message()));
+  return pem;
 }
 
 // Rejects calls that lack the internal credential. Health checks pass, so
@@ -73,11 +72,11 @@ class InternalTokenProcessor : public grpc::AuthMetadataProcessor {
 class CallbackGauges : public prometheus::Collectable {
  public:
   void Add(std::string name, std::string help, std::function<double()> read) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
   }
   std::vector<prometheus::MetricFamily> Collect() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     std::vector<prometheus::MetricFamily> out;
     for (const auto& g : gauges_) {
       prometheus::MetricFamily f;
@@ -97,8 +96,8 @@ class CallbackGauges : public prometheus::Collectable {
     std::string name, help;
     std::function<double()> read;
   };
-  mutable std::mutex mu_;
-  std::vector<Gauge> gauges_;
+  mutable absl::Mutex mu_;
+  std::vector<Gauge> gauges_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -188,7 +187,7 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
     absl::string_view method = info->method() ? info->method() : "unknown";
     MethodMetrics* metrics;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       auto it = by_method_.find(method);
       if (it == by_method_.end()) {
         it = by_method_
@@ -205,8 +204,8 @@ class MetricsInterceptorFactory : public grpc::experimental::ServerInterceptorFa
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* latency_;
   std::atomic<int64_t>* in_flight_;
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<MethodMetrics>, std::less<>> by_method_;
+  absl::Mutex mu_;
+  std::map<std::string, std::unique_ptr<MethodMetrics>, std::less<>> by_method_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -248,14 +247,14 @@ absl::Status Server::Start() {
     if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
       return absl::InvalidArgumentError("tls_cert and tls_key: both are needed for TLS");
     }
-    auto cert = ReadFile(options_.tls_cert_file, "tls_cert");
+    auto cert = ReadPemFile(options_.tls_cert_file, "tls_cert");
     if (!cert.ok()) return cert.status();
-    auto key = ReadFile(options_.tls_key_file, "tls_key");
+    auto key = ReadPemFile(options_.tls_key_file, "tls_key");
     if (!key.ok()) return key.status();
     grpc::SslServerCredentialsOptions ssl;
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     if (!options_.tls_client_ca_file.empty()) {
-      auto ca = ReadFile(options_.tls_client_ca_file, "tls_client_ca");
+      auto ca = ReadPemFile(options_.tls_client_ca_file, "tls_client_ca");
       if (!ca.ok()) return ca.status();
       ssl.pem_root_certs = *ca;
       ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;

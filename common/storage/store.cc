@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -16,7 +15,9 @@
 #include <thread>
 #include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/concurrency/thread_pool.h"
 #include "common/status/status.h"
 #include "common/coding/coding.h"
@@ -67,6 +68,9 @@ absl::Status ResyncError(uint64_t requested, uint64_t oldest, uint64_t current) 
 
 // Striped mutexes: a transaction locks the stripes of its keys in index order,
 // so two transactions never deadlock and unrelated keys rarely contend.
+// std::mutex rather than absl::Mutex: the stripes guard rows in RocksDB, not
+// fields, and a transaction holds a varying set of them, which thread-safety
+// annotations cannot express.
 class KeyLocks {
  public:
   class Held {
@@ -117,10 +121,10 @@ class Store::Impl {
   ~Impl() {
     CloseWatchers("the store is closing");
     {
-      std::lock_guard<std::mutex> lock(commit_mu_);
+      absl::MutexLock lock(&commit_mu_);
       stopping_ = true;
     }
-    commit_cv_.notify_all();
+    commit_cv_.SignalAll();
     if (dispatcher_.joinable()) dispatcher_.join();
     replay_pool_.reset();  // joined before the column families close
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -138,13 +142,13 @@ class Store::Impl {
 
   // ---- commit ordering (see OnCommitted)
   uint64_t Allocate(uint64_t n) {
-    std::lock_guard<std::mutex> lock(alloc_mu_);
+    absl::MutexLock lock(&alloc_mu_);
     uint64_t first = last_allocated_ + 1;
     last_allocated_ += n;
     return first;
   }
   uint64_t last_allocated() {
-    std::lock_guard<std::mutex> lock(alloc_mu_);
+    absl::MutexLock lock(&alloc_mu_);
     return last_allocated_;
   }
 
@@ -154,7 +158,7 @@ class Store::Impl {
   void OnCommitted(uint64_t first, uint64_t n, std::vector<ChangePtr> changes) {
     bool wake;
     {
-      std::lock_guard<std::mutex> lock(commit_mu_);
+      absl::MutexLock lock(&commit_mu_);
       // The dispatcher takes the whole queue at once, so only the commit that
       // makes it non-empty needs to wake it: fewer futex calls under load.
       wake = dispatch_.empty();
@@ -167,7 +171,7 @@ class Store::Impl {
       wake = wake && !dispatch_.empty();
       committed_.store(contiguous_);
     }
-    if (wake) commit_cv_.notify_one();
+    if (wake) commit_cv_.Signal();
   }
 
   void DispatchLoop();
@@ -188,8 +192,8 @@ class Store::Impl {
   rocksdb::WriteOptions write_options_;
   KeyLocks locks_;
 
-  std::mutex alloc_mu_;
-  uint64_t last_allocated_ = 0;
+  absl::Mutex alloc_mu_;
+  uint64_t last_allocated_ ABSL_GUARDED_BY(alloc_mu_) = 0;
 
   struct Done {
     uint64_t n;
@@ -199,24 +203,25 @@ class Store::Impl {
     uint64_t last;
     std::vector<ChangePtr> changes;
   };
-  std::mutex commit_mu_;
-  std::condition_variable commit_cv_;
-  uint64_t contiguous_ = 0;
+  absl::Mutex commit_mu_;
+  absl::CondVar commit_cv_;  // dispatch_ has work, or stopping_
+  uint64_t contiguous_ ABSL_GUARDED_BY(commit_mu_) = 0;
   // contiguous_, readable without the lock: every revision up to it has
   // committed (or failed) and is visible to readers.
   std::atomic<uint64_t> committed_{0};
-  std::map<uint64_t, Done> done_;
-  std::deque<Batch> dispatch_;
-  bool stopping_ = false;
+  std::map<uint64_t, Done> done_ ABSL_GUARDED_BY(commit_mu_);
+  std::deque<Batch> dispatch_ ABSL_GUARDED_BY(commit_mu_);
+  bool stopping_ ABSL_GUARDED_BY(commit_mu_) = false;
   std::thread dispatcher_;
 
-  // The hub: published revision, trimmed floor and the watchers.
-  mutable std::mutex hub_mu_;
+  // The hub: published revision, trimmed floor and the watchers. The two
+  // atomics are read without the lock but move only under it (see Fill).
+  mutable absl::Mutex hub_mu_;
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> floor_{0};
-  std::vector<std::shared_ptr<WatcherImpl>> watchers_;
+  std::vector<std::shared_ptr<WatcherImpl>> watchers_ ABSL_GUARDED_BY(hub_mu_);
 
-  std::mutex trim_mu_;
+  absl::Mutex trim_mu_;  // one Trim at a time
   std::unique_ptr<ThreadPool> replay_pool_;
 };
 
@@ -228,13 +233,16 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
       : store_(store), next_(since + 1), last_handed_(since), on_ready_(std::move(on_ready)) {}
 
   absl::Status Poll(std::vector<ChangePtr>* out, size_t max) override {
-    std::unique_lock<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return PollLocked(out, max);
   }
 
   absl::Status Next(std::vector<ChangePtr>* out, size_t max, absl::Duration timeout) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout), [&] { return !queue_.empty() || !end_.ok(); });
+    absl::MutexLock lock(&mu_);
+    const absl::Time deadline = absl::Now() + timeout;
+    while (queue_.empty() && end_.ok()) {
+      if (cv_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
+    }
     return PollLocked(out, max);
   }
 
@@ -244,27 +252,27 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
   }
 
   uint64_t last_revision() const override {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return last_handed_;
   }
 
   // Called by the dispatcher with the hub lock held. Returns true when
   // on_ready must be called (after the locks are released).
   bool Offer(uint64_t last, const std::vector<ChangePtr>& changes, size_t limit) {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (!end_.ok() || !live_) return false;
     for (const auto& c : changes) {
       if (c->revision() < next_) continue;
       if (queue_.size() >= limit) {
         queue_.clear();
         end_ = ResumeError(last_handed_, "the watcher fell behind (its queue is full)");
-        cv_.notify_all();
+        cv_.SignalAll();
         return TakeWaiting();
       }
       queue_.push_back(c);
     }
     next_ = std::max(next_, last + 1);
-    if (!changes.empty()) cv_.notify_all();
+    if (!changes.empty()) cv_.SignalAll();
     return !changes.empty() && TakeWaiting();
   }
 
@@ -273,11 +281,11 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
   bool End(absl::Status status, bool keep_queue) {
     std::function<void()> notify;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (!end_.ok()) return false;
       end_ = std::move(status);
       if (!keep_queue) queue_.clear();
-      cv_.notify_all();
+      cv_.SignalAll();
       if (TakeWaiting()) notify = on_ready_;
     }
     if (notify) notify();
@@ -285,7 +293,7 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
   }
 
   bool ended() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    absl::MutexLock lock(&mu_);
     return !end_.ok();
   }
 
@@ -296,7 +304,7 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
  private:
   friend class Store::Impl;
 
-  absl::Status PollLocked(std::vector<ChangePtr>* out, size_t max) {
+  absl::Status PollLocked(std::vector<ChangePtr>* out, size_t max) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     size_t n = 0;
     while (!queue_.empty() && n < max) {
       last_handed_ = queue_.front()->revision();
@@ -314,7 +322,7 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
   // Scheduling happens under mu_ so that it cannot race with the store's
   // shutdown: CloseWatchers ends every watcher (taking mu_) before the
   // replay pool is stopped, and an ended watcher never schedules.
-  void MaybeScheduleFillLocked() {
+  void MaybeScheduleFillLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (live_ || fill_scheduled_ || !end_.ok()) return;
     if (queue_.size() > store_->options_.replay_batch / 2) return;
     fill_scheduled_ = true;
@@ -322,23 +330,23 @@ class WatcherImpl : public Watcher, public std::enable_shared_from_this<WatcherI
     store_->replay_pool_->Schedule([self] { self->store_->Fill(self); });
   }
 
-  bool TakeWaiting() {
+  bool TakeWaiting() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     bool w = waiting_;
     waiting_ = false;
     return w && on_ready_ != nullptr;
   }
 
   Store::Impl* store_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<ChangePtr> queue_;
-  uint64_t next_;         // next revision to enqueue
-  uint64_t last_handed_;  // last revision handed to the consumer
-  bool live_ = false;     // fed by the dispatcher rather than by replay
-  bool fill_scheduled_ = false;
-  bool waiting_ = false;  // a Poll found nothing: call on_ready on news
-  absl::Status end_;
-  std::function<void()> on_ready_;
+  mutable absl::Mutex mu_;
+  absl::CondVar cv_;  // the queue got something, or the watch ended
+  std::deque<ChangePtr> queue_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_ ABSL_GUARDED_BY(mu_);         // next revision to enqueue
+  uint64_t last_handed_ ABSL_GUARDED_BY(mu_);  // last revision handed to the consumer
+  bool live_ ABSL_GUARDED_BY(mu_) = false;     // fed by the dispatcher rather than by replay
+  bool fill_scheduled_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;  // a Poll found nothing: call on_ready on news
+  absl::Status end_ ABSL_GUARDED_BY(mu_);
+  const std::function<void()> on_ready_;
 };
 
 absl::StatusOr<std::shared_ptr<Watcher>> Store::Impl::Watch(uint64_t since, std::function<void()> on_ready) {
@@ -349,11 +357,11 @@ absl::StatusOr<std::shared_ptr<Watcher>> Store::Impl::Watch(uint64_t since, std:
   }
   auto w = std::make_shared<WatcherImpl>(this, since, std::move(on_ready));
   {
-    std::lock_guard<std::mutex> lock(hub_mu_);
+    absl::MutexLock lock(&hub_mu_);
     if (since < floor_.load()) return ResyncError(since, floor_.load(), committed_.load());
     watchers_.push_back(w);
   }
-  std::lock_guard<std::mutex> lock(w->mu_);
+  absl::MutexLock lock(&w->mu_);
   w->MaybeScheduleFillLocked();
   return std::shared_ptr<Watcher>(w);
 }
@@ -362,8 +370,8 @@ void Store::Impl::Fill(const std::shared_ptr<WatcherImpl>& w) {
   for (;;) {
     uint64_t start, until;
     {
-      std::lock_guard<std::mutex> hub(hub_mu_);
-      std::lock_guard<std::mutex> lock(w->mu_);
+      absl::MutexLock hub(&hub_mu_);
+      absl::MutexLock lock(&w->mu_);
       if (!w->end_.ok()) {
         w->fill_scheduled_ = false;
         return;
@@ -404,7 +412,7 @@ void Store::Impl::Fill(const std::shared_ptr<WatcherImpl>& w) {
     bool notify = false;
     bool enough = false;
     {
-      std::lock_guard<std::mutex> lock(w->mu_);
+      absl::MutexLock lock(&w->mu_);
       if (!w->end_.ok()) {
         w->fill_scheduled_ = false;
         return;
@@ -414,7 +422,7 @@ void Store::Impl::Fill(const std::shared_ptr<WatcherImpl>& w) {
       // Revisions missing below `until` are holes left by failed writes.
       w->next_ = full ? w->queue_.back()->revision() + 1 : until + 1;
       if (!w->queue_.empty()) {
-        w->cv_.notify_all();
+        w->cv_.SignalAll();
         notify = w->TakeWaiting();
       }
       if (w->queue_.size() >= options_.replay_batch) {
@@ -431,7 +439,7 @@ void Store::Impl::Fill(const std::shared_ptr<WatcherImpl>& w) {
 }
 
 void Store::Impl::Remove(WatcherImpl* w) {
-  std::lock_guard<std::mutex> lock(hub_mu_);
+  absl::MutexLock lock(&hub_mu_);
   watchers_.erase(
       std::remove_if(watchers_.begin(), watchers_.end(), [w](const auto& p) { return p.get() == w; }),
       watchers_.end());
@@ -440,7 +448,7 @@ void Store::Impl::Remove(WatcherImpl* w) {
 void Store::Impl::CloseWatchers(absl::string_view reason) {
   std::vector<std::shared_ptr<WatcherImpl>> all;
   {
-    std::lock_guard<std::mutex> lock(hub_mu_);
+    absl::MutexLock lock(&hub_mu_);
     all.swap(watchers_);
   }
   for (auto& w : all) {
@@ -453,7 +461,7 @@ void Store::Impl::CloseWatchers(absl::string_view reason) {
 void Store::Impl::Publish(uint64_t last, const std::vector<ChangePtr>& changes) {
   std::vector<std::shared_ptr<WatcherImpl>> to_notify;
   {
-    std::lock_guard<std::mutex> lock(hub_mu_);
+    absl::MutexLock lock(&hub_mu_);
     published_.store(last);
     size_t limit = options_.watcher_queue_limit;
     for (auto& w : watchers_) {
@@ -471,9 +479,11 @@ void Store::Impl::DispatchLoop() {
   for (;;) {
     std::deque<Batch> work;
     {
-      std::unique_lock<std::mutex> lock(commit_mu_);
-      commit_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.trim_interval),
-                          [&] { return stopping_ || !dispatch_.empty(); });
+      absl::MutexLock lock(&commit_mu_);
+      const absl::Time deadline = absl::Now() + options_.trim_interval;
+      while (!stopping_ && dispatch_.empty()) {
+        if (commit_cv_.WaitWithDeadline(&commit_mu_, deadline)) break;  // time to trim
+      }
       if (stopping_) return;
       work.swap(dispatch_);
     }
@@ -511,7 +521,7 @@ absl::Status Store::Impl::TrimRequests() {
 
 absl::Status Store::Impl::Trim() {
   RCP_RETURN_IF_ERROR(TrimRequests());
-  std::lock_guard<std::mutex> trim_lock(trim_mu_);
+  absl::MutexLock trim_lock(&trim_mu_);
   uint64_t published = committed_.load();
   uint64_t floor = floor_.load();
   if (published <= 1) return absl::OkStatus();
@@ -540,7 +550,7 @@ absl::Status Store::Impl::Trim() {
   // The floor moves before the delete, so a replaying watcher that read the
   // old floor re-checks after its scan and sees it was overtaken.
   {
-    std::lock_guard<std::mutex> lock(hub_mu_);
+    absl::MutexLock lock(&hub_mu_);
     floor_.store(new_floor);
   }
   return FromRocksStatus(db_->Write(write_options_, &batch), "trimming the changelog");
@@ -646,11 +656,16 @@ absl::Status Store::Impl::Open() {
     }
     RCP_RETURN_IF_ERROR(FromRocksStatus(it->status(), "reading the changelog"));
   }
-  floor_ = floor;
-  last_allocated_ = last;
-  contiguous_ = last;
-  committed_ = last;
-  published_ = last;
+  {
+    // Nothing runs concurrently yet; the locks keep to the fields' rule.
+    absl::MutexLock alloc(&alloc_mu_);
+    absl::MutexLock commit(&commit_mu_);
+    floor_ = floor;
+    last_allocated_ = last;
+    contiguous_ = last;
+    committed_ = last;
+    published_ = last;
+  }
   dispatcher_ = std::thread([this] { DispatchLoop(); });
   return absl::OkStatus();
 }
@@ -864,7 +879,7 @@ absl::Status Store::TrimChangelog() { return impl_->Trim(); }
 void Store::CloseWatchers(absl::string_view reason) { impl_->CloseWatchers(reason); }
 
 size_t Store::watcher_count() const {
-  std::lock_guard<std::mutex> lock(impl_->hub_mu_);
+  absl::MutexLock lock(&impl_->hub_mu_);
   return impl_->watchers_.size();
 }
 

@@ -7,12 +7,11 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/io/file.h"
 
 namespace rcp::testing {
 
@@ -80,12 +79,7 @@ absl::StatusOr<int> Daemon::Stop(int signal, absl::Duration timeout) {
   return absl::DeadlineExceededError("did not exit in time");
 }
 
-std::string Daemon::Log() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Daemon::Log() const { return io::ReadFile(log_path_).value_or(""); }
 
 std::string BuildDir() {
   // Test binaries live in <build>/tests/...; walk up to the directory

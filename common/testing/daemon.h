@@ -30,7 +30,7 @@ class Daemon {
   // Sends `signal`, waits up to `timeout` for exit; returns the exit status
   // as from waitpid (or DEADLINE_EXCEEDED).
   absl::StatusOr<int> Stop(int signal, absl::Duration timeout = absl::Seconds(30));
-  // The child's log so far.
+  // The child's log so far ("" while there is none).
   std::string Log() const;
 
  private:

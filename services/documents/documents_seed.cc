@@ -1,28 +1,11 @@
 #include "services/documents/documents_seed.h"
 
-#include <google/protobuf/text_format.h>
-
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 #include "common/status/status.h"
 
 namespace rcp::documents {
-
-absl::StatusOr<v1::DocumentsSeed> LoadSeedFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("seed_file: cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  v1::DocumentsSeed seed;
-  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &seed)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("seed_file: ", path, " is not a valid rcp.documents.v1.DocumentsSeed"));
-  }
-  return seed;
-}
 
 absl::StatusOr<int> ApplySeed(DocumentsStore* store, const v1::DocumentsSeed& seed,
                               const std::string& base_dir) {
@@ -40,12 +23,9 @@ absl::StatusOr<int> ApplySeed(DocumentsStore* store, const v1::DocumentsSeed& se
       bool present = false;
       for (const auto& l : doc->languages()) present = present || l.language() == content.language();
       if (present) continue;
-      std::string path = absl::StrCat(base_dir, "/", content.file());
-      std::ifstream in(path, std::ios::binary);
-      if (!in) return fail(absl::NotFoundError(absl::StrCat("cannot read ", path)));
-      std::stringstream bytes;
-      bytes << in.rdbuf();
-      std::string data = bytes.str();
+      absl::StatusOr<std::string> bytes = io::ReadFile(absl::StrCat(base_dir, "/", content.file()));
+      if (!bytes.ok()) return fail(bytes.status());
+      const std::string& data = *bytes;
       v1::StartUploadRequest start;
       start.set_document(doc->name());
       start.set_language(content.language());

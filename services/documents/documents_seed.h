@@ -1,5 +1,6 @@
-// Loads a DocumentsSeed (text format) and applies it through DocumentsStore,
-// uploading each content file as any client would (chunked, verified).
+// Applies a DocumentsSeed through DocumentsStore, uploading each content file
+// as any client would (chunked, verified). (rcp-documentsd loads it from
+// --seed_file with server::ApplySeedFile.)
 #ifndef RCP_SERVICES_DOCUMENTS_DOCUMENTS_SEED_H_
 #define RCP_SERVICES_DOCUMENTS_DOCUMENTS_SEED_H_
 
@@ -10,8 +11,6 @@
 #include "services/documents/documents_store.h"
 
 namespace rcp::documents {
-
-absl::StatusOr<v1::DocumentsSeed> LoadSeedFile(const std::string& path);
 
 // Creates each document (idempotent by request_id) and uploads each content
 // file whose language has no version yet; files are read relative to

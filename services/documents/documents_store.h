@@ -26,7 +26,6 @@
 
 namespace rcp::documents {
 
-namespace v1 = ::rcp::documents::v1;
 
 inline constexpr int64_t kMaxChunkBytes = 1 << 20;
 

@@ -63,17 +63,13 @@ int main(int argc, char** argv) {
   spdlog::info("msg=\"store open\" data_dir={} revision={}", data_dir, (*store)->store()->revision());
 
   std::string seed_file = absl::GetFlag(FLAGS_seed_file);
-  if (!seed_file.empty()) {
-    auto seed = rcp::documents::LoadSeedFile(seed_file);
-    std::string base = std::filesystem::path(seed_file).parent_path().string();
-    auto applied = seed.ok() ? rcp::documents::ApplySeed(store->get(), *seed, base.empty() ? "." : base)
-                             : absl::StatusOr<int>(seed.status());
-    if (!applied.ok()) {
-      spdlog::critical("msg=\"seeding failed\" error=\"{}\"", applied.status().ToString());
-      return 1;
-    }
-    spdlog::info("msg=seeded file={} documents={} revision={}", seed_file, *applied,
-                 (*store)->store()->revision());
+  std::string seed_dir = std::filesystem::path(seed_file).parent_path().string();  // content files' base
+  if (!seed_file.empty() &&
+      !rcp::server::ApplySeedFile<rcp::documents::v1::DocumentsSeed>(
+          seed_file, *(*store)->store(), "documents", [&](const auto& seed) {
+            return rcp::documents::ApplySeed(store->get(), seed, seed_dir.empty() ? "." : seed_dir);
+          })) {
+    return 1;
   }
 
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));

@@ -1,27 +1,9 @@
 #include "services/events/events_seed.h"
 
-#include <google/protobuf/text_format.h>
-
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
 
 namespace rcp::events {
-
-absl::StatusOr<v1::EventsSeed> LoadSeedFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("seed_file: cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  v1::EventsSeed seed;
-  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &seed)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("seed_file: ", path, " is not a valid rcp.events.v1.EventsSeed"));
-  }
-  return seed;
-}
 
 absl::StatusOr<int> ApplySeed(EventsStore* store, const v1::EventsSeed& seed) {
   const storage::WriteContext ctx{"system/seed"};

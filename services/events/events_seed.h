@@ -1,17 +1,14 @@
-// Loads an EventsSeed (text format) and applies it through EventsStore, so
-// seeded meetings pass the same validation and lifecycle as any client's.
+// Applies an EventsSeed through EventsStore, so seeded meetings pass the same
+// validation and lifecycle as any client's. (rcp-eventsd loads it from
+// --seed_file with server::ApplySeedFile.)
 #ifndef RCP_SERVICES_EVENTS_EVENTS_SEED_H_
 #define RCP_SERVICES_EVENTS_EVENTS_SEED_H_
-
-#include <string>
 
 #include "absl/status/statusor.h"
 #include "rcp/events/v1/seed.pb.h"
 #include "services/events/events_store.h"
 
 namespace rcp::events {
-
-absl::StatusOr<v1::EventsSeed> LoadSeedFile(const std::string& path);
 
 // Creates each meeting (idempotent by request_id) and moves a freshly
 // created one to its seeded status. Returns the number of meetings.

@@ -21,7 +21,6 @@
 
 namespace rcp::events {
 
-namespace v1 = ::rcp::events::v1;
 
 // What a List read, for tests and benchmarks of the index.
 struct ListStats {

@@ -32,16 +32,11 @@ int main(int argc, char** argv) {
                (*store)->store()->revision());
 
   std::string seed_file = absl::GetFlag(FLAGS_seed_file);
-  if (!seed_file.empty()) {
-    auto seed = rcp::events::LoadSeedFile(seed_file);
-    auto applied =
-        seed.ok() ? rcp::events::ApplySeed(store->get(), *seed) : absl::StatusOr<int>(seed.status());
-    if (!applied.ok()) {
-      spdlog::critical("msg=\"seeding failed\" error=\"{}\"", applied.status().ToString());
-      return 1;
-    }
-    spdlog::info("msg=seeded file={} meetings={} revision={}", seed_file, *applied,
-                 (*store)->store()->revision());
+  if (!seed_file.empty() &&
+      !rcp::server::ApplySeedFile<rcp::events::v1::EventsSeed>(
+          seed_file, *(*store)->store(), "meetings",
+          [&](const auto& seed) { return rcp::events::ApplySeed(store->get(), seed); })) {
+    return 1;
   }
 
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));

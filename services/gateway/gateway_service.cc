@@ -2,7 +2,6 @@
 
 namespace rcp::gateway {
 
-namespace v1 = ::rcp::gateway::v1;
 
 grpc::ServerUnaryReactor* GatewayService::WhoAmI(grpc::CallbackServerContext* context,
                                                  const v1::WhoAmIRequest* request,

@@ -38,15 +38,11 @@ int main(int argc, char** argv) {
 
   std::string seed_file = absl::GetFlag(FLAGS_seed_file);
   if (!seed_file.empty()) {
-    auto seed = rcp::registry::LoadSeedFile(seed_file);
-    auto applied = seed.ok() ? rcp::registry::ApplySeed(store->get(), *seed)
-                             : absl::StatusOr<rcp::registry::SeedResult>(seed.status());
-    if (!applied.ok()) {
-      spdlog::critical("msg=\"seeding failed\" error=\"{}\"", applied.status().ToString());
-      return 1;
-    }
-    spdlog::info("msg=seeded file={} requests={} revision={}", seed_file, applied->applied,
-                 (*store)->store()->revision());
+    auto applied = rcp::server::ApplySeedFile<rcp::registry::v1::RegistrySeed>(
+        seed_file, *(*store)->store(), "requests",
+        [&](const auto& seed) { return rcp::registry::ApplySeed(store->get(), seed); },
+        [](const rcp::registry::SeedResult& r) { return r.applied; });
+    if (!applied) return 1;
     std::string keys_out = absl::GetFlag(FLAGS_seed_keys_out);
     if (!applied->issued_keys.empty()) {
       if (keys_out.empty()) {

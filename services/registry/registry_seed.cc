@@ -1,10 +1,5 @@
 #include "services/registry/registry_seed.h"
 
-#include <google/protobuf/text_format.h>
-
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "common/entity/entity.h"
 #include "common/time/timestamp.h"
@@ -32,19 +27,6 @@ absl::Status ApplyAll(google::protobuf::RepeatedPtrField<Request> requests, cons
 }
 
 }  // namespace
-
-absl::StatusOr<v1::RegistrySeed> LoadSeedFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("seed_file: cannot read ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  v1::RegistrySeed seed;
-  if (!google::protobuf::TextFormat::ParseFromString(text.str(), &seed)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("seed_file: ", path, " is not a valid rcp.registry.v1.RegistrySeed"));
-  }
-  return seed;
-}
 
 absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySeed& seed) {
   SeedResult result;

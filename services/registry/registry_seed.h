@@ -1,5 +1,6 @@
-// Loads a RegistrySeed (text format) and applies it through RegistryStore,
-// so seeded data passes the same validation as any client's. Each request's
+// Applies a RegistrySeed through RegistryStore, so seeded data passes the
+// same validation as any client's. (rcp-registryd loads it from --seed_file
+// with server::ApplySeedFile.) Each request's
 // request_id defaults to one derived from what it creates, so applying the
 // same seed again creates nothing twice.
 #ifndef RCP_SERVICES_REGISTRY_REGISTRY_SEED_H_
@@ -14,8 +15,6 @@
 #include "services/registry/registry_store.h"
 
 namespace rcp::registry {
-
-absl::StatusOr<v1::RegistrySeed> LoadSeedFile(const std::string& path);
 
 struct SeedResult {
   int applied = 0;  // requests that created something or found their earlier result

@@ -21,7 +21,6 @@
 
 namespace rcp::registry {
 
-namespace v1 = ::rcp::registry::v1;
 
 // Lists keep only what `viewer` may see (audience::MaySee; API keys: those
 // it may manage) before paging, so a page is full whenever more such items

@@ -3,20 +3,19 @@
 // verified by SHA-256 on the way up and on the way down.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <signal.h>
 
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 #include "common/status/status.h"
 #include "common/testing/daemon.h"
 #include "common/testing/status_matchers.h"
@@ -36,32 +35,6 @@ constexpr int64_t kMiB = int64_t{1} << 20;
 constexpr int64_t kChunk = kMiB;
 
 // ------------------------------------------------------------ test content
-
-// A running SHA-256 (OpenSSL EVP), so content of any size is hashed as it
-// passes.
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Update(absl::string_view data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
-  std::string HexDigest() {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, digest, &len);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-      out.push_back(kHex[digest[i] >> 4]);
-      out.push_back(kHex[digest[i] & 0xf]);
-    }
-    return out;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 // `size` deterministic pseudo-random bytes named by `seed`: the 8-byte word
 // at index i is SplitMix64(seed, i), so any range can be regenerated on its
@@ -89,7 +62,7 @@ class Content {
 
   // Computed chunk by chunk, never holding the whole content.
   std::string Sha256Hex() const {
-    Sha256 sha;
+    crypto::Sha256 sha;
     for (int64_t offset = 0; offset < size_; offset += kChunk) sha.Update(Bytes(offset, kChunk));
     return sha.HexDigest();
   }
@@ -115,13 +88,6 @@ int64_t ResidentBytes(pid_t pid) {
     if (std::sscanf(line.c_str(), "VmRSS: %lld kB", &kb) == 1) return kb * 1024;
   }
   return -1;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // ----------------------------------------------------------- client helper
@@ -275,7 +241,7 @@ absl::StatusOr<Downloaded> Download(Stub* stub, const std::string& document, con
   grpc::ClientContext ctx;
   auto reader = stub->Download(&ctx, req);
   Downloaded out;
-  Sha256 sha;
+  crypto::Sha256 sha;
   v1::DownloadChunk chunk;
   absl::Status order;
   while (reader->Read(&chunk)) {
@@ -334,7 +300,7 @@ class DocumentsE2eTest : public ::testing::Test {
 TEST_F(DocumentsE2eTest, SeedPublishesTheWorkshopReport) {
   std::string seed_dir = std::string(RCP_SOURCE_DIR) + "/deploy/seed";
   std::string seed = "--seed_file=" + seed_dir + "/documents.textproto";
-  std::string expected = crypto::Sha256Hex(ReadFile(seed_dir + "/gcim-iom-workshop-2005-summary-report.txt"));
+  std::string expected = crypto::Sha256Hex(io::ReadFile(seed_dir + "/gcim-iom-workshop-2005-summary-report.txt").value());
   const std::string name = "processes/igc/documents/gcim-iom-workshop-2005-summary";
 
   auto d = StartDaemon({seed});

@@ -7,11 +7,12 @@
 
 #include <atomic>
 #include <fstream>
-#include <mutex>
 #include <set>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/status/status.h"
 #include "common/testing/daemon.h"
 #include "common/testing/status_matchers.h"
@@ -106,8 +107,10 @@ TEST_F(EventsE2eTest, SeedHoldsTheGenevaWorkshopAndExportValidates) {
 // a restart, and the change feed has each exactly once.
 TEST_F(EventsE2eTest, KillNineDuringWritesLosesNoAcknowledgedMeeting) {
   auto d = StartDaemon();
-  std::mutex mu;
-  std::set<std::string> acknowledged;
+  struct {
+    absl::Mutex mu;
+    std::set<std::string> names ABSL_GUARDED_BY(mu);
+  } acknowledged;
   std::atomic<bool> stop{false};
   std::atomic<int> next{0};
   std::vector<std::thread> writers;
@@ -120,16 +123,16 @@ TEST_F(EventsE2eTest, KillNineDuringWritesLosesNoAcknowledgedMeeting) {
         ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
         v1::Meeting m;
         if (stub->CreateMeeting(&ctx, NewMeeting(i), &m).ok()) {
-          std::lock_guard<std::mutex> lock(mu);
-          acknowledged.insert(m.name());
+          absl::MutexLock lock(&acknowledged.mu);
+          acknowledged.names.insert(m.name());
         }
       }
     });
   }
   while (true) {
     {
-      std::lock_guard<std::mutex> lock(mu);
-      if (acknowledged.size() >= 200) break;
+      absl::MutexLock lock(&acknowledged.mu);
+      if (acknowledged.names.size() >= 200) break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -150,7 +153,10 @@ TEST_F(EventsE2eTest, KillNineDuringWritesLosesNoAcknowledgedMeeting) {
     for (const auto& m : resp.meetings()) present.insert(m.name());
     list.set_page_token(resp.next_page_token());
   } while (!list.page_token().empty());
-  for (const auto& name : acknowledged) EXPECT_TRUE(present.count(name)) << "lost " << name;
+  {
+    absl::MutexLock lock(&acknowledged.mu);  // the writers have stopped
+    for (const auto& name : acknowledged.names) EXPECT_TRUE(present.count(name)) << "lost " << name;
+  }
 
   // The feed replays every stored meeting's creation exactly once.
   grpc::ClientContext wctx;

@@ -1,11 +1,10 @@
 #include "tools/rcpctl/client.h"
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/io/file.h"
 
 namespace rcp::rcpctl {
 
@@ -67,15 +66,13 @@ grpc::Status Client::Connect(const ConnectionOptions& options, std::unique_ptr<C
   if (options.ca_file.empty()) {
     credentials = grpc::InsecureChannelCredentials();
   } else {
-    std::ifstream in(options.ca_file, std::ios::binary);
-    if (!in) {
+    absl::StatusOr<std::string> pem = io::ReadFile(options.ca_file);
+    if (!pem.ok()) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           absl::StrCat("--ca_file: cannot read ", options.ca_file));
     }
-    std::ostringstream pem;
-    pem << in.rdbuf();
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = pem.str();
+    ssl.pem_root_certs = *std::move(pem);
     credentials = grpc::SslCredentials(ssl);
   }
   if (options.address.empty()) {

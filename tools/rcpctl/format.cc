@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
+#include "tools/rcpctl/client.h"
 
 namespace rcp::rcpctl {
 
@@ -304,7 +305,7 @@ std::vector<std::string> EnumTexts(const Repeated& values) {
 
 std::vector<std::string> Shorts(const pb::RepeatedPtrField<std::string>& names) {
   std::vector<std::string> out;
-  for (const auto& n : names) out.push_back(n.rfind('/') == std::string::npos ? n : n.substr(n.rfind('/') + 1));
+  for (const auto& n : names) out.push_back(ShortName(n));
   return out;
 }
 
@@ -312,9 +313,9 @@ std::vector<std::string> All(const pb::RepeatedPtrField<std::string>& values) {
   return std::vector<std::string>(values.begin(), values.end());
 }
 
-std::string Short(const std::string& name) {
-  auto slash = name.rfind('/');
-  return slash == std::string::npos ? name : name.substr(slash + 1);
+// "2026-03-10T09:00:00Z by apiKeys/k1" (without " by" when nobody is named).
+std::string WhenBy(const google::protobuf::Timestamp& time, const std::string& who) {
+  return absl::StrCat(FormatTimestamp(time), who.empty() ? "" : " by ", who);
 }
 
 // "processes/p/memberships/m" → "p".
@@ -334,7 +335,7 @@ std::string MeetingWhen(const events::Meeting& m, bool start) {
 Table ProcessTable(const std::vector<registry::Process>& processes) {
   Table t({"id", "acronym", "region", "established", "chairs", "name"});
   for (const auto& p : processes) {
-    t.AddRow({Short(p.name()), p.acronym(), p.region(),
+    t.AddRow({ShortName(p.name()), p.acronym(), p.region(),
               p.established_year() ? absl::StrCat(p.established_year()) : "",
               absl::StrJoin(Shorts(p.current_chairs()), ","), p.display_name()});
   }
@@ -359,14 +360,14 @@ Details ProcessDetails(const registry::Process& p) {
 
 Table PartyTable(const std::vector<registry::Party>& parties) {
   Table t({"code", "type", "name"});
-  for (const auto& p : parties) t.AddRow({Short(p.name()), EnumText(p.type()), p.display_name()});
+  for (const auto& p : parties) t.AddRow({ShortName(p.name()), EnumText(p.type()), p.display_name()});
   return t;
 }
 
 Table MembershipTable(const std::vector<registry::Membership>& memberships) {
   Table t({"process", "party", "role", "from", "until", "name"});
   for (const auto& m : memberships) {
-    t.AddRow({ProcessOf(m.name()), Short(m.party()), EnumText(m.role()), FormatDate(m.start_date()),
+    t.AddRow({ProcessOf(m.name()), ShortName(m.party()), EnumText(m.role()), FormatDate(m.start_date()),
               FormatDate(m.end_date()), m.name()});
   }
   return t;
@@ -416,8 +417,8 @@ Details MeetingDetails(const events::Meeting& m) {
   d.Add("Cancel reason", m.cancel_reason());
   d.Add("Description", m.description());
   d.Add("Sequence", absl::StrCat(m.sequence()));
-  d.Add("Created", absl::StrCat(FormatTimestamp(m.create_time()), m.creator().empty() ? "" : " by ", m.creator()));
-  d.Add("Updated", absl::StrCat(FormatTimestamp(m.update_time()), m.updater().empty() ? "" : " by ", m.updater()));
+  d.Add("Created", WhenBy(m.create_time(), m.creator()));
+  d.Add("Updated", WhenBy(m.update_time(), m.updater()));
   d.Add("Etag", m.etag());
   return d;
 }
@@ -443,10 +444,8 @@ Details DocumentDetails(const documents::Document& doc) {
   d.Add("Restricted to", All(doc.restricted_parties()));
   d.Add("Tags", All(doc.tags()));
   d.Add("Original", doc.original());
-  d.Add("Created", absl::StrCat(FormatTimestamp(doc.create_time()), doc.creator().empty() ? "" : " by ",
-                                doc.creator()));
-  d.Add("Updated", absl::StrCat(FormatTimestamp(doc.update_time()), doc.updater().empty() ? "" : " by ",
-                                doc.updater()));
+  d.Add("Created", WhenBy(doc.create_time(), doc.creator()));
+  d.Add("Updated", WhenBy(doc.update_time(), doc.updater()));
   d.Add("Etag", doc.etag());
   return d;
 }
@@ -477,7 +476,7 @@ Details ContentVersionDetails(const documents::ContentVersion& v) {
 Table ApiKeyTable(const std::vector<registry::ApiKey>& keys) {
   Table t({"name", "party", "roles", "processes", "admin", "expires", "revoked", "display name"});
   for (const auto& k : keys) {
-    t.AddRow({k.name(), Short(k.party()), absl::StrJoin(EnumTexts<registry::Role>(k.roles()), ","),
+    t.AddRow({k.name(), ShortName(k.party()), absl::StrJoin(EnumTexts<registry::Role>(k.roles()), ","),
               absl::StrJoin(Shorts(k.processes()), ","), k.admin() ? "yes" : "", FormatTimestamp(k.expire_time()),
               FormatTimestamp(k.revoke_time()), k.display_name()});
   }
@@ -494,7 +493,7 @@ Details ApiKeyDetails(const registry::ApiKey& k) {
   d.Add("Admin", k.admin() ? "yes" : "");
   d.Add("Expires", FormatTimestamp(k.expire_time()));
   d.Add("Revoked", FormatTimestamp(k.revoke_time()));
-  d.Add("Created", absl::StrCat(FormatTimestamp(k.create_time()), k.creator().empty() ? "" : " by ", k.creator()));
+  d.Add("Created", WhenBy(k.create_time(), k.creator()));
   return d;
 }
 
@@ -510,7 +509,8 @@ Details PrincipalDetails(const registry::Principal& p) {
 Table RightsTable(const registry::Principal& p) {
   Table t({"process", "roles", "chair"});
   for (const auto& r : p.rights()) {
-    t.AddRow({Short(r.process()), absl::StrJoin(EnumTexts<registry::Role>(r.roles()), ","), r.chair() ? "yes" : ""});
+    t.AddRow({ShortName(r.process()), absl::StrJoin(EnumTexts<registry::Role>(r.roles()), ","),
+              r.chair() ? "yes" : ""});
   }
   return t;
 }

@@ -1,49 +1,24 @@
 #include "tools/rcpctl/transfer.h"
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/io/file.h"
 #include "tools/rcpctl/format.h"
 
 namespace rcp::rcpctl {
 
 namespace fs = std::filesystem;
 namespace dv1 = ::rcp::documents::v1;
-
-// ------------------------------------------------------------------ sha256
-
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
-
-void Sha256::Update(const void* data, size_t size) { EVP_DigestUpdate(ctx_, data, size); }
-
-std::string Sha256::HexDigest() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx_, digest, &length);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
-}
-
-std::string Sha256Hex(const std::string& data) {
-  Sha256 h;
-  h.Update(data);
-  return h.HexDigest();
-}
 
 namespace {
 
@@ -56,7 +31,7 @@ grpc::Status FileError(const std::string& what, const std::string& path, int err
 
 }  // namespace
 
-grpc::Status HashFile(const std::string& path, int64_t limit, Sha256* hasher,
+grpc::Status HashFile(const std::string& path, int64_t limit, crypto::Sha256* hasher,
                       const std::function<void(int64_t, int64_t)>& progress) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return FileError("cannot read", path, errno);
@@ -72,7 +47,7 @@ grpc::Status HashFile(const std::string& path, int64_t limit, Sha256* hasher,
     if (limit >= 0) want = static_cast<size_t>(std::min<int64_t>(kChunkBytes, limit - done));
     size_t n = std::fread(buffer.data(), 1, want, f);
     if (n > 0) {
-      hasher->Update(buffer.data(), n);
+      hasher->Update(absl::string_view(buffer.data(), n));
       done += static_cast<int64_t>(n);
       if (progress) progress(done, total);
     }
@@ -138,15 +113,6 @@ grpc::Status WriteFileAtomically(const std::string& path, const std::string& con
   return grpc::Status::OK;
 }
 
-grpc::Status ReadSmallFile(const std::string& path, std::string* content) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return FileError("cannot read", path, errno ? errno : ENOENT);
-  std::ostringstream text;
-  text << in.rdbuf();
-  *content = text.str();
-  return grpc::Status::OK;
-}
-
 // ------------------------------------------------------------------ common
 
 namespace {
@@ -164,12 +130,6 @@ bool Transient(grpc::StatusCode code) {
     default:
       return false;
   }
-}
-
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
-  return absl::BytesToHexString(raw);
 }
 
 std::string SecondsText(std::chrono::milliseconds d) {
@@ -223,9 +183,9 @@ void RemoveState(const UploadPlan& plan) {
 }
 
 std::string SavedSession(const UploadPlan& plan) {
-  std::string content;
-  if (!ReadSmallFile(plan.state_path, &content).ok()) return "";
-  for (absl::string_view line : absl::StrSplit(content, '\n')) {
+  absl::StatusOr<std::string> content = io::ReadFile(plan.state_path);
+  if (!content.ok()) return "";
+  for (absl::string_view line : absl::StrSplit(*content, '\n')) {
     if (absl::ConsumePrefix(&line, "session=")) return std::string(line);
   }
   return "";
@@ -360,7 +320,7 @@ grpc::Status UploadAttempt(Client& client, const UploadPlan& plan, bool first_at
     start.set_media_type(plan.media_type);
     start.set_declared_size(plan.size);
     start.set_declared_sha256(plan.sha256);
-    start.set_request_id("rcpctl-" + RandomHex(16));
+    start.set_request_id("rcpctl-" + crypto::RandomToken(16));
     grpc::Status s = client.Unary([&](grpc::ClientContext* c) { return client.documents().StartUpload(c, start, &session); });
     if (!s.ok()) {
       *retryable = Transient(s.error_code());
@@ -401,7 +361,7 @@ grpc::Status UploadAttempt(Client& client, const UploadPlan& plan, bool first_at
 
 std::string UploadStatePath(const std::string& state_dir, const std::string& document, const std::string& language,
                             const std::string& absolute_path, const std::string& file_sha256) {
-  std::string key = Sha256Hex(absl::StrCat(document, "\n", language, "\n", absolute_path, "\n", file_sha256));
+  std::string key = crypto::Sha256Hex(absl::StrCat(document, "\n", language, "\n", absolute_path, "\n", file_sha256));
   return (fs::path(state_dir) / "uploads" / key).string();
 }
 
@@ -422,7 +382,7 @@ grpc::Status Upload(Client& client, const UploadOptions& options, UploadResult* 
   if (ec) return FileError("cannot read", options.path, ec.value());
   plan.media_type = options.media_type.empty() ? GuessMediaType(plan.path) : options.media_type;
 
-  Sha256 hasher;
+  crypto::Sha256 hasher;
   std::function<void(int64_t, int64_t)> hash_progress;
   if (options.progress) {
     hash_progress = [&](int64_t done, int64_t total) { options.progress("sha256", done, total); };
@@ -450,7 +410,7 @@ grpc::Status Download(Client& client, const DownloadOptions& o, DownloadResult* 
   if (!to_file && o.out == nullptr) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "download: no output");
   }
-  Sha256 hasher;
+  crypto::Sha256 hasher;
   int64_t offset = 0;
   std::FILE* file = nullptr;
   bool created = false;

@@ -31,36 +31,18 @@
 #include <ostream>
 #include <string>
 
+#include "common/crypto/crypto.h"
 #include "rcp/documents/v1/documents.pb.h"
 #include "tools/rcpctl/client.h"
-
-struct evp_md_ctx_st;
 
 namespace rcp::rcpctl {
 
 // Size of the chunks rcpctl sends (the service's maximum).
 inline constexpr int64_t kChunkBytes = int64_t{1} << 20;
 
-// Streaming SHA-256 (OpenSSL EVP).
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Update(const void* data, size_t size);
-  void Update(const std::string& data) { Update(data.data(), data.size()); }
-  // 64 lowercase hex digits. Ends the computation.
-  std::string HexDigest();
-
- private:
-  evp_md_ctx_st* ctx_;
-};
-std::string Sha256Hex(const std::string& data);
-
 // Hashes the first `limit` bytes of the file (all of it when limit < 0) in
 // 1 MiB blocks into *hasher; `progress(done, total)` after each block.
-grpc::Status HashFile(const std::string& path, int64_t limit, Sha256* hasher,
+grpc::Status HashFile(const std::string& path, int64_t limit, crypto::Sha256* hasher,
                       const std::function<void(int64_t, int64_t)>& progress = nullptr);
 
 // A media type from the file name's extension ("report.pdf" →
@@ -143,8 +125,6 @@ grpc::Status Download(Client& client, const DownloadOptions& options, DownloadRe
 // Writes `content` to `path` atomically (temporary file + rename), creating
 // the parent directories (mode 0700).
 grpc::Status WriteFileAtomically(const std::string& path, const std::string& content);
-// Reads a small file whole; NOT_FOUND when it does not exist.
-grpc::Status ReadSmallFile(const std::string& path, std::string* content);
 
 }  // namespace rcp::rcpctl
 

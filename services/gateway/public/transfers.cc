@@ -7,12 +7,12 @@
 namespace rcp::gateway {
 namespace {
 
-namespace v1 = ::rcp::documents::v1;
+namespace doc = ::rcp::documents::v1;
 
-class UploadProxy : public grpc::ServerReadReactor<v1::UploadChunk> {
+class UploadProxy : public grpc::ServerReadReactor<doc::UploadChunk> {
  public:
   UploadProxy(upstream::Forwarder* forwarder, grpc::CallbackServerContext* context,
-              v1::UploadSession* response)
+              doc::UploadSession* response)
       : forwarder_(forwarder), context_(context), response_(response) {
     StartRead(&chunk_);
   }
@@ -57,18 +57,18 @@ class UploadProxy : public grpc::ServerReadReactor<v1::UploadChunk> {
 
   upstream::Forwarder* forwarder_;
   grpc::CallbackServerContext* context_;
-  v1::UploadSession* response_;
-  v1::UploadChunk chunk_;
+  doc::UploadSession* response_;
+  doc::UploadChunk chunk_;
   absl::Mutex mu_;
   grpc::ClientContext upstream_;
   // Set once, on the pool, under mu_ (OnCancel reads whether it is set).
-  std::unique_ptr<grpc::ClientWriterInterface<v1::UploadChunk>> writer_;
+  std::unique_ptr<grpc::ClientWriterInterface<doc::UploadChunk>> writer_;
 };
 
-class DownloadProxy : public grpc::ServerWriteReactor<v1::DownloadChunk> {
+class DownloadProxy : public grpc::ServerWriteReactor<doc::DownloadChunk> {
  public:
   DownloadProxy(upstream::Forwarder* forwarder, grpc::CallbackServerContext* context,
-                const v1::DownloadRequest& request)
+                const doc::DownloadRequest& request)
       : forwarder_(forwarder), context_(context), request_(request) {
     forwarder_->deps().pool->Schedule([this] { Open(); });
   }
@@ -99,23 +99,23 @@ class DownloadProxy : public grpc::ServerWriteReactor<v1::DownloadChunk> {
 
   upstream::Forwarder* forwarder_;
   grpc::CallbackServerContext* context_;
-  v1::DownloadRequest request_;
+  doc::DownloadRequest request_;
   grpc::ClientContext upstream_;
-  std::unique_ptr<grpc::ClientReaderInterface<v1::DownloadChunk>> reader_;
-  v1::DownloadChunk message_;
+  std::unique_ptr<grpc::ClientReaderInterface<doc::DownloadChunk>> reader_;
+  doc::DownloadChunk message_;
 };
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::UploadChunk>* StartUploadProxy(upstream::Forwarder* forwarder,
+grpc::ServerReadReactor<doc::UploadChunk>* StartUploadProxy(upstream::Forwarder* forwarder,
                                                            grpc::CallbackServerContext* context,
-                                                           v1::UploadSession* response) {
+                                                           doc::UploadSession* response) {
   return new UploadProxy(forwarder, context, response);
 }
 
-grpc::ServerWriteReactor<v1::DownloadChunk>* StartDownloadProxy(upstream::Forwarder* forwarder,
+grpc::ServerWriteReactor<doc::DownloadChunk>* StartDownloadProxy(upstream::Forwarder* forwarder,
                                                                 grpc::CallbackServerContext* context,
-                                                                const v1::DownloadRequest& request) {
+                                                                const doc::DownloadRequest& request) {
   return new DownloadProxy(forwarder, context, request);
 }
 

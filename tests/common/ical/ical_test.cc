@@ -19,7 +19,6 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,6 +30,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/io/file.h"
 #include "common/testing/temp_dir.h"
 #include "rcp/events/v1/events.pb.h"
 
@@ -485,12 +485,10 @@ void ExpectMatchesGolden(const std::string& name, const std::string& rendered) {
     std::cout << "wrote golden " << path << "\n";
     return;
   }
-  std::ifstream in(path, std::ios::binary);
-  ASSERT_TRUE(in.good()) << "missing golden " << path
-                         << " (run with RCP_UPDATE_GOLDEN=1 to create it)";
-  std::stringstream golden;
-  golden << in.rdbuf();
-  EXPECT_EQ(rendered, golden.str())
+  absl::StatusOr<std::string> golden = io::ReadFile(path);
+  ASSERT_TRUE(golden.ok()) << "missing golden " << path
+                           << " (run with RCP_UPDATE_GOLDEN=1 to create it): " << golden.status();
+  EXPECT_EQ(rendered, *golden)
       << "differs from " << path
       << " (if the change is intended, run with RCP_UPDATE_GOLDEN=1 and review the diff)";
 }

@@ -9,12 +9,11 @@
 #include <httplib.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "common/concurrency/thread_pool.h"
 #include "common/feed/watch_reactor.h"
+#include "common/io/file.h"
 #include "common/server/blocking.h"
 #include "common/server/principal.h"
 #include "common/status/status.h"
@@ -148,13 +147,6 @@ TEST_F(ServerTest, ListeningOnABusyPortFailsClearly) {
   EXPECT_THAT(second.Start(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("listen")));
 }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Certificates from deploy/make-certs.sh, made fresh for each test.
 class TlsTest : public ServerTest {
  protected:
@@ -165,10 +157,10 @@ class TlsTest : public ServerTest {
   }
   std::shared_ptr<grpc::Channel> TlsChannel(const std::string& client_name) {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = ReadAll(certs_.Sub("ca.pem"));
+    ssl.pem_root_certs = io::ReadFile(certs_.Sub("ca.pem")).value();
     if (!client_name.empty()) {
-      ssl.pem_cert_chain = ReadAll(certs_.Sub(client_name + ".pem"));
-      ssl.pem_private_key = ReadAll(certs_.Sub(client_name + ".key"));
+      ssl.pem_cert_chain = io::ReadFile(certs_.Sub(client_name + ".pem")).value();
+      ssl.pem_private_key = io::ReadFile(certs_.Sub(client_name + ".key")).value();
     }
     return grpc::CreateChannel("localhost:" + std::to_string(server_->port()),
                                grpc::SslCredentials(ssl));

@@ -9,14 +9,21 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/io/file.h"
 #include "common/server/server.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
-#include "tools/rcpctl/commands.h"
+#include "tools/rcpctl/commands/calendar.h"
+#include "tools/rcpctl/commands/key.h"
+#include "tools/rcpctl/commands/meeting.h"
+#include "tools/rcpctl/commands/process.h"
+#include "tools/rcpctl/commands/subscribe.h"
+#include "tools/rcpctl/commands/whoami.h"
 #include "tools/rcpctl/transfer.h"
 
 namespace rcp::rcpctl {
@@ -89,7 +96,7 @@ std::string Metadata(grpc::ServerContext* context, const std::string& key) {
 class FakeGateway final : public gv1::Gateway::Service {
  public:
   grpc::Status WhoAmI(grpc::ServerContext* context, const gv1::WhoAmIRequest*, rv1::Principal* response) override {
-    std::lock_guard<std::mutex> hold(mu);
+    absl::MutexLock hold(&mu);
     authorization = Metadata(context, "authorization");
     deadline_left = context->deadline() - std::chrono::system_clock::now();
     response->set_api_key("apiKeys/k1");
@@ -108,7 +115,7 @@ class FakeGateway final : public gv1::Gateway::Service {
                          grpc::ServerWriter<gv1::SubscribeResponse>* writer) override {
     int stream;
     {
-      std::lock_guard<std::mutex> hold(mu);
+      absl::MutexLock hold(&mu);
       cursors.push_back(request->cursor());
       stream = static_cast<int>(cursors.size());
       processes = std::vector<std::string>(request->processes().begin(), request->processes().end());
@@ -146,11 +153,12 @@ class FakeGateway final : public gv1::Gateway::Service {
     return r;
   }
 
-  std::mutex mu;
-  std::string authorization;
-  std::chrono::system_clock::duration deadline_left{};
-  std::vector<std::string> cursors;
-  std::vector<std::string> processes;
+  // What the calls carried, for the tests to check.
+  absl::Mutex mu;
+  std::string authorization ABSL_GUARDED_BY(mu);
+  std::chrono::system_clock::duration deadline_left ABSL_GUARDED_BY(mu){};
+  std::vector<std::string> cursors ABSL_GUARDED_BY(mu);
+  std::vector<std::string> processes ABSL_GUARDED_BY(mu);
 };
 
 class FakeRegistry final : public rv1::Registry::Service {
@@ -218,6 +226,7 @@ class RcpctlFakeGatewayTest : public ::testing::Test {
 TEST_F(RcpctlFakeGatewayTest, EveryCallCarriesTheBearerKeyAndUnaryCallsADeadline) {
   grpc::Status s = WhoAmI(*client_, output_);
   ASSERT_TRUE(s.ok()) << FormatError(s);
+  absl::MutexLock hold(&gateway_.mu);
   EXPECT_EQ(gateway_.authorization, "Bearer rcp_k1_secret");
   EXPECT_GT(gateway_.deadline_left, std::chrono::seconds(25));
   // gRPC sends the timeout rounded up to its wire unit, so the server may
@@ -294,12 +303,13 @@ TEST_F(RcpctlFakeGatewayTest, SubscribeSavesTheCursorReconnectsAndStopsOnResync)
   EXPECT_EQ(ExitCodeFor(s), kExitInvalid);
   EXPECT_THAT(s.error_message(), HasSubstr("resync required"));
   EXPECT_THAT(s.error_message(), HasSubstr("--from-now"));
-  // Resumed from the saved cursor, then from the last one received.
-  EXPECT_EQ(gateway_.cursors, (std::vector<std::string>{"c0", "c2"}));
-  EXPECT_EQ(gateway_.processes, (std::vector<std::string>{"processes/bali-process"}));
-  std::string saved;
-  ASSERT_TRUE(ReadSmallFile(cursor_file, &saved).ok());
-  EXPECT_EQ(saved, "c4\n") << "heartbeats advance the cursor too";
+  {
+    absl::MutexLock hold(&gateway_.mu);
+    // Resumed from the saved cursor, then from the last one received.
+    EXPECT_EQ(gateway_.cursors, (std::vector<std::string>{"c0", "c2"}));
+    EXPECT_EQ(gateway_.processes, (std::vector<std::string>{"processes/bali-process"}));
+  }
+  EXPECT_EQ(io::ReadFile(cursor_file).value(), "c4\n") << "heartbeats advance the cursor too";
   EXPECT_EQ(out_.str(),
             "2026-03-10T09:00:00Z  registry   process      updated  processes/bali-process  apiKeys/k1\n"
             "2026-03-10T09:00:00Z  events     meeting      updated  processes/bali-process/meetings/som-2026  apiKeys/k1\n"
@@ -319,14 +329,15 @@ TEST_F(RcpctlFakeGatewayTest, SubscribeFromNowIgnoresTheCursorAndPrintsJsonLines
   Output as_json{&json, &err_, true, false};
   grpc::Status s = Subscribe(*client_, as_json, options);
   ASSERT_TRUE(s.ok()) << FormatError(s);
-  EXPECT_EQ(gateway_.cursors, (std::vector<std::string>{""}));
+  {
+    absl::MutexLock hold(&gateway_.mu);
+    EXPECT_EQ(gateway_.cursors, (std::vector<std::string>{""}));
+  }
   std::string first_line = json.str().substr(0, json.str().find('\n'));
   EXPECT_EQ(first_line,
             "{\"service\":\"registry\",\"change\":{\"name\":\"processes/bali-process\",\"kind\":\"process\","
             "\"operation\":\"UPDATED\",\"principal\":\"apiKeys/k1\",\"time\":\"2026-03-10T09:00:00Z\"}}");
-  std::string saved;
-  ASSERT_TRUE(ReadSmallFile(cursor_file, &saved).ok());
-  EXPECT_EQ(saved, "c2\n");
+  EXPECT_EQ(io::ReadFile(cursor_file).value(), "c2\n");
 }
 
 TEST(RcpctlConnectTest, AMissingCaFileIsAnInvalidArgument) {

@@ -205,9 +205,5 @@ TEST(RcpctlMediaTypeTest, FromTheExtension) {
   EXPECT_EQ(GuessMediaType("noext"), "application/octet-stream");
 }
 
-TEST(RcpctlSha256Test, KnownDigest) {
-  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
-
 }  // namespace
 }  // namespace rcp::rcpctl

@@ -11,12 +11,14 @@
 #include <map>
 #include <sstream>
 
+#include "common/crypto/crypto.h"
+#include "common/io/file.h"
 #include "common/server/server.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
 #include "services/documents/documents_service.h"
 #include "tools/rcpctl/client.h"
-#include "tools/rcpctl/commands.h"
+#include "tools/rcpctl/commands/doc.h"
 
 namespace rcp::rcpctl {
 namespace {
@@ -45,13 +47,6 @@ std::string Content(int64_t size, int seed) {
 void WriteFile(const std::string& path, const std::string& data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << data;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 class RcpctlTransferTest : public ::testing::Test {
@@ -129,7 +124,7 @@ class RcpctlTransferTest : public ::testing::Test {
   std::string SavedSession() {
     auto files = StateFiles();
     if (files.size() != 1) return "";
-    std::string content = ReadFile(files[0]);
+    std::string content = io::ReadFile(files[0]).value();
     auto start = content.find("session=");
     return content.substr(start + 8, content.find('\n', start) - start - 8);
   }
@@ -193,7 +188,7 @@ TEST_F(RcpctlTransferTest, UploadResumesFromTheCommittedOffsetAfterAnInterruptio
   EXPECT_EQ(result.resumed_from, 3 * kMiB);
   EXPECT_EQ(first_offset, 3 * kMiB);
   EXPECT_EQ(chunks, 3);  // 1 MiB, 1 MiB, 12345 bytes
-  EXPECT_EQ(result.version.sha256(), Sha256Hex(data));
+  EXPECT_EQ(result.version.sha256(), crypto::Sha256Hex(data));
   EXPECT_EQ(result.version.size_bytes(), static_cast<int64_t>(data.size()));
   EXPECT_EQ(result.version.version(), 1);
   EXPECT_THAT(notices_, HasSubstr("resuming " + session + " at byte 3145728"));
@@ -237,7 +232,7 @@ TEST_F(RcpctlTransferTest, UploadRetriesABrokenStreamFromTheCommittedOffset) {
   EXPECT_EQ(result.streams, 2);
   EXPECT_EQ(sent, (std::map<int64_t, int>{{0, 1}, {kMiB, 1}, {2 * kMiB, 1}, {3 * kMiB, 1}, {4 * kMiB, 1}}))
       << "the retry continues from the committed offset; nothing is sent twice";
-  EXPECT_EQ(result.version.sha256(), Sha256Hex(data));
+  EXPECT_EQ(result.version.sha256(), crypto::Sha256Hex(data));
   EXPECT_EQ(result.version.language(), "fr");
   EXPECT_EQ(result.version.media_type(),
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
@@ -266,7 +261,7 @@ TEST_F(RcpctlTransferTest, UploadStartsOverWhenTheSessionIsGone) {
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_NE(result.session, old_session);
   EXPECT_EQ(result.resumed_from, 0);
-  EXPECT_EQ(result.version.sha256(), Sha256Hex(data));
+  EXPECT_EQ(result.version.sha256(), crypto::Sha256Hex(data));
   EXPECT_THAT(notices_, HasSubstr("starting over"));
 }
 
@@ -284,7 +279,7 @@ TEST_F(RcpctlTransferTest, DownloadVerifiesTheChecksum) {
   DownloadResult result;
   grpc::Status s = rcpctl::Download(*client_, Download(out), &result);
   ASSERT_TRUE(s.ok()) << Describe(s);
-  EXPECT_TRUE(ReadFile(out) == data);
+  EXPECT_TRUE(io::ReadFile(out).value() == data);
   EXPECT_EQ(result.version.sha256(), version.sha256());
   EXPECT_EQ(result.bytes_received, static_cast<int64_t>(data.size()));
   EXPECT_EQ(result.resumed_from, 0);
@@ -311,7 +306,7 @@ TEST_F(RcpctlTransferTest, DownloadResumesAPartialFile) {
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_EQ(result.resumed_from, 2 * kMiB);
   EXPECT_EQ(result.bytes_received, static_cast<int64_t>(data.size()) - 2 * kMiB);
-  EXPECT_TRUE(ReadFile(out) == data);
+  EXPECT_TRUE(io::ReadFile(out).value() == data);
 
   // Resuming a complete file transfers nothing and verifies it again.
   s = rcpctl::Download(*client_, again, &result);
@@ -336,7 +331,7 @@ TEST_F(RcpctlTransferTest, DownloadRetriesABrokenStream) {
   grpc::Status s = rcpctl::Download(*client_, d, &result);
   ASSERT_TRUE(s.ok()) << Describe(s);
   EXPECT_EQ(result.streams, 2);
-  EXPECT_TRUE(ReadFile(out) == data);
+  EXPECT_TRUE(io::ReadFile(out).value() == data);
 }
 
 TEST_F(RcpctlTransferTest, ChecksumMismatchDeletesThePartialFileAndIsDataLoss) {
@@ -402,7 +397,7 @@ TEST_F(RcpctlTransferTest, CommandsUploadAndDownloadPrintTheVersion) {
   up.state_dir = dir_.Sub("state");
   grpc::Status s = DocUpload(*client_, output, up);
   ASSERT_TRUE(s.ok()) << Describe(s);
-  EXPECT_THAT(out.str(), HasSubstr("\"sha256\": \"" + Sha256Hex(data) + "\""));
+  EXPECT_THAT(out.str(), HasSubstr("\"sha256\": \"" + crypto::Sha256Hex(data) + "\""));
   EXPECT_THAT(out.str(), HasSubstr("\"mediaType\": \"text/csv\""));
 
   std::ostringstream content;
@@ -421,7 +416,7 @@ TEST_F(RcpctlTransferTest, CommandsUploadAndDownloadPrintTheVersion) {
   EXPECT_THAT(shown.str(), HasSubstr("Symbol:"));
   EXPECT_THAT(shown.str(), HasSubstr("MIDSA/2026/1"));
   EXPECT_THAT(shown.str(), HasSubstr("LANGUAGE"));
-  EXPECT_THAT(shown.str(), HasSubstr(Sha256Hex(data)));
+  EXPECT_THAT(shown.str(), HasSubstr(crypto::Sha256Hex(data)));
 }
 
 }  // namespace
