@@ -18,19 +18,33 @@ class DocumentsService final : public v1::Documents::CallbackService {
   // Neither is owned; both must outlive the service.
   DocumentsService(DocumentsStore* store, ThreadPool* pool) : store_(store), pool_(pool) {}
 
-#define RCP_DOCUMENTS_METHOD(Method, Request, Response)                                       \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const Request* request, \
-                                   Response* response) override;
-  RCP_DOCUMENTS_METHOD(CreateDocument, v1::CreateDocumentRequest, v1::Document)
-  RCP_DOCUMENTS_METHOD(GetDocument, v1::GetDocumentRequest, v1::Document)
-  RCP_DOCUMENTS_METHOD(ListDocuments, v1::ListDocumentsRequest, v1::ListDocumentsResponse)
-  RCP_DOCUMENTS_METHOD(UpdateDocument, v1::UpdateDocumentRequest, v1::Document)
-  RCP_DOCUMENTS_METHOD(ListContentVersions, v1::ListContentVersionsRequest, v1::ListContentVersionsResponse)
-  RCP_DOCUMENTS_METHOD(StartUpload, v1::StartUploadRequest, v1::UploadSession)
-  RCP_DOCUMENTS_METHOD(GetUploadSession, v1::GetUploadSessionRequest, v1::UploadSession)
-  RCP_DOCUMENTS_METHOD(CommitUpload, v1::CommitUploadRequest, v1::ContentVersion)
-  RCP_DOCUMENTS_METHOD(CancelUpload, v1::CancelUploadRequest, v1::UploadSession)
-#undef RCP_DOCUMENTS_METHOD
+  grpc::ServerUnaryReactor* CreateDocument(grpc::CallbackServerContext* context,
+                                           const v1::CreateDocumentRequest* request,
+                                           v1::Document* response) override;
+  grpc::ServerUnaryReactor* GetDocument(grpc::CallbackServerContext* context,
+                                        const v1::GetDocumentRequest* request,
+                                        v1::Document* response) override;
+  grpc::ServerUnaryReactor* ListDocuments(grpc::CallbackServerContext* context,
+                                          const v1::ListDocumentsRequest* request,
+                                          v1::ListDocumentsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateDocument(grpc::CallbackServerContext* context,
+                                           const v1::UpdateDocumentRequest* request,
+                                           v1::Document* response) override;
+  grpc::ServerUnaryReactor* ListContentVersions(grpc::CallbackServerContext* context,
+                                                const v1::ListContentVersionsRequest* request,
+                                                v1::ListContentVersionsResponse* response) override;
+  grpc::ServerUnaryReactor* StartUpload(grpc::CallbackServerContext* context,
+                                        const v1::StartUploadRequest* request,
+                                        v1::UploadSession* response) override;
+  grpc::ServerUnaryReactor* GetUploadSession(grpc::CallbackServerContext* context,
+                                             const v1::GetUploadSessionRequest* request,
+                                             v1::UploadSession* response) override;
+  grpc::ServerUnaryReactor* CommitUpload(grpc::CallbackServerContext* context,
+                                         const v1::CommitUploadRequest* request,
+                                         v1::ContentVersion* response) override;
+  grpc::ServerUnaryReactor* CancelUpload(grpc::CallbackServerContext* context,
+                                         const v1::CancelUploadRequest* request,
+                                         v1::UploadSession* response) override;
 
   grpc::ServerReadReactor<v1::UploadChunk>* UploadChunks(grpc::CallbackServerContext* context,
                                                          v1::UploadSession* response) override;

@@ -16,43 +16,97 @@ class RegistryService final : public v1::Registry::CallbackService {
   // Neither is owned; both must outlive the service.
   RegistryService(RegistryStore* store, ThreadPool* pool) : store_(store), pool_(pool) {}
 
-#define RCP_REGISTRY_METHOD(Method, Request, Response)                                     \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* context, const Request* request, \
-                                   Response* response) override;
-  RCP_REGISTRY_METHOD(CreateProcess, v1::CreateProcessRequest, v1::Process)
-  RCP_REGISTRY_METHOD(GetProcess, v1::GetProcessRequest, v1::Process)
-  RCP_REGISTRY_METHOD(ListProcesses, v1::ListProcessesRequest, v1::ListProcessesResponse)
-  RCP_REGISTRY_METHOD(UpdateProcess, v1::UpdateProcessRequest, v1::Process)
-  RCP_REGISTRY_METHOD(CreateParty, v1::CreatePartyRequest, v1::Party)
-  RCP_REGISTRY_METHOD(GetParty, v1::GetPartyRequest, v1::Party)
-  RCP_REGISTRY_METHOD(ListParties, v1::ListPartiesRequest, v1::ListPartiesResponse)
-  RCP_REGISTRY_METHOD(UpdateParty, v1::UpdatePartyRequest, v1::Party)
-  RCP_REGISTRY_METHOD(CreateMembership, v1::CreateMembershipRequest, v1::Membership)
-  RCP_REGISTRY_METHOD(GetMembership, v1::GetMembershipRequest, v1::Membership)
-  RCP_REGISTRY_METHOD(ListMemberships, v1::ListMembershipsRequest, v1::ListMembershipsResponse)
-  RCP_REGISTRY_METHOD(UpdateMembership, v1::UpdateMembershipRequest, v1::Membership)
-  RCP_REGISTRY_METHOD(CreateChairTerm, v1::CreateChairTermRequest, v1::ChairTerm)
-  RCP_REGISTRY_METHOD(GetChairTerm, v1::GetChairTermRequest, v1::ChairTerm)
-  RCP_REGISTRY_METHOD(ListChairTerms, v1::ListChairTermsRequest, v1::ListChairTermsResponse)
-  RCP_REGISTRY_METHOD(UpdateChairTerm, v1::UpdateChairTermRequest, v1::ChairTerm)
-  RCP_REGISTRY_METHOD(CreateFocalPoint, v1::CreateFocalPointRequest, v1::FocalPoint)
-  RCP_REGISTRY_METHOD(GetFocalPoint, v1::GetFocalPointRequest, v1::FocalPoint)
-  RCP_REGISTRY_METHOD(ListFocalPoints, v1::ListFocalPointsRequest, v1::ListFocalPointsResponse)
-  RCP_REGISTRY_METHOD(UpdateFocalPoint, v1::UpdateFocalPointRequest, v1::FocalPoint)
-  RCP_REGISTRY_METHOD(DeleteFocalPoint, v1::DeleteFocalPointRequest, v1::DeleteResponse)
-  RCP_REGISTRY_METHOD(CreateApiKey, v1::CreateApiKeyRequest, v1::CreateApiKeyResponse)
-  RCP_REGISTRY_METHOD(GetApiKey, v1::GetApiKeyRequest, v1::ApiKey)
-  RCP_REGISTRY_METHOD(ListApiKeys, v1::ListApiKeysRequest, v1::ListApiKeysResponse)
-  RCP_REGISTRY_METHOD(RevokeApiKey, v1::RevokeApiKeyRequest, v1::ApiKey)
-  RCP_REGISTRY_METHOD(Authenticate, v1::AuthenticateRequest, v1::Principal)
-  RCP_REGISTRY_METHOD(ResolveApiKey, v1::ResolveApiKeyRequest, v1::Principal)
-  RCP_REGISTRY_METHOD(CreateFederationPeer, v1::CreateFederationPeerRequest, v1::FederationPeer)
-  RCP_REGISTRY_METHOD(GetFederationPeer, v1::GetFederationPeerRequest, v1::FederationPeer)
-  RCP_REGISTRY_METHOD(ListFederationPeers, v1::ListFederationPeersRequest,
-                      v1::ListFederationPeersResponse)
-  RCP_REGISTRY_METHOD(UpdateFederationPeer, v1::UpdateFederationPeerRequest, v1::FederationPeer)
-  RCP_REGISTRY_METHOD(DeleteFederationPeer, v1::DeleteFederationPeerRequest, v1::DeleteResponse)
-#undef RCP_REGISTRY_METHOD
+  grpc::ServerUnaryReactor* CreateProcess(grpc::CallbackServerContext* context,
+                                          const v1::CreateProcessRequest* request,
+                                          v1::Process* response) override;
+  grpc::ServerUnaryReactor* GetProcess(grpc::CallbackServerContext* context,
+                                       const v1::GetProcessRequest* request, v1::Process* response) override;
+  grpc::ServerUnaryReactor* ListProcesses(grpc::CallbackServerContext* context,
+                                          const v1::ListProcessesRequest* request,
+                                          v1::ListProcessesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateProcess(grpc::CallbackServerContext* context,
+                                          const v1::UpdateProcessRequest* request,
+                                          v1::Process* response) override;
+  grpc::ServerUnaryReactor* CreateParty(grpc::CallbackServerContext* context,
+                                        const v1::CreatePartyRequest* request, v1::Party* response) override;
+  grpc::ServerUnaryReactor* GetParty(grpc::CallbackServerContext* context, const v1::GetPartyRequest* request,
+                                     v1::Party* response) override;
+  grpc::ServerUnaryReactor* ListParties(grpc::CallbackServerContext* context,
+                                        const v1::ListPartiesRequest* request,
+                                        v1::ListPartiesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateParty(grpc::CallbackServerContext* context,
+                                        const v1::UpdatePartyRequest* request, v1::Party* response) override;
+  grpc::ServerUnaryReactor* CreateMembership(grpc::CallbackServerContext* context,
+                                             const v1::CreateMembershipRequest* request,
+                                             v1::Membership* response) override;
+  grpc::ServerUnaryReactor* GetMembership(grpc::CallbackServerContext* context,
+                                          const v1::GetMembershipRequest* request,
+                                          v1::Membership* response) override;
+  grpc::ServerUnaryReactor* ListMemberships(grpc::CallbackServerContext* context,
+                                            const v1::ListMembershipsRequest* request,
+                                            v1::ListMembershipsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateMembership(grpc::CallbackServerContext* context,
+                                             const v1::UpdateMembershipRequest* request,
+                                             v1::Membership* response) override;
+  grpc::ServerUnaryReactor* CreateChairTerm(grpc::CallbackServerContext* context,
+                                            const v1::CreateChairTermRequest* request,
+                                            v1::ChairTerm* response) override;
+  grpc::ServerUnaryReactor* GetChairTerm(grpc::CallbackServerContext* context,
+                                         const v1::GetChairTermRequest* request,
+                                         v1::ChairTerm* response) override;
+  grpc::ServerUnaryReactor* ListChairTerms(grpc::CallbackServerContext* context,
+                                           const v1::ListChairTermsRequest* request,
+                                           v1::ListChairTermsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateChairTerm(grpc::CallbackServerContext* context,
+                                            const v1::UpdateChairTermRequest* request,
+                                            v1::ChairTerm* response) override;
+  grpc::ServerUnaryReactor* CreateFocalPoint(grpc::CallbackServerContext* context,
+                                             const v1::CreateFocalPointRequest* request,
+                                             v1::FocalPoint* response) override;
+  grpc::ServerUnaryReactor* GetFocalPoint(grpc::CallbackServerContext* context,
+                                          const v1::GetFocalPointRequest* request,
+                                          v1::FocalPoint* response) override;
+  grpc::ServerUnaryReactor* ListFocalPoints(grpc::CallbackServerContext* context,
+                                            const v1::ListFocalPointsRequest* request,
+                                            v1::ListFocalPointsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateFocalPoint(grpc::CallbackServerContext* context,
+                                             const v1::UpdateFocalPointRequest* request,
+                                             v1::FocalPoint* response) override;
+  grpc::ServerUnaryReactor* DeleteFocalPoint(grpc::CallbackServerContext* context,
+                                             const v1::DeleteFocalPointRequest* request,
+                                             v1::DeleteResponse* response) override;
+  grpc::ServerUnaryReactor* CreateApiKey(grpc::CallbackServerContext* context,
+                                         const v1::CreateApiKeyRequest* request,
+                                         v1::CreateApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* GetApiKey(grpc::CallbackServerContext* context,
+                                      const v1::GetApiKeyRequest* request, v1::ApiKey* response) override;
+  grpc::ServerUnaryReactor* ListApiKeys(grpc::CallbackServerContext* context,
+                                        const v1::ListApiKeysRequest* request,
+                                        v1::ListApiKeysResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeApiKey(grpc::CallbackServerContext* context,
+                                         const v1::RevokeApiKeyRequest* request,
+                                         v1::ApiKey* response) override;
+  grpc::ServerUnaryReactor* Authenticate(grpc::CallbackServerContext* context,
+                                         const v1::AuthenticateRequest* request,
+                                         v1::Principal* response) override;
+  grpc::ServerUnaryReactor* ResolveApiKey(grpc::CallbackServerContext* context,
+                                          const v1::ResolveApiKeyRequest* request,
+                                          v1::Principal* response) override;
+  grpc::ServerUnaryReactor* CreateFederationPeer(grpc::CallbackServerContext* context,
+                                                 const v1::CreateFederationPeerRequest* request,
+                                                 v1::FederationPeer* response) override;
+  grpc::ServerUnaryReactor* GetFederationPeer(grpc::CallbackServerContext* context,
+                                              const v1::GetFederationPeerRequest* request,
+                                              v1::FederationPeer* response) override;
+  grpc::ServerUnaryReactor* ListFederationPeers(grpc::CallbackServerContext* context,
+                                                const v1::ListFederationPeersRequest* request,
+                                                v1::ListFederationPeersResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateFederationPeer(grpc::CallbackServerContext* context,
+                                                 const v1::UpdateFederationPeerRequest* request,
+                                                 v1::FederationPeer* response) override;
+  grpc::ServerUnaryReactor* DeleteFederationPeer(grpc::CallbackServerContext* context,
+                                                 const v1::DeleteFederationPeerRequest* request,
+                                                 v1::DeleteResponse* response) override;
 
   grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* Watch(
       grpc::CallbackServerContext* context, const rcp::common::v1::WatchRequest* request) override;

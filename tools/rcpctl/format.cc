@@ -227,7 +227,8 @@ bool ParseTimestamp(const std::string& text, pb::Timestamp* out, std::string* er
   absl::Time t;
   std::string why;
   if (text.size() < 20 || !absl::ParseTime(absl::RFC3339_full, text, &t, &why)) {
-    *error = absl::StrCat("\"", text, "\" is not an RFC 3339 time with a zone (e.g. 2026-03-10T09:00:00+01:00)");
+    *error =
+        absl::StrCat("\"", text, "\" is not an RFC 3339 time with a zone (e.g. 2026-03-10T09:00:00+01:00)");
     return false;
   }
   out->set_seconds(absl::ToUnixSeconds(t));
@@ -266,12 +267,23 @@ bool ParseDuration(const std::string& text, absl::Duration* out, std::string* er
     if (i == start || i == text.size() || i - start > 9) return fail();
     int64_t n = std::stoll(text.substr(start, i - start));
     switch (text[i]) {
-      case 'w': total += absl::Hours(24 * 7) * n; break;
-      case 'd': total += absl::Hours(24) * n; break;
-      case 'h': total += absl::Hours(n); break;
-      case 'm': total += absl::Minutes(n); break;
-      case 's': total += absl::Seconds(n); break;
-      default: return fail();
+      case 'w':
+        total += absl::Hours(24 * 7) * n;
+        break;
+      case 'd':
+        total += absl::Hours(24) * n;
+        break;
+      case 'h':
+        total += absl::Hours(n);
+        break;
+      case 'm':
+        total += absl::Minutes(n);
+        break;
+      case 's':
+        total += absl::Seconds(n);
+        break;
+      default:
+        return fail();
     }
     ++i;
   }
@@ -396,8 +408,8 @@ Details MeetingDetails(const events::Meeting& m) {
   } else {
     d.Add("Start", absl::StrCat(FormatLocalTime(m.start_time(), m.time_zone()), "  (",
                                 FormatTimestamp(m.start_time()), ")"));
-    d.Add("End", absl::StrCat(FormatLocalTime(m.end_time(), m.time_zone()), "  (", FormatTimestamp(m.end_time()),
-                              ")"));
+    d.Add("End", absl::StrCat(FormatLocalTime(m.end_time(), m.time_zone()), "  (",
+                              FormatTimestamp(m.end_time()), ")"));
   }
   d.Add("Time zone", m.time_zone());
   std::vector<std::string> venue;
@@ -454,8 +466,8 @@ Table LanguageTable(const documents::Document& doc) {
   Table t({"language", "version", "versions", "size", "media type", "sha256", "uploaded"});
   for (const auto& l : doc.languages()) {
     const auto& v = l.latest();
-    t.AddRow({l.language(), absl::StrCat(v.version()), absl::StrCat(l.version_count()), FormatBytes(v.size_bytes()),
-              v.media_type(), v.sha256(), FormatTimestamp(v.create_time())});
+    t.AddRow({l.language(), absl::StrCat(v.version()), absl::StrCat(l.version_count()),
+              FormatBytes(v.size_bytes()), v.media_type(), v.sha256(), FormatTimestamp(v.create_time())});
   }
   return t;
 }
@@ -477,8 +489,8 @@ Table ApiKeyTable(const std::vector<registry::ApiKey>& keys) {
   Table t({"name", "party", "roles", "processes", "admin", "expires", "revoked", "display name"});
   for (const auto& k : keys) {
     t.AddRow({k.name(), ShortName(k.party()), absl::StrJoin(EnumTexts<registry::Role>(k.roles()), ","),
-              absl::StrJoin(Shorts(k.processes()), ","), k.admin() ? "yes" : "", FormatTimestamp(k.expire_time()),
-              FormatTimestamp(k.revoke_time()), k.display_name()});
+              absl::StrJoin(Shorts(k.processes()), ","), k.admin() ? "yes" : "",
+              FormatTimestamp(k.expire_time()), FormatTimestamp(k.revoke_time()), k.display_name()});
   }
   return t;
 }
@@ -502,6 +514,9 @@ Details PrincipalDetails(const registry::Principal& p) {
   d.Add("API key", p.api_key());
   d.Add("Party", p.party());
   d.Add("Admin", p.admin() ? "yes" : "no");
+  // The key's limits bind every right shown below.
+  d.Add("Processes", All(p.process_limit()));
+  d.Add("Roles", EnumTexts<registry::Role>(p.role_limit()));
   d.Add("Valid until", FormatTimestamp(p.valid_until()));
   return d;
 }
@@ -518,8 +533,9 @@ Table RightsTable(const registry::Principal& p) {
 std::string EventLine(const rcp::gateway::v1::Event& event) {
   const common::Change& c = event.change();
   std::string operation = EnumText(c.operation());
-  return absl::StrFormat("%-20s  %-9s  %-11s  %-7s  %s  %s", FormatTimestamp(c.time()), event.service(), c.kind(),
-                         operation.empty() ? "-" : operation, c.name(), c.principal().empty() ? "-" : c.principal());
+  return absl::StrFormat("%-20s  %-9s  %-11s  %-7s  %s  %s", FormatTimestamp(c.time()), event.service(),
+                         c.kind(), operation.empty() ? "-" : operation, c.name(),
+                         c.principal().empty() ? "-" : c.principal());
 }
 
 // ---------------------------------------------------------------- progress
@@ -533,14 +549,16 @@ ProgressBar::~ProgressBar() {
   if (drawn_) Finish();
 }
 
-std::string ProgressBar::Render(const std::string& label, int64_t done, int64_t total, double bytes_per_second) {
+std::string ProgressBar::Render(const std::string& label, int64_t done, int64_t total,
+                                double bytes_per_second) {
   constexpr int kWidth = 24;
   double fraction = total > 0 ? std::min(1.0, static_cast<double>(done) / static_cast<double>(total)) : 1.0;
   int filled = static_cast<int>(fraction * kWidth);
   std::string bar = std::string(filled, '#') + std::string(kWidth - filled, '.');
   std::string line = absl::StrFormat("%-8s [%s] %3d%%  %s / %s", label, bar, static_cast<int>(fraction * 100),
                                      FormatBytes(done), FormatBytes(total));
-  if (bytes_per_second > 0) absl::StrAppend(&line, "  ", FormatBytes(static_cast<int64_t>(bytes_per_second)), "/s");
+  if (bytes_per_second > 0)
+    absl::StrAppend(&line, "  ", FormatBytes(static_cast<int64_t>(bytes_per_second)), "/s");
   return line;
 }
 

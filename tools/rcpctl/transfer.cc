@@ -151,8 +151,8 @@ class Backoff {
     }
     if (++failures_ >= policy_.max_attempts) return false;
     if (notice) {
-      notice(absl::StrCat("stream broken (", StatusCodeName(status.error_code()), ": ", status.error_message(),
-                          "); retrying in ", SecondsText(delay_)));
+      notice(absl::StrCat("stream broken (", StatusCodeName(status.error_code()), ": ",
+                          status.error_message(), "); retrying in ", SecondsText(delay_)));
     }
     std::this_thread::sleep_for(delay_);
     delay_ = std::min(delay_ * 2, policy_.max_backoff);
@@ -212,7 +212,8 @@ grpc::Status StreamChunks(Client& client, const UploadPlan& plan, const std::str
     std::FILE* f;
     ~Closer() { std::fclose(f); }
   } closer{f};
-  if (fseeko(f, static_cast<off_t>(offset), SEEK_SET) != 0) return FileError("cannot seek in", plan.path, errno);
+  if (fseeko(f, static_cast<off_t>(offset), SEEK_SET) != 0)
+    return FileError("cannot seek in", plan.path, errno);
 
   grpc::ClientContext context;
   client.PrepareStream(&context);
@@ -241,8 +242,9 @@ grpc::Status StreamChunks(Client& client, const UploadPlan& plan, const std::str
     if (std::fread(buffer.data(), 1, n, f) != n) {
       context.TryCancel();
       writer->Finish();
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                          absl::StrCat(plan.path, " changed while uploading (it is shorter than when hashed)"));
+      return grpc::Status(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          absl::StrCat(plan.path, " changed while uploading (it is shorter than when hashed)"));
     }
     dv1::UploadChunk chunk;
     if (first) chunk.set_upload(session);
@@ -292,7 +294,8 @@ grpc::Status UploadAttempt(Client& client, const UploadPlan& plan, bool first_at
   if (!saved.empty()) {
     dv1::GetUploadSessionRequest get;
     get.set_name(saved);
-    grpc::Status s = client.Unary([&](grpc::ClientContext* c) { return client.documents().GetUploadSession(c, get, &session); });
+    grpc::Status s = client.Unary(
+        [&](grpc::ClientContext* c) { return client.documents().GetUploadSession(c, get, &session); });
     if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
       Notice(o, absl::StrCat("upload session ", saved, " is gone; starting over"));
       RemoveState(plan);
@@ -321,7 +324,8 @@ grpc::Status UploadAttempt(Client& client, const UploadPlan& plan, bool first_at
     start.set_declared_size(plan.size);
     start.set_declared_sha256(plan.sha256);
     start.set_request_id("rcpctl-" + crypto::RandomToken(16));
-    grpc::Status s = client.Unary([&](grpc::ClientContext* c) { return client.documents().StartUpload(c, start, &session); });
+    grpc::Status s = client.Unary(
+        [&](grpc::ClientContext* c) { return client.documents().StartUpload(c, start, &session); });
     if (!s.ok()) {
       *retryable = Transient(s.error_code());
       return s;
@@ -343,9 +347,14 @@ grpc::Status UploadAttempt(Client& client, const UploadPlan& plan, bool first_at
   // Committing re-reads the content when the server restarted meanwhile:
   // allow 30 s more per 256 MiB.
   double scale = 1.0 + static_cast<double>(plan.size) / static_cast<double>(int64_t{256} << 20);
-  grpc::Status s = client.Unary([&](grpc::ClientContext* c) { return client.documents().CommitUpload(c, commit, &result->version); }, scale);
-  if (s.ok() || s.error_code() == grpc::StatusCode::DATA_LOSS) {
-    RemoveState(plan);  // done, or the server discarded the session
+  grpc::Status s = client.Unary(
+      [&](grpc::ClientContext* c) { return client.documents().CommitUpload(c, commit, &result->version); },
+      scale);
+  // Done; or the bytes are not what was declared (the file changed under
+  // the upload), which a resend of the same session cannot mend.
+  if (s.ok() || s.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+      s.error_code() == grpc::StatusCode::DATA_LOSS) {
+    RemoveState(plan);
     return s;
   }
   if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
@@ -359,9 +368,11 @@ grpc::Status UploadAttempt(Client& client, const UploadPlan& plan, bool first_at
 
 }  // namespace
 
-std::string UploadStatePath(const std::string& state_dir, const std::string& document, const std::string& language,
-                            const std::string& absolute_path, const std::string& file_sha256) {
-  std::string key = crypto::Sha256Hex(absl::StrCat(document, "\n", language, "\n", absolute_path, "\n", file_sha256));
+std::string UploadStatePath(const std::string& state_dir, const std::string& document,
+                            const std::string& language, const std::string& absolute_path,
+                            const std::string& file_sha256) {
+  std::string key =
+      crypto::Sha256Hex(absl::StrCat(document, "\n", language, "\n", absolute_path, "\n", file_sha256));
   return (fs::path(state_dir) / "uploads" / key).string();
 }
 
@@ -376,7 +387,8 @@ grpc::Status Upload(Client& client, const UploadOptions& options, UploadResult* 
   auto status = fs::status(plan.path, ec);
   if (ec || !fs::exists(status)) return FileError("cannot read", options.path, ENOENT);
   if (!fs::is_regular_file(status)) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, absl::StrCat(options.path, " is not a regular file"));
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat(options.path, " is not a regular file"));
   }
   plan.size = static_cast<int64_t>(fs::file_size(plan.path, ec));
   if (ec) return FileError("cannot read", options.path, ec.value());
@@ -390,7 +402,8 @@ grpc::Status Upload(Client& client, const UploadOptions& options, UploadResult* 
   grpc::Status hashed = HashFile(plan.path, plan.size, &hasher, hash_progress);
   if (!hashed.ok()) return hashed;
   plan.sha256 = hasher.HexDigest();
-  plan.state_path = UploadStatePath(options.state_dir, options.document, options.language, plan.path, plan.sha256);
+  plan.state_path =
+      UploadStatePath(options.state_dir, options.document, options.language, plan.path, plan.sha256);
 
   Backoff backoff(options.retry);
   for (bool first = true;; first = false) {
@@ -424,7 +437,8 @@ grpc::Status Download(Client& client, const DownloadOptions& o, DownloadResult* 
       grpc::Status s = HashFile(o.output_path, offset, &hasher, hash_progress);
       if (!s.ok()) return s;
       result->resumed_from = offset;
-      if (o.notice && offset > 0) o.notice(absl::StrCat("resuming at byte ", offset, " (", FormatBytes(offset), ")"));
+      if (o.notice && offset > 0)
+        o.notice(absl::StrCat("resuming at byte ", offset, " (", FormatBytes(offset), ")"));
       file = std::fopen(o.output_path.c_str(), "ab");
     } else {
       file = std::fopen(o.output_path.c_str(), "wb");
@@ -467,7 +481,8 @@ grpc::Status Download(Client& client, const DownloadOptions& o, DownloadResult* 
       if (first) {
         first = false;
         if (!chunk.has_version()) {
-          local = grpc::Status(grpc::StatusCode::INTERNAL, "the first message of the download names no version");
+          local =
+              grpc::Status(grpc::StatusCode::INTERNAL, "the first message of the download names no version");
           break;
         }
         if (!have_version) {
@@ -482,14 +497,15 @@ grpc::Status Download(Client& client, const DownloadOptions& o, DownloadResult* 
       }
       if (chunk.data().empty()) continue;
       if (chunk.offset() != offset) {
-        local = grpc::Status(grpc::StatusCode::INTERNAL,
-                             absl::StrCat("the server sent bytes at ", chunk.offset(), ", expected ", offset));
+        local = grpc::Status(grpc::StatusCode::INTERNAL, absl::StrCat("the server sent bytes at ",
+                                                                      chunk.offset(), ", expected ", offset));
         break;
       }
       const int64_t n = static_cast<int64_t>(chunk.data().size());
       if (offset + n > pinned.size_bytes()) {
-        local = grpc::Status(grpc::StatusCode::DATA_LOSS,
-                             absl::StrCat("the server sent more than the announced ", pinned.size_bytes(), " bytes"));
+        local = grpc::Status(
+            grpc::StatusCode::DATA_LOSS,
+            absl::StrCat("the server sent more than the announced ", pinned.size_bytes(), " bytes"));
         break;
       }
       if (o.before_chunk) {
@@ -505,8 +521,9 @@ grpc::Status Download(Client& client, const DownloadOptions& o, DownloadResult* 
           break;
         }
       }
-      bool written = to_file ? std::fwrite(chunk.data().data(), 1, chunk.data().size(), file) == chunk.data().size()
-                             : static_cast<bool>(o.out->write(chunk.data().data(), n));
+      bool written =
+          to_file ? std::fwrite(chunk.data().data(), 1, chunk.data().size(), file) == chunk.data().size()
+                  : static_cast<bool>(o.out->write(chunk.data().data(), n));
       if (!written) {
         local = grpc::Status(grpc::StatusCode::UNKNOWN,
                              absl::StrCat("cannot write ", to_file ? o.output_path : "the output", ": ",
@@ -521,7 +538,8 @@ grpc::Status Download(Client& client, const DownloadOptions& o, DownloadResult* 
     if (!local.ok() || simulated_break) context.TryCancel();
     grpc::Status status = reader->Finish();
     if (!local.ok()) return fail(local);
-    if (simulated_break) status = grpc::Status(grpc::StatusCode::UNAVAILABLE, absl::StrCat("stream broken at byte ", offset));
+    if (simulated_break)
+      status = grpc::Status(grpc::StatusCode::UNAVAILABLE, absl::StrCat("stream broken at byte ", offset));
     if (status.ok() && first) {
       status = grpc::Status(grpc::StatusCode::INTERNAL, "the download stream ended without a message");
     }
@@ -536,15 +554,16 @@ grpc::Status Download(Client& client, const DownloadOptions& o, DownloadResult* 
   if (to_file) {
     bool closed = std::fclose(file) == 0;
     file = nullptr;
-    if (!closed) return fail(grpc::Status(grpc::StatusCode::UNKNOWN, absl::StrCat("cannot write ", o.output_path)));
+    if (!closed)
+      return fail(grpc::Status(grpc::StatusCode::UNKNOWN, absl::StrCat("cannot write ", o.output_path)));
   } else {
     o.out->flush();
   }
   std::string digest = hasher.HexDigest();
   if (offset != pinned.size_bytes()) {
-    return fail(grpc::Status(grpc::StatusCode::DATA_LOSS,
-                             absl::StrCat("received ", offset, " bytes, but ", pinned.name(), " has ",
-                                          pinned.size_bytes())));
+    return fail(grpc::Status(
+        grpc::StatusCode::DATA_LOSS,
+        absl::StrCat("received ", offset, " bytes, but ", pinned.name(), " has ", pinned.size_bytes())));
   }
   if (digest != pinned.sha256()) {
     return fail(grpc::Status(

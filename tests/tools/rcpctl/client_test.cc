@@ -4,8 +4,8 @@
 // registry services, in process: the real gateway is not written yet).
 #include "tools/rcpctl/client.h"
 
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -47,7 +47,8 @@ TEST(RcpctlExitCodeTest, EveryCodeHasItsExitCode) {
   EXPECT_EQ(ExitCodeFor(C::UNAVAILABLE), 6);
   EXPECT_EQ(ExitCodeFor(C::DEADLINE_EXCEEDED), 6);
   EXPECT_EQ(ExitCodeFor(C::DATA_LOSS), 7);
-  for (C other : {C::CANCELLED, C::UNKNOWN, C::RESOURCE_EXHAUSTED, C::ABORTED, C::UNIMPLEMENTED, C::INTERNAL}) {
+  for (C other :
+       {C::CANCELLED, C::UNKNOWN, C::RESOURCE_EXHAUSTED, C::ABORTED, C::UNIMPLEMENTED, C::INTERNAL}) {
     EXPECT_EQ(ExitCodeFor(other), 1) << StatusCodeName(other);
   }
   EXPECT_EQ(ExitCodeFor(grpc::Status(C::DATA_LOSS, "x")), kExitDataLoss);
@@ -56,7 +57,8 @@ TEST(RcpctlExitCodeTest, EveryCodeHasItsExitCode) {
 TEST(RcpctlExitCodeTest, ErrorsPrintTheCodeNameAndMessage) {
   EXPECT_EQ(FormatError(grpc::Status(grpc::StatusCode::NOT_FOUND, "processes/x does not exist")),
             "rcpctl: NOT_FOUND: processes/x does not exist");
-  EXPECT_EQ(FormatError(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "")), "rcpctl: UNAUTHENTICATED: (no message)");
+  EXPECT_EQ(FormatError(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "")),
+            "rcpctl: UNAUTHENTICATED: (no message)");
   EXPECT_EQ(StatusCodeName(grpc::StatusCode::FAILED_PRECONDITION), "FAILED_PRECONDITION");
 }
 
@@ -95,7 +97,8 @@ std::string Metadata(grpc::ServerContext* context, const std::string& key) {
 
 class FakeGateway final : public gv1::Gateway::Service {
  public:
-  grpc::Status WhoAmI(grpc::ServerContext* context, const gv1::WhoAmIRequest*, rv1::Principal* response) override {
+  grpc::Status WhoAmI(grpc::ServerContext* context, const gv1::WhoAmIRequest*,
+                      rv1::Principal* response) override {
     absl::MutexLock hold(&mu);
     authorization = Metadata(context, "authorization");
     deadline_left = context->deadline() - std::chrono::system_clock::now();
@@ -105,6 +108,9 @@ class FakeGateway final : public gv1::Gateway::Service {
     r->set_process("processes/bali-process");
     r->add_roles(rv1::SECRETARIAT);
     r->set_chair(true);
+    response->add_process_limit("processes/bali-process");
+    response->add_role_limit(rv1::SECRETARIAT);
+    response->add_role_limit(rv1::CHAIR);
     return grpc::Status::OK;
   }
 
@@ -139,8 +145,8 @@ class FakeGateway final : public gv1::Gateway::Service {
     return grpc::Status::OK;
   }
 
-  static gv1::SubscribeResponse Response(const std::string& service, const std::string& name, const std::string& kind,
-                                         const std::string& cursor) {
+  static gv1::SubscribeResponse Response(const std::string& service, const std::string& name,
+                                         const std::string& kind, const std::string& cursor) {
     gv1::SubscribeResponse r;
     auto* e = r.add_events();
     e->set_service(service);
@@ -184,7 +190,8 @@ class FakeRegistry final : public rv1::Registry::Service {
     response->set_revision(42);
     return grpc::Status::OK;
   }
-  grpc::Status GetProcess(grpc::ServerContext*, const rv1::GetProcessRequest* request, rv1::Process*) override {
+  grpc::Status GetProcess(grpc::ServerContext*, const rv1::GetProcessRequest* request,
+                          rv1::Process*) override {
     return grpc::Status(grpc::StatusCode::NOT_FOUND, request->name() + " does not exist");
   }
   grpc::Status CreateApiKey(grpc::ServerContext*, const rv1::CreateApiKeyRequest* request,
@@ -235,6 +242,9 @@ TEST_F(RcpctlFakeGatewayTest, EveryCallCarriesTheBearerKeyAndUnaryCallsADeadline
   EXPECT_THAT(out_.str(), HasSubstr("Party:"));
   EXPECT_THAT(out_.str(), HasSubstr("parties/IDN"));
   EXPECT_THAT(out_.str(), HasSubstr("bali-process  secretariat  yes"));
+  // The key's limits, which bind every right.
+  EXPECT_THAT(out_.str(), HasSubstr("processes/bali-process"));
+  EXPECT_THAT(out_.str(), HasSubstr("secretariat, chair"));
 }
 
 TEST_F(RcpctlFakeGatewayTest, ListsPageThroughEverything) {
@@ -312,8 +322,10 @@ TEST_F(RcpctlFakeGatewayTest, SubscribeSavesTheCursorReconnectsAndStopsOnResync)
   EXPECT_EQ(io::ReadFile(cursor_file).value(), "c4\n") << "heartbeats advance the cursor too";
   EXPECT_EQ(out_.str(),
             "2026-03-10T09:00:00Z  registry   process      updated  processes/bali-process  apiKeys/k1\n"
-            "2026-03-10T09:00:00Z  events     meeting      updated  processes/bali-process/meetings/som-2026  apiKeys/k1\n"
-            "2026-03-10T09:00:00Z  documents  document     updated  processes/bali-process/documents/d1  apiKeys/k1\n");
+            "2026-03-10T09:00:00Z  events     meeting      updated  processes/bali-process/meetings/som-2026 "
+            " apiKeys/k1\n"
+            "2026-03-10T09:00:00Z  documents  document     updated  processes/bali-process/documents/d1  "
+            "apiKeys/k1\n");
   EXPECT_THAT(err_.str(), HasSubstr("reconnecting"));
 }
 

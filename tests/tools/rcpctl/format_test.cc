@@ -2,8 +2,8 @@
 // durations and the progress bar.
 #include "tools/rcpctl/format.h"
 
-#include <google/protobuf/util/json_util.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -57,13 +57,14 @@ TEST(RcpctlTableTest, MeetingsShowLocalTimesInTheirZone) {
   *day.mutable_end_date() = day.start_date();
   day.set_time_zone("Africa/Gaborone");
   day.set_title("Workshop");
-  EXPECT_EQ(MeetingTable({m, day}).ToString(),
-            "NAME                                      STATUS     KIND                      START             END"
-            "               TIME ZONE        TITLE\n"
-            "processes/bali-process/meetings/som-2026  confirmed  senior-officials-meeting  2026-03-10 08:00  "
-            "2026-03-11 16:30  Asia/Jakarta     Senior Officials' Meeting\n"
-            "processes/midsa/meetings/ws               planned    technical-workshop        2026-05-04        "
-            "2026-05-04        Africa/Gaborone  Workshop\n");
+  EXPECT_EQ(
+      MeetingTable({m, day}).ToString(),
+      "NAME                                      STATUS     KIND                      START             END"
+      "               TIME ZONE        TITLE\n"
+      "processes/bali-process/meetings/som-2026  confirmed  senior-officials-meeting  2026-03-10 08:00  "
+      "2026-03-11 16:30  Asia/Jakarta     Senior Officials' Meeting\n"
+      "processes/midsa/meetings/ws               planned    technical-workshop        2026-05-04        "
+      "2026-05-04        Africa/Gaborone  Workshop\n");
 }
 
 TEST(RcpctlDetailsTest, AlignsLabelsAndSkipsEmptyValues) {

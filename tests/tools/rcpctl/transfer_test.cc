@@ -204,6 +204,27 @@ TEST_F(RcpctlTransferTest, UploadResumesFromTheCommittedOffsetAfterAnInterruptio
   EXPECT_TRUE(back.str() == data);
 }
 
+TEST_F(RcpctlTransferTest, AFileChangedDuringTheUploadIsRefusedAtCommitAndStartsOverNextTime) {
+  const std::string data = Content(3 * kMiB, 4);
+  const std::string file = dir_.Sub("changing.pdf");
+  WriteFile(file, data);
+  UploadOptions u = Upload(file);
+  u.before_chunk = [&](int64_t offset) {
+    // Someone saves over the file after its digest was taken.
+    if (offset == kMiB) WriteFile(file, Content(3 * kMiB, 5));
+    return Interrupt::kNone;
+  };
+  UploadResult result;
+  grpc::Status s = rcpctl::Upload(*client_, u, &result);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Describe(s);
+  EXPECT_THAT(s.error_message(), HasSubstr("declared_sha256"));
+  EXPECT_TRUE(StateFiles().empty()) << "a session holding the wrong bytes is not resumed";
+  // The next run uploads the file as it now is.
+  s = rcpctl::Upload(*client_, Upload(file), &result);
+  ASSERT_TRUE(s.ok()) << Describe(s);
+  EXPECT_EQ(result.version.sha256(), crypto::Sha256Hex(Content(3 * kMiB, 5)));
+}
+
 TEST_F(RcpctlTransferTest, UploadRetriesABrokenStreamFromTheCommittedOffset) {
   const std::string data = Content(4 * kMiB + 1, 2);
   const std::string file = dir_.Sub("plan.docx");
