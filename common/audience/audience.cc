@@ -1,6 +1,7 @@
 #include "common/audience/audience.h"
 
 #include <algorithm>
+#include <array>
 
 #include "common/status/status.h"
 #include "rcp/documents/v1/documents.pb.h"
@@ -38,7 +39,9 @@ bool HasRole(const Viewer& v, const Viewer::ProcessRights& r, reg::Role role) {
   return RoleAllowed(v, role) && Contains(r.roles(), role);
 }
 
-bool Chairs(const Viewer& v, const Viewer::ProcessRights& r) { return r.chair() && RoleAllowed(v, reg::CHAIR); }
+bool Chairs(const Viewer& v, const Viewer::ProcessRights& r) {
+  return r.chair() && RoleAllowed(v, reg::CHAIR);
+}
 
 // Every element of `inner` is in `outer`, and an empty `inner` (no limit)
 // fits only an empty `outer`.
@@ -173,29 +176,55 @@ bool CanWriteIn(const Viewer& v, absl::string_view process) {
   return r != nullptr && (Chairs(v, *r) || HasRole(v, *r, reg::SECRETARIAT));
 }
 
-bool CanSee(const Viewer& v, const Audience& a) {
-  if (a.visibility == rcp::common::v1::VISIBILITY_UNSPECIFIED || !Visibility_IsValid(a.visibility)) {
+namespace {
+
+// The rule itself, over any ranges of process and party names, so that a
+// stored message is judged without copying its lists (scans judge every
+// item they pass).
+template <typename Processes, typename Parties>
+bool Sees(const Viewer& v, const Processes& processes, rcp::common::v1::Visibility visibility,
+          const Parties& restricted_parties) {
+  if (visibility == rcp::common::v1::VISIBILITY_UNSPECIFIED || !Visibility_IsValid(visibility)) {
     return IsDeploymentAdmin(v);
   }
-  if (!WithinLimit(v, a.processes)) return false;
+  if (!v.process_limit().empty() && !processes.empty()) {
+    bool within = false;
+    for (const auto& p : processes) within = within || InLimit(v, p);
+    if (!within) return false;
+  }
   if (IsAdmin(v)) return true;
-  switch (a.visibility) {
+  switch (visibility) {
     case rcp::common::v1::PUBLIC:
       return true;
     case rcp::common::v1::MEMBERS:
-      for (const auto& p : a.processes) {
+      for (const auto& p : processes) {
         if (IsMemberOf(v, p)) return true;
       }
       return false;
     case rcp::common::v1::RESTRICTED:
-      if (Contains(a.restricted_parties, v.party())) return true;
-      for (const auto& p : a.processes) {
+      if (Contains(restricted_parties, v.party())) return true;
+      for (const auto& p : processes) {
         if (CanWriteIn(v, p)) return true;
       }
       return false;
     default:
       return false;
   }
+}
+
+// The one process of an item named "processes/x/…", or none.
+struct OwnProcessView {
+  explicit OwnProcessView(absl::string_view name) : process(resource::ProcessPrefix(name)) {}
+  const absl::string_view* begin() const { return &process; }
+  const absl::string_view* end() const { return process.empty() ? &process : &process + 1; }
+  bool empty() const { return process.empty(); }
+  absl::string_view process;
+};
+
+}  // namespace
+
+bool CanSee(const Viewer& v, const Audience& a) {
+  return Sees(v, a.processes, a.visibility, a.restricted_parties);
 }
 
 bool MayManageKey(const Viewer& v, const reg::ApiKey& key) {
@@ -205,8 +234,20 @@ bool MayManageKey(const Viewer& v, const reg::ApiKey& key) {
 }
 
 bool MaySee(const Viewer& v, Kind kind, const google::protobuf::Message& item) {
-  if (kind == Kind::kApiKey) return MayManageKey(v, static_cast<const reg::ApiKey&>(item));
-  return CanSee(v, AudienceOf(kind, item));
+  switch (kind) {
+    case Kind::kApiKey:
+      return MayManageKey(v, static_cast<const reg::ApiKey&>(item));
+    case Kind::kMeeting: {
+      const auto& m = static_cast<const rcp::events::v1::Meeting&>(item);
+      return Sees(v, m.processes(), m.visibility(), m.restricted_parties());
+    }
+    case Kind::kDocument: {
+      const auto& d = static_cast<const rcp::documents::v1::Document&>(item);
+      return Sees(v, OwnProcessView(d.name()), d.visibility(), d.restricted_parties());
+    }
+    default:
+      return CanSee(v, AudienceOf(kind, item));
+  }
 }
 
 absl::StatusOr<std::optional<Viewer>> ViewerOf(const grpc::ServerContextBase& context) {

@@ -1,9 +1,5 @@
 #include "common/resource/kinds.h"
 
-#include <vector>
-
-#include "absl/strings/str_split.h"
-
 namespace rcp::resource {
 
 const char* ServiceName(Service service) {
@@ -44,15 +40,23 @@ const KindInfo* KindNamed(absl::string_view name) {
 }
 
 namespace {
+
+// Whether `name` has the shape of `pattern`, '*' standing for one non-empty
+// segment. Segment by segment, without allocating: every call the gateway
+// serves asks this of at least one name.
 bool HasPattern(absl::string_view name, absl::string_view pattern) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  std::vector<absl::string_view> want = absl::StrSplit(pattern, '/');
-  if (parts.size() != want.size()) return false;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (want[i] == "*" ? parts[i].empty() : parts[i] != want[i]) return false;
+  for (;;) {
+    size_t n = name.find('/'), p = pattern.find('/');
+    absl::string_view segment = name.substr(0, n), want = pattern.substr(0, p);
+    if (want == "*" ? segment.empty() : segment != want) return false;
+    if (n == absl::string_view::npos || p == absl::string_view::npos) {
+      return n == absl::string_view::npos && p == absl::string_view::npos;
+    }
+    name.remove_prefix(n + 1);
+    pattern.remove_prefix(p + 1);
   }
-  return true;
 }
+
 }  // namespace
 
 const KindInfo* KindOfName(absl::string_view resource_name) {
@@ -62,10 +66,14 @@ const KindInfo* KindOfName(absl::string_view resource_name) {
   return nullptr;
 }
 
-std::string ProcessOf(absl::string_view name) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() < 2 || parts[0] != "processes" || parts[1].empty()) return "";
-  return std::string(parts[0]) + "/" + std::string(parts[1]);
+absl::string_view ProcessPrefix(absl::string_view name) {
+  constexpr absl::string_view kPrefix = "processes/";
+  if (name.size() <= kPrefix.size() || name.substr(0, kPrefix.size()) != kPrefix) return {};
+  size_t end = name.find('/', kPrefix.size());
+  if (end == kPrefix.size()) return {};
+  return name.substr(0, end);
 }
+
+std::string ProcessOf(absl::string_view name) { return std::string(ProcessPrefix(name)); }
 
 }  // namespace rcp::resource

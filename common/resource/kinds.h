@@ -51,6 +51,8 @@ const KindInfo* KindOfName(absl::string_view resource_name);
 // The process of a resource name ("processes/x/…" → "processes/x"), or ""
 // for names outside any process (parties, keys, peers, uploads).
 std::string ProcessOf(absl::string_view name);
+// The same as a view into `name`, for checks that must not allocate.
+absl::string_view ProcessPrefix(absl::string_view name);
 
 }  // namespace rcp::resource
 

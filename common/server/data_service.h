@@ -42,6 +42,38 @@ grpc::ServerUnaryReactor* RunForViewer(ThreadPool* pool, grpc::CallbackServerCon
   });
 }
 
+// The three shapes of a data service's unary method, so that each adapter
+// method is one line naming its store method.
+//
+// A write: `method(write context, request)` on the pool, attributed to the
+// caller's principal.
+template <typename Store, typename Request, typename Response>
+grpc::ServerUnaryReactor* ServeWrite(ThreadPool* pool, grpc::CallbackServerContext* context, Store* store,
+                                     absl::StatusOr<Response> (Store::*method)(const storage::WriteContext&,
+                                                                               const Request&),
+                                     const Request* request, Response* response) {
+  return RunBlocking(pool, context, [=] {
+    return FillResponse((store->*method)(WriteContextOf(context), *request), response);
+  });
+}
+// A point read (a RocksDB Get, from memory): inline, see RunInline.
+template <typename Store, typename Request, typename Response>
+grpc::ServerUnaryReactor* ServeGet(grpc::CallbackServerContext* context, Store* store,
+                                   absl::StatusOr<Response> (Store::*method)(const Request&),
+                                   const Request* request, Response* response) {
+  return RunInline(context, [=] { return FillResponse((store->*method)(*request), response); });
+}
+// A List, Sync or Export: on the pool, filtered for the call's viewer.
+template <typename Store, typename Request, typename Response>
+grpc::ServerUnaryReactor* ServeList(ThreadPool* pool, grpc::CallbackServerContext* context, Store* store,
+                                    absl::StatusOr<Response> (Store::*method)(const Request&,
+                                                                              const audience::Viewer*),
+                                    const Request* request, Response* response) {
+  return RunForViewer(pool, context, [=](const audience::Viewer* viewer) {
+    return FillResponse((store->*method)(*request, viewer), response);
+  });
+}
+
 // Starts a server with `services` on `options`, exporting `store`'s revision
 // and watcher count as metrics and ending its watchers (UNAVAILABLE, resume)
 // at shutdown, and serves until SIGINT/SIGTERM. Returns main's exit code.
@@ -61,8 +93,9 @@ struct SeedCountIsResult {
 // Returns the result, or nullopt after a failure: main then exits 1.
 template <typename Seed, typename Apply, typename Count = SeedCountIsResult,
           typename Applied = std::invoke_result_t<Apply&, const Seed&>>
-std::optional<typename Applied::value_type> ApplySeedFile(const std::string& path, const storage::Store& store,
-                                                          const char* counted, Apply apply, Count count = {}) {
+std::optional<typename Applied::value_type> ApplySeedFile(const std::string& path,
+                                                          const storage::Store& store, const char* counted,
+                                                          Apply apply, Count count = {}) {
   Seed seed;
   absl::Status loaded = io::LoadTextProto(path, &seed);
   Applied applied = loaded.ok() ? apply(std::as_const(seed)) : Applied(loaded);

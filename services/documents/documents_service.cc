@@ -5,7 +5,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-
 #include "common/feed/watch_reactor.h"
 #include "common/server/blocking.h"
 #include "common/server/data_service.h"
@@ -286,32 +285,25 @@ class DownloadReactor : public grpc::ServerWriteReactor<v1::DownloadChunk> {
 grpc::ServerUnaryReactor* DocumentsService::CreateDocument(grpc::CallbackServerContext* context,
                                                            const v1::CreateDocumentRequest* request,
                                                            v1::Document* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CreateDocument(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &DocumentsStore::CreateDocument, request, response);
 }
 
 grpc::ServerUnaryReactor* DocumentsService::GetDocument(grpc::CallbackServerContext* context,
                                                         const v1::GetDocumentRequest* request,
                                                         v1::Document* response) {
-  return server::RunInline(context,
-                           [=] { return server::FillResponse(store_->GetDocument(*request), response); });
+  return server::ServeGet(context, store_, &DocumentsStore::GetDocument, request, response);
 }
 
 grpc::ServerUnaryReactor* DocumentsService::ListDocuments(grpc::CallbackServerContext* context,
                                                           const v1::ListDocumentsRequest* request,
                                                           v1::ListDocumentsResponse* response) {
-  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
-    return server::FillResponse(store_->ListDocuments(*request, viewer), response);
-  });
+  return server::ServeList(pool_, context, store_, &DocumentsStore::ListDocuments, request, response);
 }
 
 grpc::ServerUnaryReactor* DocumentsService::UpdateDocument(grpc::CallbackServerContext* context,
                                                            const v1::UpdateDocumentRequest* request,
                                                            v1::Document* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->UpdateDocument(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &DocumentsStore::UpdateDocument, request, response);
 }
 
 grpc::ServerUnaryReactor* DocumentsService::ListContentVersions(grpc::CallbackServerContext* context,
@@ -324,9 +316,7 @@ grpc::ServerUnaryReactor* DocumentsService::ListContentVersions(grpc::CallbackSe
 grpc::ServerUnaryReactor* DocumentsService::StartUpload(grpc::CallbackServerContext* context,
                                                         const v1::StartUploadRequest* request,
                                                         v1::UploadSession* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->StartUpload(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &DocumentsStore::StartUpload, request, response);
 }
 
 grpc::ServerUnaryReactor* DocumentsService::GetUploadSession(grpc::CallbackServerContext* context,
@@ -339,17 +329,13 @@ grpc::ServerUnaryReactor* DocumentsService::GetUploadSession(grpc::CallbackServe
 grpc::ServerUnaryReactor* DocumentsService::CommitUpload(grpc::CallbackServerContext* context,
                                                          const v1::CommitUploadRequest* request,
                                                          v1::ContentVersion* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CommitUpload(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &DocumentsStore::CommitUpload, request, response);
 }
 
 grpc::ServerUnaryReactor* DocumentsService::CancelUpload(grpc::CallbackServerContext* context,
                                                          const v1::CancelUploadRequest* request,
                                                          v1::UploadSession* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CancelUpload(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &DocumentsStore::CancelUpload, request, response);
 }
 
 grpc::ServerReadReactor<v1::UploadChunk>* DocumentsService::UploadChunks(grpc::CallbackServerContext* context,

@@ -9,14 +9,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/coding/coding.h"
 #include "common/crypto/crypto.h"
-#include "common/time/timestamp.h"
 #include "common/entity/entity.h"
+#include "common/ical/ical.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
-#include "common/coding/coding.h"
 #include "common/time/date.h"
-#include "common/ical/ical.h"
+#include "common/time/timestamp.h"
 
 namespace rcp::events {
 namespace {
@@ -199,7 +199,8 @@ absl::Status ValidateFilter(const v1::MeetingFilter& f) {
   if (f.has_end_time() && !IsValidTimestamp(f.end_time())) {
     return InvalidField("filter.end_time", "is not a valid time");
   }
-  if (f.has_start_time() && f.has_end_time() && FromTimestamp(f.end_time()) <= FromTimestamp(f.start_time())) {
+  if (f.has_start_time() && f.has_end_time() &&
+      FromTimestamp(f.end_time()) <= FromTimestamp(f.start_time())) {
     return InvalidField("filter.end_time", "must be after filter.start_time");
   }
   for (int i = 0; i < f.statuses_size(); ++i) {
@@ -526,6 +527,11 @@ absl::Status EventsStore::Scan(const storage::ReadView& view, const v1::MeetingF
 }
 
 absl::StatusOr<v1::ListMeetingsResponse> EventsStore::ListMeetings(const v1::ListMeetingsRequest& req,
+                                                                   const audience::Viewer* viewer) {
+  return ListMeetings(req, viewer, nullptr);
+}
+
+absl::StatusOr<v1::ListMeetingsResponse> EventsStore::ListMeetings(const v1::ListMeetingsRequest& req,
                                                                    const audience::Viewer* viewer,
                                                                    ListStats* stats) {
   RCP_RETURN_IF_ERROR(ValidateFilter(req.filter()));
@@ -689,8 +695,8 @@ absl::StatusOr<v1::SyncMeetingsResponse> EventsStore::SyncMeetings(const v1::Syn
   return resp;
 }
 
-absl::Status EventsStore::ReadChangesSince(uint64_t since, size_t max, std::vector<rcp::common::v1::Change>* out,
-                                           uint64_t* through) {
+absl::Status EventsStore::ReadChangesSince(uint64_t since, size_t max,
+                                           std::vector<rcp::common::v1::Change>* out, uint64_t* through) {
   absl::Status read = store_->ReadChanges(since, max, out, through);
   if (absl::IsFailedPrecondition(read)) {
     absl::Status expired = absl::FailedPreconditionError(

@@ -21,7 +21,6 @@
 
 namespace rcp::events {
 
-
 // What a List read, for tests and benchmarks of the index.
 struct ListStats {
   size_t index_keys = 0;  // index entries visited
@@ -41,13 +40,10 @@ class EventsStore {
   absl::StatusOr<v1::Meeting> UpdateMeeting(const Ctx& ctx, const v1::UpdateMeetingRequest& req);
 
   absl::StatusOr<v1::Meeting> ConfirmMeeting(const Ctx& ctx, const v1::ConfirmMeetingRequest& req);
-  absl::StatusOr<v1::Meeting> PostponeMeeting(const Ctx& ctx,
-                                              const v1::PostponeMeetingRequest& req);
-  absl::StatusOr<v1::Meeting> RescheduleMeeting(const Ctx& ctx,
-                                                const v1::RescheduleMeetingRequest& req);
+  absl::StatusOr<v1::Meeting> PostponeMeeting(const Ctx& ctx, const v1::PostponeMeetingRequest& req);
+  absl::StatusOr<v1::Meeting> RescheduleMeeting(const Ctx& ctx, const v1::RescheduleMeetingRequest& req);
   absl::StatusOr<v1::Meeting> CancelMeeting(const Ctx& ctx, const v1::CancelMeetingRequest& req);
-  absl::StatusOr<v1::Meeting> MarkMeetingHeld(const Ctx& ctx,
-                                              const v1::MarkMeetingHeldRequest& req);
+  absl::StatusOr<v1::Meeting> MarkMeetingHeld(const Ctx& ctx, const v1::MarkMeetingHeldRequest& req);
 
   // List, Sync and Export keep only the meetings `viewer` may see
   // (audience::MaySee) before paging or counting: a page is full whenever
@@ -55,8 +51,10 @@ class EventsStore {
   // max_export_meetings counts visible meetings. nullptr (an internal
   // caller) sees every meeting.
   absl::StatusOr<v1::ListMeetingsResponse> ListMeetings(const v1::ListMeetingsRequest& req,
-                                                        const audience::Viewer* viewer = nullptr,
-                                                        ListStats* stats = nullptr);
+                                                        const audience::Viewer* viewer = nullptr);
+  // The same, counting what the index scan read into `stats`.
+  absl::StatusOr<v1::ListMeetingsResponse> ListMeetings(const v1::ListMeetingsRequest& req,
+                                                        const audience::Viewer* viewer, ListStats* stats);
   // Incremental pages hold up to page_size entries (meetings and removed
   // names) and read on past changes the viewer may not see, so that a page
   // carries a token only when another entry follows. `removed` names only

@@ -2,7 +2,6 @@
 
 namespace rcp::gateway {
 
-
 grpc::ServerUnaryReactor* GatewayService::WhoAmI(grpc::CallbackServerContext* context,
                                                  const v1::WhoAmIRequest* request,
                                                  rcp::registry::v1::Principal* response) {

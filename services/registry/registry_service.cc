@@ -9,159 +9,120 @@ namespace rcp::registry {
 grpc::ServerUnaryReactor* RegistryService::CreateProcess(grpc::CallbackServerContext* context,
                                                          const v1::CreateProcessRequest* request,
                                                          v1::Process* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CreateProcess(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::CreateProcess, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetProcess(grpc::CallbackServerContext* context,
                                                       const v1::GetProcessRequest* request,
                                                       v1::Process* response) {
-  return server::RunInline(context,
-                           [=] { return server::FillResponse(store_->GetProcess(*request), response); });
+  return server::ServeGet(context, store_, &RegistryStore::GetProcess, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListProcesses(grpc::CallbackServerContext* context,
                                                          const v1::ListProcessesRequest* request,
                                                          v1::ListProcessesResponse* response) {
-  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
-    return server::FillResponse(store_->ListProcesses(*request, viewer), response);
-  });
+  return server::ServeList(pool_, context, store_, &RegistryStore::ListProcesses, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateProcess(grpc::CallbackServerContext* context,
                                                          const v1::UpdateProcessRequest* request,
                                                          v1::Process* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->UpdateProcess(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::UpdateProcess, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateParty(grpc::CallbackServerContext* context,
                                                        const v1::CreatePartyRequest* request,
                                                        v1::Party* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CreateParty(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::CreateParty, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetParty(grpc::CallbackServerContext* context,
                                                     const v1::GetPartyRequest* request, v1::Party* response) {
-  return server::RunInline(context,
-                           [=] { return server::FillResponse(store_->GetParty(*request), response); });
+  return server::ServeGet(context, store_, &RegistryStore::GetParty, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListParties(grpc::CallbackServerContext* context,
                                                        const v1::ListPartiesRequest* request,
                                                        v1::ListPartiesResponse* response) {
-  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
-    return server::FillResponse(store_->ListParties(*request, viewer), response);
-  });
+  return server::ServeList(pool_, context, store_, &RegistryStore::ListParties, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateParty(grpc::CallbackServerContext* context,
                                                        const v1::UpdatePartyRequest* request,
                                                        v1::Party* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->UpdateParty(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::UpdateParty, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateMembership(grpc::CallbackServerContext* context,
                                                             const v1::CreateMembershipRequest* request,
                                                             v1::Membership* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CreateMembership(server::WriteContextOf(context), *request),
-                                response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::CreateMembership, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetMembership(grpc::CallbackServerContext* context,
                                                          const v1::GetMembershipRequest* request,
                                                          v1::Membership* response) {
-  return server::RunInline(context,
-                           [=] { return server::FillResponse(store_->GetMembership(*request), response); });
+  return server::ServeGet(context, store_, &RegistryStore::GetMembership, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListMemberships(grpc::CallbackServerContext* context,
                                                            const v1::ListMembershipsRequest* request,
                                                            v1::ListMembershipsResponse* response) {
-  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
-    return server::FillResponse(store_->ListMemberships(*request, viewer), response);
-  });
+  return server::ServeList(pool_, context, store_, &RegistryStore::ListMemberships, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateMembership(grpc::CallbackServerContext* context,
                                                             const v1::UpdateMembershipRequest* request,
                                                             v1::Membership* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->UpdateMembership(server::WriteContextOf(context), *request),
-                                response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::UpdateMembership, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateChairTerm(grpc::CallbackServerContext* context,
                                                            const v1::CreateChairTermRequest* request,
                                                            v1::ChairTerm* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CreateChairTerm(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::CreateChairTerm, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetChairTerm(grpc::CallbackServerContext* context,
                                                         const v1::GetChairTermRequest* request,
                                                         v1::ChairTerm* response) {
-  return server::RunInline(context,
-                           [=] { return server::FillResponse(store_->GetChairTerm(*request), response); });
+  return server::ServeGet(context, store_, &RegistryStore::GetChairTerm, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListChairTerms(grpc::CallbackServerContext* context,
                                                           const v1::ListChairTermsRequest* request,
                                                           v1::ListChairTermsResponse* response) {
-  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
-    return server::FillResponse(store_->ListChairTerms(*request, viewer), response);
-  });
+  return server::ServeList(pool_, context, store_, &RegistryStore::ListChairTerms, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateChairTerm(grpc::CallbackServerContext* context,
                                                            const v1::UpdateChairTermRequest* request,
                                                            v1::ChairTerm* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->UpdateChairTerm(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::UpdateChairTerm, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::CreateFocalPoint(grpc::CallbackServerContext* context,
                                                             const v1::CreateFocalPointRequest* request,
                                                             v1::FocalPoint* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CreateFocalPoint(server::WriteContextOf(context), *request),
-                                response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::CreateFocalPoint, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetFocalPoint(grpc::CallbackServerContext* context,
                                                          const v1::GetFocalPointRequest* request,
                                                          v1::FocalPoint* response) {
-  return server::RunInline(context,
-                           [=] { return server::FillResponse(store_->GetFocalPoint(*request), response); });
+  return server::ServeGet(context, store_, &RegistryStore::GetFocalPoint, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListFocalPoints(grpc::CallbackServerContext* context,
                                                            const v1::ListFocalPointsRequest* request,
                                                            v1::ListFocalPointsResponse* response) {
-  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
-    return server::FillResponse(store_->ListFocalPoints(*request, viewer), response);
-  });
+  return server::ServeList(pool_, context, store_, &RegistryStore::ListFocalPoints, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateFocalPoint(grpc::CallbackServerContext* context,
                                                             const v1::UpdateFocalPointRequest* request,
                                                             v1::FocalPoint* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->UpdateFocalPoint(server::WriteContextOf(context), *request),
-                                response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::UpdateFocalPoint, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::DeleteFocalPoint(grpc::CallbackServerContext* context,
@@ -174,32 +135,25 @@ grpc::ServerUnaryReactor* RegistryService::DeleteFocalPoint(grpc::CallbackServer
 grpc::ServerUnaryReactor* RegistryService::CreateApiKey(grpc::CallbackServerContext* context,
                                                         const v1::CreateApiKeyRequest* request,
                                                         v1::CreateApiKeyResponse* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CreateApiKey(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::CreateApiKey, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetApiKey(grpc::CallbackServerContext* context,
                                                      const v1::GetApiKeyRequest* request,
                                                      v1::ApiKey* response) {
-  return server::RunInline(context,
-                           [=] { return server::FillResponse(store_->GetApiKey(*request), response); });
+  return server::ServeGet(context, store_, &RegistryStore::GetApiKey, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::ListApiKeys(grpc::CallbackServerContext* context,
                                                        const v1::ListApiKeysRequest* request,
                                                        v1::ListApiKeysResponse* response) {
-  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
-    return server::FillResponse(store_->ListApiKeys(*request, viewer), response);
-  });
+  return server::ServeList(pool_, context, store_, &RegistryStore::ListApiKeys, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::RevokeApiKey(grpc::CallbackServerContext* context,
                                                         const v1::RevokeApiKeyRequest* request,
                                                         v1::ApiKey* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->RevokeApiKey(server::WriteContextOf(context), *request), response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::RevokeApiKey, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::Authenticate(grpc::CallbackServerContext* context,
@@ -219,10 +173,7 @@ grpc::ServerUnaryReactor* RegistryService::ResolveApiKey(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* RegistryService::CreateFederationPeer(
     grpc::CallbackServerContext* context, const v1::CreateFederationPeerRequest* request,
     v1::FederationPeer* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->CreateFederationPeer(server::WriteContextOf(context), *request),
-                                response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::CreateFederationPeer, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::GetFederationPeer(grpc::CallbackServerContext* context,
@@ -235,18 +186,13 @@ grpc::ServerUnaryReactor* RegistryService::GetFederationPeer(grpc::CallbackServe
 grpc::ServerUnaryReactor* RegistryService::ListFederationPeers(grpc::CallbackServerContext* context,
                                                                const v1::ListFederationPeersRequest* request,
                                                                v1::ListFederationPeersResponse* response) {
-  return server::RunForViewer(pool_, context, [=](const audience::Viewer* viewer) {
-    return server::FillResponse(store_->ListFederationPeers(*request, viewer), response);
-  });
+  return server::ServeList(pool_, context, store_, &RegistryStore::ListFederationPeers, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::UpdateFederationPeer(
     grpc::CallbackServerContext* context, const v1::UpdateFederationPeerRequest* request,
     v1::FederationPeer* response) {
-  return server::RunBlocking(pool_, context, [=] {
-    return server::FillResponse(store_->UpdateFederationPeer(server::WriteContextOf(context), *request),
-                                response);
-  });
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::UpdateFederationPeer, request, response);
 }
 
 grpc::ServerUnaryReactor* RegistryService::DeleteFederationPeer(
