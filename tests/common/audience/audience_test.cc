@@ -24,8 +24,8 @@ namespace {
 
 using ::rcp::common::v1::Visibility;
 using ::rcp::testing::StatusIs;
-using ::testing::HasSubstr;
 using resource::Kind;
+using ::testing::HasSubstr;
 namespace reg = ::rcp::registry::v1;
 namespace ev = ::rcp::events::v1;
 namespace doc = ::rcp::documents::v1;
@@ -99,7 +99,9 @@ doc::Document DocumentOf(const std::string& process, Visibility visibility,
   return d;
 }
 
-std::string Where(Role role, Item item) { return absl::StrCat(RoleName(role), " on a ", ItemName(item), " item"); }
+std::string Where(Role role, Item item) {
+  return absl::StrCat(RoleName(role), " on a ", ItemName(item), " item");
+}
 
 // ------------------------------------------------------------ the table
 
@@ -304,10 +306,11 @@ reg::ApiKey Key(const std::string& party, std::vector<std::string> processes = {
 }
 
 TEST(MayManageKey, StaffOfAPartyCannotReachTheAdministratorsKeys) {
-  reg::ApiKey admin_key = Key("parties/iom", {}, {}, /*admin=*/true);
-  reg::ApiKey staff_key = Key("parties/iom");
-  reg::ApiKey other_party = Key("parties/IDN");
-  // The secretariat's key shares the party iom with the admin key.
+  reg::ApiKey admin_key = Key("parties/iom", {kBali}, {}, /*admin=*/true);
+  reg::ApiKey staff_key = Key("parties/iom", {kBali});
+  reg::ApiKey other_party = Key("parties/IDN", {kBali});
+  // The secretariat's key (limited to Bali, as the seed's is) shares the
+  // party iom with the admin key.
   Viewer secretariat = ViewerFor(Role::kSecretariat);
   EXPECT_FALSE(MayManageKey(secretariat, admin_key));
   EXPECT_TRUE(MayManageKey(secretariat, staff_key));
@@ -406,7 +409,8 @@ TEST(AudienceOf, EveryKind) {
     packed.PackFrom(*c->item);
     const auto* name = c->item->GetDescriptor()->FindFieldByName("name");
     Audience from_change;
-    ASSERT_TRUE(AudienceOf(info.kind, c->item->GetReflection()->GetString(*c->item, name), packed, &from_change))
+    ASSERT_TRUE(
+        AudienceOf(info.kind, c->item->GetReflection()->GetString(*c->item, name), packed, &from_change))
         << info.name;
     EXPECT_TRUE(Same(from_change, c->want)) << info.name << ": " << Show(from_change);
   }

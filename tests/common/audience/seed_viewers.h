@@ -1,5 +1,6 @@
 // The principals the registry computes for the demo seed's keys
-// (deploy/seed/registry.textproto), plus a member key for Thailand, written
+// (deploy/seed/registry.textproto; the secretariat's key is limited to the
+// Bali Process), plus a member key for Thailand, written
 // out for tests of the visibility rule and of the scans that apply it. In
 // processes/bali-process: the deployment's administrator; the secretariat
 // (IOM); the chair (Indonesia, a member holding a co-chair term, also a
@@ -42,18 +43,28 @@ inline Viewer SeedViewer(SeedRole role) {
     const char* party;
     bool admin;
     std::vector<Viewer::ProcessRights> rights;
+    std::vector<std::string> process_limit;
   };
   // In the order of SeedRole.
   static const auto* kSeeds = new std::vector<Seed>{
-      {"apiKeys/admin", "parties/iom", true,
-       {Rights(kBali, {reg::SECRETARIAT}), Rights("processes/igc", {reg::OBSERVER})}},
-      {"apiKeys/balisecretariat", "parties/iom", false, {Rights(kBali, {reg::SECRETARIAT})}},
-      {"apiKeys/indonesia", "parties/IDN", false,
+      {"apiKeys/admin",
+       "parties/iom",
+       true,
+       {Rights(kBali, {reg::SECRETARIAT}), Rights("processes/igc", {reg::OBSERVER})},
+       {}},
+      {"apiKeys/balisecretariat", "parties/iom", false, {Rights(kBali, {reg::SECRETARIAT})}, {kBali}},
+      {"apiKeys/indonesia",
+       "parties/IDN",
+       false,
        {Rights("processes/apc", {reg::MEMBER}), Rights(kBali, {reg::MEMBER}, /*chair=*/true),
-        Rights(kColombo, {reg::MEMBER})}},
-      {"apiKeys/thailand", "parties/THA", false, {Rights(kBali, {reg::MEMBER})}},
-      {"apiKeys/unhcr", "parties/unhcr", false,
-       {Rights(kBali, {reg::OBSERVER}), Rights("processes/igc", {reg::OBSERVER})}},
+        Rights(kColombo, {reg::MEMBER})},
+       {}},
+      {"apiKeys/thailand", "parties/THA", false, {Rights(kBali, {reg::MEMBER})}, {}},
+      {"apiKeys/unhcr",
+       "parties/unhcr",
+       false,
+       {Rights(kBali, {reg::OBSERVER}), Rights("processes/igc", {reg::OBSERVER})},
+       {}},
   };
   const Seed& seed = (*kSeeds)[static_cast<size_t>(role)];
   Viewer v;
@@ -61,6 +72,7 @@ inline Viewer SeedViewer(SeedRole role) {
   v.set_party(seed.party);
   v.set_admin(seed.admin);
   for (const auto& r : seed.rights) *v.add_rights() = r;
+  for (const auto& p : seed.process_limit) v.add_process_limit(p);
   return v;
 }
 

@@ -17,11 +17,12 @@
 
 #include "rcp/common/v1/common.pb.h"
 #include "rcp/registry/v1/registry.pb.h"
+#include "tests/common/audience/seed_viewers.h"
 
 namespace rcp::gateway::testing {
 
-inline constexpr char kBali[] = "processes/bali-process";
-inline constexpr char kColombo[] = "processes/colombo-process";
+using audience::testing::kBali;
+using audience::testing::kColombo;
 
 enum class Role { kAdmin, kSecretariat, kChair, kMember, kObserver, kColomboLimited, kBaliAdmin };
 inline constexpr Role kRoles[] = {Role::kAdmin,    Role::kSecretariat,    Role::kChair,    Role::kMember,
@@ -92,66 +93,40 @@ inline rcp::common::v1::Visibility VisibilityOf(Item item) {
   }
 }
 
-inline rcp::registry::v1::Principal::ProcessRights Rights(const std::string& process,
-                                                          std::vector<rcp::registry::v1::Role> roles,
-                                                          bool chair = false) {
-  rcp::registry::v1::Principal::ProcessRights r;
-  r.set_process(process);
-  for (auto role : roles) r.add_roles(role);
-  r.set_chair(chair);
-  return r;
-}
-
-// The principal the registry computes for each role's key.
+// The principal the registry computes for each role's key: the seed's
+// (tests/common/audience/seed_viewers.h), and the two limited keys.
 inline rcp::registry::v1::Principal PrincipalFor(Role role) {
   namespace reg = ::rcp::registry::v1;
-  reg::Principal p;
+  using audience::testing::Rights;
+  using audience::testing::SeedRole;
+  using audience::testing::SeedViewer;
   switch (role) {
     case Role::kAdmin:
-      p.set_api_key("apiKeys/admin");
-      p.set_party("parties/iom");
-      p.set_admin(true);
-      *p.add_rights() = Rights(kBali, {reg::SECRETARIAT});
-      *p.add_rights() = Rights("processes/igc", {reg::OBSERVER});
-      break;
+      return SeedViewer(SeedRole::kAdmin);
     case Role::kSecretariat:
-      p.set_api_key("apiKeys/balisecretariat");
-      p.set_party("parties/iom");
-      *p.add_rights() = Rights(kBali, {reg::SECRETARIAT});
-      p.add_process_limit(kBali);
-      break;
+      return SeedViewer(SeedRole::kSecretariat);
     case Role::kChair:
-      p.set_api_key("apiKeys/indonesia");
-      p.set_party("parties/IDN");
-      *p.add_rights() = Rights("processes/apc", {reg::MEMBER});
-      *p.add_rights() = Rights(kBali, {reg::MEMBER}, /*chair=*/true);
-      *p.add_rights() = Rights(kColombo, {reg::MEMBER});
-      break;
+      return SeedViewer(SeedRole::kChair);
     case Role::kMember:
-      p.set_api_key("apiKeys/thailand");
-      p.set_party("parties/THA");
-      *p.add_rights() = Rights(kBali, {reg::MEMBER});
-      break;
+      return SeedViewer(SeedRole::kMember);
     case Role::kObserver:
-      p.set_api_key("apiKeys/unhcr");
-      p.set_party("parties/unhcr");
-      *p.add_rights() = Rights(kBali, {reg::OBSERVER});
-      *p.add_rights() = Rights("processes/igc", {reg::OBSERVER});
+      return SeedViewer(SeedRole::kObserver);
+    default:
       break;
-    case Role::kColomboLimited:
-      // Indonesia chairs Bali, but this key acts in Colombo only.
-      p.set_api_key("apiKeys/indonesiacolombo");
-      p.set_party("parties/IDN");
-      *p.add_rights() = Rights(kColombo, {reg::MEMBER});
-      p.add_process_limit(kColombo);
-      break;
-    case Role::kBaliAdmin:
-      p.set_api_key("apiKeys/baliadmin");
-      p.set_party("parties/iom");
-      p.set_admin(true);
-      *p.add_rights() = Rights(kBali, {reg::SECRETARIAT});
-      p.add_process_limit(kBali);
-      break;
+  }
+  reg::Principal p;
+  if (role == Role::kColomboLimited) {
+    // Indonesia chairs Bali, but this key acts in Colombo only.
+    p.set_api_key("apiKeys/indonesiacolombo");
+    p.set_party("parties/IDN");
+    *p.add_rights() = Rights(kColombo, {reg::MEMBER});
+    p.add_process_limit(kColombo);
+  } else {
+    p.set_api_key("apiKeys/baliadmin");
+    p.set_party("parties/iom");
+    p.set_admin(true);
+    *p.add_rights() = Rights(kBali, {reg::SECRETARIAT});
+    p.add_process_limit(kBali);
   }
   return p;
 }
