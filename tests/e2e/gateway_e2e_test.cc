@@ -27,6 +27,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto/crypto.h"
+#include "common/io/file.h"
 #include "common/status/status.h"
 #include "common/testing/daemon.h"
 #include "common/testing/status_matchers.h"
@@ -56,12 +57,9 @@ constexpr char kSom[] = "processes/bali-process/meetings/som-2027-02";
 constexpr char kFriends[] = "processes/bali-process/meetings/friends-of-the-chair-2027-02";
 constexpr char kSummary[] = "processes/igc/documents/gcim-iom-workshop-2005-summary";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+// The file's bytes; empty when it cannot be read (the test's expectations
+// then fail on the content).
+std::string ReadFile(const std::string& path) { return io::ReadFile(path).value_or(""); }
 
 // Runs one unary call with `key` (empty: none) and a deadline.
 template <typename Fn>

@@ -33,12 +33,13 @@ class UploadProxy : public grpc::ServerReadReactor<doc::UploadChunk> {
   // is found to be the caller's; every chunk is written before the next is
   // read.
   void Step(bool ok) {
+    grpc::ClientWriterInterface<doc::UploadChunk>* writer = Writer();
     if (!ok) {
-      if (!writer_) return Finish(ToGrpcStatus(InvalidField("upload", "no chunk was sent")));
-      writer_->WritesDone();
-      return Finish(writer_->Finish());
+      if (writer == nullptr) return Finish(ToGrpcStatus(InvalidField("upload", "no chunk was sent")));
+      writer->WritesDone();
+      return Finish(writer->Finish());
     }
-    if (!writer_) {
+    if (writer == nullptr) {
       if (chunk_.upload().empty())
         return Finish(ToGrpcStatus(InvalidField("upload", "is required on the first chunk")));
       absl::StatusOr<access::PrincipalPtr> caller = forwarder_->Authorize("UploadChunks", context_, chunk_);
@@ -47,12 +48,20 @@ class UploadProxy : public grpc::ServerReadReactor<doc::UploadChunk> {
       forwarder_->deps().upstream->Prepare(&upstream_, upstream::For{caller->get()}, context_,
                                            /*streaming=*/true);
       writer_ = forwarder_->deps().upstream->documents()->UploadChunks(&upstream_, response_);
+      writer = writer_.get();
     }
-    if (!writer_->Write(chunk_)) {
+    // Not under mu_: a write may wait on flow control, and OnCancel must
+    // be able to cancel it meanwhile.
+    if (!writer->Write(chunk_)) {
       // The service ended the stream (an error): pass its status on.
-      return Finish(writer_->Finish());
+      return Finish(writer->Finish());
     }
     StartRead(&chunk_);
+  }
+
+  grpc::ClientWriterInterface<doc::UploadChunk>* Writer() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    return writer_.get();
   }
 
   upstream::Forwarder* forwarder_;
@@ -61,8 +70,9 @@ class UploadProxy : public grpc::ServerReadReactor<doc::UploadChunk> {
   doc::UploadChunk chunk_;
   absl::Mutex mu_;
   grpc::ClientContext upstream_;
-  // Set once, on the pool, under mu_ (OnCancel reads whether it is set).
-  std::unique_ptr<grpc::ClientWriterInterface<doc::UploadChunk>> writer_;
+  // Set once, by the first chunk's Step; OnCancel cancels it from gRPC's
+  // threads meanwhile.
+  std::unique_ptr<grpc::ClientWriterInterface<doc::UploadChunk>> writer_ ABSL_GUARDED_BY(mu_);
 };
 
 class DownloadProxy : public grpc::ServerWriteReactor<doc::DownloadChunk> {
@@ -108,14 +118,14 @@ class DownloadProxy : public grpc::ServerWriteReactor<doc::DownloadChunk> {
 }  // namespace
 
 grpc::ServerReadReactor<doc::UploadChunk>* StartUploadProxy(upstream::Forwarder* forwarder,
-                                                           grpc::CallbackServerContext* context,
-                                                           doc::UploadSession* response) {
+                                                            grpc::CallbackServerContext* context,
+                                                            doc::UploadSession* response) {
   return new UploadProxy(forwarder, context, response);
 }
 
 grpc::ServerWriteReactor<doc::DownloadChunk>* StartDownloadProxy(upstream::Forwarder* forwarder,
-                                                                grpc::CallbackServerContext* context,
-                                                                const doc::DownloadRequest& request) {
+                                                                 grpc::CallbackServerContext* context,
+                                                                 const doc::DownloadRequest& request) {
   return new DownloadProxy(forwarder, context, request);
 }
 

@@ -58,7 +58,7 @@ std::string FromBuffer(const grpc::ByteBuffer& buffer) {
 // stream), then answer.
 class FakeServices::Reactor : public grpc::ServerGenericBidiReactor {
  public:
-  Reactor(FakeServices* fake, grpc::GenericCallbackServerContext* context) : fake_(fake), context_(context) {
+  Reactor(FakeServices* fake, grpc::GenericCallbackServerContext* context) : fake_(fake) {
     method_ = context->method();
     const auto& md = context->client_metadata();
     if (auto it = md.find(server::kPrincipalHeader); it != md.end()) {
@@ -142,7 +142,6 @@ class FakeServices::Reactor : public grpc::ServerGenericBidiReactor {
   }
 
   FakeServices* fake_;
-  grpc::GenericCallbackServerContext* context_;
   std::string method_;
   Call call_;
   bool client_streaming_ = false;
