@@ -157,10 +157,15 @@ const Message* SubMessage(const Message& message, absl::string_view path) {
   return &parent->GetReflection()->GetMessage(*parent, f);
 }
 
-std::string NameOf(const Message& m) {
+// The item's name, without a copy (`scratch` holds it when the message
+// keeps it otherwise).
+const std::string& NameOf(const Message& m, std::string* scratch) {
   const FieldDescriptor* f = m.GetDescriptor()->FindFieldByName("name");
-  return f != nullptr && f->type() == FieldDescriptor::TYPE_STRING ? m.GetReflection()->GetString(m, f)
-                                                                   : std::string();
+  if (f == nullptr || f->type() != FieldDescriptor::TYPE_STRING) {
+    scratch->clear();
+    return *scratch;
+  }
+  return m.GetReflection()->GetStringReference(m, f, scratch);
 }
 
 std::string ShortName(const MethodRule& rule) {
@@ -290,7 +295,8 @@ absl::Status CheckRequest(const MethodRule& rule, const Principal& caller, const
 
 absl::Status CheckStored(const MethodRule& rule, const Principal& caller, const Message& request,
                          const Message& stored) {
-  std::string name = NameOf(stored);
+  std::string scratch;
+  const std::string& name = NameOf(stored, &scratch);
   const resource::KindInfo* kind = resource::KindOfName(name);
   if (kind == nullptr) return Hidden(name);
   switch (rule.rule) {
@@ -321,7 +327,8 @@ absl::Status CheckStored(const MethodRule& rule, const Principal& caller, const 
 }
 
 absl::Status CheckResponse(const MethodRule& rule, const Principal& caller, const Message& response) {
-  std::string name = NameOf(response);
+  std::string scratch;
+  const std::string& name = NameOf(response, &scratch);
   const resource::KindInfo* kind = resource::KindOfName(name);
   if (kind == nullptr || !audience::MaySee(caller, kind->kind, response)) return Hidden(name);
   return absl::OkStatus();

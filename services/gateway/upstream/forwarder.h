@@ -117,16 +117,22 @@ grpc::ServerUnaryReactor* Forwarder::Unary(const char* method, grpc::CallbackSer
     reactor->Finish(Refused(method));
     return reactor;
   }
-  Start start = [async, call, request, response](grpc::ClientContext* c,
-                                                 std::function<void(grpc::Status)> done) {
+  // The hot path (a cached key, nothing stored to read) allocates only what
+  // gRPC's callback needs: the call itself is a plain lambda, made a
+  // std::function only when the call goes to the pool.
+  auto call_upstream = [async, call, request, response](grpc::ClientContext* c,
+                                                        std::function<void(grpc::Status)> done) {
     (async->*call)(c, request, response, std::move(done));
+  };
+  auto on_pool = [this, rule, context, request, response, call_upstream, reactor] {
+    deps_.pool->Schedule([this, rule, context, request, response, call_upstream, reactor] {
+      reactor->Finish(ToGrpcStatus(Serve(*rule, context, *request, response, Start(call_upstream))));
+    });
   };
   access::PrincipalPtr caller = deps_.auth->TryCached(context);
   absl::Status verdict;
   if (caller == nullptr || !AdmitInline(*rule, *caller, *request, &verdict)) {
-    deps_.pool->Schedule([this, rule, context, request, response, start, reactor] {
-      reactor->Finish(ToGrpcStatus(Serve(*rule, context, *request, response, start)));
-    });
+    on_pool();
     return reactor;
   }
   if (!verdict.ok()) {
@@ -135,13 +141,10 @@ grpc::ServerUnaryReactor* Forwarder::Unary(const char* method, grpc::CallbackSer
   }
   auto* upstream = new grpc::ClientContext();
   deps_.upstream->Prepare(upstream, For{caller.get(), rule->target == access::Target::kList}, context);
-  start(upstream, [this, rule, caller, context, request, response, start, reactor, upstream](grpc::Status s) {
+  call_upstream(upstream, [rule, caller, response, reactor, upstream, on_pool](grpc::Status s) {
     delete upstream;
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE && rule->effect == access::Effect::kRead) {
-      // Retry with backoff, off gRPC's threads.
-      deps_.pool->Schedule([this, rule, context, request, response, start, reactor] {
-        reactor->Finish(ToGrpcStatus(Serve(*rule, context, *request, response, start)));
-      });
+      on_pool();  // retried with backoff, off gRPC's threads
       return;
     }
     if (!s.ok()) return reactor->Finish(s);

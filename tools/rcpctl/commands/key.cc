@@ -67,7 +67,8 @@ void RegisterKeyCommands(Commands& commands) {
       ->check(DurationCheck());
   Repeated(c, "--process", create->processes, "limit to this process (repeat)");
   Repeated(c, "--role", create->roles, "limit to this role (repeat)")->check(EnumCheck<registry::Role>());
-  c->add_flag("--admin", create->admin, "manages the registry of the whole deployment");
+  c->add_flag("--admin", create->admin,
+              "administers the registry: the whole deployment's, or only that of the --process limits");
   c->add_option("--display-name", create->display_name, "e.g. \"Bali Process secretariat, Jakarta\"");
 
   commands.AddOnName(key, "revoke", "revoke an API key", "key", "apiKeys/{id} or {id}", KeyRevoke);
