@@ -93,19 +93,22 @@ absl::Status Forwarder::Forward(const MethodRule& rule, const access::Principal&
 absl::StatusOr<access::PrincipalPtr> Forwarder::Authorize(const char* method,
                                                           const grpc::ServerContextBase* context,
                                                           const google::protobuf::Message& request) {
-  const MethodRule* rule = RuleOf(method);
-  if (rule == nullptr) return FromGrpcStatus(Refused(method));
-  RCP_ASSIGN_OR_RETURN(access::PrincipalPtr caller, deps_.auth->Authenticate(context));
-  RCP_RETURN_IF_ERROR(Admit(*rule, *caller, request, context));
-  return caller;
+  RCP_ASSIGN_OR_RETURN(std::string key, access::Authenticator::KeyOf(context));
+  return Admitted(method, key, request, context);
 }
 
 absl::StatusOr<access::PrincipalPtr> Forwarder::AuthorizeKey(const char* method, const std::string& key,
                                                              const google::protobuf::Message& request) {
+  return Admitted(method, key, request, nullptr);
+}
+
+absl::StatusOr<access::PrincipalPtr> Forwarder::Admitted(const char* method, const std::string& key,
+                                                         const google::protobuf::Message& request,
+                                                         const grpc::ServerContextBase* context) {
   const MethodRule* rule = RuleOf(method);
   if (rule == nullptr) return FromGrpcStatus(Refused(method));
   RCP_ASSIGN_OR_RETURN(access::PrincipalPtr caller, deps_.auth->AuthenticateKey(key));
-  RCP_RETURN_IF_ERROR(Admit(*rule, *caller, request, nullptr));
+  RCP_RETURN_IF_ERROR(Admit(*rule, *caller, request, context));
   return caller;
 }
 

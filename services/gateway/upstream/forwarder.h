@@ -84,6 +84,11 @@ class Forwarder {
 
   const access::MethodRule* RuleOf(const char* method) const;
   static grpc::Status Refused(const char* method);
+  // The caller of `key`, admitted to `method` for `request` (Authorize's
+  // work; `context` may be null).
+  absl::StatusOr<access::PrincipalPtr> Admitted(const char* method, const std::string& key,
+                                                const google::protobuf::Message& request,
+                                                const grpc::ServerContextBase* context);
   // Everything before the call: the rule, the stored item, the references.
   absl::Status Admit(const access::MethodRule& rule, const access::Principal& caller,
                      const google::protobuf::Message& request, const grpc::ServerContextBase* context);
