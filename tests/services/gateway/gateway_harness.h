@@ -36,6 +36,7 @@ class GatewayHarness {
   FakeClock& clock() { return clock_; }
   subscribe::FeedHub& hub() { return hub_; }
   GatewayService& gateway() { return gateway_; }
+  const upstream::Deps& deps() const { return deps_; }
 
  private:
   GatewayOptions options_;

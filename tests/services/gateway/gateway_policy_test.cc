@@ -674,6 +674,19 @@ TEST_F(GatewayPolicyTest, InternalMethodsAreNotServed) {
   EXPECT_TRUE(fake_.CallsOf("Authenticate").size() <= 1u);  // the admin's own authentication at most
 }
 
+TEST_F(GatewayPolicyTest, AMethodMissingFromTheTableIsRefused) {
+  // A facade that forwarded a method the table does not list would get this.
+  upstream::Forwarder events(gateway_.deps(), "rcp.events.v1.Events");
+  ev::GetMeetingRequest req;
+  req.set_name(kMeetingName);
+  EXPECT_THAT(events.AuthorizeKey("ArchiveMeeting", KeyOf(Role::kAdmin), req),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("ArchiveMeeting")));
+  // The table's methods of another service are not this service's.
+  EXPECT_THAT(events.AuthorizeKey("GetProcess", KeyOf(Role::kAdmin), req),
+              StatusIs(absl::StatusCode::kUnimplemented, HasSubstr("no rule")));
+  EXPECT_THAT(events.AuthorizeKey("GetMeeting", KeyOf(Role::kAdmin), req), IsOk());
+}
+
 TEST_F(GatewayPolicyTest, UnauthenticatedCallsReachNothing) {
   grpc::ClientContext ctx;
   ev::Events::Stub events(gateway_.NewChannel());
