@@ -49,10 +49,11 @@ const FieldDescriptor* FieldAt(const google::protobuf::Descriptor* type, absl::s
 }
 
 const std::set<std::string>& InternalMethods() {
-  static const auto* m =
-      new std::set<std::string>{"/rcp.registry.v1.Registry/Watch", "/rcp.registry.v1.Registry/Authenticate",
-                                "/rcp.registry.v1.Registry/ResolveApiKey", "/rcp.events.v1.Events/Watch",
-                                "/rcp.documents.v1.Documents/Watch"};
+  static const auto* m = new std::set<std::string>{
+      "/rcp.registry.v1.Registry/Watch",         "/rcp.registry.v1.Registry/Authenticate",
+      "/rcp.registry.v1.Registry/ResolveApiKey", "/rcp.registry.v1.Registry/GetKeyring",
+      "/rcp.registry.v1.Registry/UpdateKeyring", "/rcp.events.v1.Events/Watch",
+      "/rcp.documents.v1.Documents/Watch"};
   return *m;
 }
 
