@@ -1,10 +1,13 @@
 // rcp-gatewayd: the public door of an RCP Exchange deployment.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -15,6 +18,8 @@
 #include "services/gateway/access/authenticator.h"
 #include "services/gateway/calendar/calendar_feed.h"
 #include "services/gateway/calendar/feed_urls.h"
+#include "services/gateway/federation/federation_service.h"
+#include "services/gateway/federation/keyring.h"
 #include "services/gateway/gateway_service.h"
 #include "services/gateway/public/public_documents.h"
 #include "services/gateway/public/public_events.h"
@@ -38,8 +43,33 @@ ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
           "how long a key's rights are reused: a revoked key stops working within this");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe heartbeat when idle");
 ABSL_FLAG(bool, insecure, false, "allow listening beyond loopback without TLS");
+ABSL_FLAG(std::string, keyring_key_file, "",
+          "file with the 64 hex digits of the key that seals this deployment's signing keys (the same for "
+          "every gateway replica; without it federation is off)");
 
 namespace {
+
+// A deployment id is a DNS-like name: it becomes part of every envelope and
+// calendar UID other deployments see.
+bool IsDeploymentId(const std::string& id) {
+  if (id.size() < 3 || id.size() > 100 || id.front() == '.' || id.back() == '.') return false;
+  for (char c : id) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-' && c != '.') return false;
+  }
+  return id.find("..") == std::string::npos;
+}
+
+// The sealing key from its file: 64 hex digits.
+absl::StatusOr<std::string> ReadSealingKey(const std::string& path) {
+  absl::StatusOr<std::string> text = rcp::io::ReadFile(path);
+  if (!text.ok()) return text.status();
+  std::string hex(absl::StripAsciiWhitespace(*text));
+  if (hex.size() != 64 || !std::all_of(hex.begin(), hex.end(), absl::ascii_isxdigit)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "keyring_key_file: ", path, " must hold 64 hex digits (e.g. from `openssl rand -hex 32`)"));
+  }
+  return absl::HexStringToBytes(hex);
+}
 
 bool IsLoopback(const std::string& address) {
   std::string host = address.substr(0, address.rfind(':'));
@@ -74,6 +104,14 @@ int main(int argc, char** argv) {
   options.upstream_cert_file = absl::GetFlag(FLAGS_upstream_cert);
   options.upstream_key_file = absl::GetFlag(FLAGS_upstream_key);
   options.deployment_id = absl::GetFlag(FLAGS_deployment_id);
+  if (!IsDeploymentId(options.deployment_id)) {
+    spdlog::critical(
+        "msg=\"--deployment_id must be a DNS-like name: 3..100 characters of [a-z0-9.-], e.g. "
+        "bali-process.rcp\" "
+        "deployment_id=\"{}\"",
+        options.deployment_id);
+    return 2;
+  }
   options.auth_cache_ttl = absl::GetFlag(FLAGS_auth_cache_ttl);
   options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   std::string calendar_listen = absl::GetFlag(FLAGS_calendar_listen);
@@ -115,6 +153,27 @@ int main(int argc, char** argv) {
     absl::SleepFor(absl::Milliseconds(200));
   }
 
+  // The deployment's signing keys, shared with the other replicas through
+  // the registry (made at the first start of the first gateway).
+  std::unique_ptr<rcp::gateway::federation::KeyringManager> keyring;
+  if (std::string key_file = absl::GetFlag(FLAGS_keyring_key_file); !key_file.empty()) {
+    absl::StatusOr<std::string> sealing_key = ReadSealingKey(key_file);
+    if (!sealing_key.ok()) {
+      spdlog::critical("msg=\"cannot read the keyring key\" error=\"{}\"", sealing_key.status().ToString());
+      return 2;
+    }
+    keyring = std::make_unique<rcp::gateway::federation::KeyringManager>(
+        upstream->get(), options.deployment_id, *sealing_key, clock);
+    if (absl::Status loaded = keyring->Load(); !loaded.ok()) {
+      spdlog::critical("msg=\"cannot load the deployment's keyring\" error=\"{}\"", loaded.ToString());
+      return 1;
+    }
+    spdlog::info("msg=\"signing key ready\" deployment_id={} key_id={}", options.deployment_id,
+                 keyring->current()->key_id());
+  } else {
+    spdlog::warn("msg=\"federation is off: no --keyring_key_file\" deployment_id={}", options.deployment_id);
+  }
+
   rcp::gateway::upstream::Deps deps{upstream->get(), &auth, &references, &pool};
   rcp::gateway::PublicRegistry registry(deps);
   rcp::gateway::PublicEvents events(deps);
@@ -134,12 +193,16 @@ int main(int argc, char** argv) {
     feed_urls.set_base_url(base_url);
   }
   rcp::gateway::GatewayService gateway(deps, &hub, &feed_urls, clock, options.heartbeat_interval);
+  rcp::gateway::federation::FederationService federation(deps, keyring.get());
+  rcp::gateway::federation::FederationAdminService federation_admin(deps, keyring.get());
 
   rcp::server::Server server(server_options);
   server.AddService(&registry);
   server.AddService(&events);
   server.AddService(&documents);
   server.AddService(&gateway);
+  server.AddService(&federation);
+  server.AddService(&federation_admin);
   server.AddGauge("rcp_gateway_subscribers", "open Subscribe streams",
                   [&gateway] { return static_cast<double>(gateway.subscriptions().count()); });
   server.OnShutdown([&] {
@@ -153,9 +216,15 @@ int main(int argc, char** argv) {
   }
   std::atomic<bool> stop{false};
   std::thread ticker([&] {
-    while (!stop) {
+    for (int tick = 1; !stop; ++tick) {
       absl::SleepFor(absl::Seconds(1));
       gateway.subscriptions().Tick();
+      // Another replica may have rotated the keys: sign with the current one.
+      if (keyring != nullptr && tick % 10 == 0) {
+        if (absl::Status s = keyring->Refresh(); !s.ok()) {
+          spdlog::warn("msg=\"cannot refresh the keyring\" error=\"{}\"", s.ToString());
+        }
+      }
     }
   });
   server.WaitForSignal();

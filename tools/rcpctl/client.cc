@@ -34,24 +34,42 @@ int ExitCodeFor(grpc::StatusCode code) {
 
 std::string StatusCodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return absl::StrCat("CODE_", static_cast<int>(code));
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return absl::StrCat("CODE_", static_cast<int>(code));
   }
 }
 
@@ -93,7 +111,9 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, ConnectionOptions options
       registry_(rcp::registry::v1::Registry::NewStub(channel_)),
       events_(rcp::events::v1::Events::NewStub(channel_)),
       documents_(rcp::documents::v1::Documents::NewStub(channel_)),
-      gateway_(rcp::gateway::v1::Gateway::NewStub(channel_)) {}
+      gateway_(rcp::gateway::v1::Gateway::NewStub(channel_)),
+      federation_(rcp::federation::v1::Federation::NewStub(channel_)),
+      federation_admin_(rcp::federation::v1::FederationAdmin::NewStub(channel_)) {}
 
 void Client::PrepareStream(grpc::ClientContext* context) const {
   if (!options_.key.empty()) context->AddMetadata("authorization", "Bearer " + options_.key);
@@ -101,7 +121,8 @@ void Client::PrepareStream(grpc::ClientContext* context) const {
 
 void Client::PrepareUnary(grpc::ClientContext* context, double deadline_scale) const {
   PrepareStream(context);
-  auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(options_.unary_deadline * deadline_scale);
+  auto deadline =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.unary_deadline * deadline_scale);
   context->set_deadline(std::chrono::system_clock::now() + deadline);
 }
 

@@ -14,6 +14,7 @@
 
 #include "rcp/documents/v1/documents.grpc.pb.h"
 #include "rcp/events/v1/events.grpc.pb.h"
+#include "rcp/federation/v1/federation.grpc.pb.h"
 #include "rcp/gateway/v1/gateway.grpc.pb.h"
 #include "rcp/registry/v1/registry.grpc.pb.h"
 
@@ -22,13 +23,13 @@ namespace rcp::rcpctl {
 // Process exit codes. Scripts may rely on them.
 enum ExitCode : int {
   kExitOk = 0,
-  kExitOther = 1,             // anything not listed below
-  kExitUsage = 2,             // the command line did not parse
-  kExitNotFound = 3,          // NOT_FOUND
-  kExitDenied = 4,            // PERMISSION_DENIED, UNAUTHENTICATED
-  kExitInvalid = 5,           // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, ALREADY_EXISTS
-  kExitUnavailable = 6,       // UNAVAILABLE, DEADLINE_EXCEEDED
-  kExitDataLoss = 7,          // DATA_LOSS (checksum mismatch)
+  kExitOther = 1,        // anything not listed below
+  kExitUsage = 2,        // the command line did not parse
+  kExitNotFound = 3,     // NOT_FOUND
+  kExitDenied = 4,       // PERMISSION_DENIED, UNAUTHENTICATED
+  kExitInvalid = 5,      // INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE, ALREADY_EXISTS
+  kExitUnavailable = 6,  // UNAVAILABLE, DEADLINE_EXCEEDED
+  kExitDataLoss = 7,     // DATA_LOSS (checksum mismatch)
 };
 
 // The exit code for a status (kExitOk for OK).
@@ -82,6 +83,8 @@ class Client {
   rcp::events::v1::Events::StubInterface& events() { return *events_; }
   rcp::documents::v1::Documents::StubInterface& documents() { return *documents_; }
   rcp::gateway::v1::Gateway::StubInterface& gateway() { return *gateway_; }
+  rcp::federation::v1::Federation::StubInterface& federation() { return *federation_; }
+  rcp::federation::v1::FederationAdmin::StubInterface& federation_admin() { return *federation_admin_; }
 
   const ConnectionOptions& options() const { return options_; }
 
@@ -92,6 +95,8 @@ class Client {
   std::unique_ptr<rcp::events::v1::Events::StubInterface> events_;
   std::unique_ptr<rcp::documents::v1::Documents::StubInterface> documents_;
   std::unique_ptr<rcp::gateway::v1::Gateway::StubInterface> gateway_;
+  std::unique_ptr<rcp::federation::v1::Federation::StubInterface> federation_;
+  std::unique_ptr<rcp::federation::v1::FederationAdmin::StubInterface> federation_admin_;
 };
 
 // Resource-name helpers: accept the short and the full form.

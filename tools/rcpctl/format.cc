@@ -530,6 +530,17 @@ Table RightsTable(const registry::Principal& p) {
   return t;
 }
 
+Table ServerKeyTable(const rcp::federation::v1::ServerKeys& keys) {
+  Table t({"key", "state", "created", "stopped signing", "vouched for by"});
+  for (int i = 0; i < keys.keys_size(); ++i) {
+    const auto& k = keys.keys(i);
+    std::string state = k.revoked() ? "revoked" : i == 0 ? "current" : "retired";
+    t.AddRow({k.key_id(), state, FormatTimestamp(k.create_time()), FormatTimestamp(k.expire_time()),
+              k.predecessor_key_id()});
+  }
+  return t;
+}
+
 std::string EventLine(const rcp::gateway::v1::Event& event) {
   const common::Change& c = event.change();
   std::string operation = EnumText(c.operation());

@@ -19,6 +19,7 @@
 #include "rcp/common/v1/common.pb.h"
 #include "rcp/documents/v1/documents.pb.h"
 #include "rcp/events/v1/events.pb.h"
+#include "rcp/federation/v1/federation.pb.h"
 #include "rcp/gateway/v1/gateway.pb.h"
 #include "rcp/registry/v1/registry.pb.h"
 
@@ -95,6 +96,8 @@ Table ApiKeyTable(const std::vector<rcp::registry::v1::ApiKey>& keys);
 Details ApiKeyDetails(const rcp::registry::v1::ApiKey& key);
 Details PrincipalDetails(const rcp::registry::v1::Principal& principal);
 Table RightsTable(const rcp::registry::v1::Principal& principal);
+// A deployment's signing keys: current first, then retired ones.
+Table ServerKeyTable(const rcp::federation::v1::ServerKeys& keys);
 // One line per event: time, service, kind, operation, name, principal, in
 // fixed-width columns (a stream cannot be aligned after the fact).
 std::string EventLine(const rcp::gateway::v1::Event& event);

@@ -17,6 +17,7 @@
 #include "tools/rcpctl/commands/calendar.h"
 #include "tools/rcpctl/commands/command.h"
 #include "tools/rcpctl/commands/doc.h"
+#include "tools/rcpctl/commands/federation.h"
 #include "tools/rcpctl/commands/key.h"
 #include "tools/rcpctl/commands/meeting.h"
 #include "tools/rcpctl/commands/member.h"
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   RegisterCalendarCommands(commands);
   RegisterKeyCommands(commands);
   RegisterWhoAmICommands(commands);
+  RegisterFederationCommands(commands);
 
   try {
     app.parse(argc, argv);

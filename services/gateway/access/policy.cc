@@ -112,6 +112,9 @@ const std::vector<MethodRule>& MethodRules() {
       {"/rcp.gateway.v1.Gateway/WhoAmI", R::kAuthenticated, T::kNone, E::kRead},
       {"/rcp.gateway.v1.Gateway/Subscribe", R::kVisible, T::kList, E::kRead},
       {"/rcp.gateway.v1.Gateway/GetCalendarUrl", R::kAuthenticated, T::kNone, E::kRead},
+      // Federation: the deployment's identity, and its keys' administration.
+      {"/rcp.federation.v1.Federation/GetServerKeys", R::kAnyone, T::kNone, E::kRead},
+      {"/rcp.federation.v1.FederationAdmin/RotateKey", R::kAdmin, T::kNone, E::kWrite},
   };
   return *rules;
 }

@@ -27,6 +27,9 @@ namespace rcp::gateway::access {
 using Principal = rcp::registry::v1::Principal;
 
 enum class Rule {
+  // No credential at all: what is public by nature (a deployment's public
+  // keys, which peers fetch before they hold any key of ours).
+  kAnyone,
   // Any valid key: WhoAmI, calendar URLs.
   kAuthenticated,
   // Administrators: with a target, those whose key reaches its process;

@@ -56,10 +56,14 @@ class Forwarder {
                                   AsyncUnary<Async, Request, Response> call);
 
   // A unary method the gateway answers itself: `body(principal)` fills the
-  // response it captured and returns the status; it must not block.
+  // response it captured and returns the status. A body that may block
+  // (calls a service) says kMayBlock and runs on the pool; a kInline one
+  // runs on gRPC's thread when the caller's key is cached. Under a kAnyone
+  // rule the principal is empty: no credential was asked for.
+  enum class Work { kInline, kMayBlock };
   template <typename Body>
   grpc::ServerUnaryReactor* Local(const char* method, grpc::CallbackServerContext* context,
-                                  const google::protobuf::Message* request, Body body);
+                                  const google::protobuf::Message* request, Work work, Body body);
 
   // A call made for `caller` by the gateway's own front ends (the HTTP
   // calendar feed), through the same policy. Blocks: pool or the front
@@ -172,7 +176,7 @@ absl::Status Forwarder::Call(const char* method, const access::Principal& caller
 
 template <typename Body>
 grpc::ServerUnaryReactor* Forwarder::Local(const char* method, grpc::CallbackServerContext* context,
-                                           const google::protobuf::Message* request, Body body) {
+                                           const google::protobuf::Message* request, Work work, Body body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const access::MethodRule* rule = RuleOf(method);
   if (rule == nullptr) {
@@ -183,8 +187,18 @@ grpc::ServerUnaryReactor* Forwarder::Local(const char* method, grpc::CallbackSer
     RCP_RETURN_IF_ERROR(access::CheckRequest(*rule, caller, *request));
     return body(caller);
   };
-  if (access::PrincipalPtr caller = deps_.auth->TryCached(context)) {
-    reactor->Finish(ToGrpcStatus(answer(*caller)));
+  if (rule->rule == access::Rule::kAnyone) {
+    static const access::Principal* const kNobody = new access::Principal();
+    if (work == Work::kInline) {
+      reactor->Finish(ToGrpcStatus(answer(*kNobody)));
+    } else {
+      deps_.pool->Schedule([reactor, answer]() mutable { reactor->Finish(ToGrpcStatus(answer(*kNobody))); });
+    }
+    return reactor;
+  }
+  access::PrincipalPtr cached = work == Work::kInline ? deps_.auth->TryCached(context) : nullptr;
+  if (cached != nullptr) {
+    reactor->Finish(ToGrpcStatus(answer(*cached)));
     return reactor;
   }
   deps_.pool->Schedule([auth = deps_.auth, context, reactor, answer]() mutable {

@@ -235,6 +235,19 @@ grpc::Status FakeServices::Answer(const std::string& method, const std::string& 
     *response = it->second.SerializeAsString();
     return grpc::Status::OK;
   }
+  if (name == "GetKeyring") {
+    *response = keyring_.SerializeAsString();
+    return grpc::Status::OK;
+  }
+  if (name == "UpdateKeyring") {
+    const auto& update = static_cast<const rcp::registry::v1::UpdateKeyringRequest&>(*req);
+    if (update.etag() != keyring_.etag())
+      return grpc::Status(grpc::StatusCode::ABORTED, "keyring: stale etag");
+    keyring_ = update.keyring();
+    keyring_.set_etag(absl::StrCat("k", ++keyring_updates_));
+    *response = keyring_.SerializeAsString();
+    return grpc::Status::OK;
+  }
   if (absl::StartsWith(name, "Get")) {
     std::string wanted = NameField(*req);
     auto it = items_.find(wanted);

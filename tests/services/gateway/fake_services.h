@@ -11,6 +11,8 @@
 //                                  worded as the services word it
 //   Watch                          the changes set for that service after
 //                                  since_revision, then open until cancelled
+//   GetKeyring / UpdateKeyring     one keyring, compare-and-set on its etag
+//                                  (ABORTED when stale), as the registry
 //   Download                       one chunk of the document's bytes
 //   UploadChunks                   reads every chunk, answers the session
 //   anything else                  an empty response of the method's type
@@ -29,6 +31,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "rcp/common/v1/common.pb.h"
+#include "rcp/federation/v1/federation.pb.h"
 #include "rcp/registry/v1/registry.pb.h"
 
 namespace rcp::gateway::testing {
@@ -76,6 +79,8 @@ class FakeServices {
   std::map<std::string, rcp::registry::v1::Principal> by_key_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, rcp::registry::v1::Principal> by_name_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::vector<rcp::common::v1::Change>> changes_ ABSL_GUARDED_BY(mu_);
+  rcp::federation::v1::Keyring keyring_ ABSL_GUARDED_BY(mu_);
+  int keyring_updates_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<Call> calls_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;

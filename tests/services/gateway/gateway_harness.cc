@@ -33,16 +33,21 @@ GatewayHarness::GatewayHarness(FakeServices* fake)
       events_(deps_),
       documents_(deps_),
       urls_("a test secret"),
-      gateway_(deps_, &hub_, &urls_, &clock_, absl::Seconds(15)) {
+      gateway_(deps_, &hub_, &urls_, &clock_, absl::Seconds(15)),
+      keyring_(upstream_.get(), "test.rcp", std::string(federation::kSealingKeySize, 'k'), &clock_),
+      federation_(deps_, &keyring_),
+      federation_admin_(deps_, &keyring_) {
   urls_.set_base_url("https://rcp.example.org");
-  absl::Status started = hub_.Start();
-  if (!started.ok()) std::abort();  // the fake is in this process: cannot happen
+  // The fake services are in this process: neither can fail.
+  if (!hub_.Start().ok() || !keyring_.Load().ok()) std::abort();
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&registry_);
   builder.RegisterService(&events_);
   builder.RegisterService(&documents_);
   builder.RegisterService(&gateway_);
+  builder.RegisterService(&federation_);
+  builder.RegisterService(&federation_admin_);
   server_ = builder.BuildAndStart();
 }
 

@@ -14,6 +14,8 @@
 #include "common/time/clock.h"
 #include "services/gateway/access/authenticator.h"
 #include "services/gateway/calendar/feed_urls.h"
+#include "services/gateway/federation/federation_service.h"
+#include "services/gateway/federation/keyring.h"
 #include "services/gateway/gateway_options.h"
 #include "services/gateway/gateway_service.h"
 #include "services/gateway/public/public_documents.h"
@@ -37,6 +39,7 @@ class GatewayHarness {
   subscribe::FeedHub& hub() { return hub_; }
   GatewayService& gateway() { return gateway_; }
   const upstream::Deps& deps() const { return deps_; }
+  federation::KeyringManager& keyring() { return keyring_; }
 
  private:
   GatewayOptions options_;
@@ -52,6 +55,9 @@ class GatewayHarness {
   PublicDocuments documents_;
   calendar::FeedUrls urls_;
   GatewayService gateway_;
+  federation::KeyringManager keyring_;
+  federation::FederationService federation_;
+  federation::FederationAdminService federation_admin_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

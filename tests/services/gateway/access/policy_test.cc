@@ -16,6 +16,7 @@
 #include "common/testing/status_matchers.h"
 #include "rcp/documents/v1/documents.pb.h"
 #include "rcp/events/v1/events.pb.h"
+#include "rcp/federation/v1/federation.pb.h"
 #include "rcp/gateway/v1/gateway.pb.h"
 #include "tests/services/gateway/roles.h"
 
@@ -63,9 +64,11 @@ std::vector<std::string> AllMethods() {
   ev::Meeting().GetDescriptor();
   rcp::documents::v1::Document().GetDescriptor();
   rcp::gateway::v1::SubscribeRequest().GetDescriptor();
+  rcp::federation::v1::RotateKeyRequest().GetDescriptor();
   std::vector<std::string> out;
-  for (const char* service : {"rcp.registry.v1.Registry", "rcp.events.v1.Events",
-                              "rcp.documents.v1.Documents", "rcp.gateway.v1.Gateway"}) {
+  for (const char* service :
+       {"rcp.registry.v1.Registry", "rcp.events.v1.Events", "rcp.documents.v1.Documents",
+        "rcp.gateway.v1.Gateway", "rcp.federation.v1.Federation", "rcp.federation.v1.FederationAdmin"}) {
     const auto* d = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     EXPECT_NE(d, nullptr) << service;
     if (d == nullptr) continue;
@@ -128,9 +131,9 @@ TEST(MethodRules, EveryFieldPathExistsInTheRequest) {
 }
 
 TEST(MethodRules, WritesNeverHaveAReadRuleAndTheirEffectsAreWrites) {
-  const std::vector<std::string> write_prefixes = {"Create",  "Update",      "Delete",       "Revoke",
-                                                   "Confirm", "Postpone",    "Reschedule",   "Cancel",
-                                                   "Mark",    "StartUpload", "UploadChunks", "CommitUpload"};
+  const std::vector<std::string> write_prefixes = {
+      "Create", "Update", "Delete",      "Revoke",       "Confirm",      "Postpone", "Reschedule",
+      "Cancel", "Mark",   "StartUpload", "UploadChunks", "CommitUpload", "Rotate"};
   for (const auto& r : MethodRules()) {
     std::string method = std::string(r.method).substr(std::string(r.method).rfind('/') + 1);
     bool write = false;

@@ -1,0 +1,48 @@
+// rcp.federation.v1.Federation and FederationAdmin as the gateway serves
+// them, through the policy table: a deployment's public keys for anyone,
+// their rotation for the deployment's administrators.
+#ifndef RCP_SERVICES_GATEWAY_FEDERATION_FEDERATION_SERVICE_H_
+#define RCP_SERVICES_GATEWAY_FEDERATION_FEDERATION_SERVICE_H_
+
+#include "rcp/federation/v1/federation.grpc.pb.h"
+#include "services/gateway/federation/keyring.h"
+#include "services/gateway/upstream/forwarder.h"
+
+namespace rcp::gateway::federation {
+
+class FederationService final : public fv1::Federation::CallbackService {
+ public:
+  // `keyring` is not owned; nullptr when this gateway has no sealing key.
+  FederationService(upstream::Deps deps, KeyringManager* keyring)
+      : f_(deps, fv1::Federation::service_full_name()), keyring_(keyring) {}
+
+  grpc::ServerUnaryReactor* GetServerKeys(grpc::CallbackServerContext* context,
+                                          const fv1::GetServerKeysRequest* request,
+                                          fv1::ServerKeys* response) override;
+
+ private:
+  upstream::Forwarder f_;
+  KeyringManager* keyring_;
+};
+
+class FederationAdminService final : public fv1::FederationAdmin::CallbackService {
+ public:
+  // As FederationService.
+  FederationAdminService(upstream::Deps deps, KeyringManager* keyring)
+      : f_(deps, fv1::FederationAdmin::service_full_name()), keyring_(keyring) {}
+
+  grpc::ServerUnaryReactor* RotateKey(grpc::CallbackServerContext* context,
+                                      const fv1::RotateKeyRequest* request,
+                                      fv1::ServerKeys* response) override;
+
+ private:
+  upstream::Forwarder f_;
+  KeyringManager* keyring_;
+};
+
+// FAILED_PRECONDITION: this gateway was started without a sealing key.
+absl::Status FederationOff();
+
+}  // namespace rcp::gateway::federation
+
+#endif  // RCP_SERVICES_GATEWAY_FEDERATION_FEDERATION_SERVICE_H_
