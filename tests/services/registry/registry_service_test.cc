@@ -325,12 +325,19 @@ class RegistryServiceTest : public ::testing::Test {
     return out;
   }
 
-  std::vector<Change> Feed(uint64_t since_revision, size_t count, absl::Status* end = nullptr) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // Opens Watch(since_revision) on `context`, which ends it after `deadline`.
+  std::unique_ptr<grpc::ClientReader<WatchResponse>> OpenWatch(grpc::ClientContext* context,
+                                                               uint64_t since_revision,
+                                                               absl::Duration deadline) {
+    context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
     WatchRequest req;
     req.set_since_revision(since_revision);
-    auto reader = stub_->Watch(&context, req);
+    return stub_->Watch(context, req);
+  }
+
+  std::vector<Change> Feed(uint64_t since_revision, size_t count, absl::Status* end = nullptr) {
+    grpc::ClientContext context;
+    auto reader = OpenWatch(&context, since_revision, absl::Seconds(10));
     return ReadFeed(&context, reader.get(), count, end);
   }
 
@@ -1910,10 +1917,7 @@ TEST_F(RegistryServiceTest, UpdateFederationPeerRejectsUnknownMaskPath) {
 TEST_F(RegistryServiceTest, WatchStreamsLiveWritesInRevisionOrderWithDirectPrincipal) {
   uint64_t since = Revision();
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  WatchRequest req;
-  req.set_since_revision(since);
-  auto reader = stub_->Watch(&context, req);
+  auto reader = OpenWatch(&context, since, absl::Seconds(10));
 
   ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
   ASSERT_THAT(NewProcess("puebla-process", "Regional Conference on Migration", "Puebla Process"), IsOk());
@@ -1999,10 +2003,7 @@ TEST_F(RegistryServiceTest, WatchSinceFutureRevisionIsOutOfRange) {
 TEST_F(RegistryServiceTest, WatchSinceCurrentRevisionWaitsForTheNextWrite) {
   // Nothing new: the stream stays open until its deadline.
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
-  WatchRequest req;
-  req.set_since_revision(seeded_revision_);
-  auto reader = stub_->Watch(&context, req);
+  auto reader = OpenWatch(&context, seeded_revision_, absl::Milliseconds(300));
   absl::Status end;
   auto changes = ReadFeed(&context, reader.get(), 1, &end);
   EXPECT_THAT(changes, IsEmpty());
@@ -2140,10 +2141,7 @@ TEST_F(RegistryServiceTest, ConcurrentUpdatesWithTheSameEtagAdmitExactlyOne) {
 TEST_F(RegistryServiceTest, WatchDeliversConcurrentWritesWithoutGapsOrDuplicates) {
   uint64_t since = Revision();
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  WatchRequest req;
-  req.set_since_revision(since);
-  auto reader = stub_->Watch(&context, req);
+  auto reader = OpenWatch(&context, since, absl::Seconds(20));
 
   constexpr int kThreads = 4;
   constexpr int kPerThread = 10;
@@ -2387,10 +2385,7 @@ TEST_F(RegistryKeyringTest, SurvivesReopeningTheStore) {
 TEST_F(RegistryKeyringTest, UpdatesLeaveNoChangeRecordAndDoNotDisturbAWatcher) {
   uint64_t since = Revision();
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  WatchRequest req;
-  req.set_since_revision(since);
-  auto reader = stub_->Watch(&context, req);
+  auto reader = OpenWatch(&context, since, absl::Seconds(20));
 
   // Keyring updates on one thread while federation peers are created on
   // another: the watcher gets the peers alone, without a gap.
