@@ -203,6 +203,18 @@ grpc::ServerUnaryReactor* RegistryService::DeleteFederationPeer(
   });
 }
 
+grpc::ServerUnaryReactor* RegistryService::GetKeyring(grpc::CallbackServerContext* context,
+                                                      const v1::GetKeyringRequest* request,
+                                                      rcp::federation::v1::Keyring* response) {
+  return server::ServeGet(context, store_, &RegistryStore::GetKeyring, request, response);
+}
+
+grpc::ServerUnaryReactor* RegistryService::UpdateKeyring(grpc::CallbackServerContext* context,
+                                                         const v1::UpdateKeyringRequest* request,
+                                                         rcp::federation::v1::Keyring* response) {
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::UpdateKeyring, request, response);
+}
+
 grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* RegistryService::Watch(
     grpc::CallbackServerContext* context, const rcp::common::v1::WatchRequest* request) {
   return feed::StartWatch(store_->store(), *request);

@@ -107,6 +107,15 @@ class RegistryService final : public v1::Registry::CallbackService {
   grpc::ServerUnaryReactor* DeleteFederationPeer(grpc::CallbackServerContext* context,
                                                  const v1::DeleteFederationPeerRequest* request,
                                                  v1::DeleteResponse* response) override;
+  // Internal: besides the internal credential every method here requires,
+  // these are absent from the gateway's policy table, so its door never
+  // serves them.
+  grpc::ServerUnaryReactor* GetKeyring(grpc::CallbackServerContext* context,
+                                       const v1::GetKeyringRequest* request,
+                                       rcp::federation::v1::Keyring* response) override;
+  grpc::ServerUnaryReactor* UpdateKeyring(grpc::CallbackServerContext* context,
+                                          const v1::UpdateKeyringRequest* request,
+                                          rcp::federation::v1::Keyring* response) override;
 
   grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* Watch(
       grpc::CallbackServerContext* context, const rcp::common::v1::WatchRequest* request) override;

@@ -49,6 +49,12 @@ constexpr char kMembershipsByPartyCf[] = "memberships_by_party";
 // In kMembershipsByPartyCf: present once the index covers every membership
 // (databases from before the index are indexed at open).
 constexpr char kMembershipsIndexedKey[] = "!indexed";
+// The federation keyring: one row, under this key, which is also the lock
+// key that serializes its updates. Written without a change record: the
+// changelog reaches administrators (the gateway's Subscribe), and the
+// keyring, even sealed, is for the gateways alone.
+constexpr char kKeyringCf[] = "keyring";
+constexpr char kKeyringKey[] = "keyring";
 
 std::string PartyIndexPrefix(absl::string_view party) { return absl::StrCat(party, "\n"); }
 
@@ -227,7 +233,7 @@ absl::StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const Registr
   storage::StoreOptions so = options.store;
   so.store_name = "registry";
   so.column_families = {kProcess.cf, kParty.cf, kMembership.cf, kChairTerm.cf,        kFocalPoint.cf,
-                        kApiKey.cf,  kPeer.cf,  kKeySecretsCf,  kMembershipsByPartyCf};
+                        kApiKey.cf,  kPeer.cf,  kKeySecretsCf,  kMembershipsByPartyCf, kKeyringCf};
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
   RCP_RETURN_IF_ERROR(IndexMembershipsByParty(store.get()));
   return std::unique_ptr<RegistryStore>(new RegistryStore(options, std::move(store)));
@@ -1007,6 +1013,124 @@ absl::Status RegistryStore::DeleteFederationPeer(const Ctx& ctx, const v1::Delet
   RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
   RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
   return entity::Delete<v1::FederationPeer>(store_.get(), ctx, kPeer, req.name(), req.etag(), {});
+}
+
+// ------------------------------------------------------------------ keyring
+
+namespace {
+constexpr int kMaxKeyringEntries = 1000;
+constexpr size_t kPublicKeyBytes = 32;  // Ed25519 (RFC 8032)
+constexpr size_t kSignatureBytes = 64;
+// AES-256-GCM: 12-byte nonce, the ciphertext, 16-byte tag.
+constexpr size_t kMinSealedKeyBytes = 12 + 16;
+constexpr size_t kMaxSealedKeyBytes = 1000;
+constexpr size_t kKeyringEtagBytes = 10;
+
+absl::Status ValidateKeyId(absl::string_view field, absl::string_view id) {
+  static const std::regex re("^ed25519:[0-9a-f]{16}$");
+  if (!std::regex_match(id.begin(), id.end(), re)) {
+    return InvalidField(field, "must be \"ed25519:\" and 16 lowercase hex digits");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateKeyring(const federation::v1::Keyring& keyring) {
+  const int n = keyring.entries_size();
+  if (n < 1 || n > kMaxKeyringEntries) {
+    return InvalidField("keyring.entries", absl::StrCat("must have 1 to ", kMaxKeyringEntries,
+                                                        " entries, the current key first; got ", n));
+  }
+  std::map<std::string, int> entry_of;  // key_id → the first entry with it
+  for (int i = 0; i < n; ++i) {
+    const federation::v1::KeyringEntry& entry = keyring.entries(i);
+    const federation::v1::ServerKey& key = entry.key();
+    const std::string at = absl::StrCat("keyring.entries[", i, "]");
+    RCP_RETURN_IF_ERROR(ValidateKeyId(at + ".key.key_id", key.key_id()));
+    auto [first, inserted] = entry_of.emplace(key.key_id(), i);
+    if (!inserted) {
+      return InvalidField(at + ".key.key_id",
+                          absl::StrCat("must be unique in the keyring; entries[", first->second,
+                                       "] has it too"));
+    }
+    if (key.public_key().size() != kPublicKeyBytes) {
+      return InvalidField(at + ".key.public_key",
+                          absl::StrCat("must be ", kPublicKeyBytes, " bytes (a raw Ed25519 public key); got ",
+                                       key.public_key().size()));
+    }
+    const size_t sealed = entry.sealed_private_key().size();
+    if (sealed < kMinSealedKeyBytes || sealed > kMaxSealedKeyBytes) {
+      return InvalidField(at + ".sealed_private_key",
+                          absl::StrCat("must be ", kMinSealedKeyBytes, " to ", kMaxSealedKeyBytes,
+                                       " bytes: a 12-byte nonce, the ciphertext and a 16-byte tag; got ",
+                                       sealed));
+    }
+    if (i == 0) {
+      if (key.has_expire_time()) {
+        return InvalidField(at + ".key.expire_time",
+                            "must be unset: the first entry is the current key, which still signs");
+      }
+      if (key.revoked()) {
+        return InvalidField(at + ".key.revoked",
+                            "must be false: the first entry is the current key, which still signs");
+      }
+    } else if (!key.has_expire_time()) {
+      return InvalidField(at + ".key.expire_time",
+                          "is required: entries after the first are retired keys, with the time they "
+                          "stopped signing");
+    }
+    if (key.predecessor_key_id().empty()) {
+      if (!key.predecessor_signature().empty()) {
+        return InvalidField(at + ".key.predecessor_signature", "must be empty when predecessor_key_id is");
+      }
+    } else {
+      RCP_RETURN_IF_ERROR(ValidateKeyId(at + ".key.predecessor_key_id", key.predecessor_key_id()));
+      if (key.predecessor_signature().size() != kSignatureBytes) {
+        return InvalidField(at + ".key.predecessor_signature",
+                            absl::StrCat("must be ", kSignatureBytes,
+                                         " bytes (an Ed25519 signature) when predecessor_key_id is set; got ",
+                                         key.predecessor_signature().size()));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::StatusOr<federation::v1::Keyring> RegistryStore::GetKeyring(const v1::GetKeyringRequest&) {
+  federation::v1::Keyring keyring;
+  absl::Status s = store_->Get(kKeyringCf, kKeyringKey, &keyring);
+  if (absl::IsNotFound(s)) return federation::v1::Keyring();
+  RCP_RETURN_IF_ERROR(s);
+  return keyring;
+}
+
+absl::StatusOr<federation::v1::Keyring> RegistryStore::UpdateKeyring(const Ctx& ctx,
+                                                                     const v1::UpdateKeyringRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateKeyring(req.keyring()));
+  federation::v1::Keyring next = req.keyring();
+  RCP_RETURN_IF_ERROR(
+      store_
+          ->Write(ctx, {kKeyringKey},
+                  [&](Transaction& txn) -> absl::Status {
+                    // Absent, it reads as the empty keyring, whose etag is "".
+                    federation::v1::Keyring current;
+                    RCP_RETURN_IF_ERROR(txn.Get(kKeyringCf, kKeyringKey, &current).status());
+                    if (req.etag() != current.etag()) {
+                      return absl::AbortedError(absl::StrCat("keyring: changed since etag \"", req.etag(),
+                                                             "\"; read it again (GetKeyring) and retry"));
+                    }
+                    *next.mutable_update_time() = ToTimestamp(txn.now());
+                    // A fresh token, not a digest of the content: the same
+                    // keyring written twice in one clock tick would get the
+                    // same digest, and a replica holding the first etag
+                    // would then pass the compare of the second.
+                    next.set_etag(crypto::RandomToken(kKeyringEtagBytes));
+                    txn.Put(kKeyringCf, kKeyringKey, next);
+                    // No RecordChange: the write takes no revision (see kKeyringCf).
+                    return absl::OkStatus();
+                  })
+          .status());
+  return next;
 }
 
 }  // namespace rcp::registry

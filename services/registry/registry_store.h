@@ -1,7 +1,7 @@
 // The registry's domain logic and persistence: processes, parties,
-// memberships, chair terms, focal points, API keys and federation peers over
-// one storage::Store. No gRPC here: the service adapts these calls, tests and
-// the seed loader call them directly.
+// memberships, chair terms, focal points, API keys, federation peers and the
+// federation keyring over one storage::Store. No gRPC here: the service
+// adapts these calls, tests and the seed loader call them directly.
 //
 // Every method validates its whole request before writing anything; bad
 // input is INVALID_ARGUMENT naming the field and the rule, a missing
@@ -90,6 +90,31 @@ class RegistryStore {
   absl::StatusOr<v1::FederationPeer> UpdateFederationPeer(const Ctx& ctx,
                                                           const v1::UpdateFederationPeerRequest& req);
   absl::Status DeleteFederationPeer(const Ctx& ctx, const v1::DeleteFederationPeerRequest& req);
+
+  // The deployment's federation keyring, kept for its gateways (internal:
+  // never served at the public door). One row, and never in the change
+  // feed: a keyring update takes no revision, so Watch, ReadChanges and
+  // revision() do not move with it.
+  //
+  // The stored keyring, or an empty one with etag "" before the first
+  // UpdateKeyring.
+  absl::StatusOr<federation::v1::Keyring> GetKeyring(const v1::GetKeyringRequest& req);
+  // Compare-and-set: replaces the keyring only while `req.etag()` equals the
+  // stored etag ("" when none is stored); otherwise ABORTED ("keyring:
+  // changed since etag …; read it again") and nothing is written. Of updates
+  // racing with the same etag exactly one wins. The answer carries a new
+  // etag, different on every update even of an identical keyring, and
+  // update_time from the store's clock; the request's own etag and
+  // update_time are ignored. Synced before it returns, like every write.
+  //
+  // INVALID_ARGUMENT naming the field, nothing written, unless: 1..1000
+  // entries; each key_id "ed25519:" and 16 lowercase hex digits, unique in
+  // the keyring; public_key 32 bytes; sealed_private_key 28..1000 bytes
+  // (12-byte nonce, ciphertext, 16-byte tag); entries[0] (the current key)
+  // neither expired nor revoked; every later (retired) entry has an
+  // expire_time; predecessor_key_id, when set, a key id with a 64-byte
+  // predecessor_signature, and no signature without it.
+  absl::StatusOr<federation::v1::Keyring> UpdateKeyring(const Ctx& ctx, const v1::UpdateKeyringRequest& req);
 
  private:
   RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store);

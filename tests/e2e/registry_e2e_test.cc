@@ -1,4 +1,5 @@
 // rcp-registryd as users run it: a real binary, real port, real data dir.
+#include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -80,6 +81,11 @@ TEST_F(RegistryE2eTest, ServesHealthAndReflectionAndRefusesCallersWithoutToken) 
   v1::ListProcessesResponse resp;
   EXPECT_THAT(FromGrpcStatus(registry->ListProcesses(&ctx, {}, &resp)),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("gateway")));
+  // Nor the keyring, which only the gateways may read.
+  grpc::ClientContext kctx;
+  rcp::federation::v1::Keyring keyring;
+  EXPECT_THAT(FromGrpcStatus(registry->GetKeyring(&kctx, {}, &keyring)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("gateway")));
 }
 
 TEST_F(RegistryE2eTest, WritesSurviveSigtermAndRestart) {
@@ -118,6 +124,40 @@ TEST_F(RegistryE2eTest, WritesSurviveSigtermAndRestart) {
   v1::Process read;
   ASSERT_THAT(FromGrpcStatus(registry->GetProcess(&ctx, get, &read)), IsOk());
   EXPECT_EQ(read.display_name(), "Bali Process");
+}
+
+TEST_F(RegistryE2eTest, AnAcknowledgedKeyringUpdateSurvivesKill9) {
+  auto d = StartDaemon();
+  v1::UpdateKeyringRequest update;
+  auto* entry = update.mutable_keyring()->add_entries();
+  entry->mutable_key()->set_key_id("ed25519:00112233445566ff");
+  entry->mutable_key()->set_public_key(std::string(32, 'p'));
+  entry->set_sealed_private_key(std::string(12 + 32 + 16, 's'));
+  rcp::federation::v1::Keyring written;
+  {
+    auto registry = v1::Registry::NewStub(Channel(*d));
+    grpc::ClientContext ctx;
+    Authorize(&ctx);
+    ASSERT_THAT(FromGrpcStatus(registry->UpdateKeyring(&ctx, update, &written)), IsOk());
+  }
+  auto status = d->Stop(SIGKILL);
+  ASSERT_THAT(status, IsOk());
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
+
+  auto again = StartDaemon();
+  auto registry = v1::Registry::NewStub(Channel(*again));
+  grpc::ClientContext ctx;
+  Authorize(&ctx);
+  rcp::federation::v1::Keyring read;
+  ASSERT_THAT(FromGrpcStatus(registry->GetKeyring(&ctx, {}, &read)), IsOk());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(read, written))
+      << read.ShortDebugString() << " != " << written.ShortDebugString();
+  // Replicas go on comparing against the etag they were answered.
+  grpc::ClientContext uctx;
+  Authorize(&uctx);
+  update.set_etag(written.etag());
+  rcp::federation::v1::Keyring next;
+  EXPECT_THAT(FromGrpcStatus(registry->UpdateKeyring(&uctx, update, &next)), IsOk());
 }
 
 TEST_F(RegistryE2eTest, SeedLoadsTheNineRcpsOnceAcrossRestarts) {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <initializer_list>
@@ -104,6 +105,17 @@ class RegistryServiceTest : public ::testing::Test {
   RegistryServiceTest() : clock_(kToday) {}
 
   void SetUp() override {
+    OpenAndServe();
+    ASSERT_FALSE(HasFatalFailure());
+    Seed();
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  // Opens the store in the test's directory and serves it on a new port.
+  void OpenAndServe() {
     RegistryOptions options;
     options.store.path = dir_.Sub("registry");
     options.store.clock = &clock_;
@@ -124,11 +136,18 @@ class RegistryServiceTest : public ::testing::Test {
     ASSERT_THAT(server_->Start(), IsOk());
     stub_ = v1::Registry::NewStub(
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials()));
-    Seed();
   }
 
-  void TearDown() override {
-    if (server_) server_->Shutdown();
+  // What a restart of the daemon does: stops serving, closes the store, and
+  // opens and serves it again.
+  void Reopen() {
+    server_->Shutdown();
+    stub_.reset();
+    server_.reset();
+    service_.reset();
+    pool_.reset();
+    store_.reset();
+    OpenAndServe();
   }
 
   // Calls one unary method of the stub with a deadline; `principal`, when
@@ -306,12 +325,19 @@ class RegistryServiceTest : public ::testing::Test {
     return out;
   }
 
-  std::vector<Change> Feed(uint64_t since_revision, size_t count, absl::Status* end = nullptr) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // Opens Watch(since_revision) on `context`, which ends it after `deadline`.
+  std::unique_ptr<grpc::ClientReader<WatchResponse>> OpenWatch(grpc::ClientContext* context,
+                                                               uint64_t since_revision,
+                                                               absl::Duration deadline) {
+    context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline));
     WatchRequest req;
     req.set_since_revision(since_revision);
-    auto reader = stub_->Watch(&context, req);
+    return stub_->Watch(context, req);
+  }
+
+  std::vector<Change> Feed(uint64_t since_revision, size_t count, absl::Status* end = nullptr) {
+    grpc::ClientContext context;
+    auto reader = OpenWatch(&context, since_revision, absl::Seconds(10));
     return ReadFeed(&context, reader.get(), count, end);
   }
 
@@ -1891,10 +1917,7 @@ TEST_F(RegistryServiceTest, UpdateFederationPeerRejectsUnknownMaskPath) {
 TEST_F(RegistryServiceTest, WatchStreamsLiveWritesInRevisionOrderWithDirectPrincipal) {
   uint64_t since = Revision();
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  WatchRequest req;
-  req.set_since_revision(since);
-  auto reader = stub_->Watch(&context, req);
+  auto reader = OpenWatch(&context, since, absl::Seconds(10));
 
   ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
   ASSERT_THAT(NewProcess("puebla-process", "Regional Conference on Migration", "Puebla Process"), IsOk());
@@ -1980,10 +2003,7 @@ TEST_F(RegistryServiceTest, WatchSinceFutureRevisionIsOutOfRange) {
 TEST_F(RegistryServiceTest, WatchSinceCurrentRevisionWaitsForTheNextWrite) {
   // Nothing new: the stream stays open until its deadline.
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
-  WatchRequest req;
-  req.set_since_revision(seeded_revision_);
-  auto reader = stub_->Watch(&context, req);
+  auto reader = OpenWatch(&context, seeded_revision_, absl::Milliseconds(300));
   absl::Status end;
   auto changes = ReadFeed(&context, reader.get(), 1, &end);
   EXPECT_THAT(changes, IsEmpty());
@@ -2121,10 +2141,7 @@ TEST_F(RegistryServiceTest, ConcurrentUpdatesWithTheSameEtagAdmitExactlyOne) {
 TEST_F(RegistryServiceTest, WatchDeliversConcurrentWritesWithoutGapsOrDuplicates) {
   uint64_t since = Revision();
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  WatchRequest req;
-  req.set_since_revision(since);
-  auto reader = stub_->Watch(&context, req);
+  auto reader = OpenWatch(&context, since, absl::Seconds(20));
 
   constexpr int kThreads = 4;
   constexpr int kPerThread = 10;
@@ -2151,6 +2168,272 @@ TEST_F(RegistryServiceTest, WatchDeliversConcurrentWritesWithoutGapsOrDuplicates
   }
   EXPECT_EQ(names.size(), static_cast<size_t>(kThreads * kPerThread));
   EXPECT_EQ(Revision(), since + kThreads * kPerThread);
+}
+
+// ================================================================ keyring
+//
+// The federation keyring the registry keeps for the gateways: one row,
+// replaced by compare-and-set on its etag, and never in the change feed.
+
+using ::rcp::federation::v1::Keyring;
+using ::rcp::federation::v1::KeyringEntry;
+
+std::string KeyId(int n) { return absl::StrCat("ed25519:", absl::Hex(n, absl::kZeroPad16)); }
+
+// A well-formed entry for key number `n`: a 32-byte public key and a
+// private key sealed in 12 + 32 + 16 bytes, signed by key n - 1 when there
+// is one; retired (with an expire time) unless `current`.
+KeyringEntry KeyEntry(int n, bool current) {
+  KeyringEntry e;
+  auto* key = e.mutable_key();
+  key->set_key_id(KeyId(n));
+  key->set_public_key(std::string(32, static_cast<char>(n)));
+  *key->mutable_create_time() = Ts(kToday - absl::Hours(1));
+  if (!current) *key->mutable_expire_time() = Ts(kToday);
+  if (n > 1) {
+    key->set_predecessor_key_id(KeyId(n - 1));
+    key->set_predecessor_signature(std::string(64, 's'));
+  }
+  e.set_sealed_private_key(std::string(12 + 32 + 16, static_cast<char>(n)));
+  return e;
+}
+
+// Keys `newest` down to `oldest`, the newest current.
+Keyring Ring(int newest, int oldest = 1) {
+  Keyring k;
+  for (int n = newest; n >= oldest; --n) *k.add_entries() = KeyEntry(n, n == newest);
+  return k;
+}
+
+class RegistryKeyringTest : public RegistryServiceTest {
+ protected:
+  absl::StatusOr<Keyring> GetKeyring() { return Call(&Stub::GetKeyring, v1::GetKeyringRequest()); }
+
+  absl::StatusOr<Keyring> UpdateKeyring(const Keyring& keyring, const std::string& etag) {
+    v1::UpdateKeyringRequest req;
+    *req.mutable_keyring() = keyring;
+    req.set_etag(etag);
+    return Call(&Stub::UpdateKeyring, req);
+  }
+};
+
+TEST_F(RegistryKeyringTest, IsEmptyWithTheEmptyEtagBeforeTheFirstUpdate) {
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring keyring, GetKeyring());
+  EXPECT_THAT(keyring, EqualsProto(Keyring()));
+}
+
+TEST_F(RegistryKeyringTest, IsCreatedWithTheEmptyEtagAndReplacedOnlyWithTheCurrentOne) {
+  // The registry sets etag and update_time, whatever the request says.
+  Keyring first = Ring(1);
+  first.set_etag("chosen-by-the-caller");
+  *first.mutable_update_time() = Ts(kToday - absl::Hours(5));
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring created, UpdateKeyring(first, ""));
+  EXPECT_FALSE(created.etag().empty());
+  EXPECT_NE(created.etag(), "chosen-by-the-caller");
+  EXPECT_EQ(FromTs(created.update_time()), kToday);
+  EXPECT_THAT(created.entries(), ElementsAre(EqualsProto(KeyEntry(1, true))));
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring read, GetKeyring());
+  EXPECT_THAT(read, EqualsProto(created));
+
+  clock_.Advance(absl::Minutes(5));
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring rotated, UpdateKeyring(Ring(2), created.etag()));
+  EXPECT_NE(rotated.etag(), created.etag());
+  EXPECT_EQ(FromTs(rotated.update_time()), kToday + absl::Minutes(5));
+  EXPECT_THAT(rotated.entries(), ElementsAre(EqualsProto(KeyEntry(2, true)), EqualsProto(KeyEntry(1, false))));
+  RCP_ASSERT_OK_AND_ASSIGN(read, GetKeyring());
+  EXPECT_THAT(read, EqualsProto(rotated));
+
+  // A stale etag, an unknown one, or "" (a create) now that one exists.
+  for (const std::string& etag : {created.etag(), std::string("no-such-etag"), std::string()}) {
+    SCOPED_TRACE(etag);
+    EXPECT_THAT(UpdateKeyring(Ring(3), etag),
+                StatusIs(absl::StatusCode::kAborted,
+                         AllOf(HasSubstr(absl::StrCat("keyring: changed since etag \"", etag, "\"")),
+                               HasSubstr("read it again"))));
+  }
+  RCP_ASSERT_OK_AND_ASSIGN(read, GetKeyring());
+  EXPECT_THAT(read, EqualsProto(rotated));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryKeyringTest, EtagChangesWithEveryUpdateEvenOfTheSameKeyringAtTheSameTime) {
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring first, UpdateKeyring(Ring(1), ""));
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring second, UpdateKeyring(Ring(1), first.etag()));
+  EXPECT_NE(second.etag(), first.etag());
+  EXPECT_EQ(second.update_time().seconds(), first.update_time().seconds());
+  EXPECT_THAT(UpdateKeyring(Ring(1), first.etag()), StatusIs(absl::StatusCode::kAborted, HasSubstr("keyring")));
+}
+
+TEST_F(RegistryKeyringTest, OfConcurrentUpdatesWithTheSameEtagExactlyOneWins) {
+  constexpr int kRounds = 25;
+  constexpr int kRacers = 6;
+  std::string etag;  // "": the first round races to create it
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE(round);
+    std::atomic<int> ready{0};
+    auto results = InParallel<absl::StatusOr<Keyring>>(kRacers, [&](int i) {
+      // Each racer its own current key, so that the stored one names the
+      // winner; all start together.
+      Keyring mine = Ring(1 + round * kRacers + i, 1 + round * kRacers + i);
+      ready.fetch_add(1);
+      while (ready.load() < kRacers) std::this_thread::yield();
+      return UpdateKeyring(mine, etag);
+    });
+    int wins = 0;
+    Keyring winner;
+    for (const auto& r : results) {
+      if (r.ok()) {
+        ++wins;
+        winner = *r;
+      } else {
+        EXPECT_THAT(r, StatusIs(absl::StatusCode::kAborted, HasSubstr("keyring: changed since etag")));
+      }
+    }
+    ASSERT_EQ(wins, 1);
+    RCP_ASSERT_OK_AND_ASSIGN(Keyring stored, GetKeyring());
+    EXPECT_THAT(stored, EqualsProto(winner));
+    etag = winner.etag();
+  }
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryKeyringTest, UpdateRejectsMalformedKeyringsNamingTheFieldAndWritesNothing) {
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring stored, UpdateKeyring(Ring(1), ""));
+  // Ring(3): entries[0] is key 3 (current, signed by 2), entries[1] key 2
+  // (retired, signed by 1), entries[2] key 1 (retired, the first).
+  auto key = [](Keyring* k, int i) { return k->mutable_entries(i)->mutable_key(); };
+  struct Case {
+    const char* field;
+    const char* rule;
+    std::function<void(Keyring*)> breaks;
+  };
+  const Case cases[] = {
+      {"keyring.entries", "1 to 1000", [](Keyring* k) { k->clear_entries(); }},
+      {"keyring.entries", "1 to 1000", [](Keyring* k) { *k = Ring(1001); }},
+      {"keyring.entries[0].key.key_id", "16 lowercase hex", [&](Keyring* k) { key(k, 0)->clear_key_id(); }},
+      {"keyring.entries[0].key.key_id", "16 lowercase hex",
+       [&](Keyring* k) { key(k, 0)->set_key_id("ed25519:0123456789ABCDEF"); }},
+      {"keyring.entries[1].key.key_id", "16 lowercase hex",
+       [&](Keyring* k) { key(k, 1)->set_key_id("ed25519:0123456789abcde"); }},
+      {"keyring.entries[1].key.key_id", "16 lowercase hex",
+       [&](Keyring* k) { key(k, 1)->set_key_id("ed25519:0123456789abcdef0"); }},
+      {"keyring.entries[2].key.key_id", "16 lowercase hex",
+       [&](Keyring* k) { key(k, 2)->set_key_id("ecdsa:0123456789abcdef"); }},
+      {"keyring.entries[2].key.key_id", "unique in the keyring; entries[0]",
+       [&](Keyring* k) { key(k, 2)->set_key_id(KeyId(3)); }},
+      {"keyring.entries[0].key.public_key", "32 bytes", [&](Keyring* k) { key(k, 0)->clear_public_key(); }},
+      {"keyring.entries[1].key.public_key", "32 bytes",
+       [&](Keyring* k) { key(k, 1)->set_public_key(std::string(31, 'p')); }},
+      {"keyring.entries[2].key.public_key", "32 bytes",
+       [&](Keyring* k) { key(k, 2)->set_public_key(std::string(33, 'p')); }},
+      {"keyring.entries[0].sealed_private_key", "28 to 1000 bytes",
+       [](Keyring* k) { k->mutable_entries(0)->clear_sealed_private_key(); }},
+      {"keyring.entries[1].sealed_private_key", "28 to 1000 bytes",
+       [](Keyring* k) { k->mutable_entries(1)->set_sealed_private_key(std::string(27, 'x')); }},
+      {"keyring.entries[2].sealed_private_key", "28 to 1000 bytes",
+       [](Keyring* k) { k->mutable_entries(2)->set_sealed_private_key(std::string(1001, 'x')); }},
+      {"keyring.entries[0].key.expire_time", "must be unset",
+       [&](Keyring* k) { *key(k, 0)->mutable_expire_time() = Ts(kToday); }},
+      {"keyring.entries[0].key.revoked", "must be false", [&](Keyring* k) { key(k, 0)->set_revoked(true); }},
+      {"keyring.entries[1].key.expire_time", "is required", [&](Keyring* k) { key(k, 1)->clear_expire_time(); }},
+      {"keyring.entries[0].key.predecessor_signature", "64 bytes",
+       [&](Keyring* k) { key(k, 0)->clear_predecessor_signature(); }},
+      {"keyring.entries[1].key.predecessor_signature", "64 bytes",
+       [&](Keyring* k) { key(k, 1)->set_predecessor_signature(std::string(63, 's')); }},
+      {"keyring.entries[2].key.predecessor_signature", "must be empty",
+       [&](Keyring* k) { key(k, 2)->set_predecessor_signature(std::string(64, 's')); }},
+      {"keyring.entries[1].key.predecessor_key_id", "16 lowercase hex",
+       [&](Keyring* k) { key(k, 1)->set_predecessor_key_id("key one"); }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field);
+    Keyring broken = Ring(3);
+    c.breaks(&broken);
+    auto result = UpdateKeyring(broken, stored.etag());
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr(c.field), HasSubstr(c.rule))));
+    EXPECT_EQ(ViolatedField(result.status()), c.field);
+  }
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring read, GetKeyring());
+  EXPECT_THAT(read, EqualsProto(stored));
+  EXPECT_EQ(Revision(), seeded_revision_);
+}
+
+TEST_F(RegistryKeyringTest, UpdateAcceptsEveryRulesBounds) {
+  // 1000 entries; sealed keys of 28 and 1000 bytes; a retired key revoked
+  // (compromised after it stopped signing).
+  Keyring largest = Ring(1000);
+  largest.mutable_entries(0)->set_sealed_private_key(std::string(28, 'x'));
+  largest.mutable_entries(1)->set_sealed_private_key(std::string(1000, 'x'));
+  largest.mutable_entries(2)->mutable_key()->set_revoked(true);
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring stored, UpdateKeyring(largest, ""));
+  EXPECT_EQ(stored.entries_size(), 1000);
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring read, GetKeyring());
+  EXPECT_THAT(read, EqualsProto(stored));
+}
+
+TEST_F(RegistryKeyringTest, SurvivesReopeningTheStore) {
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring written, UpdateKeyring(Ring(2), ""));
+  Reopen();
+  ASSERT_FALSE(HasFatalFailure());
+  RCP_ASSERT_OK_AND_ASSIGN(Keyring read, GetKeyring());
+  EXPECT_THAT(read, EqualsProto(written));
+  // The compare goes on from the etag acknowledged before.
+  EXPECT_THAT(UpdateKeyring(Ring(3), ""), StatusIs(absl::StatusCode::kAborted, HasSubstr("keyring")));
+  EXPECT_THAT(UpdateKeyring(Ring(3), written.etag()), IsOk());
+}
+
+TEST_F(RegistryKeyringTest, UpdatesLeaveNoChangeRecordAndDoNotDisturbAWatcher) {
+  uint64_t since = Revision();
+  grpc::ClientContext context;
+  auto reader = OpenWatch(&context, since, absl::Seconds(20));
+
+  // Keyring updates on one thread while federation peers are created on
+  // another: the watcher gets the peers alone, without a gap.
+  constexpr int kWrites = 10;
+  std::string etag;
+  auto results = InParallel<absl::Status>(2, [&](int t) -> absl::Status {
+    for (int i = 0; i < kWrites; ++i) {
+      if (t == 0) {
+        auto r = UpdateKeyring(Ring(i + 1), etag);
+        if (!r.ok()) return r.status();
+        etag = r->etag();
+      } else {
+        auto r = Call(&Stub::CreateFederationPeer, PeerRequest(absl::StrCat("peer-", i, ".example")));
+        if (!r.ok()) return r.status();
+      }
+    }
+    return absl::OkStatus();
+  });
+  for (const auto& s : results) ASSERT_THAT(s, IsOk());
+
+  auto changes = ReadFeed(&context, reader.get(), kWrites);
+  ASSERT_THAT(changes, SizeIs(kWrites));
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i].revision(), since + 1 + i);
+    EXPECT_EQ(changes[i].kind(), "federation_peer");
+  }
+  EXPECT_EQ(Revision(), since + kWrites);
+
+  // Nowhere in the history either, as a poller reads it.
+  std::vector<Change> all;
+  uint64_t through = 0;
+  ASSERT_THAT(store_->store()->ReadChanges(0, 1000, &all, &through), IsOk());
+  EXPECT_EQ(through, since + kWrites);
+  ASSERT_THAT(all, SizeIs(since + kWrites));
+  for (const auto& c : all) {
+    EXPECT_FALSE(c.value().Is<Keyring>()) << c.name();
+    EXPECT_FALSE(c.previous_value().Is<Keyring>()) << c.name();
+  }
+
+  // One more keyring update takes no revision: the next write's record
+  // follows the last one directly.
+  ASSERT_THAT(UpdateKeyring(Ring(kWrites + 1), etag), IsOk());
+  EXPECT_EQ(Revision(), since + kWrites);
+  ASSERT_THAT(NewParty("MEX", v1::Party::STATE), IsOk());
+  auto next = Feed(since + kWrites, 1);
+  ASSERT_THAT(next, SizeIs(1));
+  EXPECT_EQ(next[0].revision(), since + kWrites + 1);
+  EXPECT_EQ(next[0].name(), "parties/MEX");
 }
 
 // ================================================================ viewers
