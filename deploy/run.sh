@@ -24,6 +24,12 @@ calendar_secret="$data/calendar-secret"
 if [ ! -s "$calendar_secret" ]; then
   (umask 077; openssl rand -hex 32 > "$calendar_secret")
 fi
+# Seals the deployment's federation signing keys, which the registry keeps
+# for the gateways: every gateway replica needs the same one.
+keyring_key="$data/keyring-key"
+if [ ! -s "$keyring_key" ]; then
+  (umask 077; openssl rand -hex 32 > "$keyring_key")
+fi
 deployment_id="${RCP_DEPLOYMENT_ID:-rcp-exchange.local}"
 
 pids=()
@@ -73,7 +79,8 @@ build/services/gateway/rcp-gatewayd \
   --listen="$gateway_addr" --registry="$registry_addr" --events="$events_addr" \
   --documents="$documents_addr" --internal_token_file="$token_file" \
   --deployment_id="$deployment_id" --metrics_listen=127.0.0.1:9100 \
-  --calendar_listen="$calendar_addr" --calendar_secret_file="$calendar_secret" &
+  --calendar_listen="$calendar_addr" --calendar_secret_file="$calendar_secret" \
+  --keyring_key_file="$keyring_key" &
 pids+=($!)
 wait_listening "${pids[-1]}" "$gateway_addr" rcp-gatewayd
 

@@ -43,6 +43,8 @@ ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
           "how long a key's rights are reused: a revoked key stops working within this");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe heartbeat when idle");
 ABSL_FLAG(bool, insecure, false, "allow listening beyond loopback without TLS");
+ABSL_FLAG(absl::Duration, keyring_refresh_interval, absl::Seconds(10),
+          "how often the keyring is read again, so that a rotation made by another replica is signed with");
 ABSL_FLAG(std::string, keyring_key_file, "",
           "file with the 64 hex digits of the key that seals this deployment's signing keys (the same for "
           "every gateway replica; without it federation is off)");
@@ -215,12 +217,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::atomic<bool> stop{false};
+  const absl::Duration keyring_refresh = absl::GetFlag(FLAGS_keyring_refresh_interval);
   std::thread ticker([&] {
-    for (int tick = 1; !stop; ++tick) {
+    absl::Time keyring_read = clock->Now();
+    while (!stop) {
       absl::SleepFor(absl::Seconds(1));
       gateway.subscriptions().Tick();
       // Another replica may have rotated the keys: sign with the current one.
-      if (keyring != nullptr && tick % 10 == 0) {
+      if (keyring != nullptr && clock->Now() - keyring_read >= keyring_refresh) {
+        keyring_read = clock->Now();
         if (absl::Status s = keyring->Refresh(); !s.ok()) {
           spdlog::warn("msg=\"cannot refresh the keyring\" error=\"{}\"", s.ToString());
         }

@@ -35,6 +35,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "rcp/documents/v1/documents.grpc.pb.h"
 #include "rcp/events/v1/events.grpc.pb.h"
+#include "rcp/federation/v1/federation.grpc.pb.h"
 #include "rcp/gateway/v1/gateway.grpc.pb.h"
 #include "rcp/registry/v1/registry.grpc.pb.h"
 
@@ -49,6 +50,7 @@ using ::testing::HasSubstr;
 namespace gw = ::rcp::gateway::v1;
 namespace ev = ::rcp::events::v1;
 namespace doc = ::rcp::documents::v1;
+namespace fed = ::rcp::federation::v1;
 namespace reg = ::rcp::registry::v1;
 using ::rcp::common::v1::Change;
 
@@ -267,6 +269,8 @@ class GatewayE2eTest : public ::testing::Test {
     token_ = crypto::RandomToken(32);
     std::ofstream(dir_.Sub("internal-token")) << token_ << "\n";
     std::ofstream(dir_.Sub("calendar-secret")) << crypto::RandomToken(32) << "\n";
+    // 20 random bytes as 32 base32 characters: 64 hex digits.
+    std::ofstream(dir_.Sub("keyring-key")) << crypto::HexEncode(crypto::RandomToken(20)) << "\n";
     std::string token_flag = "--internal_token_file=" + dir_.Sub("internal-token");
     std::string build = rcp::testing::BuildDir();
     registry_ = std::make_unique<Daemon>(
@@ -302,16 +306,24 @@ class GatewayE2eTest : public ::testing::Test {
     ASSERT_THAT(events_->Start(), IsOk());
   }
 
-  void StartGateway(const std::string& listen) {
-    gateway_ = std::make_unique<Daemon>(
+  // A gateway in front of the running services, as StartGateway's (another
+  // replica of the deployment when started beside it).
+  std::unique_ptr<Daemon> NewGateway(const std::string& listen, const std::string& log,
+                                     const std::string& keyring_key_file) {
+    return std::make_unique<Daemon>(
         rcp::testing::BuildDir() + "/services/gateway/rcp-gatewayd",
         std::vector<std::string>{"--listen=" + listen, "--registry=" + registry_->address(),
                                  "--events=" + events_->address(), "--documents=" + documents_->address(),
                                  "--internal_token_file=" + dir_.Sub("internal-token"),
                                  "--deployment_id=e2e.secretariat", "--calendar_listen=127.0.0.1:0",
                                  "--calendar_secret_file=" + dir_.Sub("calendar-secret"),
-                                 "--auth_cache_ttl=1s", "--heartbeat_interval=2s"},
-        dir_.Sub("gateway.log"));
+                                 "--auth_cache_ttl=1s", "--heartbeat_interval=2s",
+                                 "--keyring_key_file=" + keyring_key_file, "--keyring_refresh_interval=1s"},
+        dir_.Sub(log));
+  }
+
+  void StartGateway(const std::string& listen) {
+    gateway_ = NewGateway(listen, "gateway.log", dir_.Sub("keyring-key"));
     ASSERT_THAT(gateway_->Start(), IsOk());
     std::smatch m;
     std::string log = gateway_->Log();
@@ -1748,6 +1760,68 @@ TEST_F(GatewayE2eTest, WritesNameOnlyWhatExists) {
   EXPECT_THAT(Call(Key("bali-secretariat"),
                    [&](auto* c) { return documents_stub_->CommitUpload(c, commit, &version); }),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("declared_sha256")));
+}
+
+// Issue 10's identity: the deployment's signing key is made at the first
+// start of the first gateway, kept (sealed) by the registry, shared by
+// every replica, published without a credential, and rotated by
+// administrators; a replica whose sealing key differs refuses to start.
+TEST_F(GatewayE2eTest, TheDeploymentsSigningKeyIsMadeOnceAndSharedByEveryReplica) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  auto keys_of = [](const std::shared_ptr<grpc::Channel>& channel) {
+    fed::ServerKeys keys;
+    grpc::ClientContext anonymous;  // no credential
+    anonymous.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status s = fed::Federation::NewStub(channel)->GetServerKeys(&anonymous, {}, &keys);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return keys;
+  };
+  fed::ServerKeys first = keys_of(channel_);
+  EXPECT_EQ(first.deployment_id(), "e2e.secretariat");
+  ASSERT_EQ(first.keys_size(), 1);
+  const std::string k1 = first.keys(0).key_id();
+  EXPECT_TRUE(absl::StartsWith(k1, "ed25519:")) << k1;
+  EXPECT_EQ(first.keys(0).public_key().size(), 32u);
+
+  // A second replica adopts the same key.
+  std::unique_ptr<Daemon> replica = NewGateway("127.0.0.1:0", "replica.log", dir_.Sub("keyring-key"));
+  ASSERT_THAT(replica->Start(), IsOk());
+  auto replica_channel = grpc::CreateChannel(replica->address(), grpc::InsecureChannelCredentials());
+  EXPECT_EQ(keys_of(replica_channel).keys(0).key_id(), k1);
+
+  // Administrators rotate; others may not.
+  auto admin_stub = fed::FederationAdmin::NewStub(channel_);
+  fed::ServerKeys rotated;
+  EXPECT_THAT(Call(Key("indonesia"), [&](auto* c) { return admin_stub->RotateKey(c, {}, &rotated); }),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("administrators")));
+  ASSERT_THAT(Call(Key("admin"), [&](auto* c) { return admin_stub->RotateKey(c, {}, &rotated); }), IsOk());
+  ASSERT_EQ(rotated.keys_size(), 2);
+  const std::string k2 = rotated.keys(0).key_id();
+  EXPECT_NE(k2, k1);
+  EXPECT_EQ(rotated.keys(0).predecessor_key_id(), k1);
+  EXPECT_EQ(rotated.keys(0).predecessor_signature().size(), 64u);
+  EXPECT_EQ(rotated.keys(1).key_id(), k1);
+  EXPECT_TRUE(rotated.keys(1).has_expire_time());
+  // The other replica reads the rotation within its refresh interval.
+  bool adopted = false;
+  for (int i = 0; i < 50 && !adopted; ++i) {
+    adopted = keys_of(replica_channel).keys(0).key_id() == k2;
+    if (!adopted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(adopted) << "the replica still publishes " << keys_of(replica_channel).keys(0).key_id();
+
+  // A restart makes no new key: it is the registry's, not the pod's.
+  ASSERT_THAT(gateway_->Stop(SIGTERM), IsOk());
+  ASSERT_NO_FATAL_FAILURE(StartGateway("127.0.0.1:0"));
+  EXPECT_EQ(keys_of(channel_).keys(0).key_id(), k2);
+
+  // A gateway given another sealing key cannot open the keyring: it says
+  // so and does not serve.
+  std::ofstream(dir_.Sub("other-key")) << crypto::HexEncode(crypto::RandomToken(20)) << "\n";
+  std::unique_ptr<Daemon> stranger = NewGateway("127.0.0.1:0", "stranger.log", dir_.Sub("other-key"));
+  EXPECT_FALSE(stranger->Start(absl::Seconds(10)).ok());
+  EXPECT_THAT(stranger->Log(), HasSubstr("cannot load the deployment's keyring"));
+  EXPECT_THAT(stranger->Log(), HasSubstr("does not open"));
 }
 
 }  // namespace

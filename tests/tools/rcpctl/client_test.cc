@@ -19,6 +19,7 @@
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
 #include "tools/rcpctl/commands/calendar.h"
+#include "tools/rcpctl/commands/federation.h"
 #include "tools/rcpctl/commands/key.h"
 #include "tools/rcpctl/commands/meeting.h"
 #include "tools/rcpctl/commands/process.h"
@@ -32,6 +33,7 @@ namespace {
 using ::rcp::testing::IsOk;
 using ::testing::HasSubstr;
 namespace gv1 = ::rcp::gateway::v1;
+namespace fv1 = ::rcp::federation::v1;
 namespace rv1 = ::rcp::registry::v1;
 
 TEST(RcpctlExitCodeTest, EveryCodeHasItsExitCode) {
@@ -205,6 +207,30 @@ class FakeRegistry final : public rv1::Registry::Service {
   rv1::ApiKey last_key;
 };
 
+// A deployment's keys: one retired, one current that it vouches for.
+class FakeFederation final : public fv1::Federation::Service, public fv1::FederationAdmin::Service {
+ public:
+  grpc::Status GetServerKeys(grpc::ServerContext*, const fv1::GetServerKeysRequest*,
+                             fv1::ServerKeys* response) override {
+    response->set_deployment_id("bali-process.rcp");
+    auto* current = response->add_keys();
+    current->set_key_id("ed25519:00000000000000b2");
+    current->mutable_create_time()->set_seconds(1800000000);
+    current->set_predecessor_key_id("ed25519:00000000000000a1");
+    auto* retired = response->add_keys();
+    retired->set_key_id("ed25519:00000000000000a1");
+    retired->mutable_create_time()->set_seconds(1790000000);
+    retired->mutable_expire_time()->set_seconds(1800000000);
+    return grpc::Status::OK;
+  }
+  grpc::Status RotateKey(grpc::ServerContext* context, const fv1::RotateKeyRequest* request,
+                         fv1::ServerKeys* response) override {
+    revoked = request->revoke();
+    return GetServerKeys(context, nullptr, response);
+  }
+  bool revoked = false;
+};
+
 class RcpctlFakeGatewayTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -213,6 +239,8 @@ class RcpctlFakeGatewayTest : public ::testing::Test {
     server_ = std::make_unique<server::Server>(so);
     server_->AddService(&gateway_);
     server_->AddService(&registry_);
+    server_->AddService(static_cast<fv1::Federation::Service*>(&federation_));
+    server_->AddService(static_cast<fv1::FederationAdmin::Service*>(&federation_));
     ASSERT_THAT(server_->Start(), IsOk());
     ConnectionOptions connection;
     connection.address = "127.0.0.1:" + std::to_string(server_->port());
@@ -224,6 +252,7 @@ class RcpctlFakeGatewayTest : public ::testing::Test {
   rcp::testing::TempDir dir_;
   FakeGateway gateway_;
   FakeRegistry registry_;
+  FakeFederation federation_;
   std::unique_ptr<server::Server> server_;
   std::unique_ptr<Client> client_;
   std::ostringstream out_, err_;
@@ -292,6 +321,17 @@ TEST_F(RcpctlFakeGatewayTest, KeyCreatePrintsTheKeyOnceWithAWarning) {
   EXPECT_NEAR(static_cast<double>(in), 30 * 86400, 60);
   EXPECT_THAT(out_.str(), HasSubstr("Key: rcp_k2_s3cr3t"));
   EXPECT_THAT(err_.str(), HasSubstr("shown only once"));
+}
+
+TEST_F(RcpctlFakeGatewayTest, FederationKeysAndRotation) {
+  ASSERT_TRUE(FederationKeys(*client_, output_).ok());
+  EXPECT_THAT(out_.str(), HasSubstr("Deployment: bali-process.rcp"));
+  EXPECT_THAT(out_.str(), HasSubstr("ed25519:00000000000000b2  current"));
+  EXPECT_THAT(out_.str(), HasSubstr("ed25519:00000000000000a1  retired"));
+  out_.str("");
+  ASSERT_TRUE(FederationRotateKey(*client_, output_, /*revoke=*/true).ok());
+  EXPECT_TRUE(federation_.revoked);
+  EXPECT_THAT(out_.str(), HasSubstr("current"));
 }
 
 TEST_F(RcpctlFakeGatewayTest, CalendarUrl) {
