@@ -56,7 +56,7 @@ wait_listening() {
 
 build/services/registry/rcp-registryd \
   --listen="$registry_addr" --data_dir="$data/registry" \
-  --internal_token_file="$token_file" --metrics_listen=127.0.0.1:9101 \
+  --internal_token_file="$token_file" --metrics_listen=127.0.0.1:9101 --deployment_id="$deployment_id" \
   --seed_file=deploy/seed/registry.textproto --seed_keys_out="$keys_file" &
 pids+=($!)
 wait_listening "${pids[-1]}" "$registry_addr" rcp-registryd

@@ -11,12 +11,12 @@
 #include <cctype>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/ascii.h"
 #include "common/crypto/crypto.h"
 #include "common/iso3166/iso3166.h"
 #include "common/iso639/iso639.h"
@@ -48,8 +48,7 @@ bool IsSlug(absl::string_view s, size_t min_len, size_t max_len) {
   return true;
 }
 
-absl::Status ValidateSlug(absl::string_view field, absl::string_view value, size_t min_len,
-                          size_t max_len) {
+absl::Status ValidateSlug(absl::string_view field, absl::string_view value, size_t min_len, size_t max_len) {
   if (IsSlug(value, min_len, max_len)) return absl::OkStatus();
   return InvalidField(field, absl::StrCat("must be ", min_len, " to ", max_len,
                                           " characters of a-z, 0-9 and single inner hyphens; got '",
@@ -67,8 +66,8 @@ absl::StatusOr<std::vector<std::string>> ParseName(absl::string_view field, absl
       if (!shape.empty()) shape += "/";
       shape += part == "*" ? absl::StrCat("{id", ++i, "}") : std::string(part);
     }
-    return InvalidField(field, absl::StrCat("must be a resource name of the form ", shape,
-                                            "; got '", name.substr(0, 200), "'"));
+    return InvalidField(field, absl::StrCat("must be a resource name of the form ", shape, "; got '",
+                                            name.substr(0, 200), "'"));
   };
   if (name.empty()) return InvalidField(field, "is required");
   if (want.size() != got.size()) return fail();
@@ -90,14 +89,12 @@ absl::StatusOr<std::string> ProcessId(absl::string_view field, absl::string_view
   return ids[0];
 }
 
-bool IsStateId(absl::string_view id) {
-  return id.size() == 3 && absl::AsciiStrToUpper(id) == id;
-}
+bool IsStateId(absl::string_view id) { return id.size() == 3 && absl::AsciiStrToUpper(id) == id; }
 
 absl::Status ValidateCountry(absl::string_view field, absl::string_view code) {
   if (iso3166::CountryName(code) == nullptr) {
-    return InvalidField(field, absl::StrCat("'", code.substr(0, 80),
-                                            "' is not an ISO 3166-1 alpha-3 country code"));
+    return InvalidField(field,
+                        absl::StrCat("'", code.substr(0, 80), "' is not an ISO 3166-1 alpha-3 country code"));
   }
   return absl::OkStatus();
 }
@@ -132,10 +129,10 @@ absl::StatusOr<std::string> NormalizeLanguageTag(absl::string_view field, absl::
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
   auto alnum = [](const std::string& s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
   };
-  if ((parts[0].size() != 2 && parts[0].size() != 3) || !alpha(parts[0]) ||
-      !iso639::IsLanguage(parts[0])) {
+  if ((parts[0].size() != 2 && parts[0].size() != 3) || !alpha(parts[0]) || !iso639::IsLanguage(parts[0])) {
     return fail();
   }
   std::string out = parts[0];
@@ -144,8 +141,8 @@ absl::StatusOr<std::string> NormalizeLanguageTag(absl::string_view field, absl::
     parts[i][0] = static_cast<char>(std::toupper(parts[i][0]));
     absl::StrAppend(&out, "-", parts[i++]);
   }
-  if (i < parts.size() && ((parts[i].size() == 2 && alpha(parts[i])) ||
-                           (parts[i].size() == 3 && digits(parts[i])))) {  // region
+  if (i < parts.size() &&
+      ((parts[i].size() == 2 && alpha(parts[i])) || (parts[i].size() == 3 && digits(parts[i])))) {  // region
     absl::StrAppend(&out, "-", absl::AsciiStrToUpper(parts[i++]));
   }
   for (; i < parts.size(); ++i) {  // variants
@@ -167,8 +164,8 @@ absl::Status ValidateText(absl::string_view field, absl::string_view value, size
                           bool multiline) {
   size_t n = CodePoints(value);
   if (n < min) {
-    return InvalidField(field, min == 1 ? "is required" : absl::StrCat("must be at least ", min,
-                                                                      " characters"));
+    return InvalidField(field,
+                        min == 1 ? "is required" : absl::StrCat("must be at least ", min, " characters"));
   }
   if (n > max) {
     return InvalidField(field, absl::StrCat("must be at most ", max, " characters; got ", n));
@@ -193,9 +190,8 @@ std::string ComputeEtag(const google::protobuf::Message& message) {
 absl::StatusOr<int> ResolvePageSize(int32_t page_size, int default_size, int max_size) {
   if (page_size == 0) return default_size;
   if (page_size < 0 || page_size > max_size) {
-    return InvalidField("page_size", absl::StrCat("must be between 0 and ", max_size,
-                                                  " (0 = default ", default_size, "); got ",
-                                                  page_size));
+    return InvalidField("page_size", absl::StrCat("must be between 0 and ", max_size, " (0 = default ",
+                                                  default_size, "); got ", page_size));
   }
   return page_size;
 }
@@ -206,8 +202,7 @@ std::string EncodePageToken(absl::string_view query_fingerprint, absl::string_vi
   return absl::WebSafeBase64Escape(absl::StrCat(check, raw));
 }
 
-absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
-                                            absl::string_view query_fingerprint) {
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view query_fingerprint) {
   if (token.empty()) return std::string();
   std::string raw;
   if (token.size() > 4096 || !absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 24 ||
@@ -225,16 +220,16 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
 absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask,
                                 std::initializer_list<absl::string_view> allowed) {
   if (mask.paths_size() == 0) {
-    return InvalidField("update_mask", absl::StrCat("must name at least one field among: ",
-                                                    absl::StrJoin(allowed, ", ")));
+    return InvalidField("update_mask",
+                        absl::StrCat("must name at least one field among: ", absl::StrJoin(allowed, ", ")));
   }
   for (const auto& path : mask.paths()) {
     bool ok = false;
     for (auto a : allowed) ok = ok || a == path;
     if (!ok) {
-      return InvalidField("update_mask", absl::StrCat("path '", path.substr(0, 100),
-                                                      "' cannot be updated; allowed: ",
-                                                      absl::StrJoin(allowed, ", ")));
+      return InvalidField("update_mask",
+                          absl::StrCat("path '", path.substr(0, 100),
+                                       "' cannot be updated; allowed: ", absl::StrJoin(allowed, ", ")));
     }
   }
   return absl::OkStatus();
@@ -265,17 +260,29 @@ absl::StatusOr<uint64_t> DecodeSyncToken(absl::string_view token, absl::string_v
   }
   uint64_t revision = 0;
   if (parts.size() != 4 || parts[0] != "sync1" || !absl::SimpleAtoi(parts[2], &revision) ||
-      crypto::Sha256Hex(absl::StrCat(parts[0], ":", parts[1], ":", parts[2])).substr(0, 8) !=
-          parts[3]) {
+      crypto::Sha256Hex(absl::StrCat(parts[0], ":", parts[1], ":", parts[2])).substr(0, 8) != parts[3]) {
     return InvalidField("sync_token",
                         "is malformed; pass the next_sync_token of an earlier sync, or none for a "
                         "full sync");
   }
   if (parts[1] != service) {
-    return InvalidField("sync_token", absl::StrCat("was issued by the ", parts[1],
-                                                   " service, not ", service));
+    return InvalidField("sync_token",
+                        absl::StrCat("was issued by the ", parts[1], " service, not ", service));
   }
   return revision;
+}
+
+absl::Status ValidateDeploymentId(absl::string_view field, absl::string_view id) {
+  bool ok =
+      id.size() >= 3 && id.size() <= 100 && absl::ascii_isalnum(id.front()) && absl::ascii_isalnum(id.back());
+  for (char c : id) ok = ok && (absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '.' || c == '-');
+  if (!ok) {
+    return InvalidField(
+        field,
+        "must be a deployment id: 3 to 100 characters of a-z, 0-9, '.' and '-', starting and ending "
+        "with a letter or digit, e.g. bali-process.rcp");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NotFound(absl::string_view name) {
@@ -283,9 +290,9 @@ absl::Status NotFound(absl::string_view name) {
 }
 
 absl::Status StaleEtag(absl::string_view name) {
-  return absl::AbortedError(absl::StrCat(
-      "etag: does not match the current etag of ", name,
-      "; it was changed since you read it. Get it again, re-apply your change, and retry"));
+  return absl::AbortedError(
+      absl::StrCat("etag: does not match the current etag of ", name,
+                   "; it was changed since you read it. Get it again, re-apply your change, and retry"));
 }
 
 }  // namespace rcp::resource

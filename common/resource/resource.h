@@ -36,6 +36,10 @@ bool IsStateId(absl::string_view id);
 // "parties/{id}" → the id.
 absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view name);
 
+// A deployment's id, DNS-like: 3 to 100 characters of [a-z0-9.-], starting
+// and ending with a letter or digit, e.g. "bali-process.rcp".
+absl::Status ValidateDeploymentId(absl::string_view field, absl::string_view id);
+
 // An ISO 3166-1 alpha-3 country code that is assigned.
 absl::Status ValidateCountry(absl::string_view field, absl::string_view code);
 
@@ -55,31 +59,29 @@ size_t CodePoints(absl::string_view s);
 
 // `value` must have between min and max code points and no control
 // characters other than newline and tab when `multiline`.
-absl::Status ValidateText(absl::string_view field, absl::string_view value, size_t min,
-                          size_t max, bool multiline = false);
+absl::Status ValidateText(absl::string_view field, absl::string_view value, size_t min, size_t max,
+                          bool multiline = false);
 
 // Opaque etag of a resource: a digest of its serialized form with the etag
 // field itself left out. Changes whenever any stored field changes.
 std::string ComputeEtag(const google::protobuf::Message& message);
 
 // page_size 0 → default_size; outside [0, max_size] → INVALID_ARGUMENT.
-absl::StatusOr<int> ResolvePageSize(int32_t page_size, int default_size = 50,
-                                    int max_size = 1000);
+absl::StatusOr<int> ResolvePageSize(int32_t page_size, int default_size = 50, int max_size = 1000);
 
 // Page tokens bind the position (the last key returned) to the query that
 // produced it, so a token reused with other filters is refused.
 std::string EncodePageToken(absl::string_view query_fingerprint, absl::string_view last_key);
 // Returns the last key; empty token → empty key (first page).
-absl::StatusOr<std::string> DecodePageToken(absl::string_view token,
-                                            absl::string_view query_fingerprint);
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view query_fingerprint);
 
 // The mask must name at least one path and only paths in `allowed`.
 absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask,
                                 std::initializer_list<absl::string_view> allowed);
 
 // Copies the masked fields of `from` into `to` (repeated fields replaced).
-void ApplyUpdateMask(const google::protobuf::FieldMask& mask,
-                     const google::protobuf::Message& from, google::protobuf::Message* to);
+void ApplyUpdateMask(const google::protobuf::FieldMask& mask, const google::protobuf::Message& from,
+                     google::protobuf::Message* to);
 
 // A stable digest of a request, so that a retried create with the same
 // request_id can be told apart from a different one.

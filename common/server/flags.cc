@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/io/file.h"
+#include "common/resource/resource.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve gRPC on (port 0 = any free port)");
 ABSL_FLAG(std::string, data_dir, "./data", "directory of this service's database");
@@ -25,14 +26,26 @@ ABSL_FLAG(std::string, internal_token, "",
           "prefer --internal_token_file");
 ABSL_FLAG(std::string, internal_token_file, "", "file holding the internal token");
 ABSL_FLAG(std::string, metrics_listen, "", "host:port for the Prometheus /metrics endpoint");
-ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
-          "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10), "how long in-flight calls may run after SIGTERM");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
+ABSL_FLAG(
+    std::string, deployment_id, "rcp-exchange.local",
+    "this deployment's stable, DNS-like id (e.g. bali-process.rcp): the home of the processes it creates, "
+    "the domain of its calendar UIDs, its name among federated deployments");
 ABSL_FLAG(int, handler_threads, 64,
           "threads running blocking storage work (synced writers share fsyncs, so more "
           "concurrent writers cost little)");
 
 namespace rcp::server {
+
+std::string DeploymentIdFromFlags() {
+  std::string id = absl::GetFlag(FLAGS_deployment_id);
+  if (absl::Status s = resource::ValidateDeploymentId("deployment_id", id); !s.ok()) {
+    std::cerr << "--" << s.message() << "\n";
+    std::exit(2);
+  }
+  return id;
+}
 
 void ParseFlags(int argc, char** argv, const char* usage) {
   absl::SetProgramUsageMessage(usage);
@@ -73,8 +86,8 @@ ServerOptions ServerOptionsFromFlags(const std::string& service_name) {
 }
 
 void InitLogging(const std::string& service_name, const std::string& level) {
-  auto logger = std::make_shared<spdlog::logger>(
-      service_name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>(service_name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%eZ level=%l service=%n %v", spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::from_str(level));
   spdlog::set_default_logger(logger);

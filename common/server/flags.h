@@ -20,6 +20,7 @@ ABSL_DECLARE_FLAG(std::string, metrics_listen);
 ABSL_DECLARE_FLAG(absl::Duration, grace_period);
 ABSL_DECLARE_FLAG(std::string, log_level);
 ABSL_DECLARE_FLAG(int, handler_threads);
+ABSL_DECLARE_FLAG(std::string, deployment_id);
 
 namespace rcp::server {
 
@@ -30,6 +31,10 @@ void ParseFlags(int argc, char** argv, const char* usage);
 // The ServerOptions the flags describe (reads --internal_token_file).
 // Exits with a clear message when a file cannot be read.
 ServerOptions ServerOptionsFromFlags(const std::string& service_name);
+
+// This deployment's id from --deployment_id (a DNS-like name, see
+// resource::ValidateDeploymentId). Exits with a clear message when malformed.
+std::string DeploymentIdFromFlags();
 
 // Structured (logfmt) logs on stderr at `level` (trace … critical).
 void InitLogging(const std::string& service_name, const std::string& level);

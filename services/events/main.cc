@@ -10,8 +10,6 @@
 #include "services/events/events_service.h"
 #include "services/events/events_store.h"
 
-ABSL_FLAG(std::string, deployment_id, "rcp-exchange.local",
-          "this deployment's stable id (part of every iCalendar UID), e.g. bali-process.secretariat");
 ABSL_FLAG(std::string, seed_file, "", "text-format rcp.events.v1.EventsSeed applied at start (idempotent)");
 
 int main(int argc, char** argv) {
@@ -21,7 +19,7 @@ int main(int argc, char** argv) {
 
   rcp::events::EventsOptions options;
   options.store = rcp::server::StoreOptionsFromFlags();
-  options.deployment_id = absl::GetFlag(FLAGS_deployment_id);
+  options.deployment_id = rcp::server::DeploymentIdFromFlags();
   auto store = rcp::events::EventsStore::Open(options);
   if (!store.ok()) {
     spdlog::critical("msg=\"cannot open the events store\" data_dir={} error=\"{}\"", options.store.path,
@@ -32,10 +30,10 @@ int main(int argc, char** argv) {
                (*store)->store()->revision());
 
   std::string seed_file = absl::GetFlag(FLAGS_seed_file);
-  if (!seed_file.empty() &&
-      !rcp::server::ApplySeedFile<rcp::events::v1::EventsSeed>(
-          seed_file, *(*store)->store(), "meetings",
-          [&](const auto& seed) { return rcp::events::ApplySeed(store->get(), seed); })) {
+  if (!seed_file.empty() && !rcp::server::ApplySeedFile<rcp::events::v1::EventsSeed>(
+                                seed_file, *(*store)->store(), "meetings", [&](const auto& seed) {
+                                  return rcp::events::ApplySeed(store->get(), seed);
+                                })) {
     return 1;
   }
 

@@ -34,7 +34,6 @@ ABSL_FLAG(std::string, documents, "127.0.0.1:7103", "address of rcp-documentsd")
 ABSL_FLAG(std::string, upstream_ca, "", "PEM CA of the services' certificates (TLS to the services)");
 ABSL_FLAG(std::string, upstream_cert, "", "PEM client certificate presented to the services (mTLS)");
 ABSL_FLAG(std::string, upstream_key, "", "PEM key of --upstream_cert");
-ABSL_FLAG(std::string, deployment_id, "rcp-exchange.local", "this deployment's stable id");
 ABSL_FLAG(std::string, calendar_listen, "", "host:port of the HTTP calendar feed; empty disables it");
 ABSL_FLAG(std::string, calendar_base_url, "",
           "public base of calendar URLs (default http://<calendar_listen>)");
@@ -50,16 +49,6 @@ ABSL_FLAG(std::string, keyring_key_file, "",
           "every gateway replica; without it federation is off)");
 
 namespace {
-
-// A deployment id is a DNS-like name: it becomes part of every envelope and
-// calendar UID other deployments see.
-bool IsDeploymentId(const std::string& id) {
-  if (id.size() < 3 || id.size() > 100 || id.front() == '.' || id.back() == '.') return false;
-  for (char c : id) {
-    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-' && c != '.') return false;
-  }
-  return id.find("..") == std::string::npos;
-}
 
 // The sealing key from its file: 64 hex digits.
 absl::StatusOr<std::string> ReadSealingKey(const std::string& path) {
@@ -105,15 +94,7 @@ int main(int argc, char** argv) {
   options.upstream_ca_file = absl::GetFlag(FLAGS_upstream_ca);
   options.upstream_cert_file = absl::GetFlag(FLAGS_upstream_cert);
   options.upstream_key_file = absl::GetFlag(FLAGS_upstream_key);
-  options.deployment_id = absl::GetFlag(FLAGS_deployment_id);
-  if (!IsDeploymentId(options.deployment_id)) {
-    spdlog::critical(
-        "msg=\"--deployment_id must be a DNS-like name: 3..100 characters of [a-z0-9.-], e.g. "
-        "bali-process.rcp\" "
-        "deployment_id=\"{}\"",
-        options.deployment_id);
-    return 2;
-  }
+  options.deployment_id = rcp::server::DeploymentIdFromFlags();
   options.auth_cache_ttl = absl::GetFlag(FLAGS_auth_cache_ttl);
   options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   std::string calendar_listen = absl::GetFlag(FLAGS_calendar_listen);
@@ -142,6 +123,7 @@ int main(int argc, char** argv) {
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::gateway::access::Authenticator auth(upstream->get(), clock, options.auth_cache_ttl);
   rcp::gateway::upstream::References references(upstream->get());
+  rcp::gateway::upstream::Homes homes(upstream->get(), options.deployment_id, clock, options.auth_cache_ttl);
   rcp::gateway::subscribe::FeedHub hub(upstream->get(), &pool, options.feed_log_limit);
   // The services may still be starting: keep trying, as a Deployment would.
   for (int attempt = 0;; ++attempt) {
@@ -176,7 +158,7 @@ int main(int argc, char** argv) {
     spdlog::warn("msg=\"federation is off: no --keyring_key_file\" deployment_id={}", options.deployment_id);
   }
 
-  rcp::gateway::upstream::Deps deps{upstream->get(), &auth, &references, &pool};
+  rcp::gateway::upstream::Deps deps{upstream->get(), &auth, &references, &homes, &pool};
   rcp::gateway::PublicRegistry registry(deps);
   rcp::gateway::PublicEvents events(deps);
   rcp::gateway::PublicDocuments documents(deps);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
 
   rcp::registry::RegistryOptions options;
   options.store = rcp::server::StoreOptionsFromFlags();
+  options.deployment_id = rcp::server::DeploymentIdFromFlags();
   auto store = rcp::registry::RegistryStore::Open(options);
   if (!store.ok()) {
     spdlog::critical("msg=\"cannot open the registry store\" data_dir={} error=\"{}\"", options.store.path,

@@ -13,14 +13,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/audience/audience.h"
+#include "common/coding/coding.h"
 #include "common/crypto/crypto.h"
-#include "common/time/timestamp.h"
 #include "common/entity/entity.h"
 #include "common/iso3166/iso3166.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
-#include "common/coding/coding.h"
 #include "common/time/date.h"
+#include "common/time/timestamp.h"
 
 namespace rcp::registry {
 namespace {
@@ -86,16 +86,6 @@ std::string ParentOf(absl::string_view child_name) {
   return absl::StrCat(parts[0], "/", parts[1]);
 }
 
-absl::Status ValidatePeerId(absl::string_view field, absl::string_view id) {
-  static const std::regex re("^[a-z0-9]([a-z0-9.-]{1,98})[a-z0-9]$");
-  if (!std::regex_match(id.begin(), id.end(), re)) {
-    return InvalidField(field,
-                        "must be a deployment id: 3 to 100 characters of a-z, 0-9, '.' "
-                        "and '-', e.g. puebla-process.secretariat");
-  }
-  return absl::OkStatus();
-}
-
 // ----------------------------------------------------------- validation
 
 absl::Status ValidateProcess(const v1::Process& p, absl::Time now) {
@@ -117,6 +107,7 @@ absl::Status ValidateProcess(const v1::Process& p, absl::Time now) {
   if (!p.secretariat_host().empty()) {
     RCP_RETURN_IF_ERROR(PartyId("process.secretariat_host", p.secretariat_host()).status());
   }
+  if (!p.home().empty()) RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("process.home", p.home()));
   return absl::OkStatus();
 }
 
@@ -232,7 +223,7 @@ RegistryStore::RegistryStore(const RegistryOptions& options, std::unique_ptr<sto
 absl::StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const RegistryOptions& options) {
   storage::StoreOptions so = options.store;
   so.store_name = "registry";
-  so.column_families = {kProcess.cf, kParty.cf, kMembership.cf, kChairTerm.cf,        kFocalPoint.cf,
+  so.column_families = {kProcess.cf, kParty.cf, kMembership.cf, kChairTerm.cf,         kFocalPoint.cf,
                         kApiKey.cf,  kPeer.cf,  kKeySecretsCf,  kMembershipsByPartyCf, kKeyringCf};
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
   RCP_RETURN_IF_ERROR(IndexMembershipsByParty(store.get()));
@@ -292,9 +283,14 @@ absl::StatusOr<std::vector<std::string>> CurrentChairs(const storage::ReadView& 
 }
 
 // Derived, never stored.
-absl::Status FillCurrentChairs(const storage::ReadView& view, absl::Time now, v1::Process* p) {
+// A process as read: its current chairs (derived from the date), and its
+// home, which a process stored before homes existed lacks: it is then this
+// deployment's, as every process was.
+absl::Status FillDerived(const storage::ReadView& view, absl::Time now, const std::string& deployment_id,
+                         v1::Process* p) {
   RCP_ASSIGN_OR_RETURN(auto chairs, CurrentChairs(view, p->name(), DateOf(now)));
   p->mutable_current_chairs()->Assign(chairs.begin(), chairs.end());
+  if (p->home().empty()) p->set_home(deployment_id);
   return absl::OkStatus();
 }
 }  // namespace
@@ -309,6 +305,7 @@ absl::StatusOr<v1::Process> RegistryStore::CreateProcess(const Ctx& ctx,
                                   [&](Transaction& txn) -> absl::StatusOr<v1::Process> {
                                     v1::Process p = req.process();
                                     p.set_name(name);
+                                    if (p.home().empty()) p.set_home(options_.deployment_id);
                                     p.clear_current_chairs();
                                     p.clear_etag();
                                     if (!p.secretariat_host().empty()) {
@@ -319,7 +316,7 @@ absl::StatusOr<v1::Process> RegistryStore::CreateProcess(const Ctx& ctx,
                                   });
   RCP_RETURN_IF_ERROR(created.status());
   auto view = store_->Read();
-  RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, store_->options().clock->Now(), &*created));
+  RCP_RETURN_IF_ERROR(FillDerived(*view, store_->options().clock->Now(), options_.deployment_id, &*created));
   return created;
 }
 
@@ -330,7 +327,7 @@ absl::StatusOr<v1::Process> RegistryStore::GetProcess(const v1::GetProcessReques
   absl::Status s = view->Get(kProcess.cf, req.name(), &p);
   if (absl::IsNotFound(s)) return res::NotFound(req.name());
   RCP_RETURN_IF_ERROR(s);
-  RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, store_->options().clock->Now(), &p));
+  RCP_RETURN_IF_ERROR(FillDerived(*view, store_->options().clock->Now(), options_.deployment_id, &p));
   return p;
 }
 
@@ -355,7 +352,8 @@ absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1:
                audience::VisibleTo(viewer, res::Kind::kProcess, p);
       },
       resp.mutable_processes(), resp.mutable_next_page_token()));
-  for (auto& p : *resp.mutable_processes()) RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, now, &p));
+  for (auto& p : *resp.mutable_processes())
+    RCP_RETURN_IF_ERROR(FillDerived(*view, now, options_.deployment_id, &p));
   resp.set_revision(view->revision());
   return resp;
 }
@@ -363,9 +361,9 @@ absl::StatusOr<v1::ListProcessesResponse> RegistryStore::ListProcesses(const v1:
 absl::StatusOr<v1::Process> RegistryStore::UpdateProcess(const Ctx& ctx,
                                                          const v1::UpdateProcessRequest& req) {
   RCP_RETURN_IF_ERROR(ProcessId("process.name", req.process().name()).status());
-  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
-      req.update_mask(),
-      {"display_name", "acronym", "region", "established_year", "thematic_focus", "secretariat_host"}));
+  RCP_RETURN_IF_ERROR(
+      res::ValidateUpdateMask(req.update_mask(), {"display_name", "acronym", "region", "established_year",
+                                                  "thematic_focus", "secretariat_host", "home"}));
   absl::Time now = store_->options().clock->Now();
   auto updated = entity::Update<v1::Process>(
       store_.get(), ctx, kProcess, req.process(), req.update_mask(), {},
@@ -380,7 +378,7 @@ absl::StatusOr<v1::Process> RegistryStore::UpdateProcess(const Ctx& ctx,
       });
   RCP_RETURN_IF_ERROR(updated.status());
   auto view = store_->Read();
-  RCP_RETURN_IF_ERROR(FillCurrentChairs(*view, now, &*updated));
+  RCP_RETURN_IF_ERROR(FillDerived(*view, now, options_.deployment_id, &*updated));
   return updated;
 }
 
@@ -622,8 +620,8 @@ absl::StatusOr<v1::ChairTerm> RegistryStore::GetChairTerm(const v1::GetChairTerm
   return entity::Get<v1::ChairTerm>(store_.get(), kChairTerm, req.name());
 }
 
-absl::StatusOr<v1::ListChairTermsResponse> RegistryStore::ListChairTerms(
-    const v1::ListChairTermsRequest& req, const audience::Viewer* viewer) {
+absl::StatusOr<v1::ListChairTermsResponse> RegistryStore::ListChairTerms(const v1::ListChairTermsRequest& req,
+                                                                         const audience::Viewer* viewer) {
   RCP_ASSIGN_OR_RETURN(std::string prefix, ParentPrefix(req.parent(), "chairTerms"));
   if (!req.party().empty()) RCP_RETURN_IF_ERROR(PartyId("party", req.party()).status());
   auto view = store_->Read();
@@ -899,8 +897,7 @@ absl::StatusOr<v1::Principal> RegistryStore::ResolveApiKey(const v1::ResolveApiK
   return PrincipalOf(*view, k);
 }
 
-absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView& view,
-                                                         const v1::ApiKey& k) {
+absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView& view, const v1::ApiKey& k) {
   auto today = DateOf(store_->options().clock->Now());
   v1::Principal p;
   p.set_api_key(k.name());
@@ -949,7 +946,7 @@ absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView
 
 absl::StatusOr<v1::FederationPeer> RegistryStore::CreateFederationPeer(
     const Ctx& ctx, const v1::CreateFederationPeerRequest& req) {
-  RCP_RETURN_IF_ERROR(ValidatePeerId("peer_id", req.peer_id()));
+  RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("peer_id", req.peer_id()));
   RCP_RETURN_IF_ERROR(ValidatePeerFields(req.federation_peer()));
   std::string name = absl::StrCat("federationPeers/", req.peer_id());
   return entity::Create<v1::FederationPeer>(
@@ -970,7 +967,7 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::CreateFederationPeer(
 
 absl::StatusOr<v1::FederationPeer> RegistryStore::GetFederationPeer(const v1::GetFederationPeerRequest& req) {
   RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
-  RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
+  RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("name", ids[0]));
   return entity::Get<v1::FederationPeer>(store_.get(), kPeer, req.name());
 }
 
@@ -981,8 +978,7 @@ absl::StatusOr<v1::ListFederationPeersResponse> RegistryStore::ListFederationPee
   RCP_RETURN_IF_ERROR(entity::List<v1::FederationPeer>(
       *view, kPeer, "federationPeers/", req, req.page_size(), req.page_token(),
       [&](const v1::FederationPeer& p) { return audience::VisibleTo(viewer, res::Kind::kFederationPeer, p); },
-      resp.mutable_federation_peers(),
-      resp.mutable_next_page_token()));
+      resp.mutable_federation_peers(), resp.mutable_next_page_token()));
   resp.set_revision(view->revision());
   return resp;
 }
@@ -991,7 +987,7 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::UpdateFederationPeer(
     const Ctx& ctx, const v1::UpdateFederationPeerRequest& req) {
   RCP_ASSIGN_OR_RETURN(
       auto ids, res::ParseName("federation_peer.name", req.federation_peer().name(), "federationPeers/*"));
-  RCP_RETURN_IF_ERROR(ValidatePeerId("federation_peer.name", ids[0]));
+  RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("federation_peer.name", ids[0]));
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
       req.update_mask(),
       {"display_name", "address", "share_public", "shared_processes", "credential_fingerprint", "enabled"}));
@@ -1011,7 +1007,7 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::UpdateFederationPeer(
 
 absl::Status RegistryStore::DeleteFederationPeer(const Ctx& ctx, const v1::DeleteFederationPeerRequest& req) {
   RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName("name", req.name(), "federationPeers/*"));
-  RCP_RETURN_IF_ERROR(ValidatePeerId("name", ids[0]));
+  RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("name", ids[0]));
   return entity::Delete<v1::FederationPeer>(store_.get(), ctx, kPeer, req.name(), req.etag(), {});
 }
 
@@ -1048,9 +1044,8 @@ absl::Status ValidateKeyring(const federation::v1::Keyring& keyring) {
     RCP_RETURN_IF_ERROR(ValidateKeyId(at + ".key.key_id", key.key_id()));
     auto [first, inserted] = entry_of.emplace(key.key_id(), i);
     if (!inserted) {
-      return InvalidField(at + ".key.key_id",
-                          absl::StrCat("must be unique in the keyring; entries[", first->second,
-                                       "] has it too"));
+      return InvalidField(at + ".key.key_id", absl::StrCat("must be unique in the keyring; entries[",
+                                                           first->second, "] has it too"));
     }
     if (key.public_key().size() != kPublicKeyBytes) {
       return InvalidField(at + ".key.public_key",
@@ -1059,10 +1054,10 @@ absl::Status ValidateKeyring(const federation::v1::Keyring& keyring) {
     }
     const size_t sealed = entry.sealed_private_key().size();
     if (sealed < kMinSealedKeyBytes || sealed > kMaxSealedKeyBytes) {
-      return InvalidField(at + ".sealed_private_key",
-                          absl::StrCat("must be ", kMinSealedKeyBytes, " to ", kMaxSealedKeyBytes,
-                                       " bytes: a 12-byte nonce, the ciphertext and a 16-byte tag; got ",
-                                       sealed));
+      return InvalidField(
+          at + ".sealed_private_key",
+          absl::StrCat("must be ", kMinSealedKeyBytes, " to ", kMaxSealedKeyBytes,
+                       " bytes: a 12-byte nonce, the ciphertext and a 16-byte tag; got ", sealed));
     }
     if (i == 0) {
       if (key.has_expire_time()) {
@@ -1108,28 +1103,28 @@ absl::StatusOr<federation::v1::Keyring> RegistryStore::UpdateKeyring(const Ctx& 
                                                                      const v1::UpdateKeyringRequest& req) {
   RCP_RETURN_IF_ERROR(ValidateKeyring(req.keyring()));
   federation::v1::Keyring next = req.keyring();
-  RCP_RETURN_IF_ERROR(
-      store_
-          ->Write(ctx, {kKeyringKey},
-                  [&](Transaction& txn) -> absl::Status {
-                    // Absent, it reads as the empty keyring, whose etag is "".
-                    federation::v1::Keyring current;
-                    RCP_RETURN_IF_ERROR(txn.Get(kKeyringCf, kKeyringKey, &current).status());
-                    if (req.etag() != current.etag()) {
-                      return absl::AbortedError(absl::StrCat("keyring: changed since etag \"", req.etag(),
-                                                             "\"; read it again (GetKeyring) and retry"));
-                    }
-                    *next.mutable_update_time() = ToTimestamp(txn.now());
-                    // A fresh token, not a digest of the content: the same
-                    // keyring written twice in one clock tick would get the
-                    // same digest, and a replica holding the first etag
-                    // would then pass the compare of the second.
-                    next.set_etag(crypto::RandomToken(kKeyringEtagBytes));
-                    txn.Put(kKeyringCf, kKeyringKey, next);
-                    // No RecordChange: the write takes no revision (see kKeyringCf).
-                    return absl::OkStatus();
-                  })
-          .status());
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write(ctx, {kKeyringKey},
+                                  [&](Transaction& txn) -> absl::Status {
+                                    // Absent, it reads as the empty keyring, whose etag is "".
+                                    federation::v1::Keyring current;
+                                    RCP_RETURN_IF_ERROR(txn.Get(kKeyringCf, kKeyringKey, &current).status());
+                                    if (req.etag() != current.etag()) {
+                                      return absl::AbortedError(
+                                          absl::StrCat("keyring: changed since etag \"", req.etag(),
+                                                       "\"; read it again (GetKeyring) and retry"));
+                                    }
+                                    *next.mutable_update_time() = ToTimestamp(txn.now());
+                                    // A fresh token, not a digest of the content: the same
+                                    // keyring written twice in one clock tick would get the
+                                    // same digest, and a replica holding the first etag
+                                    // would then pass the compare of the second.
+                                    next.set_etag(crypto::RandomToken(kKeyringEtagBytes));
+                                    txn.Put(kKeyringCf, kKeyringKey, next);
+                                    // No RecordChange: the write takes no revision (see kKeyringCf).
+                                    return absl::OkStatus();
+                                  })
+                          .status());
   return next;
 }
 

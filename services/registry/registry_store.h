@@ -21,7 +21,6 @@
 
 namespace rcp::registry {
 
-
 // Lists keep only what `viewer` may see (audience::MaySee; API keys: those
 // it may manage) before paging, so a page is full whenever more such items
 // exist and carries a token only then. nullptr (an internal caller, the
@@ -39,31 +38,31 @@ class RegistryStore {
   absl::StatusOr<v1::Process> CreateProcess(const Ctx& ctx, const v1::CreateProcessRequest& req);
   absl::StatusOr<v1::Process> GetProcess(const v1::GetProcessRequest& req);
   absl::StatusOr<v1::ListProcessesResponse> ListProcesses(const v1::ListProcessesRequest& req,
-      const audience::Viewer* viewer = nullptr);
+                                                          const audience::Viewer* viewer = nullptr);
   absl::StatusOr<v1::Process> UpdateProcess(const Ctx& ctx, const v1::UpdateProcessRequest& req);
 
   absl::StatusOr<v1::Party> CreateParty(const Ctx& ctx, const v1::CreatePartyRequest& req);
   absl::StatusOr<v1::Party> GetParty(const v1::GetPartyRequest& req);
   absl::StatusOr<v1::ListPartiesResponse> ListParties(const v1::ListPartiesRequest& req,
-      const audience::Viewer* viewer = nullptr);
+                                                      const audience::Viewer* viewer = nullptr);
   absl::StatusOr<v1::Party> UpdateParty(const Ctx& ctx, const v1::UpdatePartyRequest& req);
 
   absl::StatusOr<v1::Membership> CreateMembership(const Ctx& ctx, const v1::CreateMembershipRequest& req);
   absl::StatusOr<v1::Membership> GetMembership(const v1::GetMembershipRequest& req);
   absl::StatusOr<v1::ListMembershipsResponse> ListMemberships(const v1::ListMembershipsRequest& req,
-      const audience::Viewer* viewer = nullptr);
+                                                              const audience::Viewer* viewer = nullptr);
   absl::StatusOr<v1::Membership> UpdateMembership(const Ctx& ctx, const v1::UpdateMembershipRequest& req);
 
   absl::StatusOr<v1::ChairTerm> CreateChairTerm(const Ctx& ctx, const v1::CreateChairTermRequest& req);
   absl::StatusOr<v1::ChairTerm> GetChairTerm(const v1::GetChairTermRequest& req);
   absl::StatusOr<v1::ListChairTermsResponse> ListChairTerms(const v1::ListChairTermsRequest& req,
-      const audience::Viewer* viewer = nullptr);
+                                                            const audience::Viewer* viewer = nullptr);
   absl::StatusOr<v1::ChairTerm> UpdateChairTerm(const Ctx& ctx, const v1::UpdateChairTermRequest& req);
 
   absl::StatusOr<v1::FocalPoint> CreateFocalPoint(const Ctx& ctx, const v1::CreateFocalPointRequest& req);
   absl::StatusOr<v1::FocalPoint> GetFocalPoint(const v1::GetFocalPointRequest& req);
   absl::StatusOr<v1::ListFocalPointsResponse> ListFocalPoints(const v1::ListFocalPointsRequest& req,
-      const audience::Viewer* viewer = nullptr);
+                                                              const audience::Viewer* viewer = nullptr);
   absl::StatusOr<v1::FocalPoint> UpdateFocalPoint(const Ctx& ctx, const v1::UpdateFocalPointRequest& req);
   absl::Status DeleteFocalPoint(const Ctx& ctx, const v1::DeleteFocalPointRequest& req);
 
@@ -72,7 +71,7 @@ class RegistryStore {
   absl::StatusOr<v1::CreateApiKeyResponse> CreateApiKey(const Ctx& ctx, const v1::CreateApiKeyRequest& req);
   absl::StatusOr<v1::ApiKey> GetApiKey(const v1::GetApiKeyRequest& req);
   absl::StatusOr<v1::ListApiKeysResponse> ListApiKeys(const v1::ListApiKeysRequest& req,
-      const audience::Viewer* viewer = nullptr);
+                                                      const audience::Viewer* viewer = nullptr);
   // Idempotent: revoking a revoked key returns it unchanged.
   absl::StatusOr<v1::ApiKey> RevokeApiKey(const Ctx& ctx, const v1::RevokeApiKeyRequest& req);
   // UNAUTHENTICATED for a malformed, unknown, wrong, expired or revoked key.
@@ -85,8 +84,7 @@ class RegistryStore {
                                                           const v1::CreateFederationPeerRequest& req);
   absl::StatusOr<v1::FederationPeer> GetFederationPeer(const v1::GetFederationPeerRequest& req);
   absl::StatusOr<v1::ListFederationPeersResponse> ListFederationPeers(
-      const v1::ListFederationPeersRequest& req,
-      const audience::Viewer* viewer = nullptr);
+      const v1::ListFederationPeersRequest& req, const audience::Viewer* viewer = nullptr);
   absl::StatusOr<v1::FederationPeer> UpdateFederationPeer(const Ctx& ctx,
                                                           const v1::UpdateFederationPeerRequest& req);
   absl::Status DeleteFederationPeer(const Ctx& ctx, const v1::DeleteFederationPeerRequest& req);

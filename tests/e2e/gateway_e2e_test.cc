@@ -276,6 +276,7 @@ class GatewayE2eTest : public ::testing::Test {
     registry_ = std::make_unique<Daemon>(
         build + "/services/registry/rcp-registryd",
         std::vector<std::string>{"--listen=127.0.0.1:0", "--data_dir=" + dir_.Sub("registry"), token_flag,
+                                 "--deployment_id=e2e.secretariat",
                                  "--seed_file=" + seed + "registry.textproto",
                                  "--seed_keys_out=" + dir_.Sub("keys.tsv")},
         dir_.Sub("registry.log"));
@@ -1822,6 +1823,41 @@ TEST_F(GatewayE2eTest, TheDeploymentsSigningKeyIsMadeOnceAndSharedByEveryReplica
   EXPECT_FALSE(stranger->Start(absl::Seconds(10)).ok());
   EXPECT_THAT(stranger->Log(), HasSubstr("cannot load the deployment's keyring"));
   EXPECT_THAT(stranger->Log(), HasSubstr("does not open"));
+}
+
+// Issue 10's homes: a process whose home is another deployment is a mirror
+// here. Writes to it fail naming its home, until an administrator pins the
+// home back (here, after the homes' cache interval, 1 s in these tests).
+TEST_F(GatewayE2eTest, WritesToAMirrorFailNamingItsHome) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  const std::string& admin = Key("admin");
+  auto pin = [&](const std::string& home) {
+    reg::UpdateProcessRequest req;
+    req.mutable_process()->set_name("processes/colombo-process");
+    req.mutable_process()->set_home(home);
+    req.mutable_update_mask()->add_paths("home");
+    reg::Process p;
+    return Call(admin, [&](auto* c) { return registry_stub_->UpdateProcess(c, req, &p); });
+  };
+  reg::GetProcessRequest get;
+  get.set_name("processes/colombo-process");
+  reg::Process colombo;
+  ASSERT_THAT(Call(admin, [&](auto* c) { return registry_stub_->GetProcess(c, get, &colombo); }), IsOk());
+  EXPECT_EQ(colombo.home(), "e2e.secretariat");
+  ev::CreateMeetingRequest meeting =
+      NewMeeting("Colombo labour ministers", "processes/colombo-process", rcp::common::v1::PUBLIC);
+  ASSERT_THAT(CreateMeeting(admin, meeting), IsOk());
+
+  ASSERT_THAT(pin("colombo-process.rcp"), IsOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_THAT(CreateMeeting(admin, meeting),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("its home is colombo-process.rcp")));
+  // Bali's processes are written as ever.
+  EXPECT_THAT(CreateMeeting(admin, NewMeeting("Bali workshop", kBali, rcp::common::v1::PUBLIC)), IsOk());
+
+  ASSERT_THAT(pin("e2e.secretariat"), IsOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_THAT(CreateMeeting(admin, meeting), IsOk());
 }
 
 }  // namespace

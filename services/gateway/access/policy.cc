@@ -278,6 +278,35 @@ absl::Status CheckWriter(const Principal& caller, const std::vector<std::string>
 
 absl::Status Hidden(absl::string_view name) { return resource::NotFound(name); }
 
+std::vector<std::string> WrittenProcesses(const MethodRule& rule, const Message& request,
+                                          const Message* stored) {
+  if (rule.effect != Effect::kWrite || rule.rule == Rule::kKeyIssuer || rule.rule == Rule::kOwnKeys)
+    return {};
+  if (rule.target == Target::kRequest) {
+    const FieldDescriptor* mask_field = request.GetDescriptor()->FindFieldByName("update_mask");
+    if (mask_field != nullptr && request.GetDescriptor()->FindFieldByName("process") != nullptr) {
+      const auto& mask = static_cast<const google::protobuf::FieldMask&>(
+          request.GetReflection()->GetMessage(request, mask_field));
+      if (mask.paths_size() == 1 && mask.paths(0) == "home") return {};  // a pin
+    }
+    absl::StatusOr<std::vector<std::string>> processes =
+        ProcessesOf(FieldValues(request, rule.field), rule.field);
+    return processes.ok() ? *std::move(processes) : std::vector<std::string>{};
+  }
+  if (rule.target != Target::kStored || stored == nullptr) return {};
+  std::string scratch;
+  const resource::KindInfo* kind = resource::KindOfName(NameOf(*stored, &scratch));
+  if (kind == nullptr) return {};
+  if (kind->kind == Kind::kUpload) {
+    return {resource::ProcessOf(static_cast<const rcp::documents::v1::UploadSession&>(*stored).document())};
+  }
+  std::vector<std::string> processes = audience::AudienceOf(kind->kind, *stored).processes;
+  if (*rule.new_processes != '\0' && MaskNames(request, rule.new_processes)) {
+    for (auto& p : FieldValues(request, rule.new_processes)) processes.push_back(std::move(p));
+  }
+  return processes;
+}
+
 absl::Status CheckRequest(const MethodRule& rule, const Principal& caller, const Message& request) {
   switch (rule.rule) {
     case Rule::kAdmin:

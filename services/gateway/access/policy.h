@@ -109,6 +109,15 @@ absl::Status CheckStored(const MethodRule& rule, const Principal& caller,
 absl::Status CheckResponse(const MethodRule& rule, const Principal& caller,
                            const google::protobuf::Message& response);
 
+// The processes whose items a write changes, which must be this
+// deployment's (see upstream/homes.h): those the request names (kRequest),
+// or those of the stored item (kStored), with the new ones when an update
+// moves it. None for reads; for writes of nothing in a process (parties,
+// keys, peers, a new process); and for an update that only pins a
+// process's home, which an administrator makes on a mirror.
+std::vector<std::string> WrittenProcesses(const MethodRule& rule, const google::protobuf::Message& request,
+                                          const google::protobuf::Message* stored);
+
 // PERMISSION_DENIED naming `field` and the first process of `processes`
 // the caller does not write in.
 absl::Status CheckWriter(const Principal& caller, const std::vector<std::string>& processes,

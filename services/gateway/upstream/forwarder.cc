@@ -30,6 +30,11 @@ bool Forwarder::AdmitInline(const MethodRule& rule, const access::Principal& cal
   if (rule.target == Target::kStored) return false;
   *verdict = access::CheckRequest(rule, caller, request);
   if (!verdict->ok()) return true;
+  std::vector<std::string> written = access::WrittenProcesses(rule, request, nullptr);
+  if (!written.empty()) {
+    if (!deps_.homes->CheckLocalCached(written, rule.field, verdict)) return false;
+    if (!verdict->ok()) return true;
+  }
   return deps_.references->AllKnown(caller, rule, request);
 }
 
@@ -37,13 +42,16 @@ absl::Status Forwarder::Admit(const MethodRule& rule, const access::Principal& c
                               const google::protobuf::Message& request,
                               const grpc::ServerContextBase* context) {
   RCP_RETURN_IF_ERROR(access::CheckRequest(rule, caller, request));
+  std::unique_ptr<google::protobuf::Message> stored;
   if (rule.target == Target::kStored) {
     std::vector<std::string> names = access::FieldValues(request, rule.field);
     RCP_ASSIGN_OR_RETURN(
-        std::unique_ptr<google::protobuf::Message> stored,
-        deps_.upstream->Fetch(For{&caller}, names.empty() ? "" : names[0], rule.field, context));
+        stored, deps_.upstream->Fetch(For{&caller}, names.empty() ? "" : names[0], rule.field, context));
     RCP_RETURN_IF_ERROR(access::CheckStored(rule, caller, request, *stored));
   }
+  // Only a process's home changes it; here it may be a mirror.
+  std::vector<std::string> written = access::WrittenProcesses(rule, request, stored.get());
+  if (!written.empty()) RCP_RETURN_IF_ERROR(deps_.homes->CheckLocal(written, rule.field, context));
   return deps_.references->Check(caller, rule, request, context);
 }
 

@@ -1,9 +1,9 @@
 // How every public call is served, the one place the policy table is
 // enforced: authenticate the caller, look its method up in the table
 // (access/policy.h; a method missing there is refused), apply the rule —
-// reading the item the rule judges when it is stored — check the write's
-// references, call the data service for the caller, and judge what comes
-// back.
+// reading the item the rule judges when it is stored — refuse a write to a
+// mirror (homes.h), check the write's references, call the data service for
+// the caller, and judge what comes back.
 //
 // Work that may block (a registry lookup, reading a stored item, retries)
 // runs on the gateway's pool. A call that needs none of it — the caller's
@@ -24,6 +24,7 @@
 #include "common/status/status.h"
 #include "services/gateway/access/authenticator.h"
 #include "services/gateway/access/policy.h"
+#include "services/gateway/upstream/homes.h"
 #include "services/gateway/upstream/references.h"
 #include "services/gateway/upstream/upstream.h"
 
@@ -34,6 +35,7 @@ struct Deps {
   Upstream* upstream;
   access::Authenticator* auth;
   References* references;
+  Homes* homes;
   ThreadPool* pool;
 };
 

@@ -48,6 +48,7 @@ class GatewayHarness {
   ThreadPool pool_{4};
   access::Authenticator auth_;
   upstream::References references_;
+  upstream::Homes homes_;
   subscribe::FeedHub hub_;
   upstream::Deps deps_;
   PublicRegistry registry_;

@@ -645,7 +645,8 @@ TEST_F(ReferencesTest, KnownProcessesAndPartiesCostNoRoundTripAfterTheFirst) {
   ev::CreateMeetingRequest req = NewMeeting();
   req.mutable_meeting()->add_invited_parties(kPartyName);
   ASSERT_THAT(CallAs(Role::kAdmin, "/rcp.events.v1.Events/CreateMeeting", req), IsOk());
-  EXPECT_EQ(fake_.CallsOf("GetProcess").size(), 1u);
+  // Once for its existence (references), once for its home (homes).
+  EXPECT_EQ(fake_.CallsOf("GetProcess").size(), 2u);
   EXPECT_EQ(fake_.CallsOf("GetParty").size(), 1u);
   fake_.ClearCalls();
   for (int i = 0; i < 3; ++i)
@@ -667,6 +668,72 @@ TEST_F(ReferencesTest, AnUpdateChecksOnlyTheReferencesItsMaskNames) {
   EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.events.v1.Events/UpdateMeeting", update),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("meeting.chair_party")));
   EXPECT_TRUE(fake_.CallsOf("UpdateMeeting").empty());
+}
+
+// ------------------------------------------------------ homes (issue 10)
+
+class HomesTest : public GatewayPolicyTest {
+ protected:
+  HomesTest() {
+    reg::Process colombo;
+    colombo.set_name(kColombo);
+    colombo.set_home("colombo-process.rcp");  // a mirror here
+    fake_.Put(colombo);
+    ev::Meeting m;
+    m.set_name("processes/colombo-process/meetings/m");
+    m.add_processes(kColombo);
+    m.set_visibility(rcp::common::v1::PUBLIC);
+    fake_.Put(m);
+  }
+};
+
+TEST_F(HomesTest, WritesToAMirrorAreRefusedNamingItsHome) {
+  ev::CreateMeetingRequest create;
+  create.mutable_meeting()->add_processes(kColombo);
+  EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.events.v1.Events/CreateMeeting", create),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("colombo-process.rcp")));
+  // A joint meeting with a mirror in it is refused too.
+  ev::CreateMeetingRequest joint;
+  joint.mutable_meeting()->add_processes(kBali);
+  joint.mutable_meeting()->add_processes(kColombo);
+  EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.events.v1.Events/CreateMeeting", joint),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("processes/colombo-process")));
+  ev::CancelMeetingRequest cancel;
+  cancel.set_name("processes/colombo-process/meetings/m");
+  cancel.set_reason("funding");
+  EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.events.v1.Events/CancelMeeting", cancel),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("its home is colombo-process.rcp")));
+  reg::CreateMembershipRequest membership;
+  membership.set_parent(kColombo);
+  EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.registry.v1.Registry/CreateMembership", membership),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("colombo-process.rcp")));
+  doc::CreateDocumentRequest document;
+  document.set_parent(kColombo);
+  EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.documents.v1.Documents/CreateDocument", document),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("colombo-process.rcp")));
+  for (const char* method : {"CreateMeeting", "CancelMeeting", "CreateMembership", "CreateDocument"}) {
+    EXPECT_TRUE(fake_.CallsOf(method).empty()) << method << " reached the service";
+  }
+  // The policy speaks first: who may not write there hears that, not of
+  // homes; and the home's own processes are written as ever.
+  EXPECT_THAT(CallAs(Role::kMember, "/rcp.events.v1.Events/CreateMeeting", create),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("")));
+  ev::CreateMeetingRequest local;
+  local.mutable_meeting()->add_processes(kBali);
+  EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.events.v1.Events/CreateMeeting", local), IsOk());
+}
+
+TEST_F(HomesTest, AnAdministratorPinsAMirrorsHomeThere) {
+  reg::UpdateProcessRequest pin;
+  pin.mutable_process()->set_name(kColombo);
+  pin.mutable_process()->set_home("colombo-process.secretariat");
+  pin.mutable_update_mask()->add_paths("home");
+  EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.registry.v1.Registry/UpdateProcess", pin), IsOk());
+  EXPECT_EQ(fake_.CallsOf("UpdateProcess").size(), 1u);
+  // Anything more than the pin is a change to the mirror.
+  pin.mutable_update_mask()->add_paths("region");
+  EXPECT_THAT(CallAs(Role::kAdmin, "/rcp.registry.v1.Registry/UpdateProcess", pin),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("colombo-process.rcp")));
 }
 
 // ------------------------------------------------------------ refusals

@@ -119,6 +119,7 @@ class RegistryServiceTest : public ::testing::Test {
     RegistryOptions options;
     options.store.path = dir_.Sub("registry");
     options.store.clock = &clock_;
+    options.deployment_id = "bali-process.rcp";
     auto store = RegistryStore::Open(options);
     ASSERT_THAT(store, IsOk());
     store_ = std::move(*store);
@@ -378,6 +379,34 @@ TEST_F(RegistryServiceTest, CreateProcessStampsItAndGetProcessReadsItBack) {
   RCP_ASSERT_OK_AND_ASSIGN(v1::Process got, Call(&Stub::GetProcess, get));
   EXPECT_THAT(got, EqualsProto(created));
   EXPECT_EQ(Revision(), seeded_revision_ + 1);
+}
+
+TEST_F(RegistryServiceTest, AProcessIsHomeAtTheDeploymentThatCreatesItUnlessItNamesAnother) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process local,
+                           NewProcess("puebla-process", "Regional Conference on Migration", "RCM"));
+  EXPECT_EQ(local.home(), "bali-process.rcp");
+  auto mirror = ProcessRequest("lima-process", "South American Conference on Migration", "SACM");
+  mirror.mutable_process()->set_home("lima-process.rcp");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process pinned, Call(&Stub::CreateProcess, mirror));
+  EXPECT_EQ(pinned.home(), "lima-process.rcp");
+  // An administrator pins another home later.
+  v1::UpdateProcessRequest pin;
+  pin.mutable_process()->set_name(local.name());
+  pin.mutable_process()->set_home("puebla-process.rcp");
+  pin.mutable_update_mask()->add_paths("home");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process repinned, Call(&Stub::UpdateProcess, pin));
+  EXPECT_EQ(repinned.home(), "puebla-process.rcp");
+  // A home is a deployment id.
+  for (const char* bad : {"Puebla", "x", "-leading.rcp", "trailing.", "has space.rcp"}) {
+    auto req = ProcessRequest("midsa", "Migration Dialogue for Southern Africa", "MIDSA");
+    req.mutable_process()->set_home(bad);
+    EXPECT_THAT(Call(&Stub::CreateProcess, req),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("process.home")))
+        << bad;
+  }
+  v1::GetProcessRequest get;
+  get.set_name("processes/midsa");
+  EXPECT_THAT(Call(&Stub::GetProcess, get), StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
 }
 
 TEST_F(RegistryServiceTest, CreateProcessRejectsOversizedDisplayNameAndWritesNothing) {
@@ -2239,7 +2268,8 @@ TEST_F(RegistryKeyringTest, IsCreatedWithTheEmptyEtagAndReplacedOnlyWithTheCurre
   RCP_ASSERT_OK_AND_ASSIGN(Keyring rotated, UpdateKeyring(Ring(2), created.etag()));
   EXPECT_NE(rotated.etag(), created.etag());
   EXPECT_EQ(FromTs(rotated.update_time()), kToday + absl::Minutes(5));
-  EXPECT_THAT(rotated.entries(), ElementsAre(EqualsProto(KeyEntry(2, true)), EqualsProto(KeyEntry(1, false))));
+  EXPECT_THAT(rotated.entries(),
+              ElementsAre(EqualsProto(KeyEntry(2, true)), EqualsProto(KeyEntry(1, false))));
   RCP_ASSERT_OK_AND_ASSIGN(read, GetKeyring());
   EXPECT_THAT(read, EqualsProto(rotated));
 
@@ -2261,7 +2291,8 @@ TEST_F(RegistryKeyringTest, EtagChangesWithEveryUpdateEvenOfTheSameKeyringAtTheS
   RCP_ASSERT_OK_AND_ASSIGN(Keyring second, UpdateKeyring(Ring(1), first.etag()));
   EXPECT_NE(second.etag(), first.etag());
   EXPECT_EQ(second.update_time().seconds(), first.update_time().seconds());
-  EXPECT_THAT(UpdateKeyring(Ring(1), first.etag()), StatusIs(absl::StatusCode::kAborted, HasSubstr("keyring")));
+  EXPECT_THAT(UpdateKeyring(Ring(1), first.etag()),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("keyring")));
 }
 
 TEST_F(RegistryKeyringTest, OfConcurrentUpdatesWithTheSameEtagExactlyOneWins) {
@@ -2335,7 +2366,8 @@ TEST_F(RegistryKeyringTest, UpdateRejectsMalformedKeyringsNamingTheFieldAndWrite
       {"keyring.entries[0].key.expire_time", "must be unset",
        [&](Keyring* k) { *key(k, 0)->mutable_expire_time() = Ts(kToday); }},
       {"keyring.entries[0].key.revoked", "must be false", [&](Keyring* k) { key(k, 0)->set_revoked(true); }},
-      {"keyring.entries[1].key.expire_time", "is required", [&](Keyring* k) { key(k, 1)->clear_expire_time(); }},
+      {"keyring.entries[1].key.expire_time", "is required",
+       [&](Keyring* k) { key(k, 1)->clear_expire_time(); }},
       {"keyring.entries[0].key.predecessor_signature", "64 bytes",
        [&](Keyring* k) { key(k, 0)->clear_predecessor_signature(); }},
       {"keyring.entries[1].key.predecessor_signature", "64 bytes",
@@ -2350,7 +2382,8 @@ TEST_F(RegistryKeyringTest, UpdateRejectsMalformedKeyringsNamingTheFieldAndWrite
     Keyring broken = Ring(3);
     c.breaks(&broken);
     auto result = UpdateKeyring(broken, stored.etag());
-    EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr(c.field), HasSubstr(c.rule))));
+    EXPECT_THAT(result,
+                StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr(c.field), HasSubstr(c.rule))));
     EXPECT_EQ(ViolatedField(result.status()), c.field);
   }
   RCP_ASSERT_OK_AND_ASSIGN(Keyring read, GetKeyring());
@@ -2514,7 +2547,8 @@ class RegistryViewerTest : public RegistryServiceTest {
 
   // Every page of `list`, a RegistryStore List, for `viewer` from `req`.
   template <typename Req, typename Resp, typename NamesOf>
-  std::vector<std::string> ListAll(absl::StatusOr<Resp> (RegistryStore::*list)(const Req&, const audience::Viewer*),
+  std::vector<std::string> ListAll(absl::StatusOr<Resp> (RegistryStore::*list)(const Req&,
+                                                                               const audience::Viewer*),
                                    Req req, const v1::Principal* viewer, int page_size, NamesOf names_of) {
     req.set_page_size(page_size);
     return PageThrough(page_size, [&](const std::string& token) -> absl::StatusOr<Page> {
@@ -2586,7 +2620,8 @@ TEST_F(RegistryViewerTest, AProcessLimitedKeyListsOnlyItsProcessesRegisterEntrie
                             "processes/colombo-process/memberships/phl"));
     std::vector<std::string> terms = ChairTerms(nullptr, 1000);
     ASSERT_THAT(terms, SizeIs(3));
-    EXPECT_THAT(ChairTerms(&colombo_only, page_size), ElementsAre("processes/colombo-process/chairTerms/phl-2026"));
+    EXPECT_THAT(ChairTerms(&colombo_only, page_size),
+                ElementsAre("processes/colombo-process/chairTerms/phl-2026"));
     // Colombo's contact details, as a member; none of Bali's.
     EXPECT_THAT(FocalPoints(&colombo_only, page_size),
                 ElementsAre("processes/colombo-process/focalPoints/phl"));
@@ -2608,12 +2643,12 @@ TEST_F(RegistryViewerTest, FocalPointsAreForMembersNotObservers) {
     SCOPED_TRACE(absl::StrCat("page_size ", page_size));
     // UNHCR observes Bali: one empty page, no token, as if there were none.
     EXPECT_THAT(FocalPoints(&unhcr, page_size), IsEmpty());
-    EXPECT_THAT(FocalPoints(&indonesia, page_size),
-                ElementsAre("processes/bali-process/focalPoints/aus", "processes/bali-process/focalPoints/idn",
-                            "processes/colombo-process/focalPoints/phl"));
+    EXPECT_THAT(FocalPoints(&indonesia, page_size), ElementsAre("processes/bali-process/focalPoints/aus",
+                                                                "processes/bali-process/focalPoints/idn",
+                                                                "processes/colombo-process/focalPoints/phl"));
     EXPECT_THAT(FocalPoints(&australia, page_size),
-                ElementsAre("processes/bali-process/focalPoints/aus", "processes/bali-process/focalPoints/idn",
-                            "processes/igc/focalPoints/aus"));
+                ElementsAre("processes/bali-process/focalPoints/aus",
+                            "processes/bali-process/focalPoints/idn", "processes/igc/focalPoints/aus"));
   }
   // The observer's first page is exactly the answer for a collection
   // without focal points: no token, nothing.
@@ -2698,11 +2733,31 @@ TEST_F(RegistryViewerTest, TheServiceFiltersForTheViewerTheCallCarries) {
     std::function<grpc::Status(grpc::ClientContext*)> call;
   };
   std::vector<Check> checks = {
-      {"ListParties", [&](grpc::ClientContext* c) { v1::ListPartiesResponse r; return stub_->ListParties(c, {}, &r); }},
-      {"ListMemberships", [&](grpc::ClientContext* c) { v1::ListMembershipsResponse r; return stub_->ListMemberships(c, {}, &r); }},
-      {"ListChairTerms", [&](grpc::ClientContext* c) { v1::ListChairTermsResponse r; return stub_->ListChairTerms(c, {}, &r); }},
-      {"ListFocalPoints", [&](grpc::ClientContext* c) { v1::ListFocalPointsResponse r; return stub_->ListFocalPoints(c, {}, &r); }},
-      {"ListFederationPeers", [&](grpc::ClientContext* c) { v1::ListFederationPeersResponse r; return stub_->ListFederationPeers(c, {}, &r); }},
+      {"ListParties",
+       [&](grpc::ClientContext* c) {
+         v1::ListPartiesResponse r;
+         return stub_->ListParties(c, {}, &r);
+       }},
+      {"ListMemberships",
+       [&](grpc::ClientContext* c) {
+         v1::ListMembershipsResponse r;
+         return stub_->ListMemberships(c, {}, &r);
+       }},
+      {"ListChairTerms",
+       [&](grpc::ClientContext* c) {
+         v1::ListChairTermsResponse r;
+         return stub_->ListChairTerms(c, {}, &r);
+       }},
+      {"ListFocalPoints",
+       [&](grpc::ClientContext* c) {
+         v1::ListFocalPointsResponse r;
+         return stub_->ListFocalPoints(c, {}, &r);
+       }},
+      {"ListFederationPeers",
+       [&](grpc::ClientContext* c) {
+         v1::ListFederationPeersResponse r;
+         return stub_->ListFederationPeers(c, {}, &r);
+       }},
   };
   for (const auto& check : checks) {
     grpc::ClientContext context;
