@@ -30,6 +30,9 @@ namespace {
 constexpr char kChangelogCf[] = "changelog";
 constexpr char kMetaCf[] = "meta";
 constexpr char kRequestsCf[] = "requests";
+constexpr char kItemRevisionsCf[] = "item_revisions";
+constexpr char kMetaEpoch[] = "epoch";
+constexpr char kRestoredMarker[] = "RESTORED";
 // In kRequestsCf beside "request:…" keys: prefix + time(8) + request key.
 constexpr char kRequestsByTime[] = "by-time:";
 constexpr char kMetaStoreName[] = "store_name";
@@ -184,6 +187,9 @@ class Store::Impl {
   void CloseWatchers(absl::string_view reason);
   absl::Status Trim();
   absl::Status TrimRequests();
+  // Reads the epoch, or records the first (a new store); starts a new one
+  // when a restore left its marker.
+  absl::Status OpenEpoch(rocksdb::Env* env);
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -221,6 +227,7 @@ class Store::Impl {
   std::atomic<uint64_t> floor_{0};
   std::vector<std::shared_ptr<WatcherImpl>> watchers_ ABSL_GUARDED_BY(hub_mu_);
 
+  std::atomic<uint64_t> epoch_{0};
   absl::Mutex trim_mu_;  // one Trim at a time
   std::unique_ptr<ThreadPool> replay_pool_;
 };
@@ -556,6 +563,34 @@ absl::Status Store::Impl::Trim() {
   return FromRocksStatus(db_->Write(write_options_, &batch), "trimming the changelog");
 }
 
+absl::Status Store::Impl::OpenEpoch(rocksdb::Env* env) {
+  std::string value;
+  uint64_t epoch = 0;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kMetaCf), kMetaEpoch, &value);
+  if (s.ok()) {
+    auto v = DecodeUint64(value);
+    if (!v.has_value()) return absl::DataLossError("meta epoch is malformed");
+    epoch = *v;
+  } else if (!s.IsNotFound()) {
+    return FromRocksStatus(s, "reading the store's epoch");
+  }
+  const std::string marker = absl::StrCat(options_.path, "/", kRestoredMarker);
+  bool restored = env->FileExists(marker).ok();
+  if (epoch == 0 || restored) {
+    // Later than any epoch before it, even with a clock set back.
+    uint64_t now = static_cast<uint64_t>(absl::ToUnixMicros(options_.clock->Now()));
+    epoch = std::max(now, epoch + 1);
+    s = db_->Put(write_options_, cf(kMetaCf), kMetaEpoch, EncodeUint64(epoch));
+    if (!s.ok()) return FromRocksStatus(s, "recording the store's epoch");
+    if (restored) {
+      s = env->DeleteFile(marker);
+      if (!s.ok()) return FromRocksStatus(s, "removing the restore marker");
+    }
+  }
+  epoch_ = epoch;
+  return absl::OkStatus();
+}
+
 absl::Status Store::Impl::Open() {
   rocksdb::Env* env = options_.env ? options_.env : rocksdb::Env::Default();
   const std::string& path = options_.path;
@@ -589,7 +624,8 @@ absl::Status Store::Impl::Open() {
   db_options.paranoid_checks = true;
   db_options.IncreaseParallelism(2);
 
-  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kChangelogCf, kMetaCf, kRequestsCf};
+  std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, kChangelogCf, kMetaCf, kRequestsCf,
+                                    kItemRevisionsCf};
   for (const auto& n : options_.column_families) names.push_back(n);
   if (is_db) {
     std::vector<std::string> existing;
@@ -635,6 +671,8 @@ absl::Status Store::Impl::Open() {
     return absl::FailedPreconditionError(absl::StrCat("the database at ", path, " belongs to the '", value,
                                                       "' store, not '", options_.store_name, "'"));
   }
+
+  RCP_RETURN_IF_ERROR(OpenEpoch(env));
 
   uint64_t floor = 0;
   s = db_->Get(rocksdb::ReadOptions(), cf(kMetaCf), kMetaCompacted, &value);
@@ -707,23 +745,25 @@ void Transaction::Delete(absl::string_view cf, absl::string_view key) {
   ops_.push_back(Op{true, store_->impl_->cf(cf), std::string(key), {}});
 }
 
-void Transaction::RecordChange(absl::string_view name, absl::string_view kind, Change::Operation op,
-                               const google::protobuf::Message& value) {
+Change& Transaction::RecordChange(absl::string_view name, absl::string_view kind, Change::Operation op,
+                                  const google::protobuf::Message& value) {
   Change& c = changes_.emplace_back();
   c.set_name(std::string(name));
   c.set_kind(std::string(kind));
   c.set_operation(op);
   c.mutable_value()->PackFrom(value);
-  c.set_tombstone(op == Change::DELETED);
+  c.set_tombstone(op == Change::DELETED || op == Change::WITHDRAWN);
   c.set_principal(context_.principal);
   *c.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now_));
+  return c;
 }
 
-void Transaction::RecordUpdate(absl::string_view name, absl::string_view kind,
-                               const google::protobuf::Message& before,
-                               const google::protobuf::Message& after) {
-  RecordChange(name, kind, Change::UPDATED, after);
-  changes_.back().mutable_previous_value()->PackFrom(before);
+Change& Transaction::RecordUpdate(absl::string_view name, absl::string_view kind,
+                                  const google::protobuf::Message& before,
+                                  const google::protobuf::Message& after) {
+  Change& c = RecordChange(name, kind, Change::UPDATED, after);
+  c.mutable_previous_value()->PackFrom(before);
+  return c;
 }
 
 std::string RequestLockKey(absl::string_view method, absl::string_view request_id) {
@@ -794,10 +834,13 @@ absl::StatusOr<uint64_t> Store::Write(const WriteContext& context, std::vector<s
   std::vector<ChangePtr> published;
   published.reserve(n);
   auto* changelog = impl_->cf(kChangelogCf);
+  auto* item_revisions = impl_->cf(kItemRevisionsCf);
   for (uint64_t i = 0; i < n; ++i) {
     auto& c = txn.changes_[i];
     c.set_revision(first + i);
     batch.Put(changelog, EncodeUint64(first + i), c.SerializeAsString());
+    // A later record of the same name in this batch overrides: the last wins.
+    batch.Put(item_revisions, c.name(), EncodeUint64(first + i));
     published.push_back(std::make_shared<Change>(std::move(c)));
   }
   rocksdb::Status s = impl_->db_->Write(write_options, &batch);
@@ -834,6 +877,21 @@ std::unique_ptr<ReadView> Store::Read() const {
 
 uint64_t Store::revision() const { return impl_->committed_.load(); }
 uint64_t Store::compacted_revision() const { return impl_->floor_.load(); }
+uint64_t Store::epoch() const { return impl_->epoch_.load(); }
+
+namespace {
+absl::StatusOr<uint64_t> DecodeItemRevision(absl::StatusOr<std::string> value, absl::string_view name) {
+  if (absl::IsNotFound(value.status())) return 0;
+  if (!value.ok()) return value.status();
+  auto v = DecodeUint64(*value);
+  if (!v.has_value()) return absl::DataLossError(absl::StrCat("the revision of ", name, " is malformed"));
+  return *v;
+}
+}  // namespace
+
+absl::StatusOr<uint64_t> Store::ItemRevision(absl::string_view name) const {
+  return DecodeItemRevision(Get(kItemRevisionsCf, name), name);
+}
 
 absl::StatusOr<std::shared_ptr<Watcher>> Store::Watch(uint64_t since_revision,
                                                       std::function<void()> on_ready) {
@@ -909,6 +967,10 @@ absl::Status ReadView::Get(absl::string_view cf, absl::string_view key,
     return absl::DataLossError(absl::StrCat("stored value of ", key, " is unreadable"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> ReadView::ItemRevision(absl::string_view name) const {
+  return DecodeItemRevision(Get(kItemRevisionsCf, name), name);
 }
 
 absl::Status ReadView::Scan(

@@ -16,6 +16,13 @@
 // other watchers. The changelog is trimmed by count and age; asking for a
 // trimmed revision fails with FAILED_PRECONDITION carrying
 // rcp.common.v1.ResyncRequired.
+//
+// Two facts serve federation (DESIGN.md §6): every resource name a change
+// record names remembers the revision of its last change (ItemRevision: an
+// item's version, stable until it changes again), and the store has an
+// epoch, set when it is created and renewed when it is restored from a
+// backup, so that a restored store's new revisions are never taken for old
+// ones.
 #ifndef RCP_COMMON_STORAGE_STORE_H_
 #define RCP_COMMON_STORAGE_STORE_H_
 
@@ -42,15 +49,17 @@ namespace rcp::storage {
 
 struct StoreOptions {
   // Directory of the database. Created when missing; a non-empty directory
-  // that is not a database of this store is refused.
+  // that is not a database of this store is refused. A file named RESTORED
+  // in it (left by a restore from a backup) makes Open start a new epoch,
+  // then removes it.
   std::string path;
 
   // Identifies what the database holds (e.g. "registry"); a database created
   // by another service is refused at Open.
   std::string store_name;
 
-  // Entity column families. "changelog", "meta" and "requests" are reserved
-  // and always present.
+  // Entity column families. "changelog", "meta", "requests" and
+  // "item_revisions" are reserved and always present.
   std::vector<std::string> column_families;
 
   // Sync the WAL before a write is acknowledged. Turn off only in tests that
@@ -102,13 +111,17 @@ class Transaction {
   void Put(absl::string_view cf, absl::string_view key, const google::protobuf::Message& value);
   void Delete(absl::string_view cf, absl::string_view key);
 
-  // Appends a change record; it gets the next store revision at commit.
-  // For DELETED, `value` is the last value and the record is a tombstone.
-  void RecordChange(absl::string_view name, absl::string_view kind, rcp::common::v1::Change::Operation op,
-                    const google::protobuf::Message& value);
+  // Appends a change record; it gets the next store revision at commit,
+  // which becomes `name`'s ItemRevision. For DELETED (and WITHDRAWN),
+  // `value` is the last value and the record is a tombstone. Returns the
+  // record, to be completed (a mirror's origin) before the transaction ends.
+  rcp::common::v1::Change& RecordChange(absl::string_view name, absl::string_view kind,
+                                        rcp::common::v1::Change::Operation op,
+                                        const google::protobuf::Message& value);
   // An UPDATED change that also carries the value before it.
-  void RecordUpdate(absl::string_view name, absl::string_view kind, const google::protobuf::Message& before,
-                    const google::protobuf::Message& after);
+  rcp::common::v1::Change& RecordUpdate(absl::string_view name, absl::string_view kind,
+                                        const google::protobuf::Message& before,
+                                        const google::protobuf::Message& after);
 
   // Idempotent creates (AIP-155). When `request_id` was used before by
   // `method`, returns the resource name it produced; INVALID_ARGUMENT when it
@@ -186,6 +199,12 @@ class Store {
   uint64_t revision() const;
   // Oldest revision a Watch may still start after (the trimmed floor).
   uint64_t compacted_revision() const;
+  // The store's epoch: the time (µs since 1970) it was created, or last
+  // restored from a backup. Never goes back.
+  uint64_t epoch() const;
+  // The revision of the last change record naming `name`; 0 when none
+  // does (an item older than the revisions' record).
+  absl::StatusOr<uint64_t> ItemRevision(absl::string_view name) const;
 
   // Starts a watch of changes with revision > since_revision.
   // OUT_OF_RANGE when since_revision is in the future; FAILED_PRECONDITION
@@ -236,6 +255,8 @@ class ReadView {
 
   absl::StatusOr<std::string> Get(absl::string_view cf, absl::string_view key) const;
   absl::Status Get(absl::string_view cf, absl::string_view key, google::protobuf::Message* message) const;
+  // Store::ItemRevision, as of the snapshot.
+  absl::StatusOr<uint64_t> ItemRevision(absl::string_view name) const;
   // Calls `fn(key, value)` for keys in [start, limit) in order, until it
   // returns false. Empty `limit` = to the end of the column family.
   absl::Status Scan(absl::string_view cf, absl::string_view start, absl::string_view limit,

@@ -22,6 +22,7 @@ namespace {
 
 using ::rcp::common::v1::Change;
 using ::rcp::testing::IsOk;
+using ::rcp::testing::IsOkAndHolds;
 using ::rcp::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -332,6 +333,63 @@ TEST_F(StoreTest, DataAndRevisionSurviveCloseAndReopen) {
   auto rev = Put(store.get(), "k5", "v");
   ASSERT_THAT(rev, IsOk());
   EXPECT_EQ(*rev, 6u);
+}
+
+TEST_F(StoreTest, EachNameRemembersTheRevisionOfItsLastChange) {
+  auto store = OpenOrDie(Options());
+  EXPECT_THAT(store->ItemRevision("a"), IsOkAndHolds(0u));  // never changed
+  ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
+  ASSERT_THAT(Put(store.get(), "b", "1"), IsOk());
+  // Two records of one name in one transaction: the last one counts.
+  ASSERT_THAT(store->Write({"test"}, {"a"},
+                           [&](Transaction& txn) {
+                             txn.RecordChange("a", "item", Change::UPDATED, Str("2"));
+                             txn.RecordChange("c", "item", Change::CREATED, Str("2"));
+                             txn.RecordChange("a", "item", Change::UPDATED, Str("3"));
+                             return absl::OkStatus();
+                           }),
+              IsOkAndHolds(5u));
+  EXPECT_THAT(store->ItemRevision("a"), IsOkAndHolds(5u));
+  EXPECT_THAT(store->ItemRevision("b"), IsOkAndHolds(2u));
+  EXPECT_THAT(store->ItemRevision("c"), IsOkAndHolds(4u));
+  // A snapshot sees the revisions of its moment.
+  auto view = store->Read();
+  ASSERT_THAT(Put(store.get(), "b", "2"), IsOk());
+  EXPECT_THAT(view->ItemRevision("b"), IsOkAndHolds(2u));
+  EXPECT_THAT(store->ItemRevision("b"), IsOkAndHolds(6u));
+  // A failed transaction changes no item's revision.
+  EXPECT_THAT(store->Write({"test"}, {"b"},
+                           [&](Transaction& txn) {
+                             txn.RecordChange("b", "item", Change::UPDATED, Str("x"));
+                             return absl::AbortedError("no");
+                           }),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("no")));
+  view.reset();
+  store.reset();
+  store = OpenOrDie(Options());
+  EXPECT_THAT(store->ItemRevision("b"), IsOkAndHolds(6u));
+}
+
+TEST_F(StoreTest, TheEpochIsSetAtCreationKeptAcrossOpensAndRenewedAfterARestore) {
+  auto store = OpenOrDie(Options());
+  uint64_t created = store->epoch();
+  EXPECT_GT(created, 0u);
+  ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
+  store.reset();
+  store = OpenOrDie(Options());
+  EXPECT_EQ(store->epoch(), created);
+  store.reset();
+  // A restore from a backup leaves its marker: the store starts a new
+  // epoch, later than the old one, and removes the marker.
+  std::ofstream(dir_.Sub("db") + "/RESTORED") << "restored from a backup\n";
+  store = OpenOrDie(Options());
+  uint64_t restored = store->epoch();
+  EXPECT_GT(restored, created);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("db") + "/RESTORED"));
+  EXPECT_EQ(store->revision(), 1u);  // the data is as it was
+  store.reset();
+  store = OpenOrDie(Options());
+  EXPECT_EQ(store->epoch(), restored);
 }
 
 TEST_F(StoreTest, DatabaseHeldByAnotherOpenerIsRefused) {
