@@ -303,7 +303,10 @@ std::string RenderEvent(const Event& event, const IcalOptions& options) {
   const Meeting& m = *event.meeting;
   std::string out;
   AppendLine(&out, "BEGIN", "VEVENT");
-  AppendLine(&out, "UID", EscapeText(MeetingUid(m.name(), options.deployment_id)));
+  auto origin = options.origins.find(m.name());
+  AppendLine(&out, "UID",
+             EscapeText(MeetingUid(m.name(), origin == options.origins.end() ? options.deployment_id
+                                                                              : origin->second)));
   AppendLine(&out, "DTSTAMP", FormatUtc(options.now));
   if (m.all_day()) {
     AppendLine(&out, "DTSTART;VALUE=DATE", FormatDate(event.first_day));

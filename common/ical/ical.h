@@ -12,6 +12,7 @@
 #ifndef RCP_COMMON_ICAL_ICAL_H_
 #define RCP_COMMON_ICAL_ICAL_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct IcalOptions {
   // same resource name never collide in a client that subscribes to both.
   // Default: empty (UIDs then have no "@" part).
   std::string deployment_id;
+  // Meetings of other deployments (federation mirrors), by name: their
+  // origin, which is the domain of their UID instead, so that a joint
+  // inter-RCP meeting has one UID wherever it is exported from.
+  std::map<std::string, std::string> origins;
 
   // Shown by clients as the calendar's name (X-WR-CALNAME).
   // Default: "RCP meetings".
@@ -54,7 +59,7 @@ std::string MeetingUid(absl::string_view meeting_name, absl::string_view deploym
 // One VEVENT per meeting, ordered by start instant (an all-day meeting's is
 // the local midnight of its first day in time_zone), then by resource name
 // (stable for equal names), whatever the input order:
-//   UID            MeetingUid(name, options.deployment_id)
+//   UID            MeetingUid(name, its origin or options.deployment_id)
 //   DTSTAMP        options.now, UTC
 //   DTSTART/DTEND  timed meeting: local wall time with TZID=<time_zone>, and
 //                  one VTIMEZONE per TZID used (before the VEVENTs, sorted by

@@ -102,10 +102,20 @@ absl::Status ValidateCountry(absl::string_view field, absl::string_view code) {
 absl::Status ValidatePartyId(absl::string_view field, absl::string_view id) {
   if (IsStateId(id)) return ValidateCountry(field, id);
   if (IsSlug(id, 2, 63)) return absl::OkStatus();
+  if (size_t at = id.find('@'); at != absl::string_view::npos && IsSlug(id.substr(0, at), 2, 63) &&
+                                ValidateDeploymentId(field, id.substr(at + 1)).ok()) {
+    return absl::OkStatus();
+  }
   return InvalidField(field, absl::StrCat("must be an ISO 3166-1 alpha-3 code (e.g. IDN) for a "
                                           "state or a lowercase slug (e.g. iom) for an "
                                           "organization; got '",
                                           id.substr(0, 80), "'"));
+}
+
+bool IsForeignOrganization(absl::string_view id) { return id.find('@') != absl::string_view::npos; }
+
+std::string ForeignOrganization(absl::string_view party_name, absl::string_view origin) {
+  return absl::StrCat(party_name, "@", origin);
 }
 
 absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view name) {

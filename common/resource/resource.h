@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,23 @@ absl::StatusOr<std::string> ProcessId(absl::string_view field, absl::string_view
 // assigned), an organization's a lowercase slug.
 absl::Status ValidatePartyId(absl::string_view field, absl::string_view id);
 bool IsStateId(absl::string_view id);
+// Another deployment's organisation, as it is named here when it is not on
+// the shared list: "{slug}@{deployment id}" (see Party.shared_identity).
+// ValidatePartyId accepts such ids; only federation creates such parties.
+bool IsForeignOrganization(absl::string_view party_id);
+// "parties/ngo-x" of `origin` → "parties/ngo-x@origin".
+std::string ForeignOrganization(absl::string_view party_name, absl::string_view origin);
+
+// The processes a deployment is the home of (--home_processes), by name
+// ("processes/bali-process"): the only ones it seeds and writes. Empty: every
+// process (a deployment on its own, as the Run).
+struct HomeProcesses {
+  std::vector<std::string> names;
+  bool Includes(absl::string_view process) const {
+    return names.empty() || std::find(names.begin(), names.end(), process) != names.end();
+  }
+};
+
 // "parties/{id}" → the id.
 absl::StatusOr<std::string> PartyId(absl::string_view field, absl::string_view name);
 

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "common/audience/audience.h"
 #include "common/io/file.h"
+#include "common/resource/resource.h"
 #include "common/server/blocking.h"
 #include "common/server/server.h"
 #include "common/storage/store.h"
@@ -26,6 +27,11 @@ namespace rcp::server {
 // The store's options from the common flags: --data_dir and the changelog
 // and request_id retention flags (defined here, for the data services only).
 storage::StoreOptions StoreOptionsFromFlags();
+
+// --home_processes: the processes this deployment is the home of (comma-
+// separated ids or names; empty = every process). Exits with a clear
+// message when one is malformed.
+resource::HomeProcesses HomeProcessesFromFlags();
 
 // The principal the gateway passed (see principal.h), for change records.
 storage::WriteContext WriteContextOf(const grpc::ServerContextBase* context);

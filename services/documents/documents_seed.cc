@@ -8,10 +8,13 @@
 namespace rcp::documents {
 
 absl::StatusOr<int> ApplySeed(DocumentsStore* store, const v1::DocumentsSeed& seed,
-                              const std::string& base_dir) {
+                              const std::string& base_dir, const resource::HomeProcesses& homes) {
   const storage::WriteContext ctx{"system/seed"};
+  int applied = 0;
   for (int i = 0; i < seed.documents_size(); ++i) {
     const auto& entry = seed.documents(i);
+    if (!homes.Includes(entry.create().parent())) continue;
+    ++applied;
     auto fail = [&](const absl::Status& s) {
       return absl::Status(s.code(), absl::StrCat("seed documents[", i, "]: ", s.message()));
     };
@@ -45,7 +48,7 @@ absl::StatusOr<int> ApplySeed(DocumentsStore* store, const v1::DocumentsSeed& se
       if (!version.ok()) return fail(version.status());
     }
   }
-  return seed.documents_size();
+  return applied;
 }
 
 }  // namespace rcp::documents

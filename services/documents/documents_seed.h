@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/resource/resource.h"
 #include "rcp/documents/v1/seed.pb.h"
 #include "services/documents/documents_store.h"
 
@@ -14,9 +15,10 @@ namespace rcp::documents {
 
 // Creates each document (idempotent by request_id) and uploads each content
 // file whose language has no version yet; files are read relative to
-// `base_dir`. Returns the number of documents.
+// `base_dir`. Documents of processes not among `homes` are left to their
+// home deployment. Returns the number of documents seeded.
 absl::StatusOr<int> ApplySeed(DocumentsStore* store, const v1::DocumentsSeed& seed,
-                              const std::string& base_dir);
+                              const std::string& base_dir, const resource::HomeProcesses& homes = {});
 
 }  // namespace rcp::documents
 

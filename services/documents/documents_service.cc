@@ -353,4 +353,20 @@ grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* DocumentsService::Watc
   return feed::StartWatch(store_->store(), *request);
 }
 
+grpc::ServerUnaryReactor* DocumentsService::ListContentFetches(grpc::CallbackServerContext* context,
+                                                              const v1::ListContentFetchesRequest* request,
+                                                              v1::ListContentFetchesResponse* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->ListContentFetches(*request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* DocumentsService::WriteFetchedContent(grpc::CallbackServerContext* context,
+                                                               const v1::WriteFetchedContentRequest* request,
+                                                               v1::ContentFetch* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->WriteFetchedContent(*request), response);
+  });
+}
+
 }  // namespace rcp::documents

@@ -46,6 +46,14 @@ class DocumentsService final : public v1::Documents::CallbackService {
                                          const v1::CancelUploadRequest* request,
                                          v1::UploadSession* response) override;
 
+  // Internal: mirrors' content, fetched by the gateway's federation.
+  grpc::ServerUnaryReactor* ListContentFetches(grpc::CallbackServerContext* context,
+                                               const v1::ListContentFetchesRequest* request,
+                                               v1::ListContentFetchesResponse* response) override;
+  grpc::ServerUnaryReactor* WriteFetchedContent(grpc::CallbackServerContext* context,
+                                                const v1::WriteFetchedContentRequest* request,
+                                                v1::ContentFetch* response) override;
+
   grpc::ServerReadReactor<v1::UploadChunk>* UploadChunks(grpc::CallbackServerContext* context,
                                                          v1::UploadSession* response) override;
   grpc::ServerWriteReactor<v1::DownloadChunk>* Download(grpc::CallbackServerContext* context,

@@ -16,6 +16,7 @@
 #include "common/resource/resource.h"
 #include "common/status/status.h"
 #include "common/coding/coding.h"
+#include "services/documents/documents_keys.h"
 
 namespace rcp::documents {
 namespace {
@@ -24,14 +25,6 @@ using rcp::common::v1::Change;
 using rcp::common::v1::Visibility;
 using storage::Transaction;
 namespace res = rcp::resource;
-
-constexpr entity::Kind kDocument{"documents", "document"};
-constexpr entity::Kind kUpload{"uploads", "upload"};
-// process + "\n" + symbol → document name: symbols are unique per process.
-constexpr char kSymbolsCf[] = "symbols";
-// document + "\n" + language + "\n" + version(8) → ContentVersion.
-constexpr char kVersionsCf[] = "versions";
-// Content itself lives in the ContentStore, named by the version's SHA-256.
 
 // An upload's received bytes are made durable (part file synced, session
 // offset recorded) at least this often, and at the end of each stream.
@@ -45,9 +38,6 @@ constexpr char kDocumentPattern[] = "processes/*/documents/*";
 absl::string_view UploadId(absl::string_view upload) {
   absl::ConsumePrefix(&upload, "uploads/");
   return upload;
-}
-std::string VersionsPrefix(absl::string_view document, absl::string_view language) {
-  return language.empty() ? absl::StrCat(document, "\n") : absl::StrCat(document, "\n", language, "\n");
 }
 
 absl::Status ValidateSymbol(absl::string_view symbol) {
@@ -173,12 +163,16 @@ absl::Status DocumentsStore::PersistUpload(v1::UploadSession* session, Upload* u
 
 DocumentsStore::DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store,
                                std::unique_ptr<ContentStore> content)
-    : options_(options), store_(std::move(store)), content_(std::move(content)) {
+    : options_(options),
+      store_(std::move(store)),
+      content_(std::move(content)),
+      mirrors_(store_.get(), MirrorKinds()) {
   reaper_ = std::thread([this] {
     reaper_mu_.Lock();
     while (!reaper_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.reap_interval)) {
       reaper_mu_.Unlock();
       (void)ReapExpiredUploads();  // retried next interval
+      (void)ReclaimContent();
       reaper_mu_.Lock();
     }
     reaper_mu_.Unlock();
@@ -196,10 +190,13 @@ DocumentsStore::~DocumentsStore() {
 absl::StatusOr<std::unique_ptr<DocumentsStore>> DocumentsStore::Open(const DocumentsOptions& options) {
   storage::StoreOptions so = options.store;
   so.store_name = "documents";
-  so.column_families = {kDocument.cf, kUpload.cf, kSymbolsCf, kVersionsCf};
+  so.column_families = {kDocument.cf, kUpload.cf, kSymbolsCf, kVersionsCf, kContentRefsCf, kContentFetchesCf,
+                        kContentReclaimCf};
+  for (const auto& cf : mirror::MirrorStore::ColumnFamilies()) so.column_families.push_back(cf);
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
   RCP_ASSIGN_OR_RETURN(auto content, ContentStore::Open(options.content_dir));
   std::unique_ptr<DocumentsStore> opened(new DocumentsStore(options, std::move(store), std::move(content)));
+  RCP_RETURN_IF_ERROR(opened->IndexContentRefs());
   RCP_RETURN_IF_ERROR(opened->SweepContent());
   return opened;
 }
@@ -211,6 +208,11 @@ absl::Status DocumentsStore::SweepContent() {
   std::set<std::string> active;
   auto view = store_->Read();
   absl::Status parse;
+  // Fetches of mirrors' content resume from their parts.
+  RCP_RETURN_IF_ERROR(view->Scan(kContentFetchesCf, "", "", [&](absl::string_view key, absl::string_view) {
+    active.insert(FetchPartId(key));
+    return true;
+  }));
   RCP_RETURN_IF_ERROR(view->Scan(kVersionsCf, "", "", [&](absl::string_view, absl::string_view value) {
     v1::ContentVersion v;
     if (!v.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -520,9 +522,8 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
     auto parts = absl::StrSplit(session.content_version(), '/');
     std::vector<std::string> p(parts.begin(), parts.end());
     int64_t number = std::stoll(p.back());
-    std::string key = VersionsPrefix(session.document(), session.language());
-    coding::AppendUint64(&key, static_cast<uint64_t>(number));
-    RCP_RETURN_IF_ERROR(view->Get(kVersionsCf, key, &done));
+    RCP_RETURN_IF_ERROR(
+        view->Get(kVersionsCf, VersionKey(session.document(), session.language(), number), &done));
     return done;
   }
   if (session.state() != v1::UploadSession::ACTIVE) {
@@ -546,7 +547,9 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
                         absl::StrCat("the uploaded bytes hash to ", sha256, ", not ", session.declared_sha256(),
                                      "; the upload was discarded, start it again"));
   }
-  // The content is durable under its hash before any record names it.
+  // The content is durable under its hash before any record names it, and
+  // no reclaim of that hash runs in between (see ReclaimContent).
+  absl::MutexLock content_lock(&content_mu_);
   RCP_RETURN_IF_ERROR(content_->Publish(UploadId(req.name()), sha256));
 
   v1::ContentVersion version;
@@ -584,9 +587,9 @@ absl::StatusOr<v1::ContentVersion> DocumentsStore::CommitUpload(const Ctx& ctx,
                     lang->set_version_count(number);
                     doc.set_updater(ctx.principal);
                     entity::Stamp(&doc, txn.now(), /*creating=*/false);
-                    std::string key = VersionsPrefix(session.document(), session.language());
-                    coding::AppendUint64(&key, static_cast<uint64_t>(number));
+                    std::string key = VersionKey(session.document(), session.language(), number);
                     txn.Put(kVersionsCf, key, version);
+                    txn.Put(kContentRefsCf, ContentRefKey(sha256, key), "");
                     session.set_state(v1::UploadSession::COMMITTED);
                     session.set_content_version(version.name());
                     txn.Put(kUpload.cf, req.name(), session);
@@ -722,6 +725,12 @@ absl::StatusOr<DownloadCursor> DocumentsStore::OpenDownload(const v1::DownloadRe
   if (req.offset() > size) {
     return absl::OutOfRangeError(
         absl::StrCat("offset: ", req.offset(), " is past the end (the content is ", size, " bytes)"));
+  }
+  if (!content_->HasBlob(cursor.version.sha256()) &&
+      view->Get(kContentFetchesCf, cursor.version.sha256()).ok()) {
+    return absl::UnavailableError(absl::StrCat(cursor.version.name(),
+                                               ": the content is still being fetched from the deployment it "
+                                               "comes from; try again shortly"));
   }
   RCP_ASSIGN_OR_RETURN(cursor.content, content_->OpenBlob(cursor.version.sha256()));
   cursor.offset = req.offset();

@@ -10,6 +10,7 @@
 #define RCP_SERVICES_DOCUMENTS_DOCUMENTS_STORE_H_
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/audience/audience.h"
 #include "common/crypto/crypto.h"
+#include "common/mirror/mirror_store.h"
 #include "common/storage/store.h"
 #include "rcp/documents/v1/documents.pb.h"
 #include "services/documents/content_store.h"
@@ -45,6 +47,9 @@ class DocumentsStore {
   ~DocumentsStore();
 
   storage::Store* store() { return store_.get(); }
+  // Federation mirrors of other deployments' documents, with their content
+  // versions; their content arrives through the fetches below.
+  mirror::MirrorStore* mirrors() { return &mirrors_; }
   using Ctx = storage::WriteContext;
 
   absl::StatusOr<v1::Document> CreateDocument(const Ctx& ctx, const v1::CreateDocumentRequest& req);
@@ -95,6 +100,21 @@ class DocumentsStore {
   // Returns how many were reclaimed.
   absl::StatusOr<int> ReapExpiredUploads();
 
+  // Mirrors' content still to be fetched (documents_mirrors.cc): up to
+  // page_size fetches, each with the bytes received durably and the peers
+  // that gave the document.
+  absl::StatusOr<v1::ListContentFetchesResponse> ListContentFetches(const v1::ListContentFetchesRequest& req);
+  // Appends a chunk of the content of `req.sha256()` at `req.offset()`,
+  // which must be where the bytes received so far end (FAILED_PRECONDITION
+  // naming offset otherwise; NOT_FOUND when no fetch of it is pending).
+  // Received bytes become durable every few MiB and at the end. When all
+  // have arrived they must hash to sha256: then the content is published
+  // (done); otherwise DATA_LOSS, and the fetch starts again from 0.
+  absl::StatusOr<v1::ContentFetch> WriteFetchedContent(const v1::WriteFetchedContentRequest& req);
+  // Removes content nothing names any more (a withdrawn mirror's), now
+  // (also done every reap_interval). Returns how many blobs went.
+  absl::StatusOr<int> ReclaimContent();
+
  private:
   // An active upload in this process: its open part file and running
   // SHA-256; `mu` serializes everything done to the session.
@@ -107,8 +127,21 @@ class DocumentsStore {
     // The session's recorded committed_offset.
     int64_t durable ABSL_GUARDED_BY(mu) = 0;
   };
+  // A fetch in progress in this process (see WriteFetchedContent).
+  struct Fetch {
+    absl::Mutex mu;
+    std::shared_ptr<ContentFile> part ABSL_GUARDED_BY(mu);
+    int64_t written ABSL_GUARDED_BY(mu) = -1;  // -1 = not loaded since the start
+    int64_t durable ABSL_GUARDED_BY(mu) = 0;
+  };
   DocumentsStore(const DocumentsOptions& options, std::unique_ptr<storage::Store> store,
                  std::unique_ptr<ContentStore> content);
+  // The kinds federation mirrors here (documents_mirrors.cc).
+  mirror::MirrorOptions MirrorKinds();
+  // Builds the content references of every version once, for databases
+  // made before them.
+  absl::Status IndexContentRefs();
+  std::shared_ptr<Fetch> FetchFor(const std::string& sha256);
   // Removes content files that no record names (left by a crash).
   absl::Status SweepContent();
   // The stored session; NOT_FOUND when unknown or expired.
@@ -130,6 +163,14 @@ class DocumentsStore {
   DocumentsOptions options_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<ContentStore> content_;
+  mirror::MirrorStore mirrors_;
+
+  // Held from publishing a blob until the metadata naming it is written,
+  // and by the reclaim that removes blobs nothing names: the two never
+  // interleave.
+  absl::Mutex content_mu_;
+  absl::Mutex fetches_mu_;
+  std::map<std::string, std::shared_ptr<Fetch>> fetches_ ABSL_GUARDED_BY(fetches_mu_);
 
   // Active uploads, loaded again from the part files after a restart.
   absl::Mutex uploads_mu_;

@@ -7,6 +7,7 @@
 
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
+#include "common/mirror/replica_service.h"
 #include "common/server/data_service.h"
 #include "common/server/flags.h"
 #include "common/server/server.h"
@@ -17,6 +18,8 @@
 ABSL_FLAG(std::string, seed_file, "",
           "text-format rcp.documents.v1.DocumentsSeed applied at start (idempotent)");
 ABSL_FLAG(int64_t, max_document_bytes, int64_t{2} << 30, "largest content version accepted");
+ABSL_FLAG(absl::Duration, reap_interval, absl::Minutes(1),
+          "how often expired uploads and content nothing names any more (withdrawn mirrors') are reclaimed");
 ABSL_FLAG(absl::Duration, upload_ttl, absl::Hours(24),
           "an upload session idle this long expires and its data is reclaimed");
 
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
   options.content_dir = data_dir + "/content";
   options.max_document_bytes = absl::GetFlag(FLAGS_max_document_bytes);
   options.upload_ttl = absl::GetFlag(FLAGS_upload_ttl);
+  options.reap_interval = absl::GetFlag(FLAGS_reap_interval);
   auto store = rcp::documents::DocumentsStore::Open(options);
   if (!store.ok()) {
     spdlog::critical("msg=\"cannot open the documents store\" data_dir={} error=\"{}\"", data_dir,
@@ -67,13 +71,15 @@ int main(int argc, char** argv) {
   if (!seed_file.empty() &&
       !rcp::server::ApplySeedFile<rcp::documents::v1::DocumentsSeed>(
           seed_file, *(*store)->store(), "documents", [&](const auto& seed) {
-            return rcp::documents::ApplySeed(store->get(), seed, seed_dir.empty() ? "." : seed_dir);
+            return rcp::documents::ApplySeed(store->get(), seed, seed_dir.empty() ? "." : seed_dir,
+                                             rcp::server::HomeProcessesFromFlags());
           })) {
     return 1;
   }
 
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::documents::DocumentsService service(store->get(), &pool);
-  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("documents"), {&service},
+  rcp::mirror::ReplicaService replica((*store)->mirrors(), &pool);
+  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("documents"), {&service, &replica},
                                        (*store)->store());
 }

@@ -5,10 +5,16 @@
 
 namespace rcp::events {
 
-absl::StatusOr<int> ApplySeed(EventsStore* store, const v1::EventsSeed& seed) {
+absl::StatusOr<int> ApplySeed(EventsStore* store, const v1::EventsSeed& seed,
+                              const resource::HomeProcesses& homes) {
   const storage::WriteContext ctx{"system/seed"};
+  int applied = 0;
   for (int i = 0; i < seed.meetings_size(); ++i) {
     const auto& entry = seed.meetings(i);
+    if (entry.create().meeting().processes_size() > 0 && !homes.Includes(entry.create().meeting().processes(0))) {
+      continue;
+    }
+    ++applied;
     v1::CreateMeetingRequest create = entry.create();
     if (create.request_id().empty()) create.set_request_id(absl::StrCat("seed:meetings:", i));
     auto fail = [&](const absl::Status& s) {
@@ -37,7 +43,7 @@ absl::StatusOr<int> ApplySeed(EventsStore* store, const v1::EventsSeed& seed) {
     }
     if (!s.ok()) return fail(s);
   }
-  return seed.meetings_size();
+  return applied;
 }
 
 }  // namespace rcp::events

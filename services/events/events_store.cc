@@ -285,13 +285,31 @@ absl::Status ApplyNewDates(const Request& req, v1::Meeting* m, absl::Duration ma
 
 }  // namespace
 
+namespace {
+// Federation mirrors meetings of other deployments, with their indexes.
+mirror::MirrorOptions MirrorKinds() {
+  mirror::KindSpec meeting;
+  meeting.kind = kMeeting.name;
+  meeting.cf = kMeeting.cf;
+  meeting.prototype = &v1::Meeting::default_instance();
+  meeting.write_beside = [](Transaction& txn, const google::protobuf::Message* before,
+                            const google::protobuf::Message* after, const rcp::federation::v1::Item*) {
+    if (before != nullptr) DeleteIndex(txn, static_cast<const v1::Meeting&>(*before));
+    if (after != nullptr) PutIndex(txn, static_cast<const v1::Meeting&>(*after));
+    return absl::OkStatus();
+  };
+  return mirror::MirrorOptions{"events", {meeting}};
+}
+}  // namespace
+
 EventsStore::EventsStore(const EventsOptions& options, std::unique_ptr<storage::Store> store)
-    : options_(options), store_(std::move(store)) {}
+    : options_(options), store_(std::move(store)), mirrors_(store_.get(), MirrorKinds()) {}
 
 absl::StatusOr<std::unique_ptr<EventsStore>> EventsStore::Open(const EventsOptions& options) {
   storage::StoreOptions so = options.store;
   so.store_name = "events";
   so.column_families = {kMeeting.cf, kByStartCf, kByProcessCf};
+  for (const auto& cf : mirror::MirrorStore::ColumnFamilies()) so.column_families.push_back(cf);
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
   return std::unique_ptr<EventsStore>(new EventsStore(options, std::move(store)));
 }
@@ -732,6 +750,10 @@ absl::StatusOr<v1::ExportCalendarResponse> EventsStore::ExportCalendar(const v1:
   for (auto& [order, m] : found) meetings.push_back(std::move(m));
   ical::IcalOptions calendar;
   calendar.deployment_id = options_.deployment_id;
+  for (const auto& m : meetings) {
+    absl::StatusOr<rcp::federation::v1::MirrorState> state = mirrors_.StateOf(m.name());
+    if (state.ok()) calendar.origins[m.name()] = state->envelope().origin();
+  }
   if (!req.calendar_name().empty()) calendar.calendar_name = req.calendar_name();
   calendar.now = store_->options().clock->Now();
   v1::ExportCalendarResponse resp;

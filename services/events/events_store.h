@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/audience/audience.h"
+#include "common/mirror/mirror_store.h"
 #include "common/storage/store.h"
 #include "rcp/events/v1/events.pb.h"
 #include "services/events/events_options.h"
@@ -33,6 +34,8 @@ class EventsStore {
   static absl::StatusOr<std::unique_ptr<EventsStore>> Open(const EventsOptions& options);
 
   storage::Store* store() { return store_.get(); }
+  // Federation mirrors of other deployments' meetings.
+  mirror::MirrorStore* mirrors() { return &mirrors_; }
   using Ctx = storage::WriteContext;
 
   absl::StatusOr<v1::Meeting> CreateMeeting(const Ctx& ctx, const v1::CreateMeetingRequest& req);
@@ -83,6 +86,7 @@ class EventsStore {
 
   EventsOptions options_;
   std::unique_ptr<storage::Store> store_;
+  mirror::MirrorStore mirrors_;
 };
 
 }  // namespace rcp::events

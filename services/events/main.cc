@@ -3,6 +3,7 @@
 
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
+#include "common/mirror/replica_service.h"
 #include "common/server/data_service.h"
 #include "common/server/flags.h"
 #include "common/server/server.h"
@@ -32,13 +33,14 @@ int main(int argc, char** argv) {
   std::string seed_file = absl::GetFlag(FLAGS_seed_file);
   if (!seed_file.empty() && !rcp::server::ApplySeedFile<rcp::events::v1::EventsSeed>(
                                 seed_file, *(*store)->store(), "meetings", [&](const auto& seed) {
-                                  return rcp::events::ApplySeed(store->get(), seed);
+                                  return rcp::events::ApplySeed(store->get(), seed, rcp::server::HomeProcessesFromFlags());
                                 })) {
     return 1;
   }
 
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::events::EventsService service(store->get(), &pool);
-  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("events"), {&service},
+  rcp::mirror::ReplicaService replica((*store)->mirrors(), &pool);
+  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("events"), {&service, &replica},
                                        (*store)->store());
 }

@@ -8,6 +8,7 @@
 
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
+#include "common/mirror/replica_service.h"
 #include "common/server/data_service.h"
 #include "common/server/flags.h"
 #include "common/server/server.h"
@@ -38,10 +39,11 @@ int main(int argc, char** argv) {
                (*store)->store()->revision());
 
   std::string seed_file = absl::GetFlag(FLAGS_seed_file);
+  const rcp::resource::HomeProcesses homes = rcp::server::HomeProcessesFromFlags();
   if (!seed_file.empty()) {
     auto applied = rcp::server::ApplySeedFile<rcp::registry::v1::RegistrySeed>(
         seed_file, *(*store)->store(), "requests",
-        [&](const auto& seed) { return rcp::registry::ApplySeed(store->get(), seed); },
+        [&](const auto& seed) { return rcp::registry::ApplySeed(store->get(), seed, homes); },
         [](const rcp::registry::SeedResult& r) { return r.applied; });
     if (!applied) return 1;
     std::string keys_out = absl::GetFlag(FLAGS_seed_keys_out);
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
 
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::registry::RegistryService service(store->get(), &pool);
-  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("registry"), {&service},
+  rcp::mirror::ReplicaService replica((*store)->mirrors(), &pool);
+  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("registry"), {&service, &replica},
                                        (*store)->store());
 }

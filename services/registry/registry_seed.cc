@@ -28,28 +28,43 @@ absl::Status ApplyAll(google::protobuf::RepeatedPtrField<Request> requests, cons
 
 }  // namespace
 
-absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySeed& seed) {
+absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySeed& seed,
+                                     const resource::HomeProcesses& homes) {
   SeedResult result;
   const auto& ctx = kSeedContext;
+  // Another home's process and what belongs to it arrive by federation.
+  auto at_home = [&](const std::string& process, auto apply) -> absl::Status {
+    return homes.Includes(process) ? apply() : absl::OkStatus();
+  };
   RCP_RETURN_IF_ERROR(ApplyAll(
       seed.parties(), "parties", [&](const auto& r) { return store->CreateParty(ctx, r).status(); },
       &result));
   RCP_RETURN_IF_ERROR(ApplyAll(
-      seed.processes(), "processes", [&](const auto& r) { return store->CreateProcess(ctx, r).status(); },
+      seed.processes(), "processes",
+      [&](const auto& r) {
+        return at_home("processes/" + r.process_id(), [&] { return store->CreateProcess(ctx, r).status(); });
+      },
       &result));
   RCP_RETURN_IF_ERROR(ApplyAll(
       seed.memberships(), "memberships",
-      [&](const auto& r) { return store->CreateMembership(ctx, r).status(); }, &result));
+      [&](const auto& r) { return at_home(r.parent(), [&] { return store->CreateMembership(ctx, r).status(); }); },
+      &result));
   RCP_RETURN_IF_ERROR(ApplyAll(
       seed.chair_terms(), "chair_terms",
-      [&](const auto& r) { return store->CreateChairTerm(ctx, r).status(); }, &result));
+      [&](const auto& r) { return at_home(r.parent(), [&] { return store->CreateChairTerm(ctx, r).status(); }); },
+      &result));
   RCP_RETURN_IF_ERROR(ApplyAll(
       seed.focal_points(), "focal_points",
-      [&](const auto& r) { return store->CreateFocalPoint(ctx, r).status(); }, &result));
+      [&](const auto& r) { return at_home(r.parent(), [&] { return store->CreateFocalPoint(ctx, r).status(); }); },
+      &result));
   RCP_RETURN_IF_ERROR(ApplyAll(
       seed.api_keys(), "api_keys",
       [&](const v1::CreateApiKeyRequest& r) -> absl::Status {
         v1::CreateApiKeyRequest req = r;
+        // A key for other homes' processes only is theirs to issue.
+        bool reaches_home = req.api_key().processes().empty();
+        for (const auto& p : req.api_key().processes()) reaches_home = reaches_home || homes.Includes(p);
+        if (!reaches_home) return absl::OkStatus();
         // Issued on an earlier start (its secret was written
         // then): a key of this party with this name exists.
         v1::ListApiKeysRequest existing;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/resource/resource.h"
 #include "rcp/registry/v1/seed.pb.h"
 #include "services/registry/registry_store.h"
 
@@ -23,8 +24,12 @@ struct SeedResult {
 };
 
 // Applies the requests in order (parties, processes, memberships, chair
-// terms, focal points); stops at the first error, naming the request.
-absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySeed& seed);
+// terms, focal points); stops at the first error, naming the request. Of
+// the processes and what belongs to them only `homes`' are seeded, and of
+// the keys limited to processes only those reaching one of them: each
+// deployment seeds what it is the home of.
+absl::StatusOr<SeedResult> ApplySeed(RegistryStore* store, const v1::RegistrySeed& seed,
+                                     const resource::HomeProcesses& homes = {});
 
 }  // namespace rcp::registry
 

@@ -220,4 +220,31 @@ grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* RegistryService::Watch
   return feed::StartWatch(store_->store(), *request);
 }
 
+grpc::ServerUnaryReactor* RegistryService::GetPeerState(grpc::CallbackServerContext* context,
+                                                        const v1::GetPeerStateRequest* request,
+                                                        rcp::federation::v1::PeerState* response) {
+  return server::ServeGet(context, store_, &RegistryStore::GetPeerState, request, response);
+}
+
+grpc::ServerUnaryReactor* RegistryService::UpdatePeerState(grpc::CallbackServerContext* context,
+                                                           const v1::UpdatePeerStateRequest* request,
+                                                           rcp::federation::v1::PeerState* response) {
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::UpdatePeerState, request, response);
+}
+
+grpc::ServerUnaryReactor* RegistryService::ListPeerStates(grpc::CallbackServerContext* context,
+                                                          const v1::ListPeerStatesRequest* request,
+                                                          v1::ListPeerStatesResponse* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->ListPeerStates(*request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* RegistryService::DeletePeerState(grpc::CallbackServerContext* context,
+                                                           const v1::DeletePeerStateRequest* request,
+                                                           v1::DeleteResponse* response) {
+  return server::RunBlocking(
+      pool_, context, [=] { return store_->DeletePeerState(server::WriteContextOf(context), *request); });
+}
+
 }  // namespace rcp::registry

@@ -116,6 +116,18 @@ class RegistryService final : public v1::Registry::CallbackService {
   grpc::ServerUnaryReactor* UpdateKeyring(grpc::CallbackServerContext* context,
                                           const v1::UpdateKeyringRequest* request,
                                           rcp::federation::v1::Keyring* response) override;
+  grpc::ServerUnaryReactor* GetPeerState(grpc::CallbackServerContext* context,
+                                         const v1::GetPeerStateRequest* request,
+                                         rcp::federation::v1::PeerState* response) override;
+  grpc::ServerUnaryReactor* UpdatePeerState(grpc::CallbackServerContext* context,
+                                            const v1::UpdatePeerStateRequest* request,
+                                            rcp::federation::v1::PeerState* response) override;
+  grpc::ServerUnaryReactor* ListPeerStates(grpc::CallbackServerContext* context,
+                                           const v1::ListPeerStatesRequest* request,
+                                           v1::ListPeerStatesResponse* response) override;
+  grpc::ServerUnaryReactor* DeletePeerState(grpc::CallbackServerContext* context,
+                                            const v1::DeletePeerStateRequest* request,
+                                            v1::DeleteResponse* response) override;
 
   grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* Watch(
       grpc::CallbackServerContext* context, const rcp::common::v1::WatchRequest* request) override;

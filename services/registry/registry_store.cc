@@ -55,6 +55,16 @@ constexpr char kMembershipsIndexedKey[] = "!indexed";
 // keyring, even sealed, is for the gateways alone.
 constexpr char kKeyringCf[] = "keyring";
 constexpr char kKeyringKey[] = "keyring";
+// Where replication from each peer stands, by peer name, for the gateways
+// (PeerState): outside the change feed, like the keyring.
+constexpr char kPeerStatesCf[] = "peer_states";
+// Heads of other deployments (federation mirrors of kind "head"), by name
+// "federationHeads/{deployment}": kept in the registry's feed so that a
+// relay sends them after the registry changes they vouch for.
+constexpr char kHeadsCf[] = "federation_heads";
+// Serializes the writes that pin homes (peers' home_processes, new
+// processes), so that a process is pinned to one deployment at most.
+constexpr char kHomePinsLock[] = "federation:home-pins";
 
 std::string PartyIndexPrefix(absl::string_view party) { return absl::StrCat(party, "\n"); }
 
@@ -147,11 +157,42 @@ absl::Status ValidateFocalPointFields(const v1::FocalPoint& f) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateShareRule(const std::string& at, const v1::ShareRule& r) {
+  if (r.process() != kAnyProcess) RCP_RETURN_IF_ERROR(ProcessId(at + ".process", r.process()).status());
+  static const std::set<std::string> kShareable = {"process",     "membership", "chair_term",
+                                                   "focal_point", "meeting",    "document"};
+  if (r.kinds_size() > 10) return InvalidField(at + ".kinds", "must have at most 10 entries");
+  for (int i = 0; i < r.kinds_size(); ++i) {
+    if (kShareable.count(r.kinds(i)) == 0) {
+      return InvalidField(absl::StrCat(at, ".kinds[", i, "]"),
+                          "must be one of process, membership, chair_term, focal_point, meeting, document");
+    }
+  }
+  if (r.max_visibility() != rcp::common::v1::PUBLIC && r.max_visibility() != rcp::common::v1::MEMBERS &&
+      r.max_visibility() != rcp::common::v1::RESTRICTED) {
+    return InvalidField(at + ".max_visibility", "is required: PUBLIC, MEMBERS or RESTRICTED");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateProcessList(const std::string& field, const google::protobuf::RepeatedPtrField<std::string>& list) {
+  if (list.size() > 100) return InvalidField(field, "must have at most 100 entries");
+  std::set<std::string> seen;
+  for (int i = 0; i < list.size(); ++i) {
+    std::string at = absl::StrCat(field, "[", i, "]");
+    RCP_RETURN_IF_ERROR(ProcessId(at, list[i]).status());
+    if (!seen.insert(list[i]).second) return InvalidField(at, absl::StrCat(list[i], " is listed twice"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidatePeerFields(const v1::FederationPeer& p) {
   RCP_RETURN_IF_ERROR(res::ValidateText("federation_peer.display_name", p.display_name(), 0, 200));
   static const std::regex address(R"(^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$)");
-  if (p.address().empty()) return InvalidField("federation_peer.address", "is required");
-  if (p.address().size() > 255 || !std::regex_match(p.address(), address)) {
+  if (p.address().empty() && p.enabled()) {
+    return InvalidField("federation_peer.address", "is required for an enabled peer: it is pulled from there");
+  }
+  if (!p.address().empty() && (p.address().size() > 255 || !std::regex_match(p.address(), address))) {
     return InvalidField("federation_peer.address", "must be host:port");
   }
   static const std::regex hex64("^[0-9a-f]{64}$");
@@ -159,12 +200,22 @@ absl::Status ValidatePeerFields(const v1::FederationPeer& p) {
     return InvalidField("federation_peer.credential_fingerprint",
                         "must be a SHA-256 digest as 64 lowercase hex digits");
   }
-  if (p.shared_processes_size() > 100) {
-    return InvalidField("federation_peer.shared_processes", "must have at most 100 entries");
+  if (p.share_rules_size() > 100) return InvalidField("federation_peer.share_rules", "must have at most 100 entries");
+  for (int i = 0; i < p.share_rules_size(); ++i) {
+    RCP_RETURN_IF_ERROR(ValidateShareRule(absl::StrCat("federation_peer.share_rules[", i, "]"), p.share_rules(i)));
   }
-  for (int i = 0; i < p.shared_processes_size(); ++i) {
-    RCP_RETURN_IF_ERROR(
-        ProcessId(absl::StrCat("federation_peer.shared_processes[", i, "]"), p.shared_processes(i)).status());
+  RCP_RETURN_IF_ERROR(ValidateProcessList("federation_peer.home_processes", p.home_processes()));
+  RCP_RETURN_IF_ERROR(ValidateProcessList("federation_peer.relay_processes", p.relay_processes()));
+  if (p.pinned_keys_size() > 20) return InvalidField("federation_peer.pinned_keys", "must have at most 20 keys");
+  for (int i = 0; i < p.pinned_keys_size(); ++i) {
+    const auto& key = p.pinned_keys(i);
+    std::string at = absl::StrCat("federation_peer.pinned_keys[", i, "]");
+    if (key.public_key().size() != 32) {
+      return InvalidField(at + ".public_key", "must be 32 bytes (a raw Ed25519 public key)");
+    }
+    if (key.key_id() != absl::StrCat("ed25519:", crypto::Sha256Hex(key.public_key()).substr(0, 16))) {
+      return InvalidField(at + ".key_id", "must be \"ed25519:\" and the first 16 hex digits of the SHA-256 of public_key");
+    }
   }
   return absl::OkStatus();
 }
@@ -217,14 +268,57 @@ absl::StatusOr<std::string> FreeName(Transaction& txn, const Kind& kind, const s
 
 // ====================================================================== store
 
+namespace {
+// The kinds federation mirrors here: the register's entries (a process
+// travels with its memberships and chair terms) and other deployments'
+// heads. API keys and peers never travel.
+mirror::MirrorOptions MirrorKinds() {
+  mirror::MirrorOptions o;
+  o.store_name = "registry";
+  auto kind = [](const Kind& k, const Message& prototype) {
+    mirror::KindSpec spec;
+    spec.kind = k.name;
+    spec.cf = k.cf;
+    spec.prototype = &prototype;
+    return spec;
+  };
+  o.kinds.push_back(kind(kProcess, v1::Process::default_instance()));
+  o.kinds.push_back(kind(kParty, v1::Party::default_instance()));
+  mirror::KindSpec membership = kind(kMembership, v1::Membership::default_instance());
+  membership.write_beside = [](Transaction& txn, const Message* before, const Message* after,
+                               const federation::v1::Item*) {
+    if (before != nullptr) {
+      const auto& m = static_cast<const v1::Membership&>(*before);
+      txn.Delete(kMembershipsByPartyCf, PartyIndexPrefix(m.party()) + m.name());
+    }
+    if (after != nullptr) {
+      const auto& m = static_cast<const v1::Membership&>(*after);
+      txn.Put(kMembershipsByPartyCf, PartyIndexPrefix(m.party()) + m.name(), "");
+    }
+    return absl::OkStatus();
+  };
+  o.kinds.push_back(std::move(membership));
+  o.kinds.push_back(kind(kChairTerm, v1::ChairTerm::default_instance()));
+  o.kinds.push_back(kind(kFocalPoint, v1::FocalPoint::default_instance()));
+  mirror::KindSpec head;
+  head.kind = "head";
+  head.cf = kHeadsCf;
+  head.prototype = &federation::v1::Head::default_instance();
+  o.kinds.push_back(std::move(head));
+  return o;
+}
+}  // namespace
+
 RegistryStore::RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store)
-    : options_(options), store_(std::move(store)) {}
+    : options_(options), store_(std::move(store)), mirrors_(store_.get(), MirrorKinds()) {}
 
 absl::StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const RegistryOptions& options) {
   storage::StoreOptions so = options.store;
   so.store_name = "registry";
-  so.column_families = {kProcess.cf, kParty.cf, kMembership.cf, kChairTerm.cf,         kFocalPoint.cf,
-                        kApiKey.cf,  kPeer.cf,  kKeySecretsCf,  kMembershipsByPartyCf, kKeyringCf};
+  so.column_families = {kProcess.cf,    kParty.cf,      kMembership.cf,        kChairTerm.cf,
+                        kFocalPoint.cf,  kApiKey.cf,     kPeer.cf,              kKeySecretsCf,
+                        kMembershipsByPartyCf, kKeyringCf, kPeerStatesCf, kHeadsCf};
+  for (const auto& cf : mirror::MirrorStore::ColumnFamilies()) so.column_families.push_back(cf);
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
   RCP_RETURN_IF_ERROR(IndexMembershipsByParty(store.get()));
   return std::unique_ptr<RegistryStore>(new RegistryStore(options, std::move(store)));
@@ -301,11 +395,17 @@ absl::StatusOr<v1::Process> RegistryStore::CreateProcess(const Ctx& ctx,
   RCP_RETURN_IF_ERROR(ValidateProcess(req.process(), store_->options().clock->Now()));
   std::string name = absl::StrCat("processes/", req.process_id());
   auto created =
-      entity::Create<v1::Process>(store_.get(), ctx, kProcess, req, req.request_id(), {name},
+      entity::Create<v1::Process>(store_.get(), ctx, kProcess, req, req.request_id(), {name, kHomePinsLock},
                                   [&](Transaction& txn) -> absl::StatusOr<v1::Process> {
                                     v1::Process p = req.process();
                                     p.set_name(name);
                                     if (p.home().empty()) p.set_home(options_.deployment_id);
+                                    RCP_ASSIGN_OR_RETURN(std::string pinned, PinnedHome(*store_->Read(), name));
+                                    if (!pinned.empty()) {
+                                      return absl::FailedPreconditionError(absl::StrCat(
+                                          name, " is pinned to federationPeers/", pinned,
+                                          ", its home; it arrives from there as a mirror"));
+                                    }
                                     p.clear_current_chairs();
                                     p.clear_etag();
                                     if (!p.secretariat_host().empty()) {
@@ -386,7 +486,16 @@ absl::StatusOr<v1::Process> RegistryStore::UpdateProcess(const Ctx& ctx,
 
 absl::StatusOr<v1::Party> RegistryStore::CreateParty(const Ctx& ctx, const v1::CreatePartyRequest& req) {
   RCP_RETURN_IF_ERROR(ValidatePartyId("party_id", req.party_id()));
+  if (res::IsForeignOrganization(req.party_id())) {
+    return InvalidField("party_id",
+                        "names another deployment's organisation ({slug}@{deployment}); such parties arrive "
+                        "by federation and are not created here");
+  }
   v1::Party party = req.party();
+  if (party.shared_identity() && party.type() != v1::Party::ORGANIZATION) {
+    return InvalidField("party.shared_identity",
+                        "is for organisations only: states are shared by every deployment already");
+  }
   bool is_state = res::IsStateId(req.party_id());
   if (party.type() == v1::Party::TYPE_UNSPECIFIED) {
     return InvalidField("party.type", "is required: STATE or ORGANIZATION");
@@ -434,12 +543,16 @@ absl::StatusOr<v1::ListPartiesResponse> RegistryStore::ListParties(const v1::Lis
 
 absl::StatusOr<v1::Party> RegistryStore::UpdateParty(const Ctx& ctx, const v1::UpdatePartyRequest& req) {
   RCP_RETURN_IF_ERROR(PartyId("party.name", req.party().name()).status());
-  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"display_name"}));
-  return entity::Update<v1::Party>(store_.get(), ctx, kParty, req.party(), req.update_mask(), {},
-                                   [&](Transaction&, const v1::Party&, v1::Party* merged) {
-                                     return res::ValidateText("party.display_name", merged->display_name(), 1,
-                                                              200);
-                                   });
+  RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(req.update_mask(), {"display_name", "shared_identity"}));
+  return entity::Update<v1::Party>(
+      store_.get(), ctx, kParty, req.party(), req.update_mask(), {},
+      [&](Transaction&, const v1::Party&, v1::Party* merged) -> absl::Status {
+        if (merged->shared_identity() && merged->type() != v1::Party::ORGANIZATION) {
+          return InvalidField("party.shared_identity",
+                              "is for organisations only: states are shared by every deployment already");
+        }
+        return res::ValidateText("party.display_name", merged->display_name(), 1, 200);
+      });
 }
 
 // -------------------------------------------------------------- memberships
@@ -944,23 +1057,67 @@ absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView
 
 // ------------------------------------------------------- federation peers
 
+absl::Status RegistryStore::CheckHomePins(Transaction& txn, const v1::FederationPeer& peer) {
+  auto view = store_->Read();
+  for (int i = 0; i < peer.home_processes_size(); ++i) {
+    const std::string& process = peer.home_processes(i);
+    std::string at = absl::StrCat("federation_peer.home_processes[", i, "]");
+    v1::Process local;
+    RCP_ASSIGN_OR_RETURN(bool exists, txn.Get(kProcess.cf, process, &local));
+    if (exists && (local.home().empty() || local.home() == options_.deployment_id)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(at, ": ", process, " is this deployment's own process; its home is here"));
+    }
+    absl::Status clash;
+    RCP_RETURN_IF_ERROR(view->Scan(kPeer.cf, "", "", [&](absl::string_view key, absl::string_view value) {
+      if (key == peer.name()) return true;
+      v1::FederationPeer other;
+      if (!other.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+      for (const auto& pinned : other.home_processes()) {
+        if (pinned == process) {
+          clash = absl::FailedPreconditionError(
+              absl::StrCat(at, ": ", process, " is pinned to ", other.name(), " already; a process has one home"));
+          return false;
+        }
+      }
+      return true;
+    }));
+    RCP_RETURN_IF_ERROR(clash);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RegistryStore::PinnedHome(const storage::ReadView& view, absl::string_view process) {
+  std::string home;
+  RCP_RETURN_IF_ERROR(view.Scan(kPeer.cf, "", "", [&](absl::string_view key, absl::string_view value) {
+    v1::FederationPeer peer;
+    if (!peer.ParseFromArray(value.data(), static_cast<int>(value.size()))) return true;
+    for (const auto& pinned : peer.home_processes()) {
+      if (pinned == process) {
+        home = std::string(key.substr(std::string("federationPeers/").size()));
+        return false;
+      }
+    }
+    return true;
+  }));
+  return home;
+}
+
 absl::StatusOr<v1::FederationPeer> RegistryStore::CreateFederationPeer(
     const Ctx& ctx, const v1::CreateFederationPeerRequest& req) {
   RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("peer_id", req.peer_id()));
+  if (req.peer_id() == options_.deployment_id) {
+    return InvalidField("peer_id", absl::StrCat("is this deployment's own id (", options_.deployment_id, ")"));
+  }
   RCP_RETURN_IF_ERROR(ValidatePeerFields(req.federation_peer()));
   std::string name = absl::StrCat("federationPeers/", req.peer_id());
   return entity::Create<v1::FederationPeer>(
-      store_.get(), ctx, kPeer, req, req.request_id(), {name},
+      store_.get(), ctx, kPeer, req, req.request_id(), {name, kHomePinsLock},
       [&](Transaction& txn) -> absl::StatusOr<v1::FederationPeer> {
-        const auto& p = req.federation_peer();
-        for (int i = 0; i < p.shared_processes_size(); ++i) {
-          RCP_RETURN_IF_ERROR(
-              MustExist<v1::Process>(txn, kProcess, absl::StrCat("federation_peer.shared_processes[", i, "]"),
-                                     p.shared_processes(i)));
-        }
-        v1::FederationPeer out = p;
+        v1::FederationPeer out = req.federation_peer();
         out.set_name(name);
         out.clear_etag();
+        RCP_RETURN_IF_ERROR(CheckHomePins(txn, out));
         return out;
       });
 }
@@ -989,19 +1146,13 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::UpdateFederationPeer(
       auto ids, res::ParseName("federation_peer.name", req.federation_peer().name(), "federationPeers/*"));
   RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("federation_peer.name", ids[0]));
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
-      req.update_mask(),
-      {"display_name", "address", "share_public", "shared_processes", "credential_fingerprint", "enabled"}));
+      req.update_mask(), {"display_name", "address", "credential_fingerprint", "enabled", "share_rules",
+                          "home_processes", "relay_processes", "pinned_keys"}));
   return entity::Update<v1::FederationPeer>(
-      store_.get(), ctx, kPeer, req.federation_peer(), req.update_mask(), {},
+      store_.get(), ctx, kPeer, req.federation_peer(), req.update_mask(), {kHomePinsLock},
       [&](Transaction& txn, const v1::FederationPeer&, v1::FederationPeer* next) -> absl::Status {
-        const v1::FederationPeer& merged = *next;
-        RCP_RETURN_IF_ERROR(ValidatePeerFields(merged));
-        for (int i = 0; i < merged.shared_processes_size(); ++i) {
-          RCP_RETURN_IF_ERROR(
-              MustExist<v1::Process>(txn, kProcess, absl::StrCat("federation_peer.shared_processes[", i, "]"),
-                                     merged.shared_processes(i)));
-        }
-        return absl::OkStatus();
+        RCP_RETURN_IF_ERROR(ValidatePeerFields(*next));
+        return CheckHomePins(txn, *next);
       });
 }
 
@@ -1126,6 +1277,84 @@ absl::StatusOr<federation::v1::Keyring> RegistryStore::UpdateKeyring(const Ctx& 
                                   })
                           .status());
   return next;
+}
+
+// -------------------------------------------------------------- peer states
+
+namespace {
+absl::Status ValidatePeerName(absl::string_view field, absl::string_view name) {
+  RCP_ASSIGN_OR_RETURN(auto ids, res::ParseName(field, name, "federationPeers/*"));
+  return res::ValidateDeploymentId(field, ids[0]);
+}
+}  // namespace
+
+absl::StatusOr<federation::v1::PeerState> RegistryStore::GetPeerState(const v1::GetPeerStateRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidatePeerName("peer", req.peer()));
+  federation::v1::PeerState state;
+  absl::Status s = store_->Get(kPeerStatesCf, req.peer(), &state);
+  if (absl::IsNotFound(s)) {
+    state.set_peer(req.peer());
+    return state;
+  }
+  RCP_RETURN_IF_ERROR(s);
+  return state;
+}
+
+absl::StatusOr<federation::v1::PeerState> RegistryStore::UpdatePeerState(const Ctx& ctx,
+                                                                        const v1::UpdatePeerStateRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidatePeerName("state.peer", req.state().peer()));
+  if (req.state().cursor().size() > 16384) return InvalidField("state.cursor", "must be at most 16384 bytes");
+  if (req.state().registry_heads_size() > 1000) {
+    return InvalidField("state.registry_heads", "must have at most 1000 origins");
+  }
+  if (req.state().lease_holder().size() > 200) {
+    return InvalidField("state.lease_holder", "must be at most 200 characters");
+  }
+  federation::v1::PeerState next = req.state();
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write(ctx, {absl::StrCat("peer-state:", next.peer())},
+                                  [&](Transaction& txn) -> absl::Status {
+                                    federation::v1::PeerState current;
+                                    RCP_RETURN_IF_ERROR(txn.Get(kPeerStatesCf, next.peer(), &current).status());
+                                    if (req.etag() != current.etag()) {
+                                      return absl::AbortedError(absl::StrCat(
+                                          "state: the state of ", next.peer(), " changed since etag \"",
+                                          req.etag(), "\"; read it again (GetPeerState) and retry"));
+                                    }
+                                    *next.mutable_update_time() = ToTimestamp(txn.now());
+                                    // A fresh token, as for the keyring (see UpdateKeyring).
+                                    next.set_etag(crypto::RandomToken(kKeyringEtagBytes));
+                                    txn.Put(kPeerStatesCf, next.peer(), next);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  return next;
+}
+
+absl::StatusOr<v1::ListPeerStatesResponse> RegistryStore::ListPeerStates(const v1::ListPeerStatesRequest&) {
+  v1::ListPeerStatesResponse resp;
+  auto view = store_->Read();
+  absl::Status failed;
+  RCP_RETURN_IF_ERROR(view->Scan(kPeerStatesCf, "", "", [&](absl::string_view key, absl::string_view value) {
+    if (!resp.add_states()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      failed = absl::DataLossError(absl::StrCat("the state of ", key, " is unreadable"));
+      return false;
+    }
+    return true;
+  }));
+  RCP_RETURN_IF_ERROR(failed);
+  return resp;
+}
+
+absl::Status RegistryStore::DeletePeerState(const Ctx& ctx, const v1::DeletePeerStateRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidatePeerName("peer", req.peer()));
+  return store_
+      ->Write(ctx, {absl::StrCat("peer-state:", req.peer())},
+              [&](Transaction& txn) {
+                txn.Delete(kPeerStatesCf, req.peer());
+                return absl::OkStatus();
+              })
+      .status();
 }
 
 }  // namespace rcp::registry

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/audience/audience.h"
+#include "common/mirror/mirror_store.h"
 #include "common/storage/store.h"
 #include "rcp/registry/v1/registry.pb.h"
 #include "services/registry/registry_options.h"
@@ -32,6 +33,8 @@ class RegistryStore {
   static absl::StatusOr<std::unique_ptr<RegistryStore>> Open(const RegistryOptions& options);
 
   storage::Store* store() { return store_.get(); }
+  // Federation mirrors of register entries and of other deployments' heads.
+  mirror::MirrorStore* mirrors() { return &mirrors_; }
 
   using Ctx = storage::WriteContext;
 
@@ -114,6 +117,18 @@ class RegistryStore {
   // predecessor_signature, and no signature without it.
   absl::StatusOr<federation::v1::Keyring> UpdateKeyring(const Ctx& ctx, const v1::UpdateKeyringRequest& req);
 
+  // Where replication from each peer stands, kept for the gateways
+  // (internal), one row per peer outside the change feed, with the
+  // keyring's compare-and-set: UpdatePeerState replaces a state only while
+  // `req.etag()` equals the stored one ("" when none is stored), ABORTED
+  // otherwise; every update gets a fresh etag and update_time. A state
+  // outlives its peer until the gateways delete it (after purging what the
+  // peer gave). GetPeerState of a peer never pulled from is empty (etag "").
+  absl::StatusOr<federation::v1::PeerState> GetPeerState(const v1::GetPeerStateRequest& req);
+  absl::StatusOr<federation::v1::PeerState> UpdatePeerState(const Ctx& ctx, const v1::UpdatePeerStateRequest& req);
+  absl::StatusOr<v1::ListPeerStatesResponse> ListPeerStates(const v1::ListPeerStatesRequest& req);
+  absl::Status DeletePeerState(const Ctx& ctx, const v1::DeletePeerStateRequest& req);
+
  private:
   RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store);
   // Builds the by-party index of memberships once, for databases made
@@ -122,8 +137,16 @@ class RegistryStore {
   // The rights of a valid (not revoked, not expired) key, as of now.
   absl::StatusOr<v1::Principal> PrincipalOf(const storage::ReadView& view, const v1::ApiKey& key);
 
+  // A peer's home pins must name no process of this deployment and none
+  // pinned to another peer (FAILED_PRECONDITION naming the field). Run
+  // under kHomePinsLock.
+  absl::Status CheckHomePins(storage::Transaction& txn, const v1::FederationPeer& peer);
+  // The deployment id of the peer `process` is pinned to; "" when none.
+  static absl::StatusOr<std::string> PinnedHome(const storage::ReadView& view, absl::string_view process);
+
   RegistryOptions options_;
   std::unique_ptr<storage::Store> store_;
+  mirror::MirrorStore mirrors_;
 };
 
 }  // namespace rcp::registry

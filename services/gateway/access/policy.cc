@@ -114,7 +114,10 @@ const std::vector<MethodRule>& MethodRules() {
       {"/rcp.gateway.v1.Gateway/GetCalendarUrl", R::kAuthenticated, T::kNone, E::kRead},
       // Federation: the deployment's identity, and its keys' administration.
       {"/rcp.federation.v1.Federation/GetServerKeys", R::kAnyone, T::kNone, E::kRead},
+      {"/rcp.federation.v1.Federation/Pull", R::kPeer, T::kNone, E::kRead},
+      {"/rcp.federation.v1.Federation/FetchContent", R::kPeer, T::kNone, E::kRead},
       {"/rcp.federation.v1.FederationAdmin/RotateKey", R::kAdmin, T::kNone, E::kWrite},
+      {"/rcp.federation.v1.FederationAdmin/ListPeerStatuses", R::kAdmin, T::kNone, E::kRead},
   };
   return *rules;
 }

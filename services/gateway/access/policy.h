@@ -48,6 +48,11 @@ enum class Rule {
   kOwnKeys,
   // Upload sessions the caller started (or an administrator).
   kUploader,
+  // Another deployment's gateway: a configured, enabled federation peer,
+  // known by its transport (its mTLS certificate names its deployment id;
+  // access/peers.h), never by an API key. What it is sent is decided by its
+  // share rules (federation/share.h), not by audiences.
+  kPeer,
 };
 
 // Where the item a rule judges comes from.

@@ -1,5 +1,7 @@
 #include "services/gateway/federation/federation_service.h"
 
+#include "common/status/status.h"
+
 namespace rcp::gateway::federation {
 
 absl::Status FederationOff() {
@@ -28,6 +30,28 @@ grpc::ServerUnaryReactor* FederationAdminService::RotateKey(grpc::CallbackServer
                     absl::StatusOr<fv1::ServerKeys> keys = keyring_->Rotate(request->revoke());
                     if (!keys.ok()) return keys.status();
                     *response = *std::move(keys);
+                    return absl::OkStatus();
+                  });
+}
+
+grpc::ServerUnaryReactor* FederationAdminService::ListPeerStatuses(grpc::CallbackServerContext* context,
+                                                                   const fv1::ListPeerStatusesRequest* request,
+                                                                   fv1::ListPeerStatusesResponse* response) {
+  return f_.Local("ListPeerStatuses", context, request, upstream::Forwarder::Work::kMayBlock,
+                  [this, context, response](const access::Principal&) -> absl::Status {
+                    upstream::Upstream* up = f_.deps().upstream;
+                    rcp::registry::v1::ListPeerStatesResponse states;
+                    grpc::Status s = up->WithRetry({}, context, [&](grpc::ClientContext* c) {
+                      return up->registry()->ListPeerStates(c, {}, &states);
+                    });
+                    if (!s.ok()) return FromGrpcStatus(s);
+                    for (const auto& state : states.states()) {
+                      fv1::PeerStatus* status = response->add_peers();
+                      *status = state.status();
+                      status->set_peer(state.peer());
+                      status->set_lease_holder(state.lease_holder());
+                      *status->mutable_lease_expire_time() = state.lease_expire_time();
+                    }
                     return absl::OkStatus();
                   });
 }

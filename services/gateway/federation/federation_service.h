@@ -34,6 +34,11 @@ class FederationAdminService final : public fv1::FederationAdmin::CallbackServic
   grpc::ServerUnaryReactor* RotateKey(grpc::CallbackServerContext* context,
                                       const fv1::RotateKeyRequest* request,
                                       fv1::ServerKeys* response) override;
+  // Every peer's replication, as the replicas that pull from them report it
+  // in the registry (whichever replica answers).
+  grpc::ServerUnaryReactor* ListPeerStatuses(grpc::CallbackServerContext* context,
+                                             const fv1::ListPeerStatusesRequest* request,
+                                             fv1::ListPeerStatusesResponse* response) override;
 
  private:
   upstream::Forwarder f_;

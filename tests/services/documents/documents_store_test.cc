@@ -21,6 +21,7 @@ namespace rcp::documents {
 namespace {
 
 using ::rcp::testing::IsOk;
+using ::rcp::testing::IsOkAndHolds;
 using ::rcp::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -641,6 +642,173 @@ TEST_F(DocumentsViewerTest, EveryViewerPagesThroughExactlyWhatItMaySee) {
   for (const auto& name : ListFor(&viewers[2], everywhere, 3)) {
     EXPECT_TRUE(absl::StartsWith(name, std::string(kBali) + "/")) << name;
   }
+}
+
+}  // namespace
+}  // namespace rcp::documents
+
+namespace rcp::documents {
+namespace {
+
+// ================================================================ mirrors
+
+namespace fv1 = ::rcp::federation::v1;
+
+// A document of another deployment, as federation applies it: its metadata
+// and versions at once, its content fetched afterwards and visible only once
+// it hashes to the SHA-256 its origin signed; content nobody names any more
+// is reclaimed.
+class DocumentMirrorTest : public DocumentsStoreTest {
+ protected:
+  static constexpr char kName[] = "processes/colombo-process/documents/report";
+
+  fv1::ApplyMirrorsRequest Mirror(const std::string& content, uint64_t revision, const std::string& name = kName) {
+    v1::Document d;
+    d.set_name(name);
+    d.set_symbol("CP/2027/1");
+    d.set_title("Labour migration report");
+    d.set_kind(v1::REPORT);
+    d.set_visibility(rcp::common::v1::PUBLIC);
+    v1::ContentVersion v;
+    v.set_name(absl::StrCat(name, "/languages/en/versions/1"));
+    v.set_language("en");
+    v.set_version(1);
+    v.set_media_type("text/plain");
+    v.set_size_bytes(static_cast<int64_t>(content.size()));
+    v.set_sha256(crypto::Sha256Hex(content));
+    auto* lang = d.add_languages();
+    lang->set_language("en");
+    *lang->mutable_latest() = v;
+    lang->set_version_count(1);
+    fv1::ApplyMirrorsRequest req;
+    req.set_source("federationPeers/colombo-process.rcp");
+    req.set_generation(1);
+    auto* item = req.add_items();
+    item->mutable_envelope()->set_origin("colombo-process.rcp");
+    item->mutable_envelope()->set_store("documents");
+    item->mutable_envelope()->set_epoch(1);
+    item->mutable_envelope()->set_revision(revision);
+    item->mutable_item()->set_name(name);
+    item->mutable_item()->set_kind("document");
+    item->mutable_item()->mutable_value()->PackFrom(d);
+    *item->mutable_item()->add_content_versions() = v;
+    return req;
+  }
+  absl::StatusOr<v1::ContentFetch> Write(const std::string& sha, int64_t offset, absl::string_view data) {
+    v1::WriteFetchedContentRequest req;
+    req.set_sha256(sha);
+    req.set_offset(offset);
+    req.set_data(std::string(data));
+    return store_->WriteFetchedContent(req);
+  }
+  std::vector<v1::ContentFetch> Fetches() {
+    auto r = store_->ListContentFetches({});
+    EXPECT_THAT(r, IsOk());
+    return r.ok() ? std::vector<v1::ContentFetch>(r->fetches().begin(), r->fetches().end())
+                  : std::vector<v1::ContentFetch>();
+  }
+};
+
+TEST_F(DocumentMirrorTest, ContentIsFetchedAfterItsMetadataAndVisibleOnlyOnceVerified) {
+  const std::string content = Bytes(3 * 1024 * 1024 + 17, 4);
+  const std::string sha = crypto::Sha256Hex(content);
+  ASSERT_THAT(store_->mirrors()->Apply(Mirror(content, 5)), IsOk());
+  // The metadata is there at once; the content is pending.
+  EXPECT_EQ(Get(kName).languages(0).latest().sha256(), sha);
+  EXPECT_THAT(Download(kName), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("being fetched")));
+  std::vector<v1::ContentFetch> fetches = Fetches();
+  ASSERT_EQ(fetches.size(), 1u);
+  EXPECT_EQ(fetches[0].sha256(), sha);
+  EXPECT_EQ(fetches[0].document(), kName);
+  EXPECT_EQ(fetches[0].received_bytes(), 0);
+  ASSERT_EQ(fetches[0].sources_size(), 1);
+  EXPECT_EQ(fetches[0].sources(0), "federationPeers/colombo-process.rcp");
+
+  // Chunks at the fetch's offset only.
+  ASSERT_THAT(Write(sha, 0, absl::string_view(content).substr(0, 1 << 20)), IsOk());
+  EXPECT_THAT(Write(sha, 0, absl::string_view(content).substr(0, 10)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("continue from 1048576")));
+  // A restart loses what was not durable: the fetch resumes from its record.
+  Open();
+  fetches = Fetches();
+  ASSERT_EQ(fetches.size(), 1u);
+  int64_t from = fetches[0].received_bytes();
+  EXPECT_EQ(from, 0);  // less than the 8 MiB between syncs
+  absl::StatusOr<v1::ContentFetch> last;
+  for (int64_t off = from; off < static_cast<int64_t>(content.size()); off += 1 << 20) {
+    last = Write(sha, off, absl::string_view(content).substr(off, 1 << 20));
+    ASSERT_THAT(last, IsOk());
+  }
+  EXPECT_TRUE(last->done());
+  EXPECT_THAT(Fetches(), ::testing::IsEmpty());
+  RCP_ASSERT_OK_AND_ASSIGN(std::string downloaded, Download(kName));
+  EXPECT_EQ(downloaded, content);
+  EXPECT_THAT(Write(sha, 0, "x"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("no fetch")));
+}
+
+TEST_F(DocumentMirrorTest, ContentThatDoesNotHashToTheSignedDigestIsRefusedAndFetchedAgain) {
+  const std::string content = Bytes(5000, 5);
+  const std::string sha = crypto::Sha256Hex(content);
+  ASSERT_THAT(store_->mirrors()->Apply(Mirror(content, 5)), IsOk());
+  std::string tampered = content;
+  tampered[100] ^= 1;
+  EXPECT_THAT(Write(sha, 0, tampered), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("fetched again")));
+  EXPECT_THAT(Download(kName), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("being fetched")));
+  ASSERT_EQ(Fetches().size(), 1u);
+  EXPECT_EQ(Fetches()[0].received_bytes(), 0);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ContentFetch done, Write(sha, 0, content));
+  EXPECT_TRUE(done.done());
+  RCP_ASSERT_OK_AND_ASSIGN(std::string downloaded, Download(kName));
+  EXPECT_EQ(downloaded, content);
+}
+
+TEST_F(DocumentMirrorTest, ContentHeldAlreadyIsNotFetchedAndContentNobodyNamesIsReclaimed) {
+  const std::string shared = Bytes(4000, 6);
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Document own, Create("BALI/SOM/2027/1"));
+  ASSERT_THAT(Upload(own.name(), shared), IsOk());
+  // The same bytes, mirrored: nothing to fetch, downloadable at once.
+  ASSERT_THAT(store_->mirrors()->Apply(Mirror(shared, 5)), IsOk());
+  EXPECT_THAT(Fetches(), ::testing::IsEmpty());
+  RCP_ASSERT_OK_AND_ASSIGN(std::string downloaded, Download(kName));
+  EXPECT_EQ(downloaded, shared);
+  // A newer version of the mirror names other content: the old is still
+  // named by this deployment's own document, and stays.
+  const std::string other = Bytes(3000, 7);
+  ASSERT_THAT(store_->mirrors()->Apply(Mirror(other, 6)), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ContentFetch done, Write(crypto::Sha256Hex(other), 0, other));
+  ASSERT_TRUE(done.done());
+  EXPECT_THAT(store_->ReclaimContent(), IsOkAndHolds(0));
+  EXPECT_EQ(ContentFiles("blobs"), 2u);
+  // Withdrawn, the mirror's content goes; the document's own stays.
+  fv1::WithdrawMirrorsRequest withdraw;
+  withdraw.set_source("federationPeers/colombo-process.rcp");
+  withdraw.add_withdrawals()->set_name(kName);
+  withdraw.mutable_withdrawals(0)->set_kind("document");
+  ASSERT_THAT(store_->mirrors()->Withdraw(withdraw), IsOk());
+  EXPECT_THAT(store_->ReclaimContent(), IsOkAndHolds(1));
+  EXPECT_EQ(ContentFiles("blobs"), 1u);
+  RCP_ASSERT_OK_AND_ASSIGN(downloaded, Download(own.name()));
+  EXPECT_EQ(downloaded, shared);
+  // A pending fetch whose mirror went is dropped with its part.
+  const std::string pending = Bytes(2000, 8);
+  ASSERT_THAT(store_->mirrors()->Apply(Mirror(pending, 9, "processes/colombo-process/documents/draft")), IsOk());
+  ASSERT_THAT(Write(crypto::Sha256Hex(pending), 0, absl::string_view(pending).substr(0, 100)), IsOk());
+  withdraw.mutable_withdrawals(0)->set_name("processes/colombo-process/documents/draft");
+  ASSERT_THAT(store_->mirrors()->Withdraw(withdraw), IsOk());
+  EXPECT_THAT(store_->ReclaimContent(), IsOk());
+  EXPECT_THAT(Fetches(), ::testing::IsEmpty());
+  EXPECT_EQ(ContentFiles("parts"), 0u);
+}
+
+TEST_F(DocumentMirrorTest, ListItemsExportsADocumentWithEveryContentVersion) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Document own, Create("BALI/SOM/2027/1"));
+  ASSERT_THAT(Upload(own.name(), Bytes(100, 1)), IsOk());
+  ASSERT_THAT(Upload(own.name(), Bytes(200, 2)), IsOk());
+  ASSERT_THAT(Upload(own.name(), Bytes(300, 3), "fr"), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(fv1::ListItemsResponse items, store_->mirrors()->ListItems({}));
+  ASSERT_EQ(items.items_size(), 1);
+  EXPECT_EQ(items.items(0).item().content_versions_size(), 3);
+  EXPECT_GT(items.items(0).revision(), 0u);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/audience/audience.h"
 #include "common/entity/entity.h"
+#include "common/ical/ical.h"
 #include "common/time/timestamp.h"
 #include "common/status/status.h"
 #include "common/testing/status_matchers.h"
@@ -1217,6 +1218,56 @@ TEST_F(EventsViewerTest, IncrementalSyncPagesCountEntriesNotChanges) {
   std::string after;
   EXPECT_EQ(DeltaFor(&unhcr, {}, 1, next, &after), (std::vector<std::vector<std::string>>{{}}));
   EXPECT_EQ(after, next);
+}
+
+}  // namespace
+}  // namespace rcp::events
+
+namespace rcp::events {
+namespace {
+
+// ================================================================ mirrors
+
+// A meeting of another deployment, applied as federation applies it: in the
+// window index, the calendar export (with its origin's UID), and withdrawn
+// with its last source.
+TEST_F(EventsStoreTest, AMirroredMeetingIsListedExportedWithItsOriginsUidAndWithdrawn) {
+  v1::Meeting m = Timed("processes/colombo-process", Utc(2027, 2, 10, 9), absl::Hours(8), "Labour ministers");
+  m.set_name("processes/colombo-process/meetings/som-2027");
+  m.set_sequence(3);
+  rcp::federation::v1::ApplyMirrorsRequest apply;
+  apply.set_source("federationPeers/colombo-process.rcp");
+  apply.set_generation(1);
+  auto* item = apply.add_items();
+  item->mutable_envelope()->set_origin("colombo-process.rcp");
+  item->mutable_envelope()->set_store("events");
+  item->mutable_envelope()->set_epoch(1);
+  item->mutable_envelope()->set_revision(12);
+  item->mutable_item()->set_name(m.name());
+  item->mutable_item()->set_kind("meeting");
+  item->mutable_item()->mutable_value()->PackFrom(m);
+  ASSERT_THAT(store_->mirrors()->Apply(apply), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Meeting own, Create(Timed("processes/bali-process", Utc(2027, 2, 11, 9), absl::Hours(2))));
+
+  EXPECT_THAT(List(Window(Utc(2027, 2, 1), Utc(2027, 3, 1))), ::testing::ElementsAre(m.name(), own.name()));
+  v1::MeetingFilter colombo;
+  colombo.add_processes("processes/colombo-process");
+  EXPECT_THAT(List(colombo), ::testing::ElementsAre(m.name()));
+  v1::ExportCalendarRequest export_req;
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ExportCalendarResponse ics, store_->ExportCalendar(export_req));
+  EXPECT_THAT(ics.body(), HasSubstr("UID:processes.colombo-process.meetings.som-2027@colombo-process.rcp"));
+  EXPECT_THAT(ics.body(), HasSubstr(absl::StrCat("UID:", ical::MeetingUid(own.name(), "test.secretariat"))));
+  EXPECT_THAT(ics.body(), HasSubstr("SEQUENCE:3"));
+
+  rcp::federation::v1::WithdrawMirrorsRequest withdraw;
+  withdraw.set_source("federationPeers/colombo-process.rcp");
+  withdraw.add_withdrawals()->set_name(m.name());
+  withdraw.mutable_withdrawals(0)->set_kind("meeting");
+  ASSERT_THAT(store_->mirrors()->Withdraw(withdraw), IsOk());
+  EXPECT_THAT(List(Window(Utc(2027, 2, 1), Utc(2027, 3, 1))), ::testing::ElementsAre(own.name()));
+  v1::GetMeetingRequest get;
+  get.set_name(m.name());
+  EXPECT_THAT(store_->GetMeeting(get), StatusIs(absl::StatusCode::kNotFound, HasSubstr(m.name())));
 }
 
 }  // namespace

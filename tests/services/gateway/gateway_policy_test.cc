@@ -144,15 +144,19 @@ const std::vector<Case>& Cases() {
       {"/rcp.gateway.v1.Gateway/GetCalendarUrl", Expect::kAuthenticated, Target::kNone, ""},
       {"/rcp.federation.v1.Federation/GetServerKeys", Expect::kAnyone, Target::kNone, ""},
       {"/rcp.federation.v1.FederationAdmin/RotateKey", Expect::kAdminAll, Target::kNone, ""},
+      {"/rcp.federation.v1.FederationAdmin/ListPeerStatuses", Expect::kAdminAll, Target::kNone, ""},
   };
   return *cases;
 }
 
 // The streams, tested on their own below.
 const std::set<std::string>& StreamMethods() {
-  static const auto* m = new std::set<std::string>{"/rcp.documents.v1.Documents/Download",
-                                                   "/rcp.documents.v1.Documents/UploadChunks",
-                                                   "/rcp.gateway.v1.Gateway/Subscribe"};
+  // The peers' streams are for other deployments' gateways, never for API
+  // keys: tests/services/gateway/federation covers them.
+  static const auto* m = new std::set<std::string>{
+      "/rcp.documents.v1.Documents/Download", "/rcp.documents.v1.Documents/UploadChunks",
+      "/rcp.gateway.v1.Gateway/Subscribe", "/rcp.federation.v1.Federation/Pull",
+      "/rcp.federation.v1.Federation/FetchContent"};
   return *m;
 }
 
@@ -405,16 +409,19 @@ TEST_F(GatewayPolicyTest, EveryMethodRoleAndVisibility) {
               VariesByVisibility(c.target) ? absl::StrCat("a ", ItemName(item), " item") : "its item",
               VariesByOwner(c.target) ? (own ? " (its own)" : " (another's)") : "");
           ++probes;
-          // RotateKey is the gateway's own: what reaches the registry is
-          // the keyring's update, made by the gateway for itself.
-          bool gateways_own = absl::EndsWith(c.method, "/RotateKey");
-          auto forwarded = fake_.CallsOf(gateways_own ? "UpdateKeyring" : short_name);
+          // The federation's administration is the gateway's own: what
+          // reaches the registry is the keyring's update, or the read of the
+          // peers' states, made by the gateway for itself.
+          const char* gateways_own = absl::EndsWith(c.method, "/RotateKey")          ? "UpdateKeyring"
+                                     : absl::EndsWith(c.method, "/ListPeerStatuses") ? "ListPeerStates"
+                                                                                     : nullptr;
+          auto forwarded = fake_.CallsOf(gateways_own != nullptr ? gateways_own : short_name);
           switch (want) {
             case Outcome::kAllowed:
               EXPECT_THAT(got, IsOk()) << where;
               if (c.expect == Expect::kAuthenticated || c.expect == Expect::kAnyone) break;
               ASSERT_FALSE(forwarded.empty()) << where << ": the call did not reach the service";
-              if (gateways_own) break;
+              if (gateways_own != nullptr) break;
               EXPECT_EQ(forwarded.back().principal, PrincipalFor(role).api_key()) << where;
               if (c.expect == Expect::kList) {
                 ASSERT_TRUE(forwarded.back().viewer.has_value()) << where << ": sent without its viewer";

@@ -1828,8 +1828,9 @@ v1::CreateFederationPeerRequest PeerRequest(const std::string& id) {
   auto* p = req.mutable_federation_peer();
   p->set_display_name("Puebla Process secretariat");
   p->set_address("gateway.rcmvs.example.org:443");
-  p->set_share_public(true);
-  p->add_shared_processes(kBali);
+  auto* rule = p->add_share_rules();
+  rule->set_process(kBali);
+  rule->set_max_visibility(rcp::common::v1::PUBLIC);
   p->set_credential_fingerprint(std::string(64, 'a'));
   p->set_enabled(true);
   return req;
@@ -1856,11 +1857,15 @@ TEST_F(RegistryServiceTest, FederationPeerCanBeCreatedReadListedUpdatedAndDelete
   v1::UpdateFederationPeerRequest update;
   *update.mutable_federation_peer() = peer;
   update.mutable_federation_peer()->set_enabled(false);
-  update.mutable_federation_peer()->add_shared_processes(kColombo);
-  *update.mutable_update_mask() = Mask({"enabled", "shared_processes"});
+  auto* rule = update.mutable_federation_peer()->add_share_rules();
+  rule->set_process(kColombo);
+  rule->add_kinds("meeting");
+  rule->set_max_visibility(rcp::common::v1::MEMBERS);
+  *update.mutable_update_mask() = Mask({"enabled", "share_rules"});
   RCP_ASSERT_OK_AND_ASSIGN(v1::FederationPeer updated, Call(&Stub::UpdateFederationPeer, update));
   EXPECT_FALSE(updated.enabled());
-  EXPECT_THAT(updated.shared_processes(), ElementsAre(kBali, kColombo));
+  ASSERT_THAT(updated.share_rules(), SizeIs(2));
+  EXPECT_EQ(updated.share_rules(1).process(), kColombo);
   EXPECT_NE(updated.etag(), peer.etag());
 
   uint64_t after = Revision();
@@ -1892,13 +1897,30 @@ TEST_F(RegistryServiceTest, CreateFederationPeerRejectsInvalidFieldsAndWritesNot
   };
   std::vector<Case> cases = {
       {[](v1::FederationPeer* p) { p->set_address(""); }, "federation_peer.address"},
+      {[](v1::FederationPeer* p) { p->mutable_share_rules(0)->set_process("process/x"); },
+       "federation_peer.share_rules[0].process"},
+      {[](v1::FederationPeer* p) { p->mutable_share_rules(0)->add_kinds("api_key"); },
+       "federation_peer.share_rules[0].kinds[0]"},
+      {[](v1::FederationPeer* p) { p->mutable_share_rules(0)->clear_max_visibility(); },
+       "federation_peer.share_rules[0].max_visibility"},
+      {[](v1::FederationPeer* p) { p->add_home_processes("processes/Colombo"); },
+       "federation_peer.home_processes[0]"},
+      {[](v1::FederationPeer* p) {
+         p->add_relay_processes("processes/igc");
+         p->add_relay_processes("processes/igc");
+       },
+       "federation_peer.relay_processes[1]"},
+      {[](v1::FederationPeer* p) {
+         auto* k = p->add_pinned_keys();
+         k->set_public_key(std::string(32, 'k'));
+         k->set_key_id("ed25519:0000000000000000");
+       },
+       "federation_peer.pinned_keys[0].key_id"},
       {[](v1::FederationPeer* p) { p->set_address("no-port.example.org"); }, "federation_peer.address"},
       {[](v1::FederationPeer* p) { p->set_display_name(std::string(201, 'd')); },
        "federation_peer.display_name"},
       {[](v1::FederationPeer* p) { p->set_credential_fingerprint("ABCDEF"); },
        "federation_peer.credential_fingerprint"},
-      {[](v1::FederationPeer* p) { p->add_shared_processes("process/x"); },
-       "federation_peer.shared_processes[1]"},
   };
   for (const auto& c : cases) {
     auto req = PeerRequest("puebla-process.secretariat");
@@ -1907,11 +1929,9 @@ TEST_F(RegistryServiceTest, CreateFederationPeerRejectsInvalidFieldsAndWritesNot
     EXPECT_THAT(result, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.field))) << c.field;
     EXPECT_EQ(ViolatedField(result.status()), c.field);
   }
-  auto unknown = PeerRequest("puebla-process.secretariat");
-  unknown.mutable_federation_peer()->add_shared_processes("processes/budapest-process");
-  EXPECT_THAT(Call(&Stub::CreateFederationPeer, unknown),
-              StatusIs(absl::StatusCode::kNotFound, AllOf(HasSubstr("federation_peer.shared_processes[1]"),
-                                                          HasSubstr("processes/budapest-process"))));
+  auto self = PeerRequest("bali-process.rcp");  // this deployment's own id
+  EXPECT_THAT(Call(&Stub::CreateFederationPeer, self),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("this deployment's own id")));
   EXPECT_EQ(Revision(), seeded_revision_);
   RCP_ASSERT_OK_AND_ASSIGN(v1::ListFederationPeersResponse list,
                            Call(&Stub::ListFederationPeers, v1::ListFederationPeersRequest()));
@@ -1926,6 +1946,60 @@ TEST_F(RegistryServiceTest, CreateFederationPeerWithExistingIdIsAlreadyExists) {
   EXPECT_THAT(Call(&Stub::CreateFederationPeer, again),
               StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("federationPeers/igc.secretariat")));
   EXPECT_EQ(Revision(), after);
+}
+
+TEST_F(RegistryServiceTest, AProcessHasOneHomeAmongThePeersAndNoneElsewhereWhenItIsThisDeployments) {
+  // Colombo's process is this deployment's here (the fixture's registry is
+  // home of what it creates): it cannot be pinned to a peer.
+  auto colombo = PeerRequest("colombo-process.rcp");
+  colombo.mutable_federation_peer()->add_home_processes(kColombo);
+  EXPECT_THAT(Call(&Stub::CreateFederationPeer, colombo),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("federation_peer.home_processes[0]"), HasSubstr("its home is here"))));
+  // A process not held here yet (it arrives as a mirror) is pinned to one
+  // peer only.
+  colombo.mutable_federation_peer()->set_home_processes(0, "processes/lima-process");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::FederationPeer pinned, Call(&Stub::CreateFederationPeer, colombo));
+  auto igc = PeerRequest("igc.rcp");
+  igc.mutable_federation_peer()->add_home_processes("processes/lima-process");
+  EXPECT_THAT(Call(&Stub::CreateFederationPeer, igc),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("pinned to federationPeers/colombo-process.rcp already")));
+  // Nor is a pinned process created here: it comes from its home.
+  auto lima = ProcessRequest("lima-process", "South American Conference on Migration", "SACM");
+  EXPECT_THAT(Call(&Stub::CreateProcess, lima),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("pinned to federationPeers/colombo-process.rcp")));
+  // Unpinned, it may be pinned elsewhere.
+  v1::UpdateFederationPeerRequest unpin;
+  *unpin.mutable_federation_peer() = pinned;
+  unpin.mutable_federation_peer()->clear_home_processes();
+  *unpin.mutable_update_mask() = Mask({"home_processes"});
+  ASSERT_THAT(Call(&Stub::UpdateFederationPeer, unpin), IsOk());
+  EXPECT_THAT(Call(&Stub::CreateFederationPeer, igc), IsOk());
+}
+
+TEST_F(RegistryServiceTest, OrganisationsOnTheSharedListKeepTheirIdentityAndForeignOnesAreNotCreatedByHand) {
+  v1::UpdatePartyRequest share;
+  share.mutable_party()->set_name("parties/iom");
+  share.mutable_party()->set_shared_identity(true);
+  *share.mutable_update_mask() = Mask({"shared_identity"});
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Party iom, Call(&Stub::UpdateParty, share));
+  EXPECT_TRUE(iom.shared_identity());
+  share.mutable_party()->set_name("parties/IDN");
+  EXPECT_THAT(Call(&Stub::UpdateParty, share),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("party.shared_identity"), HasSubstr("organisations only"))));
+  v1::CreatePartyRequest foreign;
+  foreign.set_party_id("ngo-x@colombo-process.rcp");
+  foreign.mutable_party()->set_type(v1::Party::ORGANIZATION);
+  foreign.mutable_party()->set_display_name("NGO X");
+  EXPECT_THAT(Call(&Stub::CreateParty, foreign),
+              StatusIs(absl::StatusCode::kInvalidArgument, AllOf(HasSubstr("party_id"), HasSubstr("federation"))));
+  // Such a name reads as a party name (it is absent here).
+  v1::GetPartyRequest get;
+  get.set_name("parties/ngo-x@colombo-process.rcp");
+  EXPECT_THAT(Call(&Stub::GetParty, get), StatusIs(absl::StatusCode::kNotFound, HasSubstr("ngo-x@")));
 }
 
 TEST_F(RegistryServiceTest, UpdateFederationPeerRejectsUnknownMaskPath) {
@@ -2467,6 +2541,123 @@ TEST_F(RegistryKeyringTest, UpdatesLeaveNoChangeRecordAndDoNotDisturbAWatcher) {
   ASSERT_THAT(next, SizeIs(1));
   EXPECT_EQ(next[0].revision(), since + kWrites + 1);
   EXPECT_EQ(next[0].name(), "parties/MEX");
+}
+
+// ============================================================= peer states
+
+using ::rcp::federation::v1::PeerState;
+
+class RegistryPeerStateTest : public RegistryServiceTest {
+ protected:
+  absl::StatusOr<PeerState> Get(const std::string& peer) {
+    v1::GetPeerStateRequest req;
+    req.set_peer(peer);
+    return Call(&Stub::GetPeerState, req);
+  }
+  absl::StatusOr<PeerState> Update(PeerState state, const std::string& etag) {
+    v1::UpdatePeerStateRequest req;
+    *req.mutable_state() = std::move(state);
+    req.set_etag(etag);
+    return Call(&Stub::UpdatePeerState, req);
+  }
+  static PeerState State(const std::string& cursor, const std::string& holder) {
+    PeerState s;
+    s.set_peer("federationPeers/colombo-process.rcp");
+    s.set_cursor(cursor);
+    s.set_lease_holder(holder);
+    return s;
+  }
+};
+
+TEST_F(RegistryPeerStateTest, IsEmptyUntilWrittenThenReplacedOnlyWithTheCurrentEtag) {
+  RCP_ASSERT_OK_AND_ASSIGN(PeerState empty, Get("federationPeers/colombo-process.rcp"));
+  EXPECT_EQ(empty.etag(), "");
+  EXPECT_EQ(empty.cursor(), "");
+  uint64_t revision = Revision();
+  RCP_ASSERT_OK_AND_ASSIGN(PeerState first, Update(State("c1", "gateway-a"), ""));
+  EXPECT_FALSE(first.etag().empty());
+  EXPECT_EQ(FromTs(first.update_time()), kToday);
+  // Two replicas race from the same etag: one wins, the other must read again.
+  RCP_ASSERT_OK_AND_ASSIGN(PeerState won, Update(State("c2", "gateway-a"), first.etag()));
+  EXPECT_THAT(Update(State("c2-other", "gateway-b"), first.etag()),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("federationPeers/colombo-process.rcp")));
+  EXPECT_THAT(Update(State("c0", "gateway-b"), ""), StatusIs(absl::StatusCode::kAborted, HasSubstr("etag")));
+  RCP_ASSERT_OK_AND_ASSIGN(PeerState read, Get("federationPeers/colombo-process.rcp"));
+  EXPECT_THAT(read, EqualsProto(won));
+  // Outside the change feed, and it survives a restart.
+  EXPECT_EQ(Revision(), revision);
+  Reopen();
+  ASSERT_FALSE(HasFatalFailure());
+  RCP_ASSERT_OK_AND_ASSIGN(read, Get("federationPeers/colombo-process.rcp"));
+  EXPECT_EQ(read.cursor(), "c2");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::ListPeerStatesResponse all, Call(&Stub::ListPeerStates, v1::ListPeerStatesRequest()));
+  ASSERT_THAT(all.states(), SizeIs(1));
+  v1::DeletePeerStateRequest del;
+  del.set_peer("federationPeers/colombo-process.rcp");
+  ASSERT_THAT(Call(&Stub::DeletePeerState, del), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(read, Get("federationPeers/colombo-process.rcp"));
+  EXPECT_EQ(read.etag(), "");
+}
+
+TEST_F(RegistryPeerStateTest, RefusesMalformedStatesNamingTheField) {
+  EXPECT_THAT(Get("peers/x"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("peer")));
+  EXPECT_THAT(Update(State("c", "g"), "").status(), IsOk());
+  PeerState bad = State(std::string(16385, 'c'), "g");
+  EXPECT_THAT(Update(bad, ""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("state.cursor")));
+  bad = State("c", "g");
+  bad.set_peer("federationPeers/Not A Deployment");
+  EXPECT_THAT(Update(bad, ""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("state.peer")));
+}
+
+// ================================================================ mirrors
+
+// A membership mirrored from its home gives the rights it gives there: the
+// by-party index that authentication reads is kept for mirrors too.
+TEST_F(RegistryServiceTest, AMirroredMembershipGivesItsRightsAndGoesWithItsMirror) {
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse key, Call(&Stub::CreateApiKey, KeyRequest("parties/PHL", absl::Hours(24))));
+  v1::Membership m;
+  m.set_name("processes/igc/memberships/phl");
+  m.set_party("parties/PHL");
+  m.set_role(v1::MEMBER);
+  v1::Process igc;
+  igc.set_name("processes/igc");
+  igc.set_display_name("Inter-governmental Consultations");
+  igc.set_acronym("IGC");
+  igc.set_home("igc.rcp");
+  federation::v1::ApplyMirrorsRequest apply;
+  apply.set_source("federationPeers/igc.rcp");
+  apply.set_generation(1);
+  int revision = 0;
+  for (const google::protobuf::Message* item : {static_cast<const google::protobuf::Message*>(&igc),
+                                                static_cast<const google::protobuf::Message*>(&m)}) {
+    auto* mi = apply.add_items();
+    mi->mutable_envelope()->set_origin("igc.rcp");
+    mi->mutable_envelope()->set_store("registry");
+    mi->mutable_envelope()->set_epoch(1);
+    mi->mutable_envelope()->set_revision(++revision);
+    mi->mutable_item()->set_name(item == &igc ? igc.name() : m.name());
+    mi->mutable_item()->set_kind(item == &igc ? "process" : "membership");
+    mi->mutable_item()->mutable_value()->PackFrom(*item);
+  }
+  ASSERT_THAT(store_->mirrors()->Apply(apply), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal p, Authenticate(key.key()));
+  std::vector<std::string> processes;
+  for (const auto& r : p.rights()) processes.push_back(r.process());
+  EXPECT_THAT(processes, ElementsAre("processes/colombo-process", "processes/igc"));
+  v1::GetProcessRequest get;
+  get.set_name("processes/igc");
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Process read, Call(&Stub::GetProcess, get));
+  EXPECT_EQ(read.home(), "igc.rcp");
+
+  federation::v1::WithdrawMirrorsRequest withdraw;
+  withdraw.set_source("federationPeers/igc.rcp");
+  withdraw.add_withdrawals()->set_name(m.name());
+  withdraw.mutable_withdrawals(0)->set_kind("membership");
+  ASSERT_THAT(store_->mirrors()->Withdraw(withdraw), IsOk());
+  RCP_ASSERT_OK_AND_ASSIGN(p, Authenticate(key.key()));
+  processes.clear();
+  for (const auto& r : p.rights()) processes.push_back(r.process());
+  EXPECT_THAT(processes, ElementsAre("processes/colombo-process"));
 }
 
 // ================================================================ viewers

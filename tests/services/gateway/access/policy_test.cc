@@ -54,7 +54,10 @@ const std::set<std::string>& InternalMethods() {
       "/rcp.registry.v1.Registry/Watch",         "/rcp.registry.v1.Registry/Authenticate",
       "/rcp.registry.v1.Registry/ResolveApiKey", "/rcp.registry.v1.Registry/GetKeyring",
       "/rcp.registry.v1.Registry/UpdateKeyring", "/rcp.events.v1.Events/Watch",
-      "/rcp.documents.v1.Documents/Watch"};
+      "/rcp.documents.v1.Documents/Watch",       "/rcp.registry.v1.Registry/GetPeerState",
+      "/rcp.registry.v1.Registry/UpdatePeerState", "/rcp.registry.v1.Registry/ListPeerStates",
+      "/rcp.registry.v1.Registry/DeletePeerState", "/rcp.documents.v1.Documents/ListContentFetches",
+      "/rcp.documents.v1.Documents/WriteFetchedContent"};
   return *m;
 }
 
