@@ -484,6 +484,37 @@ absl::StatusOr<fv1::ListItemsResponse> MirrorStore::ListItems(const fv1::ListIte
   return response;
 }
 
+absl::StatusOr<fv1::StoredItem> MirrorStore::GetItem(const fv1::GetItemRequest& request) {
+  const KindSpec* spec = Spec(request.kind());
+  if (spec == nullptr) {
+    return InvalidField("kind", absl::StrCat("is not a kind the ", options_.store_name, " store keeps"));
+  }
+  auto view = store_->Read();
+  absl::StatusOr<std::string> value = view->Get(spec->cf, request.name());
+  if (absl::IsNotFound(value.status())) return absl::NotFoundError(absl::StrCat(request.name(), " not found"));
+  RCP_RETURN_IF_ERROR(value.status());
+  fv1::StoredItem stored;
+  fv1::Item* item = stored.mutable_item();
+  item->set_name(request.name());
+  item->set_kind(spec->kind);
+  item->mutable_value()->set_type_url(TypeUrl(*spec->prototype));
+  item->mutable_value()->set_value(*value);
+  absl::Status s = view->Get(kMirrorsCf, request.name(), stored.mutable_mirror());
+  if (absl::IsNotFound(s)) {
+    stored.clear_mirror();
+    RCP_ASSIGN_OR_RETURN(uint64_t revision, view->ItemRevision(request.name()));
+    stored.set_revision(revision);
+    if (spec->describe) {
+      std::unique_ptr<Message> parsed(spec->prototype->New());
+      if (!parsed->ParseFromString(*value)) return absl::DataLossError(absl::StrCat(request.name(), " is unreadable"));
+      RCP_RETURN_IF_ERROR(spec->describe(*view, *parsed, item));
+    }
+  } else {
+    RCP_RETURN_IF_ERROR(s);
+  }
+  return stored;
+}
+
 fv1::Position MirrorStore::Position() const {
   fv1::Position p;
   p.set_store(options_.store_name);
@@ -491,6 +522,23 @@ fv1::Position MirrorStore::Position() const {
   p.set_revision(store_->revision());
   p.set_compacted_revision(store_->compacted_revision());
   return p;
+}
+
+absl::StatusOr<fv1::ReadChangesResponse> MirrorStore::ReadChanges(const fv1::ReadChangesRequest& request) const {
+  if (request.max_changes() < 0 || request.max_changes() > kMaxListPage) {
+    return InvalidField("max_changes", absl::StrCat("must be between 0 and ", kMaxListPage, " (0 = ",
+                                                    kDefaultListPage, ")"));
+  }
+  fv1::ReadChangesResponse response;
+  *response.mutable_position() = Position();
+  std::vector<Change> changes;
+  uint64_t through = 0;
+  RCP_RETURN_IF_ERROR(store_->ReadChanges(request.after_revision(),
+                                          request.max_changes() == 0 ? kDefaultListPage : request.max_changes(),
+                                          &changes, &through));
+  for (auto& c : changes) *response.add_changes() = std::move(c);
+  response.set_through_revision(through);
+  return response;
 }
 
 absl::StatusOr<fv1::DigestItemsResponse> MirrorStore::Digest() {

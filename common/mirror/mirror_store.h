@@ -95,8 +95,12 @@ class MirrorStore {
   // their state, this deployment's items with their revision. Tombstones
   // are not items.
   absl::StatusOr<fv1::ListItemsResponse> ListItems(const fv1::ListItemsRequest& request);
+  // Replica.GetItem.
+  absl::StatusOr<fv1::StoredItem> GetItem(const fv1::GetItemRequest& request);
   // Replica.GetPosition.
   fv1::Position Position() const;
+  // Replica.ReadChanges.
+  absl::StatusOr<fv1::ReadChangesResponse> ReadChanges(const fv1::ReadChangesRequest& request) const;
   // Replica.DigestItems: per origin ("" for this deployment's own), the
   // count and a SHA-256 over (name, epoch, revision) in ListItems order,
   // heads left out (they change with time).

@@ -31,6 +31,11 @@ grpc::ServerUnaryReactor* ReplicaService::ListItems(grpc::CallbackServerContext*
   return RunBlocking(pool_, context, [=] { return FillResponse(mirrors_->ListItems(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ReplicaService::GetItem(grpc::CallbackServerContext* context,
+                                                  const fv1::GetItemRequest* request, fv1::StoredItem* response) {
+  return RunBlocking(pool_, context, [=] { return FillResponse(mirrors_->GetItem(*request), response); });
+}
+
 grpc::ServerUnaryReactor* ReplicaService::GetPosition(grpc::CallbackServerContext* context,
                                                       const fv1::GetPositionRequest*,
                                                       fv1::Position* response) {
@@ -38,6 +43,12 @@ grpc::ServerUnaryReactor* ReplicaService::GetPosition(grpc::CallbackServerContex
     *response = mirrors_->Position();
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* ReplicaService::ReadChanges(grpc::CallbackServerContext* context,
+                                                      const fv1::ReadChangesRequest* request,
+                                                      fv1::ReadChangesResponse* response) {
+  return RunBlocking(pool_, context, [=] { return FillResponse(mirrors_->ReadChanges(*request), response); });
 }
 
 grpc::ServerUnaryReactor* ReplicaService::DigestItems(grpc::CallbackServerContext* context,

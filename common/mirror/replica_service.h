@@ -27,9 +27,14 @@ class ReplicaService final : public fv1::Replica::CallbackService {
   grpc::ServerUnaryReactor* ListItems(grpc::CallbackServerContext* context,
                                       const fv1::ListItemsRequest* request,
                                       fv1::ListItemsResponse* response) override;
+  grpc::ServerUnaryReactor* GetItem(grpc::CallbackServerContext* context, const fv1::GetItemRequest* request,
+                                    fv1::StoredItem* response) override;
   grpc::ServerUnaryReactor* GetPosition(grpc::CallbackServerContext* context,
                                         const fv1::GetPositionRequest* request,
                                         fv1::Position* response) override;
+  grpc::ServerUnaryReactor* ReadChanges(grpc::CallbackServerContext* context,
+                                        const fv1::ReadChangesRequest* request,
+                                        fv1::ReadChangesResponse* response) override;
   grpc::ServerUnaryReactor* DigestItems(grpc::CallbackServerContext* context,
                                         const fv1::DigestItemsRequest* request,
                                         fv1::DigestItemsResponse* response) override;

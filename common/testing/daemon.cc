@@ -30,6 +30,7 @@ absl::Status Daemon::Start(absl::Duration timeout) {
   int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (log_fd < 0) return absl::InternalError(absl::StrCat("cannot open ", log_path_));
   off_t start_offset = lseek(log_fd, 0, SEEK_END);
+  start_offset_ = start_offset;
   pid_ = fork();
   if (pid_ == 0) {
     // A test that dies must not leave its daemons running.
@@ -77,6 +78,19 @@ absl::StatusOr<int> Daemon::Stop(int signal, absl::Duration timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return absl::DeadlineExceededError("did not exit in time");
+}
+
+absl::StatusOr<int> Daemon::PortOf(const std::string& service, absl::Duration timeout) const {
+  std::regex listening("msg=listening service=" + service + " address=[^ ]*:([0-9]+)");
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    std::string log = Log();
+    log = log.size() > static_cast<size_t>(start_offset_) ? log.substr(start_offset_) : "";
+    std::smatch m;
+    if (std::regex_search(log, m, listening)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat(binary_, " did not log the address of ", service));
 }
 
 std::string Daemon::Log() const { return io::ReadFile(log_path_).value_or(""); }

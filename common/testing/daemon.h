@@ -24,6 +24,9 @@ class Daemon {
   // Starts the child and waits (up to `timeout`) for its listening line.
   absl::Status Start(absl::Duration timeout = absl::Seconds(30));
   int port() const { return port_; }
+  // The port of another server the daemon runs, from its listening line
+  // ("msg=listening service=<service> address=…"), waiting up to `timeout`.
+  absl::StatusOr<int> PortOf(const std::string& service, absl::Duration timeout = absl::Seconds(30)) const;
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return pid_; }
 
@@ -39,6 +42,7 @@ class Daemon {
   std::string log_path_;
   pid_t pid_ = -1;
   int port_ = 0;
+  long start_offset_ = 0;  // where this start's log begins
 };
 
 // The directory holding the test's binaries (from /proc/self/exe), so tests

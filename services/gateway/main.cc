@@ -19,7 +19,12 @@
 #include "services/gateway/calendar/calendar_feed.h"
 #include "services/gateway/calendar/feed_urls.h"
 #include "services/gateway/federation/federation_service.h"
+#include "services/gateway/federation/inbound.h"
 #include "services/gateway/federation/keyring.h"
+#include "services/gateway/federation/peers.h"
+#include "services/gateway/federation/pull_server.h"
+#include "services/gateway/federation/replicator.h"
+#include "services/gateway/federation/trust.h"
 #include "services/gateway/gateway_service.h"
 #include "services/gateway/public/public_documents.h"
 #include "services/gateway/public/public_events.h"
@@ -44,6 +49,20 @@ ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe hear
 ABSL_FLAG(bool, insecure, false, "allow listening beyond loopback without TLS");
 ABSL_FLAG(absl::Duration, keyring_refresh_interval, absl::Seconds(10),
           "how often the keyring is read again, so that a rotation made by another replica is signed with");
+ABSL_FLAG(std::string, peer_listen, "",
+          "host:port of the peer endpoint, where other deployments' gateways pull (mTLS); empty: not served");
+ABSL_FLAG(std::string, peer_tls_cert, "", "PEM certificate of this deployment at the peer endpoint and to peers "
+                                          "(its DNS name is the deployment id)");
+ABSL_FLAG(std::string, peer_tls_key, "", "PEM key of --peer_tls_cert");
+ABSL_FLAG(std::string, peer_ca, "", "PEM CA that signs the peers' certificates");
+ABSL_FLAG(bool, peer_insecure_loopback, false,
+          "tests and demos only: peers talk plaintext on loopback and state their deployment id");
+ABSL_FLAG(absl::Duration, pull_heartbeat, absl::Seconds(5), "a peer's idle Pull stream gets a heartbeat this often");
+ABSL_FLAG(absl::Duration, peer_refresh_interval, absl::Seconds(2),
+          "how often the federation peers are read again from the registry (an administrator's change takes "
+          "effect within it)");
+ABSL_FLAG(absl::Duration, federation_max_backoff, absl::Seconds(60),
+          "longest wait before pulling again from a peer that is down");
 ABSL_FLAG(std::string, keyring_key_file, "",
           "file with the 64 hex digits of the key that seals this deployment's signing keys (the same for "
           "every gateway replica; without it federation is off)");
@@ -177,7 +196,78 @@ int main(int argc, char** argv) {
     feed_urls.set_base_url(base_url);
   }
   rcp::gateway::GatewayService gateway(deps, &hub, &feed_urls, clock, options.heartbeat_interval);
-  rcp::gateway::federation::FederationService federation(deps, keyring.get());
+
+  // Federation: the peers, the Pull streams served to them, and the pulls
+  // from them, when this gateway holds the deployment's keys.
+  namespace fed = rcp::gateway::federation;
+  fed::PeerDirectory peers(upstream->get(), options.deployment_id, clock, absl::GetFlag(FLAGS_peer_refresh_interval));
+  std::unique_ptr<fed::PeerChannels> peer_channels;
+  std::unique_ptr<fed::PullServer> pulls;
+  std::unique_ptr<fed::Trust> trust;
+  std::unique_ptr<fed::SharedParties> shared_parties;
+  std::unique_ptr<fed::Inbound> inbound;
+  std::unique_ptr<fed::Replicator> replicator;
+  std::unique_ptr<rcp::server::Server> peer_server;
+  std::unique_ptr<fed::FederationService> peer_federation;
+  std::shared_ptr<rcp::gateway::subscribe::FeedListener> wake_pulls;
+  fed::PeerTransportOptions transport;
+  transport.ca_file = absl::GetFlag(FLAGS_peer_ca);
+  transport.insecure_loopback = absl::GetFlag(FLAGS_peer_insecure_loopback);
+  if (keyring != nullptr && transport.ca_file.empty() && !transport.insecure_loopback) {
+    spdlog::warn("msg=\"no federation peers: give --peer_ca, --peer_tls_cert and --peer_tls_key (or, for tests and "
+                 "demos, --peer_insecure_loopback)\" deployment_id={}",
+                 options.deployment_id);
+  } else if (keyring != nullptr) {
+    transport.cert_file = absl::GetFlag(FLAGS_peer_tls_cert);
+    transport.key_file = absl::GetFlag(FLAGS_peer_tls_key);
+    auto channels = fed::PeerChannels::Create(transport, options.deployment_id);
+    if (!channels.ok()) {
+      spdlog::critical("msg=\"cannot set up the peers' channels\" error=\"{}\"", channels.status().ToString());
+      return 2;
+    }
+    peer_channels = *std::move(channels);
+    fed::PullOptions pull_options;
+    pull_options.heartbeat = absl::GetFlag(FLAGS_pull_heartbeat);
+    pull_options.insecure_loopback = transport.insecure_loopback;
+    pulls = std::make_unique<fed::PullServer>(upstream->get(), &peers, keyring.get(), clock, pull_options);
+    trust = std::make_unique<fed::Trust>(&peers, peer_channels.get(), clock);
+    shared_parties = std::make_unique<fed::SharedParties>(upstream->get(), clock, absl::GetFlag(FLAGS_peer_refresh_interval));
+    inbound = std::make_unique<fed::Inbound>(&peers, trust.get(), shared_parties.get());
+    // News in the data services wakes the peers' streams at once.
+    class WakePulls : public rcp::gateway::subscribe::FeedListener {
+     public:
+      explicit WakePulls(fed::PullServer* pulls) : pulls_(pulls) {}
+      void Wake() override { pulls_->Wake(); }
+
+     private:
+      fed::PullServer* pulls_;
+    };
+    wake_pulls = std::make_shared<WakePulls>(pulls.get());
+    hub.AddListener(wake_pulls);
+    if (std::string peer_listen = absl::GetFlag(FLAGS_peer_listen); !peer_listen.empty()) {
+      if (transport.ca_file.empty() && !IsLoopback(peer_listen)) {
+        spdlog::critical("msg=\"refusing a peer endpoint beyond loopback without mTLS\" peer_listen={} "
+                         "hint=\"give --peer_tls_cert, --peer_tls_key and --peer_ca\"",
+                         peer_listen);
+        return 2;
+      }
+      if (transport.insecure_loopback) {
+        spdlog::warn("msg=\"peers are accepted without TLS, by the id they state (--peer_insecure_loopback): for "
+                     "tests and demos only\"");
+      }
+      rcp::server::ServerOptions peer_options;
+      peer_options.service_name = "gateway-peers";
+      peer_options.listen_address = peer_listen;
+      peer_options.tls_cert_file = transport.cert_file;
+      peer_options.tls_key_file = transport.key_file;
+      peer_options.tls_client_ca_file = transport.ca_file;
+      peer_options.grace_period = server_options.grace_period;
+      peer_server = std::make_unique<rcp::server::Server>(peer_options);
+      peer_federation = std::make_unique<fed::FederationService>(deps, keyring.get(), pulls.get());
+      peer_server->AddService(peer_federation.get());
+    }
+  }
+  rcp::gateway::federation::FederationService federation(deps, keyring.get(), pulls.get());
   rcp::gateway::federation::FederationAdminService federation_admin(deps, keyring.get());
 
   rcp::server::Server server(server_options);
@@ -191,12 +281,31 @@ int main(int argc, char** argv) {
                   [&gateway] { return static_cast<double>(gateway.subscriptions().count()); });
   server.OnShutdown([&] {
     gateway.subscriptions().CloseAll();
+    if (replicator != nullptr) replicator->Stop();
+    if (pulls != nullptr) pulls->Stop();
+    if (peer_server != nullptr) peer_server->Shutdown();
     hub.Stop();
     calendar.Stop();
   });
   if (auto s = server.Start(); !s.ok()) {
     spdlog::critical("msg=\"cannot start\" error=\"{}\"", s.ToString());
     return 1;
+  }
+  if (peer_server != nullptr) {
+    if (auto s = peer_server->Start(); !s.ok()) {
+      spdlog::critical("msg=\"cannot start the peer endpoint\" error=\"{}\"", s.ToString());
+      return 1;
+    }
+  }
+  if (inbound != nullptr) {
+    fed::ReplicatorOptions replicator_options;
+    replicator_options.replica_id = fed::NewReplicaId();
+    replicator_options.max_backoff = absl::GetFlag(FLAGS_federation_max_backoff);
+    replicator = std::make_unique<fed::Replicator>(upstream->get(), &peers, peer_channels.get(), inbound.get(),
+                                                   clock, replicator_options, &server.metrics());
+    replicator->Start();
+    spdlog::info("msg=\"federation on\" deployment_id={} replica={}", options.deployment_id,
+                 replicator_options.replica_id);
   }
   std::atomic<bool> stop{false};
   const absl::Duration keyring_refresh = absl::GetFlag(FLAGS_keyring_refresh_interval);

@@ -21,6 +21,42 @@ grpc::ServerUnaryReactor* FederationService::GetServerKeys(grpc::CallbackServerC
                   });
 }
 
+template <typename T>
+grpc::ServerWriteReactor<T>* FederationService::Refuse(grpc::Status status) {
+  class Refused : public grpc::ServerWriteReactor<T> {
+   public:
+    explicit Refused(grpc::Status s) { this->Finish(std::move(s)); }
+    void OnDone() override { delete this; }
+  };
+  return new Refused(std::move(status));
+}
+
+namespace {
+// The policy table names who may call a peer's method: peers only.
+bool PeersOnly(const char* method) {
+  const access::MethodRule* rule = access::RuleFor(method);
+  return rule != nullptr && rule->rule == access::Rule::kPeer;
+}
+}  // namespace
+
+grpc::ServerWriteReactor<fv1::PullResponse>* FederationService::Pull(grpc::CallbackServerContext* context,
+                                                                     const fv1::PullRequest* request) {
+  if (!PeersOnly("/rcp.federation.v1.Federation/Pull")) {
+    return Refuse<fv1::PullResponse>(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "Pull is not served"));
+  }
+  if (pulls_ == nullptr) return Refuse<fv1::PullResponse>(ToGrpcStatus(FederationOff()));
+  return pulls_->Pull(context, request);
+}
+
+grpc::ServerWriteReactor<fv1::ContentChunk>* FederationService::FetchContent(
+    grpc::CallbackServerContext* context, const fv1::FetchContentRequest* request) {
+  if (!PeersOnly("/rcp.federation.v1.Federation/FetchContent")) {
+    return Refuse<fv1::ContentChunk>(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "FetchContent is not served"));
+  }
+  if (pulls_ == nullptr) return Refuse<fv1::ContentChunk>(ToGrpcStatus(FederationOff()));
+  return pulls_->FetchContent(context, request);
+}
+
 grpc::ServerUnaryReactor* FederationAdminService::RotateKey(grpc::CallbackServerContext* context,
                                                             const fv1::RotateKeyRequest* request,
                                                             fv1::ServerKeys* response) {

@@ -32,7 +32,8 @@ absl::StatusOr<fv1::Keyring> NewKeyring(absl::string_view sealing_key, absl::Tim
 }
 
 absl::StatusOr<fv1::Keyring> RotatedKeyring(const fv1::Keyring& current, absl::string_view sealing_key,
-                                            absl::string_view deployment_id, absl::Time now, bool revoke) {
+                                            absl::string_view deployment_id, absl::Time now, bool revoke,
+                                            const std::vector<fv1::StorePosition>& signed_through) {
   RCP_ASSIGN_OR_RETURN(SigningKey old_key, CurrentKey(current, sealing_key));
   RCP_ASSIGN_OR_RETURN(fv1::KeyringEntry fresh, FreshEntry(sealing_key, now));
   fv1::Keyring next;
@@ -40,6 +41,7 @@ absl::StatusOr<fv1::Keyring> RotatedKeyring(const fv1::Keyring& current, absl::s
   for (const auto& e : current.entries()) *next.add_entries() = e;
   fv1::ServerKey* retired = next.mutable_entries(1)->mutable_key();
   *retired->mutable_expire_time() = ToTimestamp(now);
+  for (const auto& p : signed_through) *retired->add_signed_through() = p;
   if (revoke) {
     retired->set_revoked(true);
   } else {
@@ -48,6 +50,12 @@ absl::StatusOr<fv1::Keyring> RotatedKeyring(const fv1::Keyring& current, absl::s
     key->set_predecessor_signature(old_key.Sign(KeyStatement(deployment_id, *key)));
   }
   return next;
+}
+
+int RevokedKeys(const fv1::ServerKeys& keys) {
+  int n = 0;
+  for (const auto& k : keys.keys()) n += k.revoked() ? 1 : 0;
+  return n;
 }
 
 fv1::ServerKeys PublicKeys(const fv1::Keyring& keyring, absl::string_view deployment_id) {
@@ -131,11 +139,32 @@ absl::Status KeyringManager::Refresh() {
   return Adopt(keyring);
 }
 
+absl::StatusOr<std::vector<fv1::StorePosition>> KeyringManager::Positions() {
+  std::vector<fv1::StorePosition> out;
+  for (resource::Service service : resource::kServices) {
+    fv1::Position position;
+    grpc::Status s = upstream_->WithRetry({}, nullptr, [&](grpc::ClientContext* c) {
+      return upstream_->replica(service)->GetPosition(c, fv1::GetPositionRequest(), &position);
+    });
+    if (!s.ok()) return FromGrpcStatus(s);
+    fv1::StorePosition& p = out.emplace_back();
+    p.set_store(resource::ServiceName(service));
+    p.set_epoch(position.epoch());
+    p.set_revision(position.revision());
+  }
+  fv1::StorePosition& head = out.emplace_back();
+  head.set_store("head");
+  head.set_revision(static_cast<uint64_t>(absl::ToUnixMicros(clock_->Now())));
+  return out;
+}
+
 absl::StatusOr<fv1::ServerKeys> KeyringManager::Rotate(bool revoke) {
+  // What the old key signed so far; afterwards it signs nothing.
+  RCP_ASSIGN_OR_RETURN(std::vector<fv1::StorePosition> positions, Positions());
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     RCP_ASSIGN_OR_RETURN(fv1::Keyring current, Fetch());
-    RCP_ASSIGN_OR_RETURN(fv1::Keyring next,
-                         RotatedKeyring(current, sealing_key_, deployment_id_, clock_->Now(), revoke));
+    RCP_ASSIGN_OR_RETURN(fv1::Keyring next, RotatedKeyring(current, sealing_key_, deployment_id_, clock_->Now(),
+                                                           revoke, positions));
     absl::StatusOr<fv1::Keyring> stored = Store(next, current.etag());
     if (!stored.ok() && !absl::IsAborted(stored.status())) {
       // The answer was lost: the rotation may have happened. Rotating again

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -24,11 +25,16 @@ namespace rcp::gateway::federation {
 // A first keyring: one fresh key, created `now`.
 absl::StatusOr<fv1::Keyring> NewKeyring(absl::string_view sealing_key, absl::Time now);
 // `current` after a rotation at `now`: a fresh key becomes current. The old
-// one stops signing and vouches for the new one (its signature over the
-// new key's statement); with `revoke` it is instead marked compromised, and
-// vouches for nothing: peers then take the new key from the origin itself.
+// one stops signing, records the positions it signed through
+// (`signed_through`, the stores' revisions now) and vouches for the new one
+// (its signature over the new key's statement); with `revoke` it is instead
+// marked compromised, and vouches for nothing: peers then take the new key
+// from the origin itself.
 absl::StatusOr<fv1::Keyring> RotatedKeyring(const fv1::Keyring& current, absl::string_view sealing_key,
-                                            absl::string_view deployment_id, absl::Time now, bool revoke);
+                                            absl::string_view deployment_id, absl::Time now, bool revoke,
+                                            const std::vector<fv1::StorePosition>& signed_through = {});
+// How many of the keyring's keys are revoked.
+int RevokedKeys(const fv1::ServerKeys& keys);
 // The public half: what GetServerKeys answers.
 fv1::ServerKeys PublicKeys(const fv1::Keyring& keyring, absl::string_view deployment_id);
 // The current key, opened. PERMISSION_DENIED when it does not open with
@@ -61,6 +67,8 @@ class KeyringManager {
 
  private:
   absl::StatusOr<fv1::Keyring> Fetch();
+  // The stores' positions now, and the head's (the time in µs).
+  absl::StatusOr<std::vector<fv1::StorePosition>> Positions();
   // The stored keyring after replacing the one of `etag` with `next`.
   absl::StatusOr<fv1::Keyring> Store(const fv1::Keyring& next, const std::string& etag);
   absl::Status Adopt(const fv1::Keyring& keyring) ABSL_LOCKS_EXCLUDED(mu_);

@@ -60,6 +60,12 @@ Delivery DeliveryOf(const audience::Viewer& viewer, resource::Service service, c
   if (kind == nullptr || kind->service != service) {
     return audience::IsDeploymentAdmin(viewer) ? Delivery::kChange : Delivery::kNone;
   }
+  // Federation's own records: a relayed head, or a mirror signed again.
+  if (kind->kind == Kind::kHead || change.envelope_only()) return Delivery::kNone;
+  // A mirror withdrawn: those who had it remove it.
+  if (change.operation() == Change::WITHDRAWN) {
+    return CanSee(viewer, kind->kind, change, kValue, processes) ? Delivery::kWithdrawal : Delivery::kNone;
+  }
   if (CanSee(viewer, kind->kind, change, kValue, processes)) return Delivery::kChange;
   if (change.operation() != Change::UPDATED || !change.has_previous_value()) return Delivery::kNone;
   if (CanSee(viewer, kind->kind, change, kPreviousValue, processes)) return Delivery::kWithdrawal;

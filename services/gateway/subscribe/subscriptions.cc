@@ -24,10 +24,13 @@ absl::Status ValidateRequest(const v1::SubscribeRequest& req) {
   }
   for (int i = 0; i < req.kinds_size(); ++i) {
     const resource::KindInfo* kind = resource::KindNamed(req.kinds(i));
-    if (kind == nullptr || !kind->in_change_feed) {
+    auto subscribable = [](const resource::KindInfo& k) {
+      return k.in_change_feed && k.kind != resource::Kind::kHead;
+    };
+    if (kind == nullptr || !subscribable(*kind)) {
       std::vector<std::string> known;
       for (const auto& k : resource::Kinds()) {
-        if (k.in_change_feed) known.push_back(k.name);
+        if (subscribable(k)) known.push_back(k.name);
       }
       return InvalidField(
           absl::StrCat("kinds[", i, "]"),
@@ -230,6 +233,7 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
       } else {
         *e->mutable_change() = *c;
         e->mutable_change()->clear_previous_value();  // internal
+        e->mutable_change()->clear_envelope();        // for relays
       }
     }
     // Only past changes actually looked at: a message that filled up

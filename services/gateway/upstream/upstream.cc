@@ -58,12 +58,21 @@ absl::StatusOr<std::unique_ptr<Upstream>> Upstream::Connect(const GatewayOptions
   }
   RCP_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ChannelCredentials> creds, Credentials(options));
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(8 << 20);
+  // Federation's catch-up reads and applies batches of items: room for
+  // their largest answers.
+  args.SetMaxSendMessageSize(64 << 20);
+  args.SetMaxReceiveMessageSize(64 << 20);
   Stubs stubs;
-  stubs.registry = reg::Registry::NewStub(grpc::CreateCustomChannel(options.registry_address, creds, args));
-  stubs.events = ev::Events::NewStub(grpc::CreateCustomChannel(options.events_address, creds, args));
-  stubs.documents =
-      doc::Documents::NewStub(grpc::CreateCustomChannel(options.documents_address, creds, args));
+  auto registry = grpc::CreateCustomChannel(options.registry_address, creds, args);
+  auto events = grpc::CreateCustomChannel(options.events_address, creds, args);
+  auto documents = grpc::CreateCustomChannel(options.documents_address, creds, args);
+  stubs.registry = reg::Registry::NewStub(registry);
+  stubs.events = ev::Events::NewStub(events);
+  stubs.documents = doc::Documents::NewStub(documents);
+  using resource::Service;
+  stubs.replicas[static_cast<size_t>(Service::kRegistry)] = rcp::federation::v1::Replica::NewStub(registry);
+  stubs.replicas[static_cast<size_t>(Service::kEvents)] = rcp::federation::v1::Replica::NewStub(events);
+  stubs.replicas[static_cast<size_t>(Service::kDocuments)] = rcp::federation::v1::Replica::NewStub(documents);
   return std::make_unique<Upstream>(std::move(stubs), options);
 }
 

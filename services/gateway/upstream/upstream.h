@@ -9,13 +9,16 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <array>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "rcp/documents/v1/documents.grpc.pb.h"
 #include "rcp/events/v1/events.grpc.pb.h"
+#include "rcp/federation/v1/replica.grpc.pb.h"
 #include "rcp/registry/v1/registry.grpc.pb.h"
+#include "common/resource/kinds.h"
 #include "services/gateway/access/authenticator.h"
 #include "services/gateway/gateway_options.h"
 
@@ -40,6 +43,10 @@ class Upstream : public access::PrincipalSource {
     std::unique_ptr<rcp::registry::v1::Registry::StubInterface> registry;
     std::unique_ptr<rcp::events::v1::Events::StubInterface> events;
     std::unique_ptr<rcp::documents::v1::Documents::StubInterface> documents;
+    // Each service's internal Replica (federation mirrors), by
+    // resource::Service; may be left empty where no test needs them.
+    std::array<std::unique_ptr<rcp::federation::v1::Replica::StubInterface>, resource::kServices.size()>
+        replicas;
   };
 
   // Channels to the services at the addresses `options` names.
@@ -52,6 +59,9 @@ class Upstream : public access::PrincipalSource {
   rcp::registry::v1::Registry::StubInterface* registry() { return stubs_.registry.get(); }
   rcp::events::v1::Events::StubInterface* events() { return stubs_.events.get(); }
   rcp::documents::v1::Documents::StubInterface* documents() { return stubs_.documents.get(); }
+  rcp::federation::v1::Replica::StubInterface* replica(resource::Service service) {
+    return stubs_.replicas[static_cast<size_t>(service)].get();
+  }
 
   // Prepares `context` for a call made for `who`, with the deadline of
   // `client` (the public call it serves), or the default when it set none.

@@ -54,6 +54,15 @@ std::string FromBuffer(const grpc::ByteBuffer& buffer) {
 
 }  // namespace
 
+upstream::Upstream::Stubs FakeServices::NewStubs() {
+  upstream::Upstream::Stubs stubs;
+  stubs.registry = rcp::registry::v1::Registry::NewStub(NewChannel());
+  stubs.events = rcp::events::v1::Events::NewStub(NewChannel());
+  stubs.documents = rcp::documents::v1::Documents::NewStub(NewChannel());
+  for (auto& replica : stubs.replicas) replica = rcp::federation::v1::Replica::NewStub(NewChannel());
+  return stubs;
+}
+
 // Every call, whatever its method: read the request (all of a client
 // stream), then answer.
 class FakeServices::Reactor : public grpc::ServerGenericBidiReactor {
@@ -248,7 +257,7 @@ grpc::Status FakeServices::Answer(const std::string& method, const std::string& 
     *response = keyring_.SerializeAsString();
     return grpc::Status::OK;
   }
-  if (absl::StartsWith(name, "Get")) {
+  if (absl::StartsWith(name, "Get") && name != "GetPosition") {
     std::string wanted = NameField(*req);
     auto it = items_.find(wanted);
     if (it == items_.end())

@@ -8,7 +8,8 @@
 //   Authenticate / ResolveApiKey   the principal added for the key (by
 //                                  secret or by name), else UNAUTHENTICATED
 //   Get*                           the item of that name, else NOT_FOUND
-//                                  worded as the services word it
+//                                  worded as the services word it (but
+//                                  a Replica's GetPosition: empty)
 //   Watch                          the changes set for that service after
 //                                  since_revision, then open until cancelled
 //   GetKeyring / UpdateKeyring     one keyring, compare-and-set on its etag
@@ -33,6 +34,7 @@
 #include "rcp/common/v1/common.pb.h"
 #include "rcp/federation/v1/federation.pb.h"
 #include "rcp/registry/v1/registry.pb.h"
+#include "services/gateway/upstream/upstream.h"
 
 namespace rcp::gateway::testing {
 
@@ -49,6 +51,9 @@ class FakeServices {
   ~FakeServices();
 
   std::shared_ptr<grpc::Channel> NewChannel();
+  // Stubs of every service the gateway calls (the three data services and
+  // their Replicas), each over a new channel to this fake.
+  upstream::Upstream::Stubs NewStubs();
 
   // Served by Get* by its name (replacing an earlier item of that name).
   void Put(const google::protobuf::Message& item);

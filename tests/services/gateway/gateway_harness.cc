@@ -6,11 +6,7 @@ namespace rcp::gateway::testing {
 namespace {
 
 std::unique_ptr<upstream::Upstream> UpstreamOver(FakeServices* fake, const GatewayOptions& options) {
-  upstream::Upstream::Stubs stubs;
-  stubs.registry = rcp::registry::v1::Registry::NewStub(fake->NewChannel());
-  stubs.events = rcp::events::v1::Events::NewStub(fake->NewChannel());
-  stubs.documents = rcp::documents::v1::Documents::NewStub(fake->NewChannel());
-  return std::make_unique<upstream::Upstream>(std::move(stubs), options);
+  return std::make_unique<upstream::Upstream>(fake->NewStubs(), options);
 }
 
 GatewayOptions Options() {
@@ -36,7 +32,7 @@ GatewayHarness::GatewayHarness(FakeServices* fake)
       urls_("a test secret"),
       gateway_(deps_, &hub_, &urls_, &clock_, absl::Seconds(15)),
       keyring_(upstream_.get(), "test.rcp", std::string(federation::kSealingKeySize, 'k'), &clock_),
-      federation_(deps_, &keyring_),
+      federation_(deps_, &keyring_, nullptr),
       federation_admin_(deps_, &keyring_) {
   urls_.set_base_url("https://rcp.example.org");
   // The fake services are in this process: neither can fail.

@@ -23,11 +23,7 @@ const std::string kSealingKey(kSealingKeySize, 's');
 class KeyringManagerTest : public ::testing::Test {
  protected:
   std::unique_ptr<upstream::Upstream> NewUpstream() {
-    upstream::Upstream::Stubs stubs;
-    stubs.registry = rcp::registry::v1::Registry::NewStub(fake_.NewChannel());
-    stubs.events = rcp::events::v1::Events::NewStub(fake_.NewChannel());
-    stubs.documents = rcp::documents::v1::Documents::NewStub(fake_.NewChannel());
-    return std::make_unique<upstream::Upstream>(std::move(stubs), GatewayOptions());
+    return std::make_unique<upstream::Upstream>(fake_.NewStubs(), GatewayOptions());
   }
   std::unique_ptr<KeyringManager> Replica(upstream::Upstream* upstream,
                                           const std::string& sealing_key = kSealingKey) {
