@@ -541,6 +541,78 @@ Table ServerKeyTable(const rcp::federation::v1::ServerKeys& keys) {
   return t;
 }
 
+std::string ShareRuleText(const rcp::registry::v1::ShareRule& rule) {
+  std::string process = rule.process() == "processes/-" ? "*" : rule.process().substr(rule.process().rfind('/') + 1);
+  std::string out = absl::StrCat(process, "=", EnumText(rule.max_visibility()));
+  if (!rule.kinds().empty()) absl::StrAppend(&out, ":", absl::StrJoin(rule.kinds(), ","));
+  return out;
+}
+
+namespace {
+std::string PeerState(const rcp::registry::v1::FederationPeer& peer, const rcp::federation::v1::PeerStatus* status) {
+  if (!peer.enabled()) return "disabled";
+  if (status == nullptr) return "not pulled yet";
+  if (!status->last_error().empty()) return "stalled";
+  return status->connected() ? "connected" : "disconnected";
+}
+}  // namespace
+
+Table PeerTable(const std::vector<rcp::registry::v1::FederationPeer>& peers,
+                const std::vector<rcp::federation::v1::PeerStatus>& statuses) {
+  Table t({"peer", "address", "state", "home of", "shared with it", "lag", "last error"});
+  for (const auto& p : peers) {
+    const rcp::federation::v1::PeerStatus* status = nullptr;
+    for (const auto& s : statuses) {
+      if (s.peer() == p.name()) status = &s;
+    }
+    std::vector<std::string> homes, rules;
+    for (const auto& h : p.home_processes()) homes.push_back(h.substr(h.rfind('/') + 1));
+    for (const auto& r : p.share_rules()) rules.push_back(ShareRuleText(r));
+    t.AddRow({p.name().substr(p.name().find('/') + 1), p.address(), PeerState(p, status), absl::StrJoin(homes, ","),
+              absl::StrJoin(rules, " "), status == nullptr ? "" : absl::StrCat(status->lag_revisions(), " rev"),
+              status == nullptr ? "" : status->last_error().substr(0, 80)});
+  }
+  return t;
+}
+
+Details PeerDetails(const rcp::registry::v1::FederationPeer& peer, const rcp::federation::v1::PeerStatus& status) {
+  Details d;
+  d.Add("Peer", peer.name());
+  d.Add("Display name", peer.display_name());
+  d.Add("Address", peer.address());
+  d.Add("State", PeerState(peer, status.peer().empty() ? nullptr : &status));
+  d.Add("Home of", std::vector<std::string>(peer.home_processes().begin(), peer.home_processes().end()));
+  d.Add("Relays", std::vector<std::string>(peer.relay_processes().begin(), peer.relay_processes().end()));
+  std::vector<std::string> rules;
+  for (const auto& r : peer.share_rules()) rules.push_back(ShareRuleText(r));
+  d.Add("Shared with it", rules.empty() ? std::vector<std::string>{"nothing"} : rules);
+  d.Add("Certificate", peer.credential_fingerprint());
+  std::vector<std::string> pinned;
+  for (const auto& k : peer.pinned_keys()) pinned.push_back(k.key_id());
+  d.Add("Pinned keys", pinned);
+  if (!status.peer().empty()) {
+    d.Add("Pulled by", absl::StrCat(status.lease_holder(), " until ", FormatTimestamp(status.lease_expire_time())));
+    d.Add("Lag", absl::StrCat(status.lag_revisions(), " revisions"));
+    d.Add("Applied", absl::StrCat(status.applied_entries(), " entries, last at ",
+                                  FormatTimestamp(status.last_applied_time())));
+    d.Add("Rejected", absl::StrCat(status.rejected_envelopes(), " envelopes"));
+    d.Add("Last error", status.last_error());
+    d.Add("Last error at", FormatTimestamp(status.last_error_time()));
+  }
+  return d;
+}
+
+Table OriginTable(const rcp::federation::v1::PeerStatus& status) {
+  Table t({"origin", "registry", "events", "documents", "head time", "lag"});
+  for (const auto& o : status.origins()) {
+    std::map<std::string, uint64_t> at;
+    for (const auto& p : o.head_positions()) at[p.store()] = p.revision();
+    t.AddRow({o.origin(), absl::StrCat(at["registry"]), absl::StrCat(at["events"]), absl::StrCat(at["documents"]),
+              FormatTimestamp(o.head_time()), absl::StrFormat("%.1f s", o.lag_seconds())});
+  }
+  return t;
+}
+
 std::string EventLine(const rcp::gateway::v1::Event& event) {
   const common::Change& c = event.change();
   std::string operation = EnumText(c.operation());

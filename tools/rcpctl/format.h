@@ -98,6 +98,15 @@ Details PrincipalDetails(const rcp::registry::v1::Principal& principal);
 Table RightsTable(const rcp::registry::v1::Principal& principal);
 // A deployment's signing keys: current first, then retired ones.
 Table ServerKeyTable(const rcp::federation::v1::ServerKeys& keys);
+// Federation peers, each with how replication from it stands (statuses of
+// peers never pulled are absent).
+Table PeerTable(const std::vector<rcp::registry::v1::FederationPeer>& peers,
+                const std::vector<rcp::federation::v1::PeerStatus>& statuses);
+Details PeerDetails(const rcp::registry::v1::FederationPeer& peer, const rcp::federation::v1::PeerStatus& status);
+// "colombo-process=members:meeting,document", as rcpctl peer --share takes it.
+std::string ShareRuleText(const rcp::registry::v1::ShareRule& rule);
+// Per origin a peer gives: its newest head and how old it is.
+Table OriginTable(const rcp::federation::v1::PeerStatus& status);
 // One line per event: time, service, kind, operation, name, principal, in
 // fixed-width columns (a stream cannot be aligned after the fact).
 std::string EventLine(const rcp::gateway::v1::Event& event);

@@ -22,6 +22,7 @@
 #include "tools/rcpctl/commands/meeting.h"
 #include "tools/rcpctl/commands/member.h"
 #include "tools/rcpctl/commands/party.h"
+#include "tools/rcpctl/commands/peer.h"
 #include "tools/rcpctl/commands/process.h"
 #include "tools/rcpctl/commands/subscribe.h"
 #include "tools/rcpctl/commands/whoami.h"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   RegisterKeyCommands(commands);
   RegisterWhoAmICommands(commands);
   RegisterFederationCommands(commands);
+  RegisterPeerCommands(commands);
 
   try {
     app.parse(argc, argv);

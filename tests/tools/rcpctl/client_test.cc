@@ -20,6 +20,7 @@
 #include "common/testing/temp_dir.h"
 #include "tools/rcpctl/commands/calendar.h"
 #include "tools/rcpctl/commands/federation.h"
+#include "tools/rcpctl/commands/peer.h"
 #include "tools/rcpctl/commands/key.h"
 #include "tools/rcpctl/commands/meeting.h"
 #include "tools/rcpctl/commands/process.h"
@@ -204,7 +205,28 @@ class FakeRegistry final : public rv1::Registry::Service {
     response->set_key("rcp_k2_s3cr3t");
     return grpc::Status::OK;
   }
+  grpc::Status CreateFederationPeer(grpc::ServerContext*, const rv1::CreateFederationPeerRequest* request,
+                                    rv1::FederationPeer* response) override {
+    *response = request->federation_peer();
+    response->set_name("federationPeers/" + request->peer_id());
+    peer = *response;
+    return grpc::Status::OK;
+  }
+  grpc::Status ListFederationPeers(grpc::ServerContext*, const rv1::ListFederationPeersRequest*,
+                                   rv1::ListFederationPeersResponse* response) override {
+    *response->add_federation_peers() = peer;
+    return grpc::Status::OK;
+  }
+  grpc::Status UpdateFederationPeer(grpc::ServerContext*, const rv1::UpdateFederationPeerRequest* request,
+                                    rv1::FederationPeer* response) override {
+    last_update = *request;
+    *response = peer;
+    *response->mutable_share_rules() = request->federation_peer().share_rules();
+    return grpc::Status::OK;
+  }
   rv1::ApiKey last_key;
+  rv1::FederationPeer peer;
+  rv1::UpdateFederationPeerRequest last_update;
 };
 
 // A deployment's keys: one retired, one current that it vouches for.
@@ -227,6 +249,19 @@ class FakeFederation final : public fv1::Federation::Service, public fv1::Federa
                          fv1::ServerKeys* response) override {
     revoked = request->revoke();
     return GetServerKeys(context, nullptr, response);
+  }
+  // Replication from Colombo stalls on a refused envelope.
+  grpc::Status ListPeerStatuses(grpc::ServerContext*, const fv1::ListPeerStatusesRequest*,
+                                fv1::ListPeerStatusesResponse* response) override {
+    auto* s = response->add_peers();
+    s->set_peer("federationPeers/colombo-process.rcp");
+    s->set_lag_revisions(12);
+    s->set_rejected_envelopes(1);
+    s->set_last_error("origin: igc.rcp is not the home of processes/colombo-process");
+    auto* o = s->add_origins();
+    o->set_origin("colombo-process.rcp");
+    o->set_lag_seconds(1.5);
+    return grpc::Status::OK;
   }
   bool revoked = false;
 };
@@ -332,6 +367,43 @@ TEST_F(RcpctlFakeGatewayTest, FederationKeysAndRotation) {
   ASSERT_TRUE(FederationRotateKey(*client_, output_, /*revoke=*/true).ok());
   EXPECT_TRUE(federation_.revoked);
   EXPECT_THAT(out_.str(), HasSubstr("current"));
+}
+
+TEST_F(RcpctlFakeGatewayTest, PeerCommandsSendTheRulesAndShowTheStatus) {
+  PeerOptions add;
+  add.address = "127.0.0.1:7190";
+  add.homes = {"colombo-process"};
+  add.shares = {"bali-process=members:meeting,document", "*=public"};
+  ASSERT_TRUE(PeerAdd(*client_, output_, "colombo-process.rcp", add).ok()) << err_.str();
+  const rv1::FederationPeer& sent = registry_.peer;
+  EXPECT_EQ(sent.address(), "127.0.0.1:7190");
+  EXPECT_TRUE(sent.enabled());
+  ASSERT_EQ(sent.home_processes_size(), 1);
+  EXPECT_EQ(sent.home_processes(0), "processes/colombo-process");
+  ASSERT_EQ(sent.share_rules_size(), 2);
+  EXPECT_EQ(sent.share_rules(0).process(), "processes/bali-process");
+  EXPECT_EQ(sent.share_rules(0).max_visibility(), rcp::common::v1::MEMBERS);
+  EXPECT_EQ(sent.share_rules(0).kinds_size(), 2);
+  EXPECT_EQ(sent.share_rules(1).process(), "processes/-");
+  EXPECT_EQ(sent.share_rules(1).max_visibility(), rcp::common::v1::PUBLIC);
+  EXPECT_THAT(out_.str(), HasSubstr("bali-process=members:meeting,document"));
+
+  out_.str("");
+  ASSERT_TRUE(PeerList(*client_, output_).ok());
+  EXPECT_THAT(out_.str(), HasSubstr("stalled"));
+  EXPECT_THAT(out_.str(), HasSubstr("12 rev"));
+  EXPECT_THAT(out_.str(), HasSubstr("is not the home of"));
+
+  ASSERT_TRUE(PeerShare(*client_, output_, "colombo-process.rcp", {"colombo-process=public"}).ok());
+  EXPECT_EQ(registry_.last_update.federation_peer().name(), "federationPeers/colombo-process.rcp");
+  ASSERT_EQ(registry_.last_update.update_mask().paths_size(), 1);
+  EXPECT_EQ(registry_.last_update.update_mask().paths(0), "share_rules");
+
+  rv1::ShareRule rule;
+  grpc::Status bad = ParseShareRule("bali-process=secret", &rule);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("--share"));
+  EXPECT_EQ(ParseShareRule("=members", &rule).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(RcpctlFakeGatewayTest, CalendarUrl) {
