@@ -21,7 +21,6 @@ using Outcome = fv1::ApplyMirrorsResponse::Outcome;
 
 constexpr char kMirrorsCf[] = "mirrors";
 constexpr char kSourcesCf[] = "mirror_sources";
-constexpr char kHeadKind[] = "head";
 constexpr int kDefaultListPage = 500;
 constexpr int kMaxListPage = 5000;
 constexpr int kDefaultPurgeStep = 1000;
@@ -550,7 +549,6 @@ absl::StatusOr<fv1::DigestItemsResponse> MirrorStore::Digest() {
   auto view = store_->Read();
   const uint64_t epoch = store_->epoch();
   for (const auto& spec : options_.kinds) {
-    if (spec.kind == kHeadKind) continue;
     absl::Status failed;
     RCP_RETURN_IF_ERROR(view->Scan(spec.cf, "", "", [&](absl::string_view key, absl::string_view) {
       fv1::MirrorState state;

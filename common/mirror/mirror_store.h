@@ -102,8 +102,7 @@ class MirrorStore {
   // Replica.ReadChanges.
   absl::StatusOr<fv1::ReadChangesResponse> ReadChanges(const fv1::ReadChangesRequest& request) const;
   // Replica.DigestItems: per origin ("" for this deployment's own), the
-  // count and a SHA-256 over (name, epoch, revision) in ListItems order,
-  // heads left out (they change with time).
+  // count and a SHA-256 over (name, epoch, revision) in ListItems order.
   absl::StatusOr<fv1::DigestItemsResponse> Digest();
 
   // The mirror state of `name`; NOT_FOUND when it is no mirror.

@@ -14,8 +14,8 @@ const char* ServiceName(Service service) {
   return "?";
 }
 
-const std::array<KindInfo, 11>& Kinds() {
-  static constexpr std::array<KindInfo, 11> kKinds = {{
+const std::array<KindInfo, 10>& Kinds() {
+  static constexpr std::array<KindInfo, 10> kKinds = {{
       {Kind::kProcess, "process", "processes/*", Service::kRegistry, true},
       {Kind::kParty, "party", "parties/*", Service::kRegistry, true},
       {Kind::kMembership, "membership", "processes/*/memberships/*", Service::kRegistry, true},
@@ -26,7 +26,6 @@ const std::array<KindInfo, 11>& Kinds() {
       {Kind::kMeeting, "meeting", "processes/*/meetings/*", Service::kEvents, true},
       {Kind::kDocument, "document", "processes/*/documents/*", Service::kDocuments, true},
       {Kind::kUpload, "upload", "uploads/*", Service::kDocuments, false},
-      {Kind::kHead, "head", "federationHeads/*", Service::kRegistry, true},
   }};
   return kKinds;
 }

@@ -30,9 +30,6 @@ enum class Kind {
   kMeeting,
   kDocument,
   kUpload,
-  // Another deployment's head (federation): its store positions at a moment,
-  // kept in the registry's feed for relays; never a subscriber's.
-  kHead,
 };
 
 struct KindInfo {
@@ -44,7 +41,7 @@ struct KindInfo {
 };
 
 // Every kind, in the order of the enum.
-const std::array<KindInfo, 11>& Kinds();
+const std::array<KindInfo, 10>& Kinds();
 const KindInfo& InfoOf(Kind kind);
 // By change-record name ("meeting"); nullptr when unknown.
 const KindInfo* KindNamed(absl::string_view name);

@@ -247,4 +247,18 @@ grpc::ServerUnaryReactor* RegistryService::DeletePeerState(grpc::CallbackServerC
       pool_, context, [=] { return store_->DeletePeerState(server::WriteContextOf(context), *request); });
 }
 
+grpc::ServerUnaryReactor* RegistryService::PutFederationHead(grpc::CallbackServerContext* context,
+                                                             const v1::PutFederationHeadRequest* request,
+                                                             rcp::federation::v1::Envelope* response) {
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::PutFederationHead, request, response);
+}
+
+grpc::ServerUnaryReactor* RegistryService::ListFederationHeads(grpc::CallbackServerContext* context,
+                                                               const v1::ListFederationHeadsRequest* request,
+                                                               v1::ListFederationHeadsResponse* response) {
+  return server::RunBlocking(pool_, context, [=] {
+    return server::FillResponse(store_->ListFederationHeads(*request), response);
+  });
+}
+
 }  // namespace rcp::registry

@@ -128,6 +128,12 @@ class RegistryService final : public v1::Registry::CallbackService {
   grpc::ServerUnaryReactor* DeletePeerState(grpc::CallbackServerContext* context,
                                             const v1::DeletePeerStateRequest* request,
                                             v1::DeleteResponse* response) override;
+  grpc::ServerUnaryReactor* PutFederationHead(grpc::CallbackServerContext* context,
+                                              const v1::PutFederationHeadRequest* request,
+                                              rcp::federation::v1::Envelope* response) override;
+  grpc::ServerUnaryReactor* ListFederationHeads(grpc::CallbackServerContext* context,
+                                                const v1::ListFederationHeadsRequest* request,
+                                                v1::ListFederationHeadsResponse* response) override;
 
   grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* Watch(
       grpc::CallbackServerContext* context, const rcp::common::v1::WatchRequest* request) override;

@@ -58,9 +58,10 @@ constexpr char kKeyringKey[] = "keyring";
 // Where replication from each peer stands, by peer name, for the gateways
 // (PeerState): outside the change feed, like the keyring.
 constexpr char kPeerStatesCf[] = "peer_states";
-// Heads of other deployments (federation mirrors of kind "head"), by name
-// "federationHeads/{deployment}": kept in the registry's feed so that a
-// relay sends them after the registry changes they vouch for.
+// The newest head of each other deployment (a signed envelope), by its
+// deployment id, for the gateways to relay (FederationHeads): outside the
+// change feed, so that heads arriving never move the registry's revision
+// (which heads report, and which would then never rest).
 constexpr char kHeadsCf[] = "federation_heads";
 // Serializes the writes that pin homes (peers' home_processes, new
 // processes), so that a process is pinned to one deployment at most.
@@ -271,7 +272,7 @@ absl::StatusOr<std::string> FreeName(Transaction& txn, const Kind& kind, const s
 namespace {
 // The kinds federation mirrors here: the register's entries (a process
 // travels with its memberships and chair terms) and other deployments'
-// heads. API keys and peers never travel.
+// API keys and peers never travel.
 mirror::MirrorOptions MirrorKinds() {
   mirror::MirrorOptions o;
   o.store_name = "registry";
@@ -300,11 +301,6 @@ mirror::MirrorOptions MirrorKinds() {
   o.kinds.push_back(std::move(membership));
   o.kinds.push_back(kind(kChairTerm, v1::ChairTerm::default_instance()));
   o.kinds.push_back(kind(kFocalPoint, v1::FocalPoint::default_instance()));
-  mirror::KindSpec head;
-  head.kind = "head";
-  head.cf = kHeadsCf;
-  head.prototype = &federation::v1::Head::default_instance();
-  o.kinds.push_back(std::move(head));
   return o;
 }
 }  // namespace
@@ -1355,6 +1351,45 @@ absl::Status RegistryStore::DeletePeerState(const Ctx& ctx, const v1::DeletePeer
                 return absl::OkStatus();
               })
       .status();
+}
+
+// ----------------------------------------------------------- federation heads
+
+absl::StatusOr<federation::v1::Envelope> RegistryStore::PutFederationHead(const Ctx& ctx,
+                                                                        const v1::PutFederationHeadRequest& req) {
+  const federation::v1::Envelope& head = req.head();
+  RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("head.origin", head.origin()));
+  if (head.payload_type() != "rcp.federation.v1.Head") {
+    return InvalidField("head.payload_type", "must be rcp.federation.v1.Head");
+  }
+  federation::v1::Envelope kept;
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write(ctx, {absl::StrCat("head:", head.origin())},
+                                  [&](Transaction& txn) -> absl::Status {
+                                    RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kHeadsCf, head.origin(), &kept));
+                                    if (found && kept.revision() >= head.revision()) return absl::OkStatus();
+                                    kept = head;
+                                    txn.Put(kHeadsCf, head.origin(), kept);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  return kept;
+}
+
+absl::StatusOr<v1::ListFederationHeadsResponse> RegistryStore::ListFederationHeads(
+    const v1::ListFederationHeadsRequest&) {
+  v1::ListFederationHeadsResponse resp;
+  auto view = store_->Read();
+  absl::Status failed;
+  RCP_RETURN_IF_ERROR(view->Scan(kHeadsCf, "", "", [&](absl::string_view key, absl::string_view value) {
+    if (!resp.add_heads()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      failed = absl::DataLossError(absl::StrCat("the head of ", key, " is unreadable"));
+      return false;
+    }
+    return true;
+  }));
+  RCP_RETURN_IF_ERROR(failed);
+  return resp;
 }
 
 }  // namespace rcp::registry

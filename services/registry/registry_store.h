@@ -129,6 +129,12 @@ class RegistryStore {
   absl::StatusOr<v1::ListPeerStatesResponse> ListPeerStates(const v1::ListPeerStatesRequest& req);
   absl::Status DeletePeerState(const Ctx& ctx, const v1::DeletePeerStateRequest& req);
 
+  // Other deployments' newest heads, kept for the gateways to relay
+  // (internal, outside the change feed). INVALID_ARGUMENT naming the field
+  // for a head without an origin or of another payload type.
+  absl::StatusOr<federation::v1::Envelope> PutFederationHead(const Ctx& ctx, const v1::PutFederationHeadRequest& req);
+  absl::StatusOr<v1::ListFederationHeadsResponse> ListFederationHeads(const v1::ListFederationHeadsRequest& req);
+
  private:
   RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store);
   // Builds the by-party index of memberships once, for databases made

@@ -19,8 +19,6 @@ inline constexpr char kItemPayload[] = "rcp.federation.v1.Item";
 inline constexpr char kHeadPayload[] = "rcp.federation.v1.Head";
 // A head's envelope names this store; its revision is the head's time (µs).
 inline constexpr char kHeadStore[] = "head";
-// Heads are kept, as mirrors of kind "head", under these names.
-inline constexpr char kHeadsPrefix[] = "federationHeads/";
 
 // An item's version at its origin.
 struct Version {

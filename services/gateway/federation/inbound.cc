@@ -51,7 +51,7 @@ resource::Service ServiceOfStore(absl::string_view store, bool* ok) {
   return resource::Service::kRegistry;
 }
 
-bool IsProcessScoped(Kind kind) { return kind != Kind::kParty && kind != Kind::kHead; }
+bool IsProcessScoped(Kind kind) { return kind != Kind::kParty; }
 
 }  // namespace
 
@@ -141,12 +141,9 @@ Admission Inbound::AdmitHead(const fv1::Envelope& envelope) {
   a.service = resource::Service::kRegistry;
   a.head = true;
   a.head_registry = HeadPosition(*head, "registry");
+  a.head_time = head->time();
+  a.head_positions = head->positions();
   *a.mirror.mutable_envelope() = envelope;
-  fv1::Item* item = a.mirror.mutable_item();
-  item->set_name(absl::StrCat(kHeadsPrefix, envelope.origin()));
-  item->set_kind("head");
-  item->mutable_value()->PackFrom(*head);
-  *item->mutable_time() = head->time();
   return a;
 }
 
@@ -165,8 +162,7 @@ Admission Inbound::Admit(const FederationPeer& source, const fv1::Envelope& enve
   const resource::KindInfo* kind = resource::KindNamed(item.kind());
   bool known_store = false;
   resource::Service service = ServiceOfStore(envelope.store(), &known_store);
-  if (kind == nullptr || !known_store || kind->service != service || kind->kind == Kind::kHead ||
-      !Travels(kind->kind) ||
+  if (kind == nullptr || !known_store || kind->service != service || !Travels(kind->kind) ||
       resource::KindOfName(item.name()) != kind) {
     return Refuse(InvalidField("payload", absl::StrCat("names ", item.name().substr(0, 200), " of kind '",
                                                        item.kind().substr(0, 50), "' in the ", envelope.store(),

@@ -26,6 +26,7 @@
 #include <google/protobuf/message.h>
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -45,9 +46,13 @@ struct Admission {
   // kApply: the service that keeps it, and what it applies.
   resource::Service service = resource::Service::kRegistry;
   fv1::MirrorItem mirror;
-  // A head: its origin and registry position (kApply), for registry_heads.
+  // A head (kApply): kept by the registry for relays, not applied as an
+  // item; its envelope is mirror.envelope, and what it says counts for
+  // registry_heads and the origin's status.
   bool head = false;
   uint64_t head_registry = 0;
+  google::protobuf::Timestamp head_time;
+  google::protobuf::RepeatedPtrField<fv1::StorePosition> head_positions;
   // kDrop, kRefuse: why.
   absl::Status why;
 };

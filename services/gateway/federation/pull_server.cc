@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/resource/resource.h"
 #include "common/status/status.h"
@@ -198,11 +200,46 @@ absl::Status EntryOfItem(const Context& ctx, Service service, fv1::StoredItem st
     }
     return absl::OkStatus();
   }
-  if (kind->kind == Kind::kHead || !Shares(ctx.peer, *shape)) return absl::OkStatus();
+  if (!Shares(ctx.peer, *shape)) return absl::OkStatus();
   const Version version{resource::ServiceName(service), ctx.cursor->epochs[IndexOf(service)], stored.revision()};
   *resp->add_entries() =
       EnvelopeEntry(SealItem(*ctx.key, ctx.self, version, item, service == Service::kRegistry ? 0 : registry_revision,
                              RecipientsOf(ctx.all, *shape)));
+  return absl::OkStatus();
+}
+
+// Other origins' newest heads, as this deployment keeps them for relays.
+absl::StatusOr<std::map<std::string, fv1::Envelope>> RelayedHeads(upstream::Upstream* up) {
+  rcp::registry::v1::ListFederationHeadsResponse resp;
+  grpc::Status s = up->WithRetry({}, nullptr, [&](grpc::ClientContext* c) {
+    return up->registry()->ListFederationHeads(c, {}, &resp);
+  });
+  if (!s.ok()) return FromGrpcStatus(s);
+  std::map<std::string, fv1::Envelope> out;
+  for (auto& h : *resp.mutable_heads()) out[h.origin()] = std::move(h);
+  return out;
+}
+
+// The heads the peer is to receive with `entries` (or with a heartbeat:
+// every origin's but its own): those of the origins of the relayed items
+// that depend on a registry, before them.
+absl::Status AddRelayedHeads(upstream::Upstream* up, const Context& ctx, bool all,
+                             std::vector<fv1::PullEntry>* entries) {
+  std::set<std::string> origins;
+  for (const auto& e : *entries) {
+    if (e.has_envelope() && e.envelope().origin() != ctx.self && e.envelope().store() != "registry") {
+      origins.insert(e.envelope().origin());
+    }
+  }
+  if (!all && origins.empty()) return absl::OkStatus();
+  RCP_ASSIGN_OR_RETURN(auto heads, RelayedHeads(up));
+  std::vector<fv1::PullEntry> with;
+  for (auto& [origin, head] : heads) {
+    if (origin == ctx.peer_id || origin == ctx.self || (!all && !origins.count(origin))) continue;
+    with.push_back(EnvelopeEntry(std::move(head)));
+  }
+  for (auto& e : *entries) with.push_back(std::move(e));
+  *entries = std::move(with);
   return absl::OkStatus();
 }
 
@@ -304,7 +341,8 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
   ctx.peer_id = peer_id;
   ctx.self = peers_->self();
   ctx.cursor = &cursor;
-  absl::Time last_sent = absl::InfinitePast();
+  // Every heartbeat carries every head, busy or idle, so that lag shows.
+  absl::Time last_heads = absl::InfinitePast();
   while (!out->signal()->cancelled()) {
     // Administrators' changes reach a stream within the directory's refresh.
     peer = peers_->Find(peer_id);
@@ -343,8 +381,12 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
       if (cursor.snapshot_page.empty()) {
         if (store == Service::kRegistry) {
           // The registry is complete up to its base: what events and
-          // documents depend on has been sent.
-          *resp.add_entries() = EnvelopeEntry(SealHead(*ctx.key, ctx.self, OwnHead(cursor, clock_)));
+          // documents depend on has been sent, this deployment's and the
+          // others' it relays.
+          std::vector<fv1::PullEntry> heads;
+          if (absl::Status s = AddRelayedHeads(upstream_, ctx, /*all=*/true, &heads); !s.ok()) return ToGrpcStatus(s);
+          heads.push_back(EnvelopeEntry(SealHead(*ctx.key, ctx.self, OwnHead(cursor, clock_))));
+          for (auto& h : heads) *resp.add_entries() = std::move(h);
         }
         if (++cursor.snapshot_store == kStores) {
           cursor.snapshot = false;
@@ -388,37 +430,46 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
       }
       if (!failed.ok()) return ToGrpcStatus(failed);
       if (registry_caught_up) {
-        bool any = false;
-        for (Service s : {Service::kEvents, Service::kDocuments}) any = any || read[IndexOf(s)].changes_size() > 0;
-        if (any || resp.entries_size() > 0) {
-          // The head first, then what depends on the registry it covers.
-          fv1::Head head = OwnHead(cursor, clock_);
-          *resp.add_entries() = EnvelopeEntry(SealHead(*ctx.key, ctx.self, head));
-        }
+        fv1::PullResponse dependent;
         for (Service s : {Service::kEvents, Service::kDocuments}) {
           for (const auto& c : read[IndexOf(s)].changes()) {
-            if (absl::Status st = EntriesOf(upstream_, ctx, s, c, cursor.positions[kRegistry], &resp); !st.ok()) {
+            if (absl::Status st = EntriesOf(upstream_, ctx, s, c, cursor.positions[kRegistry], &dependent); !st.ok()) {
               return ToGrpcStatus(st);
             }
           }
           cursor.positions[IndexOf(s)] = std::max(cursor.positions[IndexOf(s)], read[IndexOf(s)].through_revision());
         }
+        if (dependent.entries_size() > 0) {
+          // The heads first (this deployment's, and those of the origins
+          // relayed), then what depends on the registries they cover.
+          std::vector<fv1::PullEntry> entries(dependent.entries().begin(), dependent.entries().end());
+          if (absl::Status st = AddRelayedHeads(upstream_, ctx, /*all=*/false, &entries); !st.ok()) {
+            return ToGrpcStatus(st);
+          }
+          *resp.add_entries() = EnvelopeEntry(SealHead(*ctx.key, ctx.self, OwnHead(cursor, clock_)));
+          for (auto& e : entries) *resp.add_entries() = std::move(e);
+        }
       }
-      if (resp.entries_size() == 0 && clock_->Now() - last_sent < options_.heartbeat) {
+      if (resp.entries_size() == 0 && clock_->Now() - last_heads < options_.heartbeat) {
         // Nothing to send (changes that are not the peer's still moved the
         // cursor; the heartbeat carries it).
         out->signal()->WaitFor(std::min(options_.heartbeat, absl::Seconds(1)));
         continue;
       }
-      if (resp.entries_size() == 0) {
-        *resp.add_entries() = EnvelopeEntry(SealHead(*ctx.key, ctx.self, OwnHead(cursor, clock_)));
+      if (clock_->Now() - last_heads >= options_.heartbeat) {
+        // A heartbeat: every head, so that lag shows (and a relay that
+        // withholds shows as stale).
+        last_heads = clock_->Now();
+        std::vector<fv1::PullEntry> heads;
+        if (absl::Status s = AddRelayedHeads(upstream_, ctx, /*all=*/true, &heads); !s.ok()) return ToGrpcStatus(s);
+        heads.push_back(EnvelopeEntry(SealHead(*ctx.key, ctx.self, OwnHead(cursor, clock_))));
+        for (auto& h : heads) *resp.add_entries() = std::move(h);
       }
     }
     if (absl::Status s = ReadPositions(upstream_, &source); !s.ok()) return ToGrpcStatus(s);
     SetPositions(source, cursor, &resp);
     resp.set_cursor(EncodePullCursor(cursor));
     if (!out->Write(resp)) break;
-    last_sent = clock_->Now();
   }
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the stream ended; pull again from the last cursor");
 }

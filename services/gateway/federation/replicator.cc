@@ -234,6 +234,9 @@ absl::Status Replicator::Puller::ApplyResponse(const FederationPeer& peer, const
   std::map<std::string, uint64_t> heads(state->registry_heads().begin(), state->registry_heads().end());
   std::map<std::string, fv1::OriginStatus> origins;
   for (const auto& o : state->status().origins()) origins[o.origin()] = o;
+  // The newest head of each origin in the response, kept for relays once
+  // the registry entries before it are applied.
+  std::map<std::string, fv1::Envelope> new_heads;
   uint64_t applied = 0;
   for (const auto& entry : resp.entries()) {
     if (entry.has_withdrawal()) {
@@ -252,21 +255,37 @@ absl::Status Replicator::Puller::ApplyResponse(const FederationPeer& peer, const
     if (a.head) {
       const std::string& origin = entry.envelope().origin();
       heads[origin] = std::max(heads[origin], a.head_registry);
-      fv1::Head head;
-      a.mirror.item().value().UnpackTo(&head);
       fv1::OriginStatus& o = origins[origin];
-      if (!o.has_head_time() || FromTimestamp(head.time()) >= FromTimestamp(o.head_time())) {
+      if (!o.has_head_time() || FromTimestamp(a.head_time) >= FromTimestamp(o.head_time())) {
         o.set_origin(origin);
-        *o.mutable_head_positions() = head.positions();
-        *o.mutable_head_time() = head.time();
+        *o.mutable_head_positions() = a.head_positions;
+        *o.mutable_head_time() = a.head_time;
       }
+      auto& newest = new_heads[origin];
+      if (newest.revision() < entry.envelope().revision()) newest = entry.envelope();
+      continue;
     }
     *run_for(a.service, false).apply.add_items() = std::move(a.mirror);
     ++applied;
   }
-  // The registry first: events and documents depend on it.
+  // The registry first: events and documents depend on it; then the heads
+  // that vouch for it (a relay of their items sends them first).
   upstream::Upstream* up = owner_->upstream_;
   for (Service s : resource::kServices) {
+    if (s == Service::kEvents) {
+      for (const auto& [origin, head] : new_heads) {
+        reg::PutFederationHeadRequest put;
+        *put.mutable_head() = head;
+        fv1::Envelope kept;
+        grpc::Status st = up->WithRetry(
+            {}, nullptr, [&](grpc::ClientContext* c) { return up->registry()->PutFederationHead(c, put, &kept); });
+        if (!st.ok()) {
+          absl::Status why = FromGrpcStatus(st);
+          Stall(state, why, /*rejected=*/false);
+          return why;
+        }
+      }
+    }
     for (const Run& run : runs[static_cast<size_t>(s)]) {
       fv1::ApplyMirrorsResponse done;
       grpc::Status st = up->WithRetry({}, nullptr, [&](grpc::ClientContext* c) {

@@ -42,7 +42,6 @@ bool Travels(Kind kind) {
     case Kind::kFocalPoint:
     case Kind::kMeeting:
     case Kind::kDocument:
-    case Kind::kHead:
       return true;
     case Kind::kApiKey:
     case Kind::kFederationPeer:
@@ -54,14 +53,12 @@ bool Travels(Kind kind) {
 
 std::optional<Shape> ShapeOf(Kind kind, const google::protobuf::Message& item) {
   if (!Travels(kind)) return std::nullopt;
-  if (kind == Kind::kHead) return Shape{kind, {}};
   return Shape{kind, audience::AudienceOf(kind, item)};
 }
 
 std::optional<Shape> ShapeOf(absl::string_view kind, absl::string_view name, const google::protobuf::Any& value) {
   const resource::KindInfo* info = resource::KindNamed(kind);
   if (info == nullptr) return std::nullopt;
-  if (info->kind == Kind::kHead) return Shape{Kind::kHead, {}};
   if (!Travels(info->kind)) return std::nullopt;
   Shape shape{info->kind, {}};
   if (!audience::AudienceOf(info->kind, name, value, &shape.audience)) return std::nullopt;
@@ -70,7 +67,6 @@ std::optional<Shape> ShapeOf(absl::string_view kind, absl::string_view name, con
 
 bool Shares(const FederationPeer& peer, const Shape& shape) {
   if (!peer.enabled()) return false;
-  if (shape.kind == Kind::kHead) return true;
   if (shape.kind == Kind::kParty) return peer.share_rules_size() > 0;
   for (const auto& rule : peer.share_rules()) {
     if (!Covers(rule, shape.audience.processes)) continue;
@@ -95,7 +91,7 @@ bool Shares(const FederationPeer& peer, const Shape& shape) {
 
 std::vector<std::string> RecipientsOf(const std::vector<FederationPeer>& peers, const Shape& shape) {
   std::vector<std::string> out;
-  if (shape.audience.visibility == rcp::common::v1::PUBLIC || shape.kind == Kind::kHead) return out;
+  if (shape.audience.visibility == rcp::common::v1::PUBLIC) return out;
   for (const auto& peer : peers) {
     if (Shares(peer, shape)) out.push_back(PeerId(peer));
   }
@@ -107,7 +103,7 @@ bool MayRelay(const FederationPeer& peer, const Shape& shape, const rcp::federat
   const std::string id = PeerId(peer);
   if (envelope.origin() == id) return false;
   if (!Shares(peer, shape)) return false;
-  if (shape.kind == Kind::kHead || shape.audience.visibility == rcp::common::v1::PUBLIC) return true;
+  if (shape.audience.visibility == rcp::common::v1::PUBLIC) return true;
   return std::find(envelope.recipients().begin(), envelope.recipients().end(), id) != envelope.recipients().end();
 }
 

@@ -12,7 +12,6 @@
 //                                   naming their kind or no kind, whose
 //                                   max_visibility reaches theirs
 //   organisations                   any rule at all (they are public)
-//   heads                           always: they carry no item
 //
 // Relayed items (other deployments') follow the same rules, and besides go
 // only where their origin allowed: a MEMBERS or RESTRICTED envelope only to

@@ -60,8 +60,8 @@ Delivery DeliveryOf(const audience::Viewer& viewer, resource::Service service, c
   if (kind == nullptr || kind->service != service) {
     return audience::IsDeploymentAdmin(viewer) ? Delivery::kChange : Delivery::kNone;
   }
-  // Federation's own records: a relayed head, or a mirror signed again.
-  if (kind->kind == Kind::kHead || change.envelope_only()) return Delivery::kNone;
+  // A mirror signed again by its origin: news for relays only.
+  if (change.envelope_only()) return Delivery::kNone;
   // A mirror withdrawn: those who had it remove it.
   if (change.operation() == Change::WITHDRAWN) {
     return CanSee(viewer, kind->kind, change, kValue, processes) ? Delivery::kWithdrawal : Delivery::kNone;

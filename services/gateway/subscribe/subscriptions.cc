@@ -24,13 +24,10 @@ absl::Status ValidateRequest(const v1::SubscribeRequest& req) {
   }
   for (int i = 0; i < req.kinds_size(); ++i) {
     const resource::KindInfo* kind = resource::KindNamed(req.kinds(i));
-    auto subscribable = [](const resource::KindInfo& k) {
-      return k.in_change_feed && k.kind != resource::Kind::kHead;
-    };
-    if (kind == nullptr || !subscribable(*kind)) {
+    if (kind == nullptr || !kind->in_change_feed) {
       std::vector<std::string> known;
       for (const auto& k : resource::Kinds()) {
-        if (subscribable(k)) known.push_back(k.name);
+        if (k.in_change_feed) known.push_back(k.name);
       }
       return InvalidField(
           absl::StrCat("kinds[", i, "]"),

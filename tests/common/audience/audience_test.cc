@@ -398,10 +398,6 @@ TEST(AudienceOf, EveryKind) {
        AudienceFor({bali}, rcp::common::v1::MEMBERS)},
       {Kind::kUpload, Named<doc::UploadSession>("uploads/abc"),
        AudienceFor({}, rcp::common::v1::VISIBILITY_UNSPECIFIED)},
-      // Another deployment's head (federation's, in the registry's feed):
-      // for no one's eyes.
-      {Kind::kHead, Named<reg::Party>("federationHeads/colombo-process.rcp"),
-       AudienceFor({}, rcp::common::v1::VISIBILITY_UNSPECIFIED)},
   };
   for (const auto& info : resource::Kinds()) {
     auto c = std::find_if(cases.begin(), cases.end(), [&](const Case& x) { return x.kind == info.kind; });

@@ -57,7 +57,8 @@ const std::set<std::string>& InternalMethods() {
       "/rcp.documents.v1.Documents/Watch",       "/rcp.registry.v1.Registry/GetPeerState",
       "/rcp.registry.v1.Registry/UpdatePeerState", "/rcp.registry.v1.Registry/ListPeerStates",
       "/rcp.registry.v1.Registry/DeletePeerState", "/rcp.documents.v1.Documents/ListContentFetches",
-      "/rcp.documents.v1.Documents/WriteFetchedContent"};
+      "/rcp.documents.v1.Documents/WriteFetchedContent", "/rcp.registry.v1.Registry/PutFederationHead",
+      "/rcp.registry.v1.Registry/ListFederationHeads"};
   return *m;
 }
 
