@@ -190,8 +190,9 @@ absl::Status ValidateProcessList(const std::string& field, const google::protobu
 absl::Status ValidatePeerFields(const v1::FederationPeer& p) {
   RCP_RETURN_IF_ERROR(res::ValidateText("federation_peer.display_name", p.display_name(), 0, 200));
   static const std::regex address(R"(^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$)");
-  if (p.address().empty() && p.enabled()) {
-    return InvalidField("federation_peer.address", "is required for an enabled peer: it is pulled from there");
+  if (p.address().empty() && p.enabled() && !p.send_only()) {
+    return InvalidField("federation_peer.address",
+                        "is required for an enabled peer this deployment pulls from (or make it send_only)");
   }
   if (!p.address().empty() && (p.address().size() > 255 || !std::regex_match(p.address(), address))) {
     return InvalidField("federation_peer.address", "must be host:port");
@@ -1143,7 +1144,7 @@ absl::StatusOr<v1::FederationPeer> RegistryStore::UpdateFederationPeer(
   RCP_RETURN_IF_ERROR(res::ValidateDeploymentId("federation_peer.name", ids[0]));
   RCP_RETURN_IF_ERROR(res::ValidateUpdateMask(
       req.update_mask(), {"display_name", "address", "credential_fingerprint", "enabled", "share_rules",
-                          "home_processes", "relay_processes", "pinned_keys"}));
+                          "home_processes", "relay_processes", "pinned_keys", "send_only"}));
   return entity::Update<v1::FederationPeer>(
       store_.get(), ctx, kPeer, req.federation_peer(), req.update_mask(), {kHomePinsLock},
       [&](Transaction& txn, const v1::FederationPeer&, v1::FederationPeer* next) -> absl::Status {

@@ -551,6 +551,7 @@ std::string ShareRuleText(const rcp::registry::v1::ShareRule& rule) {
 namespace {
 std::string PeerState(const rcp::registry::v1::FederationPeer& peer, const rcp::federation::v1::PeerStatus* status) {
   if (!peer.enabled()) return "disabled";
+  if (peer.send_only()) return "send only";
   if (status == nullptr) return "not pulled yet";
   if (!status->last_error().empty()) return "stalled";
   return status->connected() ? "connected" : "disconnected";

@@ -170,15 +170,17 @@ Admission Inbound::Admit(const FederationPeer& source, const fv1::Envelope& enve
   }
   if (IsProcessScoped(kind->kind)) {
     std::string process = resource::ProcessOf(item.name());
+    // What is not taken from this source is none of ours; what is must
+    // come from its process's home.
+    if (!peers_->Accepts(source, process)) {
+      return Drop(absl::FailedPreconditionError(absl::StrCat(process, " is not taken from ", source.name())));
+    }
     std::string home = peers_->PinnedHomeOf(process);
     if (home != origin) {
       return Refuse(absl::PermissionDeniedError(absl::StrCat(
           "origin: ", origin, " is not the home of ", process,
           home.empty() ? " (no home is pinned for it here)" : absl::StrCat(" (its home is ", home, ")"),
           "; ", item.name(), " is not applied")));
-    }
-    if (!peers_->Accepts(source, process)) {
-      return Drop(absl::FailedPreconditionError(absl::StrCat(process, " is not taken from ", source.name())));
     }
   }
   // Who the origin allowed to hold it.

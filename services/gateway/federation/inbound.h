@@ -6,9 +6,10 @@
 //   its origin is this deployment             dropped: no loops
 //   its signature does not verify             refused (trust.h)
 //   its payload is not what it says           refused
+//   its source is not taken that process      dropped: not taken from there
+//   from (its homes and relays)
 //   its process's pinned home is not its      refused
 //   origin
-//   its source does not relay that process    dropped: not taken from there
 //   MEMBERS or RESTRICTED, and its origin     refused: the relay overstepped
 //   did not name this deployment              its origin's share
 //   events or documents that depend on more   refused: the source broke the

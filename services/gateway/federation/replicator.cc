@@ -495,7 +495,7 @@ void Replicator::Supervise() {
     std::vector<FederationPeer> peers = peers_->Peers();
     std::map<std::string, FederationPeer> wanted;
     for (const auto& p : peers) {
-      if (p.enabled() && !p.address().empty()) wanted[p.name()] = p;
+      if (p.enabled() && !p.send_only() && !p.address().empty()) wanted[p.name()] = p;
     }
     std::vector<std::unique_ptr<Puller>> retired;
     {

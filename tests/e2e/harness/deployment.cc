@@ -218,14 +218,15 @@ std::unique_ptr<fv1::Replica::Stub> Deployment::ReplicaOf(Part which) {
 }
 
 absl::Status Deployment::AddPeer(const Deployment& peer, std::vector<std::string> homes,
-                                 std::vector<std::string> relays, std::vector<reg::ShareRule> rules,
-                                 bool with_address) {
+                                 std::vector<std::string> relays, std::vector<reg::ShareRule> rules, bool enabled,
+                                 const std::string& address, bool send_only) {
   reg::CreateFederationPeerRequest req;
   req.set_peer_id(peer.id());
   auto* p = req.mutable_federation_peer();
   p->set_display_name(peer.id());
-  if (with_address) p->set_address(peer.peer_address());
-  p->set_enabled(with_address);
+  p->set_address(address.empty() ? peer.peer_address() : address);
+  p->set_enabled(enabled);
+  p->set_send_only(send_only);
   for (auto& h : homes) p->add_home_processes(std::move(h));
   for (auto& r : relays) p->add_relay_processes(std::move(r));
   for (auto& r : rules) *p->add_share_rules() = std::move(r);

@@ -79,10 +79,12 @@ class Deployment {
   void Internal(grpc::ClientContext* context) const;
 
   // Makes `peer` a peer of this deployment (by its admin): pulled from at
-  // its peer endpoint, `homes` pinned to it, `relays` taken from it, and
-  // `rules` what is shared with it.
+  // `address` (default: its peer endpoint) when `enabled`, `homes` pinned to
+  // it, `relays` taken from it, and `rules` what is shared with it. A peer
+  // not enabled is known for its keys only.
   absl::Status AddPeer(const Deployment& peer, std::vector<std::string> homes, std::vector<std::string> relays,
-                       std::vector<rcp::registry::v1::ShareRule> rules, bool with_address = true);
+                       std::vector<rcp::registry::v1::ShareRule> rules, bool enabled = true,
+                       const std::string& address = "", bool send_only = false);
   absl::Status UpdatePeer(const std::string& peer_id, const rcp::registry::v1::FederationPeer& patch,
                           std::vector<std::string> paths);
   absl::Status RemovePeer(const std::string& peer_id);

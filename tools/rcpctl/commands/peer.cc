@@ -61,6 +61,7 @@ grpc::Status PeerAdd(Client& client, const Output& o, const std::string& peer, c
   p->set_display_name(options.display_name);
   p->set_credential_fingerprint(options.fingerprint);
   p->set_enabled(!options.disabled);
+  p->set_send_only(options.send_only);
   for (const auto& h : options.homes) p->add_home_processes(ProcessName(h));
   for (const auto& r : options.relays) p->add_relay_processes(ProcessName(r));
   for (const auto& s : options.shares) RCPCTL_RETURN_IF_ERROR(ParseShareRule(s, p->add_share_rules()));
@@ -138,6 +139,8 @@ void RegisterPeerCommands(Commands& commands) {
   Repeated(add_cmd, "--relay", add->relays, "a process of another home to take from it (repeatable)");
   Repeated(add_cmd, "--share", add->shares, share_help);
   add_cmd->add_flag("--disabled", add->disabled, "add it without pulling from it or sharing with it yet");
+  add_cmd->add_flag("--send-only", add->send_only,
+                    "share with it (it pulls from here) without pulling from it");
 
   commands.Add(group, "list", "list the peers and how replication from each stands", PeerList);
   commands.AddOnName(group, "show", "show a peer, its share rules and its status", "peer",

@@ -20,6 +20,7 @@ struct PeerOptions {
   // PROCESS[=VISIBILITY[:KIND,…]]: what is shared with it.
   std::vector<std::string> shares;
   bool disabled = false;
+  bool send_only = false;
 };
 
 // "colombo-process=members:meeting,document" → the rule; "*" is every
