@@ -52,14 +52,19 @@ absl::StatusOr<PrincipalPtr> Authenticator::AuthenticateKey(const std::string& k
   return Cached(crypto::Sha256Hex(key), [&] { return source_->Authenticate(key); });
 }
 
+absl::StatusOr<PrincipalPtr> Authenticator::AuthenticateKeyNow(const std::string& key) {
+  return Cached(crypto::Sha256Hex(key), [&] { return source_->Authenticate(key); }, /*use_cache=*/false);
+}
+
 absl::StatusOr<PrincipalPtr> Authenticator::ResolveKeyName(const std::string& name) {
   return Cached(absl::StrCat("name:", name), [&] { return source_->ResolveKeyName(name); });
 }
 
 absl::StatusOr<PrincipalPtr> Authenticator::Cached(
-    const std::string& cache_key, absl::FunctionRef<absl::StatusOr<rcp::registry::v1::Principal>()> fetch) {
+    const std::string& cache_key, absl::FunctionRef<absl::StatusOr<rcp::registry::v1::Principal>()> fetch,
+    bool use_cache) {
   absl::Time now = clock_->Now();
-  if (PrincipalPtr fresh = Fresh(cache_key, now)) return fresh;
+  if (PrincipalPtr fresh = use_cache ? Fresh(cache_key, now) : nullptr) return fresh;
   absl::StatusOr<rcp::registry::v1::Principal> fetched = fetch();
   if (!fetched.ok()) {
     if (absl::IsUnauthenticated(fetched.status())) return fetched.status();

@@ -51,6 +51,9 @@ class Authenticator {
   // Authenticate when missing or malformed); does not block.
   static absl::StatusOr<std::string> KeyOf(const grpc::ServerContextBase* context);
   absl::StatusOr<PrincipalPtr> AuthenticateKey(const std::string& key);
+  // The same, asking the registry whatever the cache holds (the party's
+  // rights changed), and caching the answer.
+  absl::StatusOr<PrincipalPtr> AuthenticateKeyNow(const std::string& key);
   // The caller's principal when its key is in the cache and fresh; never
   // blocks (nullptr otherwise: authenticate on the pool).
   PrincipalPtr TryCached(const grpc::ServerContextBase* context);
@@ -63,7 +66,8 @@ class Authenticator {
  private:
   // The cached principal under `cache_key` when fresh, else fetched.
   absl::StatusOr<PrincipalPtr> Cached(
-      const std::string& cache_key, absl::FunctionRef<absl::StatusOr<rcp::registry::v1::Principal>()> fetch);
+      const std::string& cache_key, absl::FunctionRef<absl::StatusOr<rcp::registry::v1::Principal>()> fetch,
+      bool use_cache = true);
   PrincipalPtr Fresh(const std::string& cache_key, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
 
   struct Entry {

@@ -326,7 +326,9 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
     fresh = !holds;
   }
   bool begin = false;
-  auto restart = [&] {
+  // A snapshot from now, of the stores as they are now.
+  auto restart = [&]() -> absl::Status {
+    RCP_RETURN_IF_ERROR(ReadPositions(upstream_, &source));
     cursor = PullCursor();
     cursor.generation = NowMicros(clock_);
     cursor.revocations = static_cast<uint64_t>(revocations);
@@ -334,8 +336,11 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
     for (Service s : resource::kServices) cursor.epochs[IndexOf(s)] = source[IndexOf(s)].epoch();
     cursor.snapshot = true;
     begin = true;
+    return absl::OkStatus();
   };
-  if (fresh) restart();
+  if (fresh) {
+    if (absl::Status s = restart(); !s.ok()) return ToGrpcStatus(s);
+  }
 
   Context ctx;
   ctx.peer_id = peer_id;
@@ -367,7 +372,8 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
           {}, nullptr, [&](grpc::ClientContext* c) { return upstream_->replica(store)->ListItems(c, req, &page); });
       if (!st.ok()) return st;
       if (page.position().epoch() != cursor.epochs[IndexOf(store)]) {
-        restart();  // the store was restored meanwhile
+        // The store was restored meanwhile.
+        if (absl::Status s = restart(); !s.ok()) return ToGrpcStatus(s);
         continue;
       }
       // The live feed resumes from the store's position when its listing began.
@@ -399,9 +405,11 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
       // after them, it is at or after their commits.
       std::array<fv1::ReadChangesResponse, kStores> read;
       absl::Status failed;
+      bool restored = false;  // a store of another epoch: restored meanwhile
       for (Service s : {Service::kEvents, Service::kDocuments}) {
         failed = ReadChangesOf(upstream_, s, cursor.positions[IndexOf(s)], options_.batch, &read[IndexOf(s)]);
         if (!failed.ok()) break;
+        restored = restored || read[IndexOf(s)].position().epoch() != cursor.epochs[IndexOf(s)];
       }
       fv1::Position registry_now;
       if (failed.ok()) {
@@ -416,6 +424,10 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
         fv1::ReadChangesResponse reg;
         failed = ReadChangesOf(upstream_, Service::kRegistry, cursor.positions[kRegistry], options_.batch, &reg);
         if (!failed.ok()) break;
+        if (reg.position().epoch() != cursor.epochs[kRegistry]) {
+          restored = true;
+          break;
+        }
         for (const auto& c : reg.changes()) {
           failed = EntriesOf(upstream_, ctx, Service::kRegistry, c, 0, &resp);
           if (!failed.ok()) break;
@@ -423,9 +435,10 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
         cursor.positions[kRegistry] = std::max(cursor.positions[kRegistry], reg.through_revision());
         registry_caught_up = cursor.positions[kRegistry] >= registry_now.revision() || reg.changes().empty();
       }
-      if (absl::IsFailedPrecondition(failed)) {
-        // Trimmed past the cursor: a snapshot instead.
-        restart();
+      if (absl::IsFailedPrecondition(failed) || absl::IsOutOfRange(failed) || restored) {
+        // Trimmed past the cursor, or a store restored (its revisions are
+        // another epoch's): a snapshot instead.
+        if (absl::Status s = restart(); !s.ok()) return ToGrpcStatus(s);
         continue;
       }
       if (!failed.ok()) return ToGrpcStatus(failed);

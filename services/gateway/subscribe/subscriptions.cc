@@ -45,8 +45,11 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
                    public FeedListener,
                    public std::enable_shared_from_this<Subscriber> {
  public:
-  Subscriber(FeedHub* hub, Clock* clock, absl::Duration heartbeat)
-      : hub_(hub), clock_(clock), heartbeat_(heartbeat) {}
+  // `recheck_now(self)` reads the subscriber's key again from the registry,
+  // off the hub's threads, and hands the answer to Rechecked.
+  Subscriber(FeedHub* hub, Clock* clock, absl::Duration heartbeat,
+             std::function<void(std::shared_ptr<Subscriber>)> recheck_now)
+      : hub_(hub), clock_(clock), heartbeat_(heartbeat), recheck_now_(std::move(recheck_now)) {}
 
   void KeepAliveUntilDone(std::shared_ptr<Subscriber> self) {
     absl::MutexLock lock(&mu_);
@@ -77,14 +80,23 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
     return key_;
   }
   void Rechecked(const absl::StatusOr<access::PrincipalPtr>& principal, absl::Time now) {
-    absl::MutexLock lock(&mu_);
-    checked_ = now;
-    if (principal.ok()) {
-      principal_ = *principal;
-    } else if (absl::IsUnauthenticated(principal.status())) {
-      FinishLocked(absl::UnauthenticatedError(
-          absl::StrCat("subscription ended: the key is no longer valid: ", principal.status().message())));
-    }  // else the registry is unreachable: keep going, try again later
+    bool resume;
+    {
+      absl::MutexLock lock(&mu_);
+      checked_ = now;
+      // Held back for new rights: go on once they are known (a registry
+      // that does not answer is asked again at the next tick).
+      resume = rights_changed_ && principal.ok();
+      recheck_scheduled_ = false;
+      if (principal.ok()) {
+        principal_ = *principal;
+        rights_changed_ = false;
+      } else if (absl::IsUnauthenticated(principal.status())) {
+        FinishLocked(absl::UnauthenticatedError(
+            absl::StrCat("subscription ended: the key is no longer valid: ", principal.status().message())));
+      }  // else the registry is unreachable: keep going, try again later
+    }
+    if (resume) Pump();
   }
 
   void StartAt(const Cursor& cursor) {
@@ -150,6 +162,12 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
   void Pump() {
     absl::MutexLock lock(&mu_);
     if (!started_ || writing_ || finished_) return;
+    if (rights_changed_) {
+      // Nothing after a change of the party's rights is judged by the rights
+      // before it: its key is read again first, then the stream goes on.
+      RecheckNowLocked();
+      return;
+    }
     response_.Clear();
     Cursor next = position_;
     // Changes the subscriber may not see cost no message: read on while
@@ -158,13 +176,15 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
     while (more && response_.events_size() == 0) {
       more = false;
       for (Service s : resource::kServices) {
-        if (response_.events_size() >= static_cast<int>(kEventsPerMessage)) break;
+        if (response_.events_size() >= static_cast<int>(kEventsPerMessage) || rights_changed_) break;
         bool full = false;
         if (!ReadService(s, &next, &full)) return;
         more = more || full;
       }
+      if (rights_changed_) more = false;
     }
     position_ = next;
+    if (rights_changed_) RecheckNowLocked();
     if (response_.events_size() == 0 && !heartbeat_due_) {
       // Nothing to say; filtered-out progress rides on the next message.
       return;
@@ -215,13 +235,26 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
         break;
       }
       next->at(s) = c->revision();
-      if (!kinds_.empty() && !kinds_.count(c->kind())) continue;
+      // Its party joined or left a process, or a chair term: this change is
+      // delivered by the rights it changes, and what follows waits for them.
+      const bool rights = s == Service::kRegistry && ChangesRightsOf(*c, principal_->party());
+      if (rights) {
+        rights_changed_ = true;
+        consumed_all = false;
+      }
+      if (!kinds_.empty() && !kinds_.count(c->kind())) {
+        if (rights) break;
+        continue;
+      }
       Delivery delivery = DeliveryOf(*principal_, s, *c, &processes);
-      if (delivery == Delivery::kNone) continue;
       if (!processes_.empty()) {
         bool wanted = false;
         for (const auto& p : processes) wanted = wanted || processes_.count(p);
-        if (!wanted) continue;
+        if (!wanted) delivery = Delivery::kNone;
+      }
+      if (delivery == Delivery::kNone) {
+        if (rights) break;
+        continue;
       }
       auto* e = response_.add_events();
       e->set_service(resource::ServiceName(s));
@@ -232,6 +265,7 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
         e->mutable_change()->clear_previous_value();  // internal
         e->mutable_change()->clear_envelope();        // for relays
       }
+      if (rights) break;
     }
     // Only past changes actually looked at: a message that filled up
     // midway must not skip the rest of this batch.
@@ -254,9 +288,35 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
     Finish(ToGrpcStatus(status));
   }
 
+  void RecheckNowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (recheck_scheduled_ || self_ == nullptr) return;
+    recheck_scheduled_ = true;
+    recheck_now_(self_);
+  }
+
+  // Whether `change` (a registry change) moves the rights of `party`: a
+  // membership or chair term of it, before or after.
+  static bool ChangesRightsOf(const rcp::common::v1::Change& change, const std::string& party) {
+    auto names = [&](const google::protobuf::Any& value) {
+      if (change.kind() == "membership") {
+        rcp::registry::v1::Membership m;
+        return value.UnpackTo(&m) && m.party() == party;
+      }
+      if (change.kind() == "chair_term") {
+        rcp::registry::v1::ChairTerm t;
+        return value.UnpackTo(&t) && t.party() == party;
+      }
+      return false;
+    };
+    return names(change.value()) || (change.has_previous_value() && names(change.previous_value()));
+  }
+
   FeedHub* const hub_;
   Clock* const clock_;
   const absl::Duration heartbeat_;
+  const std::function<void(std::shared_ptr<Subscriber>)> recheck_now_;
+  bool rights_changed_ ABSL_GUARDED_BY(mu_) = false;
+  bool recheck_scheduled_ ABSL_GUARDED_BY(mu_) = false;
   absl::Mutex mu_;
   absl::Status pending_end_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<Subscriber> self_ ABSL_GUARDED_BY(mu_);
@@ -295,7 +355,13 @@ std::vector<std::shared_ptr<Subscriber>> Subscriptions::Live() const {
 
 grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscriptions::Open(grpc::CallbackServerContext* context,
                                                                      const v1::SubscribeRequest* request) {
-  auto subscriber = std::make_shared<Subscriber>(hub_, clock_, heartbeat_);
+  access::Authenticator* auth = forwarder_->deps().auth;
+  ThreadPool* pool = forwarder_->deps().pool;
+  Clock* clock = clock_;
+  auto subscriber = std::make_shared<Subscriber>(
+      hub_, clock_, heartbeat_, [auth, pool, clock](std::shared_ptr<Subscriber> s) {
+        pool->Schedule([s = std::move(s), auth, clock] { s->Rechecked(auth->AuthenticateKeyNow(s->key()), clock->Now()); });
+      });
   subscriber->KeepAliveUntilDone(subscriber);
   {
     absl::MutexLock lock(&mu_);

@@ -183,6 +183,13 @@ std::string Deployment::service_address(Part which) const {
   auto it = ports_.find(which);
   return absl::StrCat("127.0.0.1:", it == ports_.end() ? 0 : it->second);
 }
+std::string Deployment::DataDir(Part which) const { return absl::StrCat(dir_, "/", NameOf(which)); }
+
+pid_t Deployment::Pid(Part which) const {
+  auto it = daemons_.find(which);
+  return it == daemons_.end() ? 0 : it->second->pid();
+}
+
 std::string Deployment::Log(Part which) const {
   return io::ReadFile(absl::StrCat(dir_, "/", NameOf(which), ".log")).value_or("");
 }

@@ -60,6 +60,9 @@ class Deployment {
   std::string service_address(Part which) const;
   int calendar_port() const { return calendar_port_; }
   std::string Log(Part which) const;
+  // A data service's data directory; a running daemon's pid (0 if none).
+  std::string DataDir(Part which) const;
+  pid_t Pid(Part which) const;
   // A key the seed issued: "admin", "indonesia", "unhcr-observer", …
   std::string Key(const std::string& name) const;
   // A new key for `party`, issued by the admin, limited to `processes`.
