@@ -316,6 +316,15 @@ TEST_F(FederationE2eTest, AMemberSeesAPeersMembersMeetingThroughItsHomeGateway) 
               HasSubstr("UID:processes.colombo-process.meetings." +
                         created.name().substr(created.name().rfind('/') + 1) + "@colombo-process.rcp"));
 
+  // The peer's state as Prometheus metrics at Bali's gateway.
+  httplib::Client metrics("127.0.0.1", bali_->metrics_port());
+  auto scraped = metrics.Get("/metrics");
+  ASSERT_TRUE(scraped) << bali_->metrics_port();
+  EXPECT_THAT(scraped->body, HasSubstr("rcp_federation_peer_connected{peer=\"federationPeers/colombo-process.rcp\"} 1"));
+  EXPECT_THAT(scraped->body, HasSubstr("rcp_federation_peer_lag_revisions{peer=\"federationPeers/colombo-process.rcp\"}"));
+  EXPECT_THAT(scraped->body, HasSubstr("rcp_federation_origin_lag_seconds{origin=\"colombo-process.rcp\""));
+  EXPECT_THAT(scraped->body, HasSubstr("rcp_federation_peer_rejected_envelopes{peer=\"federationPeers/colombo-process.rcp\"} 0"));
+
   // UNHCR, an observer of Colombo, never sees it: not by Get, not in a list,
   // not in its feed, not in its calendar.
   EXPECT_THAT(GetMeeting(*bali_, unhcr, created.name()), StatusIs(absl::StatusCode::kNotFound, HasSubstr(created.name())));
@@ -803,6 +812,59 @@ TEST_F(FederationE2eTest, ItemsSignedWithARotatedKeyVerifyAndARevokedKeysItemsAr
       << key_of(*bali_, after.name()) << Diagnose(*bali_, after.name());
   EXPECT_TRUE(Eventually([&] { return key_of(*igc_, after.name()) == fresh; }, absl::Seconds(30)))
       << Diagnose(*igc_, after.name());
+}
+
+
+// Peers talk mTLS: each certificate names its deployment id, the CA is the
+// peers'. A peer is known by its certificate (a pinned fingerprint must
+// match it), and a server that is not the peer it was reached as is
+// refused by the handshake.
+TEST_F(FederationE2eTest, PeersTalkMutualTlsAndAreKnownByTheirCertificates) {
+  const std::string certs = dir_.Sub("certs");
+  ASSERT_EQ(std::system(absl::StrCat(RCP_SOURCE_DIR, "/deploy/make-certs.sh ", certs,
+                                     " bali-process.rcp colombo-process.rcp igc.rcp")
+                            .c_str()),
+            0);
+  auto tls = [&](const std::string& id, const std::string& homes) {
+    DeploymentOptions o;
+    o.id = id;
+    o.home_processes = homes;
+    o.peer_tls_dir = certs;
+    return std::make_unique<Deployment>(dir_.Sub(id), o);
+  };
+  bali_ = tls("bali-process.rcp", "bali-process,apc");
+  colombo_ = tls("colombo-process.rcp", "colombo-process");
+  igc_ = tls("igc.rcp", "igc,budapest-process");
+  for (auto* d : {bali_.get(), colombo_.get(), igc_.get()}) ASSERT_THAT(d->Start(), IsOk());
+  ASSERT_THAT(colombo_->AddPeer(*bali_, {}, {}, {Share(kColomboProcess, rcp::common::v1::PUBLIC)}), IsOk());
+  ASSERT_THAT(bali_->AddPeer(*colombo_, {kColomboProcess}, {}, {}), IsOk());
+  const std::string ministerial = "processes/colombo-process/meetings/ministerial-2027";
+  ASSERT_TRUE(Eventually([&] { return Holds(*bali_, ministerial); })) << Diagnose(*bali_, ministerial);
+
+  // Reached at Bali's address as if it were Colombo, the server's
+  // certificate names another deployment: no handshake, nothing taken.
+  ASSERT_THAT(igc_->AddPeer(*colombo_, {kColomboProcess}, {}, {}, true, bali_->peer_address()), IsOk());
+  ASSERT_TRUE(Eventually([&] { return !StatusAt(*igc_, "colombo-process.rcp").last_error().empty(); }));
+  EXPECT_FALSE(Holds(*igc_, ministerial));
+
+  // Colombo pins a certificate of Bali's by its fingerprint: Bali, whose
+  // certificate is another, is no longer admitted (its stream is ended and
+  // the next one refused).
+  reg::FederationPeer pinned;
+  pinned.set_credential_fingerprint(std::string(64, 'a'));
+  ASSERT_THAT(colombo_->UpdatePeer("bali-process.rcp", pinned, {"credential_fingerprint"}), IsOk());
+  ASSERT_THAT(Create(*colombo_, colombo_->Key("admin"), NewMeeting(kColomboProcess, "After the pin", rcp::common::v1::PUBLIC)),
+              IsOk());
+  ASSERT_TRUE(Eventually([&] { return StatusAt(*bali_, "colombo-process.rcp").last_error().find("not a peer") != std::string::npos; }))
+      << StatusAt(*bali_, "colombo-process.rcp").DebugString();
+
+  // A plaintext caller gets nothing from a TLS peer endpoint.
+  auto plain = fv1::Federation::NewStub(grpc::CreateChannel(colombo_->peer_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext c;
+  c.AddMetadata("x-rcp-peer", "bali-process.rcp");
+  c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  fv1::ServerKeys keys;
+  EXPECT_FALSE(plain->GetServerKeys(&c, {}, &keys).ok());
 }
 
 }  // namespace

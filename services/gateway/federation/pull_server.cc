@@ -315,6 +315,8 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
   if (!peer.has_value()) return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "not a peer any more");
   const int revocations = RevokedKeys(keyring_->public_keys());
   const std::string rules = RulesFingerprint(*peer);
+  // The certificate it was admitted with: a new pin re-admits it.
+  const std::string pinned = peer->credential_fingerprint();
   if (!fresh) {
     bool holds = cursor.rules == rules && cursor.revocations == static_cast<uint64_t>(revocations);
     for (Service s : resource::kServices) {
@@ -352,7 +354,7 @@ grpc::Status PullServer::ServePull(ProducerStream<fv1::PullResponse>* out, const
     // Administrators' changes reach a stream within the directory's refresh.
     peer = peers_->Find(peer_id);
     if (!peer.has_value() || !peer->enabled() || RulesFingerprint(*peer) != rules ||
-        RevokedKeys(keyring_->public_keys()) != revocations) {
+        peer->credential_fingerprint() != pinned || RevokedKeys(keyring_->public_keys()) != revocations) {
       return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                           "the share rules or keys changed; pull again from the last cursor");
     }

@@ -97,11 +97,19 @@ std::vector<std::string> Deployment::ArgsOf(Part which, const std::string& liste
       args.push_back("--keyring_key_file=" + dir_ + "/keyring-key");
       args.push_back("--keyring_refresh_interval=1s");
       args.push_back("--calendar_listen=127.0.0.1:0");
+      args.push_back("--metrics_listen=127.0.0.1:0");
       args.push_back("--calendar_secret_file=" + dir_ + "/calendar-secret");
       args.push_back("--auth_cache_ttl=1s");
       args.push_back("--heartbeat_interval=1s");
       args.push_back(absl::StrCat("--peer_listen=127.0.0.1:", peer_port_));
-      args.push_back("--peer_insecure_loopback");
+      if (options_.peer_tls_dir.empty()) {
+        args.push_back("--peer_insecure_loopback");
+      } else {
+        const std::string& cert = options_.peer_certificate.empty() ? options_.id : options_.peer_certificate;
+        args.push_back(absl::StrCat("--peer_tls_cert=", options_.peer_tls_dir, "/", cert, ".pem"));
+        args.push_back(absl::StrCat("--peer_tls_key=", options_.peer_tls_dir, "/", cert, ".key"));
+        args.push_back(absl::StrCat("--peer_ca=", options_.peer_tls_dir, "/ca.pem"));
+      }
       args.push_back("--pull_heartbeat=1s");
       args.push_back("--peer_refresh_interval=500ms");
       args.push_back("--federation_max_backoff=2s");
@@ -128,6 +136,10 @@ absl::Status Deployment::StartOne(Part which, const std::string& listen) {
     std::regex calendar(R"re(msg="calendar feed listening" address=[0-9.]+:([0-9]+))re");
     for (auto it = std::sregex_iterator(log.begin(), log.end(), calendar); it != std::sregex_iterator(); ++it) {
       calendar_port_ = std::stoi((*it)[1]);
+    }
+    std::regex metrics(R"re(msg=listening service=gateway address=\S+ .*metrics_port=([0-9]+))re");
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), metrics); it != std::sregex_iterator(); ++it) {
+      metrics_port_ = std::stoi((*it)[1]);
     }
   }
   daemons_[which] = std::move(daemon);

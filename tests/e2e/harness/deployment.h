@@ -37,6 +37,12 @@ struct DeploymentOptions {
   std::vector<std::string> gateway_flags;
   // Extra flags for every data service.
   std::vector<std::string> service_flags;
+  // A directory of deploy/make-certs.sh's certificates, one named by each
+  // deployment id: peers then talk mTLS with them. Empty: plaintext on
+  // loopback (--peer_insecure_loopback).
+  std::string peer_tls_dir;
+  // The certificate to present as this deployment's (default: its id's).
+  std::string peer_certificate;
 };
 
 class Deployment {
@@ -59,6 +65,8 @@ class Deployment {
   std::string peer_address() const;
   std::string service_address(Part which) const;
   int calendar_port() const { return calendar_port_; }
+  // The gateway's Prometheus endpoint.
+  int metrics_port() const { return metrics_port_; }
   std::string Log(Part which) const;
   // A data service's data directory; a running daemon's pid (0 if none).
   std::string DataDir(Part which) const;
@@ -108,6 +116,7 @@ class Deployment {
   std::map<Part, int> ports_;
   int peer_port_ = 0;
   int calendar_port_ = 0;
+  int metrics_port_ = 0;
   std::map<std::string, std::string> keys_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<rcp::registry::v1::Registry::Stub> registry_;
