@@ -324,6 +324,10 @@ TEST_F(FederationE2eTest, AMemberSeesAPeersMembersMeetingThroughItsHomeGateway) 
   EXPECT_THAT(scraped->body, HasSubstr("rcp_federation_peer_lag_revisions{peer=\"federationPeers/colombo-process.rcp\"}"));
   EXPECT_THAT(scraped->body, HasSubstr("rcp_federation_origin_lag_seconds{origin=\"colombo-process.rcp\""));
   EXPECT_THAT(scraped->body, HasSubstr("rcp_federation_peer_rejected_envelopes{peer=\"federationPeers/colombo-process.rcp\"} 0"));
+  // The first pull was a snapshot, and its completion shows.
+  fv1::PeerStatus colombo_at_bali = StatusAt(*bali_, "colombo-process.rcp");
+  EXPECT_NE(colombo_at_bali.snapshot_generation(), 0u) << colombo_at_bali.DebugString();
+  EXPECT_TRUE(colombo_at_bali.connected()) << colombo_at_bali.DebugString();
 
   // UNHCR, an observer of Colombo, never sees it: not by Get, not in a list,
   // not in its feed, not in its calendar.

@@ -336,7 +336,8 @@ absl::Status Replicator::Puller::ApplyResponse(const FederationPeer& peer, const
     RCP_RETURN_IF_ERROR(Checkpoint(state));
     RCP_RETURN_IF_ERROR(Purge(resp.generation()));
     state->set_purge_generation(0);
-    status->set_snapshot_generation(resp.generation());
+    // Through `state` again: Checkpoint replaced the message `status` was in.
+    state->mutable_status()->set_snapshot_generation(resp.generation());
   }
   state->set_cursor(resp.cursor());
   return Checkpoint(state);
