@@ -1356,6 +1356,34 @@ absl::Status RegistryStore::DeletePeerState(const Ctx& ctx, const v1::DeletePeer
 
 // ----------------------------------------------------------- federation heads
 
+namespace {
+
+// A head's registry position, as (epoch, revision); (0, 0) if it has none.
+std::pair<uint64_t, uint64_t> HeadRegistryPosition(const federation::v1::Envelope& envelope) {
+  federation::v1::Head head;
+  if (!head.ParseFromString(envelope.payload())) return {0, 0};
+  for (const auto& p : head.positions()) {
+    if (p.store() == "registry") return {p.epoch(), p.revision()};
+  }
+  return {0, 0};
+}
+
+// Whether `next` replaces `kept`: what a head vouches for is the origin's
+// registry up to its position, so the kept head must never move back there.
+// Heads of one origin come by many streams (directly, and through every
+// relay), each sealed at its own cursor: a newer head can cover less, and
+// keeping it would hold back every item that depends on what the older one
+// covered. A newer registry epoch (a restore) wins; then the position; the
+// sealing time (the envelope's revision) breaks ties.
+bool HeadSupersedes(const federation::v1::Envelope& next, const federation::v1::Envelope& kept) {
+  auto n = HeadRegistryPosition(next);
+  auto k = HeadRegistryPosition(kept);
+  if (n != k) return n > k;
+  return next.revision() > kept.revision();
+}
+
+}  // namespace
+
 absl::StatusOr<federation::v1::Envelope> RegistryStore::PutFederationHead(const Ctx& ctx,
                                                                         const v1::PutFederationHeadRequest& req) {
   const federation::v1::Envelope& head = req.head();
@@ -1368,7 +1396,7 @@ absl::StatusOr<federation::v1::Envelope> RegistryStore::PutFederationHead(const 
                           ->Write(ctx, {absl::StrCat("head:", head.origin())},
                                   [&](Transaction& txn) -> absl::Status {
                                     RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kHeadsCf, head.origin(), &kept));
-                                    if (found && kept.revision() >= head.revision()) return absl::OkStatus();
+                                    if (found && !HeadSupersedes(head, kept)) return absl::OkStatus();
                                     kept = head;
                                     txn.Put(kHeadsCf, head.origin(), kept);
                                     return absl::OkStatus();

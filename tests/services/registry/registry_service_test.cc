@@ -2609,6 +2609,51 @@ TEST_F(RegistryPeerStateTest, RefusesMalformedStatesNamingTheField) {
   EXPECT_THAT(Update(bad, ""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("state.peer")));
 }
 
+// A relay's heads of an origin come by many streams, each sealed at its own
+// cursor: the kept head never moves back in the origin's registry, however
+// new the head that would move it.
+TEST_F(RegistryPeerStateTest, KeepsTheHeadThatCoversTheMostOfTheOriginsRegistry) {
+  auto head = [](uint64_t epoch, uint64_t registry, uint64_t sealed_at) {
+    ::rcp::federation::v1::Head h;
+    auto* p = h.add_positions();
+    p->set_store("registry");
+    p->set_epoch(epoch);
+    p->set_revision(registry);
+    ::rcp::federation::v1::Envelope e;
+    e.set_payload_type("rcp.federation.v1.Head");
+    e.set_payload(h.SerializeAsString());
+    e.set_origin("colombo-process.rcp");
+    e.set_store("head");
+    e.set_revision(sealed_at);
+    return e;
+  };
+  auto put = [&](const ::rcp::federation::v1::Envelope& e) {
+    v1::PutFederationHeadRequest req;
+    *req.mutable_head() = e;
+    return Call(&Stub::PutFederationHead, req);
+  };
+  auto kept = [&]() -> uint64_t {
+    auto all = Call(&Stub::ListFederationHeads, v1::ListFederationHeadsRequest());
+    EXPECT_THAT(all, IsOk());
+    if (!all.ok() || all->heads_size() != 1) return 0;
+    return all->heads(0).revision();
+  };
+  ASSERT_THAT(put(head(7, 105, 1000)), IsOk());
+  // Newer, from a stream that lags: it covers less, and is not kept.
+  ASSERT_THAT(put(head(7, 103, 2000)), IsOk());
+  EXPECT_EQ(kept(), 1000u);
+  // As far, and newer: kept (its time shows the origin's lag).
+  ASSERT_THAT(put(head(7, 105, 3000)), IsOk());
+  EXPECT_EQ(kept(), 3000u);
+  ASSERT_THAT(put(head(7, 105, 2500)), IsOk());
+  EXPECT_EQ(kept(), 3000u);
+  // The origin's registry restored (a newer epoch): its heads start again.
+  ASSERT_THAT(put(head(8, 2, 4000)), IsOk());
+  EXPECT_EQ(kept(), 4000u);
+  ASSERT_THAT(put(head(7, 500, 5000)), IsOk());
+  EXPECT_EQ(kept(), 4000u);
+}
+
 // ================================================================ mirrors
 
 // A membership mirrored from its home gives the rights it gives there: the
