@@ -201,8 +201,7 @@ absl::StatusOr<fv1::ApplyMirrorsResponse> MirrorStore::Apply(const fv1::ApplyMir
           } else if (order == 0) {
             outcome = fv1::ApplyMirrorsResponse::UNCHANGED;
             AddSource(&*h->state, request.source(), request.generation());
-            bool resigned = h->state->envelope().key_id() != m.envelope().key_id() ||
-                            h->state->envelope().signature() != m.envelope().signature();
+            bool resigned = m.current_key() && h->state->envelope().key_id() != m.envelope().key_id();
             if (resigned) {
               *h->state->mutable_envelope() = m.envelope();
               if (h->value != nullptr) {

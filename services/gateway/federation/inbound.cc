@@ -229,6 +229,8 @@ Admission Inbound::Admit(const FederationPeer& source, const fv1::Envelope& enve
   a.service = service;
   *a.mirror.mutable_envelope() = envelope;
   *a.mirror.mutable_item() = std::move(item);
+  absl::StatusOr<fv1::ServerKeys> keys = trust_->KeysOf(origin, /*refetch=*/false);
+  a.mirror.set_current_key(keys.ok() && keys->keys_size() > 0 && keys->keys(0).key_id() == envelope.key_id());
   return a;
 }
 

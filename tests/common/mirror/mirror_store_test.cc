@@ -286,12 +286,37 @@ TEST_F(MirrorStoreTest, TheSameVersionSignedAgainReplacesTheEnvelopeForRelaysOnl
   fv1::MirrorItem resigned = Item(m, "v7", 7);
   resigned.mutable_envelope()->set_key_id("ed25519:0000000000000002");
   resigned.mutable_envelope()->set_signature("new signature");
+  resigned.set_current_key(true);
   EXPECT_THAT(Outcomes(Apply({resigned})), ElementsAre(R::UNCHANGED));
   std::vector<Change> changes = ChangesAfter(before);
   ASSERT_THAT(changes, SizeIs(1));
   EXPECT_TRUE(changes[0].envelope_only());
   RCP_ASSERT_OK_AND_ASSIGN(fv1::MirrorState state, mirrors_->StateOf(m));
   EXPECT_EQ(state.envelope().key_id(), "ed25519:0000000000000002");
+  // The old key's envelope again (a relay that still holds it): kept out.
+  before = store_->revision();
+  EXPECT_THAT(Outcomes(Apply({Item(m, "v7", 7)})), ElementsAre(R::UNCHANGED));
+  EXPECT_THAT(ChangesAfter(before), IsEmpty());
+  RCP_ASSERT_OK_AND_ASSIGN(state, mirrors_->StateOf(m));
+  EXPECT_EQ(state.envelope().key_id(), "ed25519:0000000000000002");
+}
+
+// Each stream seals its own envelope of a version (its registry position
+// differs): in a mesh every mirror gets several. Swapping them would make
+// every relay's feed churn without end.
+TEST_F(MirrorStoreTest, AnotherEnvelopeOfTheSameVersionAndKeyChangesNothing) {
+  const std::string m = "processes/colombo-process/meetings/m";
+  fv1::MirrorItem first = Item(m, "v7", 7);
+  first.set_current_key(true);
+  ASSERT_THAT(Apply({first}), IsOk());
+  uint64_t before = store_->revision();
+  fv1::MirrorItem other = first;
+  other.mutable_envelope()->set_registry_revision(first.envelope().registry_revision() + 5);
+  other.mutable_envelope()->set_signature("sealed for another stream");
+  EXPECT_THAT(Outcomes(Apply({other})), ElementsAre(R::UNCHANGED));
+  EXPECT_THAT(ChangesAfter(before), IsEmpty());
+  RCP_ASSERT_OK_AND_ASSIGN(fv1::MirrorState state, mirrors_->StateOf(m));
+  EXPECT_EQ(state.envelope().signature(), first.envelope().signature());
 }
 
 TEST_F(MirrorStoreTest, TheSameNameTwiceInOneBatchIsAppliedInOrder) {
