@@ -147,11 +147,26 @@ Admission Inbound::AdmitHead(const fv1::Envelope& envelope) {
   return a;
 }
 
-Admission Inbound::Admit(const FederationPeer& source, const fv1::Envelope& envelope,
+std::vector<absl::Status> Inbound::VerifyEnvelopes(const fv1::PullResponse& response) {
+  std::vector<const fv1::Envelope*> envelopes;
+  std::vector<int> entry_of;
+  for (int i = 0; i < response.entries_size(); ++i) {
+    const fv1::PullEntry& entry = response.entries(i);
+    if (!entry.has_envelope() || entry.envelope().origin() == peers_->self()) continue;
+    envelopes.push_back(&entry.envelope());
+    entry_of.push_back(i);
+  }
+  std::vector<absl::Status> checked = trust_->VerifyEach(envelopes);
+  std::vector<absl::Status> verdicts(response.entries_size());
+  for (size_t j = 0; j < checked.size(); ++j) verdicts[entry_of[j]] = std::move(checked[j]);
+  return verdicts;
+}
+
+Admission Inbound::Admit(const FederationPeer& source, const fv1::Envelope& envelope, const absl::Status& verified,
                          const std::map<std::string, uint64_t>& registry_heads) {
   const std::string& origin = envelope.origin();
   if (origin == peers_->self()) return Drop(absl::OkStatus());
-  if (absl::Status verified = trust_->Verify(envelope); !verified.ok()) {
+  if (!verified.ok()) {
     return Refuse(absl::Status(verified.code(), absl::StrCat("an envelope of ", origin, " (", envelope.store(), " revision ",
                                                               envelope.revision(), "): ", verified.message())));
   }

@@ -30,11 +30,13 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "common/resource/kinds.h"
+#include "rcp/federation/v1/federation.pb.h"
 #include "rcp/federation/v1/replica.pb.h"
 #include "services/gateway/federation/peers.h"
 #include "services/gateway/federation/trust.h"
@@ -98,9 +100,14 @@ class Inbound {
   // None is owned.
   Inbound(PeerDirectory* peers, Trust* trust, SharedParties* shared);
 
-  // `registry_heads`: per origin, the registry revision the source has sent
-  // of it (heads seen so far, this entry's predecessors included).
-  Admission Admit(const FederationPeer& source, const fv1::Envelope& envelope,
+  // Per entry of `response`, Trust::Verify's verdict on its envelope (OK
+  // for a withdrawal, and for an envelope of this deployment's own, which
+  // Admit drops): the checks run together, on every core.
+  std::vector<absl::Status> VerifyEnvelopes(const fv1::PullResponse& response);
+  // `verified`: the envelope's verdict from VerifyEnvelopes. `registry_heads`: per
+  // origin, the registry revision the source has sent of it (heads seen so
+  // far, this entry's predecessors included).
+  Admission Admit(const FederationPeer& source, const fv1::Envelope& envelope, const absl::Status& verified,
                   const std::map<std::string, uint64_t>& registry_heads);
   WithdrawalAdmission AdmitWithdrawal(const FederationPeer& source, const fv1::Withdrawal& withdrawal);
 

@@ -237,8 +237,10 @@ absl::Status Replicator::Puller::ApplyResponse(const FederationPeer& peer, const
   // The newest head of each origin in the response, kept for relays once
   // the registry entries before it are applied.
   std::map<std::string, fv1::Envelope> new_heads;
+  std::vector<absl::Status> verdicts = owner_->inbound_->VerifyEnvelopes(resp);
   uint64_t applied = 0;
-  for (const auto& entry : resp.entries()) {
+  for (int i = 0; i < resp.entries_size(); ++i) {
+    const fv1::PullEntry& entry = resp.entries(i);
     if (entry.has_withdrawal()) {
       WithdrawalAdmission a = owner_->inbound_->AdmitWithdrawal(peer, entry.withdrawal());
       if (!a.apply) continue;
@@ -246,7 +248,7 @@ absl::Status Replicator::Puller::ApplyResponse(const FederationPeer& peer, const
       ++applied;
       continue;
     }
-    Admission a = owner_->inbound_->Admit(peer, entry.envelope(), heads);
+    Admission a = owner_->inbound_->Admit(peer, entry.envelope(), verdicts[i], heads);
     if (a.verdict == Verdict::kRefuse) {
       Stall(state, a.why, /*rejected=*/true);
       return a.why;

@@ -1,6 +1,10 @@
 #include "services/gateway/federation/trust.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "common/status/status.h"
 #include "rcp/federation/v1/federation.grpc.pb.h"
 
@@ -27,7 +31,11 @@ absl::Status CheckWithinKeyLife(const fv1::ServerKey& key, const fv1::Envelope& 
 }
 
 Trust::Trust(PeerDirectory* peers, PeerChannels* channels, Clock* clock)
-    : peers_(peers), channels_(channels), clock_(clock) {}
+    : peers_(peers),
+      channels_(channels),
+      clock_(clock),
+      // The caller's thread takes a share too.
+      verifiers_(std::make_unique<ThreadPool>(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1))) {}
 
 absl::StatusOr<fv1::ServerKeys> Trust::Fetch(const FederationPeer& origin) {
   RCP_ASSIGN_OR_RETURN(auto channel, channels_->ChannelTo(origin));
@@ -89,6 +97,25 @@ absl::Status Trust::Verify(const fv1::Envelope& envelope) {
     if (!absl::IsNotFound(verdict)) return verdict;
   }
   return verdict;
+}
+
+std::vector<absl::Status> Trust::VerifyEach(const std::vector<const fv1::Envelope*>& envelopes) {
+  std::vector<absl::Status> verdicts(envelopes.size());
+  size_t shares = std::min(envelopes.size(), static_cast<size_t>(verifiers_->size()) + 1);
+  if (shares == 0) return verdicts;
+  auto verify_share = [&](size_t share) {
+    for (size_t i = share; i < envelopes.size(); i += shares) verdicts[i] = Verify(*envelopes[i]);
+  };
+  absl::BlockingCounter others(static_cast<int>(shares - 1));
+  for (size_t share = 1; share < shares; ++share) {
+    verifiers_->Schedule([&, share] {
+      verify_share(share);
+      others.DecrementCount();
+    });
+  }
+  verify_share(0);
+  others.Wait();
+  return verdicts;
 }
 
 }  // namespace rcp::gateway::federation
