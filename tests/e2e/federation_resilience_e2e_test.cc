@@ -123,12 +123,21 @@ class FederationResilienceTest : public ::testing::Test {
     return out + "; status: " + status;
   }
 
+  // Retried as a client would while the gateway's channel to a restarted
+  // service reconnects: the request id keeps a repeat from writing twice.
   absl::StatusOr<ev::Meeting> Create(Deployment& d, ev::CreateMeetingRequest req) {
+    if (req.request_id().empty()) req.set_request_id(absl::StrCat("create-", ++requests_));
     ev::Meeting m;
-    absl::Status s = CallWith(d.Key("admin"), [&](auto* c) { return d.events()->CreateMeeting(c, req, &m); });
+    absl::Status s;
+    for (absl::Time give_up = absl::Now() + absl::Seconds(20);;) {
+      s = CallWith(d.Key("admin"), [&](auto* c) { return d.events()->CreateMeeting(c, req, &m); });
+      if (!absl::IsUnavailable(s) || absl::Now() > give_up) break;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
     if (!s.ok()) return s;
     return m;
   }
+  int requests_ = 0;
   absl::Status Retitle(Deployment& d, const std::string& name, const std::string& title) {
     ev::UpdateMeetingRequest req;
     req.mutable_meeting()->set_name(name);
