@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     forward = grpc::CreateChannel(absl::GetFlag(FLAGS_forward), grpc::InsecureChannelCredentials());
   }
   EchoService service(&pool, forward);
-  rcp::server::Server server(rcp::server::ServerOptionsFromFlags("echo"));
+  rcp::server::Server server(rcp::server::ServerOptionsFromFlags("echo", rcp::server::Exposure::kInternal));
   server.AddService(&service);
   if (auto s = server.Start(); !s.ok()) {
     spdlog::critical("msg=\"cannot start\" error=\"{}\"", s.ToString());

@@ -25,6 +25,9 @@ ABSL_FLAG(std::string, internal_token, "",
           "shared secret every caller of a data service must present (x-rcp-internal-token); "
           "prefer --internal_token_file");
 ABSL_FLAG(std::string, internal_token_file, "", "file holding the internal token");
+ABSL_FLAG(bool, insecure, false,
+          "serve beyond loopback without protection: a data service without internal authentication, the "
+          "gateway without TLS (warned of at start, and exported as the rcp_insecure metric)");
 ABSL_FLAG(std::string, metrics_listen, "", "host:port for the Prometheus /metrics endpoint");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10), "how long in-flight calls may run after SIGTERM");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
@@ -62,9 +65,11 @@ void ParseFlags(int argc, char** argv, const char* usage) {
   absl::ParseCommandLine(argc, argv);
 }
 
-ServerOptions ServerOptionsFromFlags(const std::string& service_name) {
+ServerOptions ServerOptionsFromFlags(const std::string& service_name, Exposure exposure) {
   ServerOptions o;
   o.service_name = service_name;
+  o.exposure = exposure;
+  o.insecure = absl::GetFlag(FLAGS_insecure);
   o.listen_address = absl::GetFlag(FLAGS_listen);
   o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
@@ -82,6 +87,10 @@ ServerOptions ServerOptionsFromFlags(const std::string& service_name) {
   }
   o.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   o.grace_period = absl::GetFlag(FLAGS_grace_period);
+  if (absl::Status s = CheckListenerSecurity(o); !s.ok()) {
+    spdlog::critical("msg=\"refusing to start\" service={} error=\"{}\"", service_name, std::string(s.message()));
+    std::exit(2);
+  }
   return o;
 }
 

@@ -16,6 +16,7 @@ ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_client_ca);
 ABSL_DECLARE_FLAG(std::string, internal_token);
 ABSL_DECLARE_FLAG(std::string, internal_token_file);
+ABSL_DECLARE_FLAG(bool, insecure);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
 ABSL_DECLARE_FLAG(absl::Duration, grace_period);
 ABSL_DECLARE_FLAG(std::string, log_level);
@@ -28,9 +29,11 @@ namespace rcp::server {
 // sets up logging. Exits with a message on a bad flag or value.
 void ParseFlags(int argc, char** argv, const char* usage);
 
-// The ServerOptions the flags describe (reads --internal_token_file).
-// Exits with a clear message when a file cannot be read.
-ServerOptions ServerOptionsFromFlags(const std::string& service_name);
+// The ServerOptions the flags describe (reads --internal_token_file), for a
+// port of `exposure`. Exits with a clear message when a file cannot be read
+// or the listener would be unprotected (CheckListenerSecurity): call it
+// before opening anything.
+ServerOptions ServerOptionsFromFlags(const std::string& service_name, Exposure exposure);
 
 // This deployment's id from --deployment_id (a DNS-like name, see
 // resource::ValidateDeploymentId). Exits with a clear message when malformed.

@@ -22,10 +22,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/crypto/crypto.h"
 #include "common/io/file.h"
+#include "common/status/status.h"
 
 namespace rcp::server {
 namespace {
@@ -233,7 +235,48 @@ void Server::AddGauge(const std::string& name, const std::string& help, std::fun
   metrics_->gauges->Add(name, help, std::move(read));
 }
 
+bool IsLoopbackAddress(const std::string& host_port) {
+  std::string host = host_port.substr(0, host_port.rfind(':'));
+  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]";
+}
+
+absl::Status CheckListenerSecurity(const ServerOptions& options) {
+  if (IsLoopbackAddress(options.listen_address)) return absl::OkStatus();
+  bool tls = !options.tls_cert_file.empty();
+  if (options.exposure == Exposure::kPublic) {
+    if (tls || options.insecure) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "listen: ", options.listen_address,
+        " is beyond loopback and the port would carry API keys in plaintext; give --tls_cert and "
+        "--tls_key (or --insecure, to serve without TLS)"));
+  }
+  if (!options.internal_token.empty() && !tls) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "listen: ", options.listen_address,
+        " is beyond loopback, where the internal token needs TLS (plaintext with a token is accepted from "
+        "loopback alone); give --tls_cert and --tls_key"));
+  }
+  bool mtls = tls && !options.tls_client_ca_file.empty();
+  if (!options.internal_token.empty() || mtls || options.insecure) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "listen: ", options.listen_address,
+      " is beyond loopback without internal authentication, so anyone could go around the gateway's "
+      "policy; give --internal_token_file (with --tls_cert and --tls_key) or --tls_client_ca, or "
+      "--insecure to serve anyone"));
+}
+
 absl::Status Server::Start() {
+  RCP_RETURN_IF_ERROR(CheckListenerSecurity(options_));
+  if (options_.insecure) {
+    spdlog::warn("msg=\"running with --insecure: {}\" service={}",
+                 options_.exposure == Exposure::kPublic ? "the public port may serve without TLS"
+                                                        : "any caller that reaches the port is served, around the "
+                                                          "gateway's policy",
+                 options_.service_name);
+  }
+  bool insecure = options_.insecure;
+  AddGauge("rcp_insecure", "1 when the daemon runs with --insecure (it may serve beyond loopback unprotected)",
+           [insecure] { return insecure ? 1.0 : 0.0; });
   // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's deadlock
   // detector on: every lock (gRPC's included) then updates a global lock
   // graph under a global lock, 1-2% of a busy daemon's CPU in profiles.

@@ -33,6 +33,18 @@ class Registry;
 
 namespace rcp::server {
 
+// Who a daemon's port is for, and so what it must ask of callers before it
+// may listen beyond loopback.
+enum class Exposure {
+  // A data service: only the gateway may call it (DESIGN.md §1), so beyond
+  // loopback it needs internal authentication: the internal token (over
+  // TLS) or mTLS client certificates.
+  kInternal,
+  // The gateway's public port: API keys authenticate callers, so beyond
+  // loopback it needs TLS to keep those keys secret.
+  kPublic,
+};
+
 struct ServerOptions {
   // Name used in logs and metrics, e.g. "registry".
   std::string service_name;
@@ -51,7 +63,20 @@ struct ServerOptions {
   std::string metrics_address;
   // How long in-flight calls may run after a shutdown signal. Default: 10 s.
   absl::Duration grace_period = absl::Seconds(10);
+  Exposure exposure = Exposure::kInternal;
+  // Serve beyond loopback without what `exposure` asks for (--insecure).
+  // Warned of at start and exported as the rcp_insecure metric.
+  bool insecure = false;
 };
+
+// Whether `host_port` binds loopback only (127.0.0.0/8, [::1], localhost).
+bool IsLoopbackAddress(const std::string& host_port);
+
+// FAILED_PRECONDITION naming the flags to give when `options` would serve
+// beyond loopback without what its exposure asks for (and without
+// `insecure`), or with an internal token in plaintext, which gRPC accepts
+// from loopback peers alone.
+absl::Status CheckListenerSecurity(const ServerOptions& options);
 
 // Thread-safe after Start.
 class Server {
@@ -66,6 +91,7 @@ class Server {
   void OnShutdown(std::function<void()> hook);
 
   // Binds and starts serving; logs "listening" with the bound address.
+  // Refuses what CheckListenerSecurity refuses.
   absl::Status Start();
   // The bound gRPC port (after Start).
   int port() const { return port_; }

@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   rcp::server::Server::BlockSignals();
   rcp::server::ParseFlags(argc, argv, "rcp-documentsd: the RCP Exchange documents service");
   rcp::server::InitLogging("documents", absl::GetFlag(FLAGS_log_level));
+  // Before anything is opened: an unprotected listener is refused outright.
+  rcp::server::ServerOptions server_options =
+      rcp::server::ServerOptionsFromFlags("documents", rcp::server::Exposure::kInternal);
 
   // <data_dir>/metadata is the RocksDB database, <data_dir>/content the
   // files it describes (see content_store.h).
@@ -80,6 +83,6 @@ int main(int argc, char** argv) {
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::documents::DocumentsService service(store->get(), &pool);
   rcp::mirror::ReplicaService replica((*store)->mirrors(), &pool);
-  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("documents"), {&service, &replica},
+  return rcp::server::ServeUntilSignal(server_options, {&service, &replica},
                                        (*store)->store());
 }

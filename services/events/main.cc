@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   rcp::server::Server::BlockSignals();
   rcp::server::ParseFlags(argc, argv, "rcp-eventsd: the RCP Exchange meeting calendar service");
   rcp::server::InitLogging("events", absl::GetFlag(FLAGS_log_level));
+  // Before anything is opened: an unprotected listener is refused outright.
+  rcp::server::ServerOptions server_options =
+      rcp::server::ServerOptionsFromFlags("events", rcp::server::Exposure::kInternal);
 
   rcp::events::EventsOptions options;
   options.store = rcp::server::StoreOptionsFromFlags();
@@ -41,6 +44,6 @@ int main(int argc, char** argv) {
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::events::EventsService service(store->get(), &pool);
   rcp::mirror::ReplicaService replica((*store)->mirrors(), &pool);
-  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("events"), {&service, &replica},
+  return rcp::server::ServeUntilSignal(server_options, {&service, &replica},
                                        (*store)->store());
 }

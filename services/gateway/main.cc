@@ -46,7 +46,6 @@ ABSL_FLAG(std::string, calendar_secret_file, "", "file with the secret that sign
 ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
           "how long a key's rights are reused: a revoked key stops working within this");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe heartbeat when idle");
-ABSL_FLAG(bool, insecure, false, "allow listening beyond loopback without TLS");
 ABSL_FLAG(absl::Duration, keyring_refresh_interval, absl::Seconds(10),
           "how often the keyring is read again, so that a rotation made by another replica is signed with");
 ABSL_FLAG(std::string, peer_listen, "",
@@ -81,11 +80,6 @@ absl::StatusOr<std::string> ReadSealingKey(const std::string& path) {
   return absl::HexStringToBytes(hex);
 }
 
-bool IsLoopback(const std::string& address) {
-  std::string host = address.substr(0, address.rfind(':'));
-  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -95,18 +89,11 @@ int main(int argc, char** argv) {
 
   // The gateway's own port takes public callers: the internal token is what
   // it presents to the services, not what it asks of its callers.
-  rcp::server::ServerOptions server_options = rcp::server::ServerOptionsFromFlags("gateway");
+  rcp::server::ServerOptions server_options =
+      rcp::server::ServerOptionsFromFlags("gateway", rcp::server::Exposure::kPublic);
   rcp::gateway::GatewayOptions options;
   options.internal_token = server_options.internal_token;
   server_options.internal_token.clear();
-  if (!IsLoopback(server_options.listen_address) && server_options.tls_cert_file.empty() &&
-      !absl::GetFlag(FLAGS_insecure)) {
-    spdlog::critical(
-        "msg=\"refusing to listen beyond loopback without TLS\" listen={} hint=\"give --tls_cert and "
-        "--tls_key, or --insecure\"",
-        server_options.listen_address);
-    return 2;
-  }
   options.registry_address = absl::GetFlag(FLAGS_registry);
   options.events_address = absl::GetFlag(FLAGS_events);
   options.documents_address = absl::GetFlag(FLAGS_documents);
@@ -245,7 +232,7 @@ int main(int argc, char** argv) {
     wake_pulls = std::make_shared<WakePulls>(pulls.get());
     hub.AddListener(wake_pulls);
     if (std::string peer_listen = absl::GetFlag(FLAGS_peer_listen); !peer_listen.empty()) {
-      if (transport.ca_file.empty() && !IsLoopback(peer_listen)) {
+      if (transport.ca_file.empty() && !rcp::server::IsLoopbackAddress(peer_listen)) {
         spdlog::critical("msg=\"refusing a peer endpoint beyond loopback without mTLS\" peer_listen={} "
                          "hint=\"give --peer_tls_cert, --peer_tls_key and --peer_ca\"",
                          peer_listen);

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   rcp::server::Server::BlockSignals();
   rcp::server::ParseFlags(argc, argv, "rcp-registryd: the RCP Exchange registry service");
   rcp::server::InitLogging("registry", absl::GetFlag(FLAGS_log_level));
+  // Before anything is opened: an unprotected listener is refused outright.
+  rcp::server::ServerOptions server_options =
+      rcp::server::ServerOptionsFromFlags("registry", rcp::server::Exposure::kInternal);
 
   rcp::registry::RegistryOptions options;
   options.store = rcp::server::StoreOptionsFromFlags();
@@ -67,6 +70,6 @@ int main(int argc, char** argv) {
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::registry::RegistryService service(store->get(), &pool);
   rcp::mirror::ReplicaService replica((*store)->mirrors(), &pool);
-  return rcp::server::ServeUntilSignal(rcp::server::ServerOptionsFromFlags("registry"), {&service, &replica},
+  return rcp::server::ServeUntilSignal(server_options, {&service, &replica},
                                        (*store)->store());
 }
