@@ -147,7 +147,7 @@ Admission Inbound::AdmitHead(const fv1::Envelope& envelope) {
   return a;
 }
 
-std::vector<absl::Status> Inbound::VerifyEnvelopes(const fv1::PullResponse& response) {
+std::vector<SignatureVerdict> Inbound::VerifyEnvelopes(const fv1::PullResponse& response) {
   std::vector<const fv1::Envelope*> envelopes;
   std::vector<int> entry_of;
   for (int i = 0; i < response.entries_size(); ++i) {
@@ -156,19 +156,20 @@ std::vector<absl::Status> Inbound::VerifyEnvelopes(const fv1::PullResponse& resp
     envelopes.push_back(&entry.envelope());
     entry_of.push_back(i);
   }
-  std::vector<absl::Status> checked = trust_->VerifyEach(envelopes);
-  std::vector<absl::Status> verdicts(response.entries_size());
+  std::vector<SignatureVerdict> checked = trust_->VerifyEach(envelopes);
+  std::vector<SignatureVerdict> verdicts(response.entries_size());
   for (size_t j = 0; j < checked.size(); ++j) verdicts[entry_of[j]] = std::move(checked[j]);
   return verdicts;
 }
 
-Admission Inbound::Admit(const FederationPeer& source, const fv1::Envelope& envelope, const absl::Status& verified,
+Admission Inbound::Admit(const FederationPeer& source, const fv1::Envelope& envelope, const SignatureVerdict& verified,
                          const std::map<std::string, uint64_t>& registry_heads) {
   const std::string& origin = envelope.origin();
   if (origin == peers_->self()) return Drop(absl::OkStatus());
-  if (!verified.ok()) {
-    return Refuse(absl::Status(verified.code(), absl::StrCat("an envelope of ", origin, " (", envelope.store(), " revision ",
-                                                              envelope.revision(), "): ", verified.message())));
+  if (!verified.status.ok()) {
+    return Refuse(absl::Status(verified.status.code(),
+                               absl::StrCat("an envelope of ", origin, " (", envelope.store(), " revision ",
+                                            envelope.revision(), "): ", verified.status.message())));
   }
   if (envelope.payload_type() == kHeadPayload) return AdmitHead(envelope);
   absl::StatusOr<fv1::Item> parsed = ParseItem(envelope);
@@ -244,8 +245,7 @@ Admission Inbound::Admit(const FederationPeer& source, const fv1::Envelope& enve
   a.service = service;
   *a.mirror.mutable_envelope() = envelope;
   *a.mirror.mutable_item() = std::move(item);
-  absl::StatusOr<fv1::ServerKeys> keys = trust_->KeysOf(origin, /*refetch=*/false);
-  a.mirror.set_current_key(keys.ok() && keys->keys_size() > 0 && keys->keys(0).key_id() == envelope.key_id());
+  a.mirror.set_current_key(verified.current_key);
   return a;
 }
 

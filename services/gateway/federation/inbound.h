@@ -103,11 +103,11 @@ class Inbound {
   // Per entry of `response`, Trust::Verify's verdict on its envelope (OK
   // for a withdrawal, and for an envelope of this deployment's own, which
   // Admit drops): the checks run together, on every core.
-  std::vector<absl::Status> VerifyEnvelopes(const fv1::PullResponse& response);
+  std::vector<SignatureVerdict> VerifyEnvelopes(const fv1::PullResponse& response);
   // `verified`: the envelope's verdict from VerifyEnvelopes. `registry_heads`: per
   // origin, the registry revision the source has sent of it (heads seen so
   // far, this entry's predecessors included).
-  Admission Admit(const FederationPeer& source, const fv1::Envelope& envelope, const absl::Status& verified,
+  Admission Admit(const FederationPeer& source, const fv1::Envelope& envelope, const SignatureVerdict& verified,
                   const std::map<std::string, uint64_t>& registry_heads);
   WithdrawalAdmission AdmitWithdrawal(const FederationPeer& source, const fv1::Withdrawal& withdrawal);
 

@@ -237,7 +237,7 @@ absl::Status Replicator::Puller::ApplyResponse(const FederationPeer& peer, const
   // The newest head of each origin in the response, kept for relays once
   // the registry entries before it are applied.
   std::map<std::string, fv1::Envelope> new_heads;
-  std::vector<absl::Status> verdicts = owner_->inbound_->VerifyEnvelopes(resp);
+  std::vector<SignatureVerdict> verdicts = owner_->inbound_->VerifyEnvelopes(resp);
   uint64_t applied = 0;
   for (int i = 0; i < resp.entries_size(); ++i) {
     const fv1::PullEntry& entry = resp.entries(i);

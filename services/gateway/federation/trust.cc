@@ -81,26 +81,29 @@ absl::StatusOr<fv1::ServerKeys> Trust::KeysOf(const std::string& origin, bool re
   return keys;
 }
 
-absl::Status Trust::Verify(const fv1::Envelope& envelope) {
-  if (envelope.origin().empty()) return InvalidField("origin", "is required");
-  absl::Status verdict;
+SignatureVerdict Trust::Verify(const fv1::Envelope& envelope) {
+  if (envelope.origin().empty()) return {InvalidField("origin", "is required")};
+  absl::Status verified;
   for (bool refetch : {false, true}) {
-    RCP_ASSIGN_OR_RETURN(fv1::ServerKeys keys, KeysOf(envelope.origin(), refetch));
-    verdict = VerifyEnvelope(keys, envelope);
-    if (verdict.ok()) {
-      for (const auto& k : keys.keys()) {
-        if (k.key_id() == envelope.key_id()) return CheckWithinKeyLife(k, envelope);
+    absl::StatusOr<fv1::ServerKeys> keys = KeysOf(envelope.origin(), refetch);
+    if (!keys.ok()) return {keys.status()};
+    verified = VerifyEnvelope(*keys, envelope);
+    if (verified.ok()) {
+      for (int i = 0; i < keys->keys_size(); ++i) {
+        const fv1::ServerKey& k = keys->keys(i);
+        // The published keys list the current one first.
+        if (k.key_id() == envelope.key_id()) return {CheckWithinKeyLife(k, envelope), i == 0};
       }
     }
     // Only an unknown key is worth asking the origin about again (it may
     // have rotated since its keys were fetched).
-    if (!absl::IsNotFound(verdict)) return verdict;
+    if (!absl::IsNotFound(verified)) return {verified};
   }
-  return verdict;
+  return {verified};
 }
 
-std::vector<absl::Status> Trust::VerifyEach(const std::vector<const fv1::Envelope*>& envelopes) {
-  std::vector<absl::Status> verdicts(envelopes.size());
+std::vector<SignatureVerdict> Trust::VerifyEach(const std::vector<const fv1::Envelope*>& envelopes) {
+  std::vector<SignatureVerdict> verdicts(envelopes.size());
   size_t shares = std::min(envelopes.size(), static_cast<size_t>(verifiers_->size()) + 1);
   if (shares == 0) return verdicts;
   auto verify_share = [&](size_t share) {

@@ -27,19 +27,27 @@
 
 namespace rcp::gateway::federation {
 
+// What Trust finds of an envelope: whether to believe it, and whether it is
+// signed with its origin's current key (only such a re-sign, after a
+// rotation, replaces the envelope a mirror holds).
+struct SignatureVerdict {
+  absl::Status status;
+  bool current_key = false;
+};
+
 // Thread-safe.
 class Trust {
  public:
   // None is owned.
   Trust(PeerDirectory* peers, PeerChannels* channels, Clock* clock);
 
-  // OK when `envelope` is its origin's, by the rules above; otherwise the
-  // error names the field and why (VerifyEnvelope's statuses).
-  absl::Status Verify(const fv1::Envelope& envelope);
+  // status OK when `envelope` is its origin's, by the rules above;
+  // otherwise the error names the field and why (VerifyEnvelope's statuses).
+  SignatureVerdict Verify(const fv1::Envelope& envelope);
   // Verify of each, in order. Ed25519 verification is what bounds a
   // catch-up (about 10,000 a second per core), so the checks run on every
   // core while the caller waits.
-  std::vector<absl::Status> VerifyEach(const std::vector<const fv1::Envelope*>& envelopes);
+  std::vector<SignatureVerdict> VerifyEach(const std::vector<const fv1::Envelope*>& envelopes);
 
   // The keys of `origin` as trusted now: pinned, or fetched (again when
   // `refetch`, at most every few seconds).
