@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -86,13 +87,18 @@ class FederationResilienceTest : public ::testing::Test {
     return std::make_unique<Deployment>(dir_.Sub(id), o);
   }
 
-  // Bali pulls Colombo (through `via` when given), which shares its
-  // process with Bali whole (RESTRICTED names Bali).
-  void StartPair(const std::string& via = "") {
+  // Bali pulls Colombo (through `link`, a proxy made here, when given),
+  // which shares its process with Bali whole (RESTRICTED names Bali).
+  void StartPair(std::unique_ptr<TcpProxy>* link = nullptr) {
     bali_ = NewDeployment("bali-process.rcp", "bali-process,apc");
     colombo_ = NewDeployment("colombo-process.rcp", "colombo-process");
     ASSERT_THAT(bali_->Start(), IsOk());
     ASSERT_THAT(colombo_->Start(), IsOk());
+    std::string via;
+    if (link != nullptr) {
+      *link = std::make_unique<TcpProxy>(colombo_->peer_address());
+      via = (*link)->address();
+    }
     ASSERT_THAT(colombo_->AddPeer(*bali_, {}, {}, {Share(kColomboProcess, rcp::common::v1::RESTRICTED)}), IsOk());
     ASSERT_THAT(bali_->AddPeer(*colombo_, {kColomboProcess}, {}, {}, true, via), IsOk());
   }
@@ -470,7 +476,8 @@ TEST_F(FederationResilienceTest, AMirrorGivenByTwoPathsGoesWhenBothWithdrawIt) {
 // SIGKILL of the receiver's registry during a purge, and of its documents
 // service during a content fetch: both resume, and end where they should.
 TEST_F(FederationResilienceTest, KillingTheRegistryDuringAPurgeAndTheDocumentsServiceDuringAFetchResumeBoth) {
-  ASSERT_NO_FATAL_FAILURE(StartPair());
+  std::unique_ptr<TcpProxy> link;
+  ASSERT_NO_FATAL_FAILURE(StartPair(&link));
   std::vector<std::string> members_only;
   for (int i = 0; i < 150; ++i) {
     RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting m, Create(*colombo_, NewMeeting(absl::StrCat("Closed ", i), rcp::common::v1::MEMBERS, i)));
@@ -494,7 +501,10 @@ TEST_F(FederationResilienceTest, KillingTheRegistryDuringAPurgeAndTheDocumentsSe
   })) << "the purge did not finish";
   EXPECT_TRUE(Holds(*bali_, "processes/colombo-process/meetings/ministerial-2027")) << "public stays";
 
-  // A 24 MiB document; the documents service at Bali dies mid-fetch.
+  // A 24 MiB document; the documents service at Bali dies mid-fetch. The
+  // link runs at 4 MiB/s so that a fast machine does not finish the fetch
+  // between two looks.
+  link->Throttle(4 << 20);
   doc::CreateDocumentRequest create;
   create.set_parent(kColomboProcess);
   create.set_document_id("report-2027");
@@ -548,6 +558,7 @@ TEST_F(FederationResilienceTest, KillingTheRegistryDuringAPurgeAndTheDocumentsSe
       },
       absl::Seconds(30)));
   ASSERT_THAT(bali_->Stop(Part::kDocuments, SIGKILL), IsOk());
+  link->Throttle(0);
   ASSERT_THAT(bali_->Restart(Part::kDocuments), IsOk());
   std::string downloaded;
   EXPECT_TRUE(Eventually([&] {

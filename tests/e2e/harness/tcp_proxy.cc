@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace rcp::testing {
 
@@ -100,6 +102,9 @@ void TcpProxy::Pipe(int a, int b) {
         ssize_t w = write(to, buffer + off, static_cast<size_t>(n - off));
         if (w <= 0) return;
         off += w;
+      }
+      if (int64_t rate = rate_; rate > 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(n * 1000000 / rate));
       }
     }
   }

@@ -5,6 +5,7 @@
 #define RCP_TESTS_E2E_HARNESS_TCP_PROXY_H_
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <set>
 #include <string>
@@ -23,6 +24,10 @@ class TcpProxy {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   void Cut();
   void Heal();
+  // Caps each direction of every connection at `bytes_per_second` (0: no
+  // cap), so a test can catch a transfer in the middle however fast the
+  // machine is.
+  void Throttle(int64_t bytes_per_second) { rate_ = bytes_per_second; }
 
  private:
   void Accept();
@@ -34,6 +39,7 @@ class TcpProxy {
   int port_ = 0;
   std::atomic<bool> cut_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> rate_{0};
   std::mutex mu_;
   std::set<int> open_;
   std::vector<std::thread> threads_;
