@@ -9,6 +9,9 @@ packages=(
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev
   libspdlog-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev libcli11-dev
   python3 python3-vobject openssl iso-codes tzdata
+  libsystemd-dev systemd
+  podman mmdebstrap runc
+  kubectl nodejs npm prometheus
 )
 
 missing=()
