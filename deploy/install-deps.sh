@@ -11,8 +11,9 @@ packages=(
   python3 python3-vobject openssl iso-codes tzdata
   libsystemd-dev systemd
   podman mmdebstrap runc
-  kubectl nodejs npm prometheus
+  kubectl nodejs prometheus
 )
+# nodejs brings npm (the machines' Node.js 20 carries its own npm; Debian's npm package conflicts with it).
 
 missing=()
 for p in "${packages[@]}"; do
