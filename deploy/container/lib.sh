@@ -63,7 +63,10 @@ rcp_make_base() {
     opts+=(--aptopt="$line")
   done < <(apt-config dump | grep -E '^Acquire::Check-(Valid-Until|Date) ' || true)
   echo "mmdebstrap: bookworm minbase from ${sources[*]}" >&2
-  mmdebstrap --variant=minbase --mode=root --format=tar --quiet \
+  local log previous
+  log="$(mktemp)"
+  previous="$(pod image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
+  if ! mmdebstrap --variant=minbase --mode=root --format=tar --quiet \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     "${opts[@]}" \
     --dpkgopt='path-exclude=/usr/share/man/*' \
@@ -71,8 +74,18 @@ rcp_make_base() {
     --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/info/*' \
-    bookworm - "${sources[@]}" |
-    pod import --change 'CMD ["/bin/bash"]' - "$image" >/dev/null
+    bookworm - "${sources[@]}" 2>"$log" |
+    pod import --quiet --change 'CMD ["/bin/bash"]' - "$image" >/dev/null; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "could not make the base image $image (mmdebstrap's log above)" >&2
+    return 1
+  fi
+  rm -f "$log"
+  # The image this one replaced, now untagged (kept while a build uses it).
+  if [ -n "$previous" ] && [ "$previous" != "$(pod image inspect --format '{{.Id}}' "$image")" ]; then
+    pod rmi "$previous" >/dev/null 2>&1 || true
+  fi
 }
 
 # The image's programs, as the runtime stage installs them in /usr/local/bin.
