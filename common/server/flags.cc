@@ -3,6 +3,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -15,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "common/io/file.h"
 #include "common/resource/resource.h"
+#include "common/server/service_manager.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve gRPC on (port 0 = any free port)");
 ABSL_FLAG(std::string, data_dir, "./data", "directory of this service's database");
@@ -30,6 +33,9 @@ ABSL_FLAG(bool, insecure, false,
           "gateway without TLS (warned of at start, and exported as the rcp_insecure metric)");
 ABSL_FLAG(std::string, metrics_listen, "", "host:port for the Prometheus /metrics endpoint");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10), "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
+          "after SIGTERM, how long to go on serving while health says NOT_SERVING (so load balancers "
+          "stop sending calls), before draining for --grace_period");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
 ABSL_FLAG(
     std::string, deployment_id, "rcp-exchange.local",
@@ -65,7 +71,26 @@ void ParseFlags(int argc, char** argv, const char* usage) {
   absl::ParseCommandLine(argc, argv);
 }
 
+namespace {
+
+// Every open stream, watcher and RocksDB file costs a descriptor; the soft
+// limit (often 1024) is a default, the hard limit is what the operator
+// allows (LimitNOFILE=, the container's ulimit).
+void RaiseFileLimit(const std::string& service_name) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("msg=\"cannot raise the open-file limit\" service={} limit={}", service_name, before);
+  }
+}
+
+}  // namespace
+
 ServerOptions ServerOptionsFromFlags(const std::string& service_name, Exposure exposure) {
+  service_manager::Starting(absl::StrCat("starting ", service_name));
+  RaiseFileLimit(service_name);
   ServerOptions o;
   o.service_name = service_name;
   o.exposure = exposure;
@@ -87,6 +112,7 @@ ServerOptions ServerOptionsFromFlags(const std::string& service_name, Exposure e
   }
   o.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   o.grace_period = absl::GetFlag(FLAGS_grace_period);
+  o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   if (absl::Status s = CheckListenerSecurity(o); !s.ok()) {
     spdlog::critical("msg=\"refusing to start\" service={} error=\"{}\"", service_name, std::string(s.message()));
     std::exit(2);

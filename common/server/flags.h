@@ -19,6 +19,7 @@ ABSL_DECLARE_FLAG(std::string, internal_token_file);
 ABSL_DECLARE_FLAG(bool, insecure);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
 ABSL_DECLARE_FLAG(absl::Duration, grace_period);
+ABSL_DECLARE_FLAG(absl::Duration, shutdown_delay);
 ABSL_DECLARE_FLAG(std::string, log_level);
 ABSL_DECLARE_FLAG(int, handler_threads);
 ABSL_DECLARE_FLAG(std::string, deployment_id);
@@ -30,7 +31,8 @@ namespace rcp::server {
 void ParseFlags(int argc, char** argv, const char* usage);
 
 // The ServerOptions the flags describe (reads --internal_token_file), for a
-// port of `exposure`. Exits with a clear message when a file cannot be read
+// port of `exposure`. Also begins the daemon's start: tells the service
+// manager (service_manager.h) and raises the open-file limit. Exits with a clear message when a file cannot be read
 // or the listener would be unprotected (CheckListenerSecurity): call it
 // before opening anything.
 ServerOptions ServerOptionsFromFlags(const std::string& service_name, Exposure exposure);

@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/crypto/crypto.h"
 #include "common/io/file.h"
+#include "common/server/service_manager.h"
 #include "common/status/status.h"
 
 namespace rcp::server {
@@ -359,14 +360,22 @@ void Server::BlockSignals() {
 }
 
 void Server::WaitForSignal() {
+  service_manager::Ready(absl::StrCat("serving on port ", port_));
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   int sig = 0;
   sigwait(&set, &sig);
-  spdlog::info("msg=\"shutting down\" service={} signal={}", options_.service_name,
-               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  spdlog::info("msg=\"shutting down\" service={} signal={} shutdown_delay={}", options_.service_name,
+               sig == SIGINT ? "SIGINT" : "SIGTERM", absl::FormatDuration(options_.shutdown_delay));
+  service_manager::Stopping("draining");
+  if (options_.shutdown_delay > absl::ZeroDuration() && server_) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    // A second signal cuts the delay short, as an impatient operator expects.
+    timespec wait = absl::ToTimespec(options_.shutdown_delay);
+    sigtimedwait(&set, nullptr, &wait);
+  }
   Shutdown();
 }
 

@@ -63,6 +63,10 @@ struct ServerOptions {
   std::string metrics_address;
   // How long in-flight calls may run after a shutdown signal. Default: 10 s.
   absl::Duration grace_period = absl::Seconds(10);
+  // How long, after a shutdown signal, the daemon keeps serving while its
+  // health says NOT_SERVING, so that load balancers and Kubernetes
+  // endpoints stop sending it calls before it drains. Default: none.
+  absl::Duration shutdown_delay = absl::ZeroDuration();
   Exposure exposure = Exposure::kInternal;
   // Serve beyond loopback without what `exposure` asks for (--insecure).
   // Warned of at start and exported as the rcp_insecure metric.
@@ -102,8 +106,10 @@ class Server {
   // Adds a gauge read at every scrape.
   void AddGauge(const std::string& name, const std::string& help, std::function<double()> read);
 
-  // Blocks until SIGINT or SIGTERM, then calls Shutdown. Call BlockSignals()
-  // first thing in main, before any thread starts.
+  // Tells the service manager the daemon is ready (call it once main has
+  // started everything), blocks until SIGINT or SIGTERM, reports NOT_SERVING
+  // for the shutdown delay, then calls Shutdown. Call BlockSignals() first
+  // thing in main, before any thread starts.
   void WaitForSignal();
   // Stops accepting calls, runs the shutdown hooks, lets in-flight calls
   // finish within the grace period, then cancels the rest. Idempotent.

@@ -27,6 +27,11 @@ Daemon::~Daemon() {
 }
 
 absl::Status Daemon::Start(absl::Duration timeout) {
+  if (absl::Status s = Spawn(); !s.ok()) return s;
+  return WaitUntilListening(timeout);
+}
+
+absl::Status Daemon::Spawn() {
   int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (log_fd < 0) return absl::InternalError(absl::StrCat("cannot open ", log_path_));
   off_t start_offset = lseek(log_fd, 0, SEEK_END);
@@ -45,6 +50,11 @@ absl::Status Daemon::Start(absl::Duration timeout) {
   }
   close(log_fd);
   if (pid_ < 0) return absl::InternalError("fork failed");
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::WaitUntilListening(absl::Duration timeout) {
+  const long start_offset = start_offset_;
   std::regex listening("msg=listening .*address=[^ ]*:([0-9]+)");
   absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {

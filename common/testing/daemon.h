@@ -23,6 +23,11 @@ class Daemon {
 
   // Starts the child and waits (up to `timeout`) for its listening line.
   absl::Status Start(absl::Duration timeout = absl::Seconds(30));
+  // Start in two steps, for a test that acts while the child starts:
+  // Spawn starts it (from the calling thread, which it must not outlive:
+  // the child dies with that thread), WaitUntilListening waits.
+  absl::Status Spawn();
+  absl::Status WaitUntilListening(absl::Duration timeout = absl::Seconds(30));
   int port() const { return port_; }
   // The port of another server the daemon runs, from its listening line
   // ("msg=listening service=<service> address=…"), waiting up to `timeout`.

@@ -15,6 +15,7 @@
 #include "common/io/file.h"
 #include "common/server/flags.h"
 #include "common/server/server.h"
+#include "common/server/service_manager.h"
 #include "services/gateway/access/authenticator.h"
 #include "services/gateway/calendar/calendar_feed.h"
 #include "services/gateway/calendar/feed_urls.h"
@@ -131,16 +132,16 @@ int main(int argc, char** argv) {
   rcp::gateway::upstream::References references(upstream->get());
   rcp::gateway::upstream::Homes homes(upstream->get(), options.deployment_id, clock, options.auth_cache_ttl);
   rcp::gateway::subscribe::FeedHub hub(upstream->get(), &pool, options.feed_log_limit);
-  // The services may still be starting: keep trying, as a Deployment would.
-  for (int attempt = 0;; ++attempt) {
+  // The services may still be starting, or down: keep trying for as long as
+  // it takes. Exiting would only make a cluster that starts all at once
+  // crash-loop its gateways, and back off further each time.
+  for (absl::Duration wait = absl::Milliseconds(200);; wait = std::min(wait * 2, absl::Seconds(5))) {
     auto started = hub.Start();
     if (started.ok()) break;
-    if (attempt == 50) {
-      spdlog::critical("msg=\"the services cannot be reached\" error=\"{}\"", started.ToString());
-      return 1;
-    }
-    spdlog::warn("msg=\"waiting for the services\" error=\"{}\"", started.ToString());
-    absl::SleepFor(absl::Milliseconds(200));
+    spdlog::warn("msg=\"waiting for the services\" error=\"{}\" retry_in={}", started.ToString(),
+                 absl::FormatDuration(wait));
+    rcp::server::service_manager::Starting(absl::StrCat("waiting for the services: ", started.message()));
+    absl::SleepFor(wait);
   }
 
   // The deployment's signing keys, shared with the other replicas through
