@@ -918,6 +918,63 @@ TEST_F(GatewayE2eTest, CursorSurvivesAGatewayRestart) {
   EXPECT_THAT(feed.end(), IsOk());
 }
 
+// Two gateway replicas on one set of services, behind one address list as
+// a Kubernetes Service gives them: rolling the replica a subscriber is on
+// (SIGTERM, as a rollout does) moves it to the other with its cursor, and
+// every change made during the roll arrives there once and in order.
+TEST_F(GatewayE2eTest, RollingTheReplicaASubscriberIsOnResumesItOnTheOtherWithNothingLost) {
+  ASSERT_NO_FATAL_FAILURE(StartSuite());
+  std::unique_ptr<Daemon> replica = NewGateway("127.0.0.1:0", "replica.log", dir_.Sub("keyring-key"));
+  ASSERT_THAT(replica->Start(), IsOk());
+  // pick_first over both: the subscriber is on the first, the gateway
+  // under test, until it goes away.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  auto service = grpc::CreateCustomChannel(absl::StrCat("ipv4:", gateway_->address(), ",", replica->address()),
+                                           grpc::InsecureChannelCredentials(), args);
+  const std::string& admin = Key("admin");
+  FeedReader feed(service, admin);
+  feed.Connect();
+  ASSERT_TRUE(feed.WaitForMessages(1)) << feed.end();
+
+  // Writes go on through the replica that stays, before, during and after
+  // the roll.
+  auto writes = ev::Events::NewStub(grpc::CreateChannel(replica->address(), grpc::InsecureChannelCredentials()));
+  std::vector<std::string> written;
+  auto write = [&](int i) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + admin);
+    ev::Meeting m;
+    grpc::Status s = writes->CreateMeeting(
+        &ctx, NewMeeting(absl::StrCat("Roll ", i), kBali, rcp::common::v1::PUBLIC, {}, i % 28), &m);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    written.push_back(m.name());
+  };
+  for (int i = 0; i < 10; ++i) ASSERT_NO_FATAL_FAILURE(write(i));
+  ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& e) { return CountName(e, written.back()) == 1; }))
+      << "the first replica did not deliver";
+  std::thread roll([&] { (void)gateway_->Stop(SIGTERM); });
+  for (int i = 10; i < 40; ++i) ASSERT_NO_FATAL_FAILURE(write(i));
+  roll.join();
+  for (int i = 40; i < 50; ++i) ASSERT_NO_FATAL_FAILURE(write(i));
+
+  ASSERT_TRUE(feed.WaitFor([&](const std::vector<Received>& events) {
+    for (const auto& n : written) {
+      if (CountName(events, n) == 0) return false;
+    }
+    return true;
+  })) << feed.end();
+  std::vector<Received> events = feed.events();
+  for (const auto& n : written) EXPECT_EQ(CountName(events, n), 1) << n;
+  EXPECT_EQ(events.size(), written.size());
+  ExpectStrictlyIncreasing(events, "admin");
+  // The last ten were written after the first replica had exited: they
+  // came through the other.
+  EXPECT_THAT(feed.end(), IsOk());
+}
+
 // An idle stream gets a heartbeat with a fresh cursor every
 // --heartbeat_interval (2 s here); SIGTERM ends streams with UNAVAILABLE at
 // once, and the subscriber resumes on the restarted gateway with nothing
