@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cassert>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -33,6 +35,9 @@ constexpr char kRequestsCf[] = "requests";
 constexpr char kItemRevisionsCf[] = "item_revisions";
 constexpr char kMetaEpoch[] = "epoch";
 constexpr char kRestoredMarker[] = "RESTORED";
+// Checkpoints for backups live inside the database's directory (the only
+// place a daemon may write, and the same file system, so hard links work).
+constexpr char kCheckpointPrefix[] = "backup-checkpoint-";
 // In kRequestsCf beside "request:…" keys: prefix + time(8) + request key.
 constexpr char kRequestsByTime[] = "by-time:";
 constexpr char kMetaStoreName[] = "store_name";
@@ -617,6 +622,16 @@ absl::Status Store::Impl::Open() {
     if (!s.ok()) return FromRocksStatus(s, absl::StrCat("creating data directory ", path));
   }
 
+  // A backup's checkpoint left by a process that died during it.
+  if (is_db && options_.env == nullptr) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+      if (entry.path().filename().string().rfind(kCheckpointPrefix, 0) == 0) {
+        std::filesystem::remove_all(entry.path(), ec);
+      }
+    }
+  }
+
   rocksdb::Options db_options;
   db_options.env = env;
   db_options.create_if_missing = true;
@@ -878,6 +893,28 @@ std::unique_ptr<ReadView> Store::Read() const {
 uint64_t Store::revision() const { return impl_->committed_.load(); }
 uint64_t Store::compacted_revision() const { return impl_->floor_.load(); }
 uint64_t Store::epoch() const { return impl_->epoch_.load(); }
+
+absl::Status Store::WithCheckpoint(
+    absl::FunctionRef<absl::Status(const std::string& dir, uint64_t revision)> use) {
+  if (options_.env != nullptr) return absl::FailedPreconditionError("checkpoints need the real disk");
+  // Read first: the checkpoint holds at least every change up to it.
+  const uint64_t revision = this->revision();
+  const std::string dir = absl::StrCat(options_.path, "/", kCheckpointPrefix, absl::ToUnixNanos(absl::Now()));
+  rocksdb::Checkpoint* raw = nullptr;
+  rocksdb::Status s = rocksdb::Checkpoint::Create(impl_->db_.get(), &raw);
+  if (!s.ok()) return FromRocksStatus(s, "preparing a checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  s = checkpoint->CreateCheckpoint(dir);
+  if (!s.ok()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    return FromRocksStatus(s, "taking a checkpoint");
+  }
+  absl::Status used = use(dir, revision);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return used;
+}
 
 namespace {
 absl::StatusOr<uint64_t> DecodeItemRevision(absl::StatusOr<std::string> value, absl::string_view name) {

@@ -222,6 +222,13 @@ class Store {
   absl::Status ReadChanges(uint64_t after_revision, size_t max, std::vector<rcp::common::v1::Change>* out,
                            uint64_t* through) const;
 
+  // Makes a consistent copy of the database as of now, while writes go on
+  // (a RocksDB checkpoint: hard links to its immutable files, beside it on
+  // the same file system), and calls `use(dir, revision)` with it: every
+  // change up to `revision` is in it. The copy is removed after `use`
+  // returns, and at the next Open if the process died first.
+  absl::Status WithCheckpoint(absl::FunctionRef<absl::Status(const std::string& dir, uint64_t revision)> use);
+
   // Applies changelog and request_id retention now (also done every
   // trim_interval).
   absl::Status TrimChangelog();

@@ -254,6 +254,7 @@ absl::StatusOr<v1::ContentFetch> DocumentsStore::WriteFetchedContent(const v1::W
 }
 
 absl::StatusOr<int> DocumentsStore::ReclaimContent() {
+  absl::MutexLock reclaiming(&reclaim_mu_);
   std::vector<std::string> candidates;
   RCP_RETURN_IF_ERROR(store_->Read()->Scan(kContentReclaimCf, "", "", [&](absl::string_view key, absl::string_view) {
     candidates.emplace_back(key);

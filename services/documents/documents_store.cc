@@ -201,6 +201,24 @@ absl::StatusOr<std::unique_ptr<DocumentsStore>> DocumentsStore::Open(const Docum
   return opened;
 }
 
+absl::Status DocumentsStore::ForEachContentFileKept(
+    absl::FunctionRef<absl::Status(const backup::ExtraFile&)> emit) {
+  absl::MutexLock reclaiming(&reclaim_mu_);
+  RCP_ASSIGN_OR_RETURN(auto blobs, content_->ListBlobs());
+  for (const auto& sha : blobs) {
+    RCP_RETURN_IF_ERROR(emit({absl::StrCat("content/blobs/", sha), absl::StrCat(options_.content_dir, "/blobs/", sha), sha}));
+  }
+  // A part only grows, and its session's recorded offset was durable
+  // first: the copy holds at least what the checkpoint says was received.
+  RCP_ASSIGN_OR_RETURN(auto parts, content_->ListParts());
+  for (const auto& id : parts) {
+    RCP_RETURN_IF_ERROR(
+        emit({absl::StrCat("content/parts/", id), absl::StrCat(options_.content_dir, "/parts/", id), std::nullopt,
+              /*may_vanish=*/true}));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status DocumentsStore::SweepContent() {
   // A crash between publishing a blob and recording its version, or between
   // ending a session and removing its part, leaves a file nothing names.

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/audience/audience.h"
+#include "common/backup/backup_service.h"
 #include "common/crypto/crypto.h"
 #include "common/mirror/mirror_store.h"
 #include "common/storage/store.h"
@@ -115,6 +116,13 @@ class DocumentsStore {
   // (also done every reap_interval). Returns how many blobs went.
   absl::StatusOr<int> ReclaimContent();
 
+  // The content files for a backup taken while the service runs: every
+  // blob (each verified against its SHA-256 name) and every upload's part,
+  // as "content/…" in the backup, with reclamation paused until `emit` has
+  // seen them all, so that the blobs a checkpoint taken before names are
+  // all there.
+  absl::Status ForEachContentFileKept(absl::FunctionRef<absl::Status(const backup::ExtraFile&)> emit);
+
  private:
   // An active upload in this process: its open part file and running
   // SHA-256; `mu` serializes everything done to the session.
@@ -169,6 +177,8 @@ class DocumentsStore {
   // and by the reclaim that removes blobs nothing names: the two never
   // interleave.
   absl::Mutex content_mu_;
+  // Held by ReclaimContent and by a backup copying the content.
+  absl::Mutex reclaim_mu_;
   absl::Mutex fetches_mu_;
   std::map<std::string, std::shared_ptr<Fetch>> fetches_ ABSL_GUARDED_BY(fetches_mu_);
 

@@ -8,6 +8,7 @@
 #include "absl/flags/flag.h"
 #include "common/concurrency/thread_pool.h"
 #include "common/mirror/replica_service.h"
+#include "common/backup/backup_service.h"
 #include "common/server/data_service.h"
 #include "common/server/flags.h"
 #include "common/server/server.h"
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
   rcp::documents::DocumentsService service(store->get(), &pool);
   rcp::mirror::ReplicaService replica((*store)->mirrors(), &pool);
-  return rcp::server::ServeUntilSignal(server_options, {&service, &replica},
+  rcp::backup::BackupService backup((*store)->store(), "metadata", [&](auto emit) {
+    return (*store)->ForEachContentFileKept(emit);
+  });
+  return rcp::server::ServeUntilSignal(server_options, {&service, &replica, &backup},
                                        (*store)->store());
 }
