@@ -13,20 +13,6 @@ namespace {
 using rcp::common::v1::Change;
 using rcp::common::v1::WatchResponse;
 
-// Every list response carries the store revision it was read at; one item
-// is the cheapest way to learn it.
-template <typename Request, typename Response, typename Stub, typename List>
-grpc::Status Revision(const upstream::Upstream& up, Stub* stub, List list, uint64_t* revision) {
-  return up.WithRetry({}, nullptr, [&](grpc::ClientContext* c) {
-    Request request;
-    request.set_page_size(1);
-    Response response;
-    grpc::Status s = (stub->*list)(c, request, &response);
-    *revision = response.revision();
-    return s;
-  });
-}
-
 }  // namespace
 
 FeedHub::FeedHub(upstream::Upstream* upstream, ThreadPool* pool, size_t log_limit)
@@ -34,37 +20,53 @@ FeedHub::FeedHub(upstream::Upstream* upstream, ThreadPool* pool, size_t log_limi
 
 FeedHub::~FeedHub() { Stop(); }
 
-absl::Status FeedHub::ReadHead(Service service, uint64_t* revision) {
-  namespace reg = ::rcp::registry::v1;
-  namespace ev = ::rcp::events::v1;
-  namespace doc = ::rcp::documents::v1;
-  grpc::Status s;
-  switch (service) {
-    case Service::kRegistry:
-      s = Revision<reg::ListProcessesRequest, reg::ListProcessesResponse>(
-          *upstream_, upstream_->registry(), &reg::Registry::StubInterface::ListProcesses, revision);
-      break;
-    case Service::kEvents:
-      s = Revision<ev::ListMeetingsRequest, ev::ListMeetingsResponse>(
-          *upstream_, upstream_->events(), &ev::Events::StubInterface::ListMeetings, revision);
-      break;
-    case Service::kDocuments:
-      s = Revision<doc::ListDocumentsRequest, doc::ListDocumentsResponse>(
-          *upstream_, upstream_->documents(), &doc::Documents::StubInterface::ListDocuments, revision);
-      break;
-  }
-  if (!s.ok())
+absl::Status FeedHub::ReadPosition(Service service, uint64_t* epoch, uint64_t* revision) {
+  rcp::federation::v1::Position position;
+  grpc::Status s = upstream_->WithRetry({}, nullptr, [&](grpc::ClientContext* c) {
+    return upstream_->replica(service)->GetPosition(c, {}, &position);
+  });
+  if (!s.ok()) {
     return absl::UnavailableError(absl::StrCat(resource::ServiceName(service), ": ", s.error_message()));
+  }
+  *epoch = position.epoch();
+  *revision = position.revision();
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> FeedHub::Resume(Service service) {
+  uint64_t epoch = 0;
+  uint64_t revision = 0;
+  RCP_RETURN_IF_ERROR(ReadPosition(service, &epoch, &revision));
+  Log& l = log(service);
+  {
+    absl::MutexLock lock(&l.mu);
+    if (epoch == l.epoch) return l.hi;
+    spdlog::warn("msg=\"a service is in a new epoch (restored from a backup): its feed starts again\" service={} "
+                 "epoch={} revision={} previous_epoch={} previous_revision={}",
+                 resource::ServiceName(service), epoch, revision, l.epoch, l.hi);
+    l.entries.clear();
+    l.lo = l.hi = revision;
+    l.epoch = epoch;
+    l.failed_from = 0;
+    l.failure = absl::OkStatus();
+  }
+  // Subscribers of the old epoch learn it at once.
+  WakeAll();
+  return revision;
 }
 
 absl::Status FeedHub::Start() {
   std::array<uint64_t, resource::kServices.size()> heads{};
-  for (Service s : resource::kServices) RCP_RETURN_IF_ERROR(ReadHead(s, &heads[static_cast<size_t>(s)]));
+  std::array<uint64_t, resource::kServices.size()> epochs{};
+  for (Service s : resource::kServices) {
+    const size_t i = static_cast<size_t>(s);
+    RCP_RETURN_IF_ERROR(ReadPosition(s, &epochs[i], &heads[i]));
+  }
   for (Service s : resource::kServices) {
     Log& l = log(s);
     absl::MutexLock lock(&l.mu);
     l.lo = l.hi = heads[static_cast<size_t>(s)];
+    l.epoch = epochs[static_cast<size_t>(s)];
   }
   for (Service s : resource::kServices) threads_.emplace_back([this, s] { Follow(s); });
   return absl::OkStatus();
@@ -92,8 +94,15 @@ Cursor FeedHub::Head() const {
     const Log& l = log(s);
     absl::ReaderMutexLock lock(&l.mu);
     c.at(s) = l.hi;
+    c.epoch(s) = l.epoch;
   }
   return c;
+}
+
+uint64_t FeedHub::Epoch(Service service) const {
+  const Log& l = log(service);
+  absl::ReaderMutexLock lock(&l.mu);
+  return l.epoch;
 }
 
 std::unique_ptr<grpc::ClientReaderInterface<WatchResponse>> FeedHub::OpenWatch(Service service,
@@ -120,17 +129,24 @@ void FeedHub::Follow(Service service) {
   absl::Duration backoff = absl::Milliseconds(100);
   for (;;) {
     grpc::ClientContext ctx;
-    uint64_t since;
-    {
-      absl::ReaderMutexLock lock(&l.mu);
-      since = l.hi;
+    // Every (re)connection first reads the store's epoch: one restored from
+    // a backup is followed from its own revision, not asked for revisions
+    // of the store it replaced (which it may not have, or may reuse).
+    absl::StatusOr<uint64_t> since = Resume(service);
+    if (!since.ok()) {
+      spdlog::warn("msg=\"cannot read the position of a service; retrying\" service={} error=\"{}\" backoff_ms={}",
+                   resource::ServiceName(service), since.status().ToString(), absl::ToInt64Milliseconds(backoff));
+      absl::MutexLock lock(&stop_mu_);
+      if (stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff)) return;
+      backoff = std::min(backoff * 2, absl::Seconds(5));
+      continue;
     }
     {
       absl::MutexLock lock(&stop_mu_);
       if (stopping_) return;
       live_contexts_[static_cast<size_t>(service)] = &ctx;
     }
-    auto reader = OpenWatch(service, &ctx, since);
+    auto reader = OpenWatch(service, &ctx, *since);
     WatchResponse batch;
     while (reader->Read(&batch)) {
       backoff = absl::Milliseconds(100);

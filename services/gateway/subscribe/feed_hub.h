@@ -57,6 +57,11 @@ class FeedHub {
 
   // The newest position: where a subscriber without a cursor starts.
   Cursor Head() const;
+  // The epoch of the store the hub follows for `service`. It changes when
+  // the service comes back restored from a backup: the log then starts
+  // again at the restored store's revision, and positions of the old epoch
+  // mean nothing in it.
+  uint64_t Epoch(Service service) const;
 
   // Up to `max` changes of `service` after `after`, in order. Sets
   // `*through` to the revision the answer is complete up to. When `after`
@@ -80,6 +85,7 @@ class FeedHub {
     std::deque<ChangePtr> entries ABSL_GUARDED_BY(mu);  // revisions in (lo, hi]
     uint64_t lo ABSL_GUARDED_BY(mu) = 0;
     uint64_t hi ABSL_GUARDED_BY(mu) = 0;
+    uint64_t epoch ABSL_GUARDED_BY(mu) = 0;
     bool backfilling ABSL_GUARDED_BY(mu) = false;
     uint64_t failed_from ABSL_GUARDED_BY(mu) = 0;  // a backfill from here failed with `failure`
     absl::Status failure ABSL_GUARDED_BY(mu);
@@ -87,8 +93,11 @@ class FeedHub {
 
   Log& log(Service s) { return logs_[static_cast<size_t>(s)]; }
   const Log& log(Service s) const { return logs_[static_cast<size_t>(s)]; }
-  // The service's current revision, from a one-item List.
-  absl::Status ReadHead(Service service, uint64_t* revision);
+  // The service's store epoch and current revision.
+  absl::Status ReadPosition(Service service, uint64_t* epoch, uint64_t* revision);
+  // Follows `service` in the epoch it is in now: a new epoch (a restore)
+  // restarts the log at its revision. Returns where to watch from.
+  absl::StatusOr<uint64_t> Resume(Service service);
   void Follow(Service service);
   void Backfill(Service service, uint64_t after);
   void WakeAll();

@@ -15,6 +15,22 @@ namespace v1 = ::rcp::gateway::v1;
 
 namespace {
 
+// FAILED_PRECONDITION with ResyncRequired when `position` counts `service`'s
+// revisions in another epoch than the store's now: the store was restored
+// from a backup, so changes the position says were delivered may be gone,
+// and new ones may reuse their revisions. Resuming could only be wrong.
+absl::Status CheckEpoch(const Cursor& position, Service service, uint64_t epoch) {
+  if (position.epoch(service) == epoch) return absl::OkStatus();
+  absl::Status out = absl::FailedPreconditionError(absl::StrCat(
+      "cursor: the ", resource::ServiceName(service),
+      " service was restored from a backup since this cursor was issued; list again, then subscribe "
+      "without a cursor"));
+  rcp::common::v1::ResyncRequired detail;
+  detail.set_requested_revision(position.at(service));
+  AttachDetail(out, detail);
+  return out;
+}
+
 constexpr size_t kEventsPerMessage = 64;
 
 absl::Status ValidateRequest(const v1::SubscribeRequest& req) {
@@ -202,6 +218,10 @@ class Subscriber : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
   // finished (fell behind, or its cursor is too old).
   bool ReadService(Service s, Cursor* next, bool* full) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     size_t i = static_cast<size_t>(s);
+    if (absl::Status restored = CheckEpoch(*next, s, hub_->Epoch(s)); !restored.ok()) {
+      FinishLocked(restored);
+      return false;
+    }
     std::vector<ChangePtr> changes;
     uint64_t through = 0;
     bool behind = false;
@@ -383,6 +403,13 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscriptions::Open(grpc::Callb
     if (!req.cursor().empty()) {
       auto cursor = DecodeCursor(req.cursor());
       if (!cursor.ok()) return subscriber->Fail(cursor.status());
+      for (Service s : resource::kServices) {
+        // A cursor of the layout before epochs counts in the current one.
+        if (cursor->epoch(s) == 0) cursor->epoch(s) = start.epoch(s);
+        if (absl::Status restored = CheckEpoch(*cursor, s, start.epoch(s)); !restored.ok()) {
+          return subscriber->Fail(restored);
+        }
+      }
       start = *cursor;
     }
     subscriber->Begin(*principal, *key, req);
