@@ -89,11 +89,11 @@ rcp_make_base() {
 }
 
 # The image's programs, as the runtime stage installs them in /usr/local/bin.
-rcp_programs=(rcp-registryd rcp-eventsd rcp-documentsd rcp-gatewayd rcpctl)
+rcp_programs=(rcp-registryd rcp-eventsd rcp-documentsd rcp-gatewayd rcpctl rcp-admin)
 
 # rcp_check_image IMAGE: every program finds all its shared libraries, and
-# runs as the image's user: the daemons' --version, rcpctl's --help (rcpctl
-# has no --version). Fails, saying which, if one does not.
+# runs as the image's user: the daemons' --version, the tools' --help (they
+# have no --version). Fails, saying which, if one does not.
 rcp_check_image() {
   local image="$1" ulimits out p
   read -r -a ulimits <<< "$(rcp_ulimit_flags)"
@@ -109,7 +109,7 @@ rcp_check_image() {
   fi
   for p in "${rcp_programs[@]}"; do
     local arg=--version
-    [ "$p" != rcpctl ] || arg=--help
+    [ "$p" != rcpctl ] && [ "$p" != rcp-admin ] || arg=--help
     if ! out="$(pod run --rm "${ulimits[@]}" --network=none "$image" "$p" "$arg" 2>&1)"; then
       echo "$out" >&2
       echo "$p $arg failed in $image" >&2

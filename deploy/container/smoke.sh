@@ -101,6 +101,7 @@ declare -A built=(
   [rcp-documentsd]=build/services/documents/rcp-documentsd
   [rcp-gatewayd]=build/services/gateway/rcp-gatewayd
   [rcpctl]=build/tools/rcpctl/rcpctl
+  [rcp-admin]=build/tools/rcp-admin/rcp-admin
 )
 for p in "${rcp_programs[@]}"; do
   [ -x "${built[$p]}" ] || fail "${built[$p]} is not built: run deploy/build.sh first"
@@ -336,8 +337,10 @@ wait_event live "$meeting" UPDATED POSTPONED
 events_c="$id-events"
 say "podman kill $events_c (SIGKILL), then podman start"
 pod kill "$events_c" >/dev/null
-state="$(pod inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$events_c")"
-[ "$state" = "exited 137" ] || fail "$events_c after podman kill: $state, not exited 137 (SIGKILL)"
+# podman kill returns before the container is marked exited ("stopped"
+# for a moment): wait for its exit code.
+code="$(pod wait "$events_c")"
+[ "$code" = 137 ] || fail "$events_c after podman kill: exited $code, not 137 (SIGKILL)"
 pod start "$events_c" >/dev/null
 wait_port "$events_c" "$events_port"
 for i in $(seq 1 100); do
