@@ -42,6 +42,7 @@ constexpr char kCheckpointPrefix[] = "backup-checkpoint-";
 constexpr char kRequestsByTime[] = "by-time:";
 constexpr char kMetaStoreName[] = "store_name";
 constexpr char kMetaCompacted[] = "compacted_revision";
+constexpr char kMetaSchemaVersion[] = "schema_version";
 constexpr size_t kLockStripes = 4096;
 constexpr size_t kMaxRequestIdLength = 100;
 
@@ -195,6 +196,11 @@ class Store::Impl {
   // Reads the epoch, or records the first (a new store); starts a new one
   // when a restore left its marker.
   absl::Status OpenEpoch(rocksdb::Env* env);
+  // Reads the recorded schema version (a new database gets the current one),
+  // and refuses a newer one than this code's.
+  absl::Status OpenSchema(bool created);
+  absl::Status RecordSchemaVersion(int version);
+  int stored_schema_version_ = 0;
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -568,6 +574,38 @@ absl::Status Store::Impl::Trim() {
   return FromRocksStatus(db_->Write(write_options_, &batch), "trimming the changelog");
 }
 
+absl::Status Store::Impl::OpenSchema(bool created) {
+  if (created) {
+    stored_schema_version_ = options_.schema_version;
+    return RecordSchemaVersion(options_.schema_version);
+  }
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kMetaCf), kMetaSchemaVersion, &value);
+  if (s.IsNotFound()) {
+    stored_schema_version_ = 0;  // from before versions were recorded
+  } else if (!s.ok()) {
+    return FromRocksStatus(s, "reading the schema version");
+  } else {
+    auto v = DecodeUint64(value);
+    if (!v.has_value()) return absl::DataLossError("meta schema_version is malformed");
+    stored_schema_version_ = static_cast<int>(*v);
+  }
+  if (stored_schema_version_ > options_.schema_version) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the database at ", options_.path, " is at schema version ", stored_schema_version_,
+        ", newer than this release reads (", options_.schema_version,
+        "): run the release that wrote it, or restore the pre-migrate-v", options_.schema_version,
+        " checkpoint that release kept in that directory before migrating"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::Impl::RecordSchemaVersion(int version) {
+  return FromRocksStatus(
+      db_->Put(write_options_, cf(kMetaCf), kMetaSchemaVersion, EncodeUint64(static_cast<uint64_t>(version))),
+      "recording the schema version");
+}
+
 absl::Status Store::Impl::OpenEpoch(rocksdb::Env* env) {
   std::string value;
   uint64_t epoch = 0;
@@ -687,6 +725,7 @@ absl::Status Store::Impl::Open() {
                                                       "' store, not '", options_.store_name, "'"));
   }
 
+  RCP_RETURN_IF_ERROR(OpenSchema(!is_db));
   RCP_RETURN_IF_ERROR(OpenEpoch(env));
 
   uint64_t floor = 0;
@@ -821,8 +860,41 @@ Store::~Store() = default;
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store(options));
   RCP_RETURN_IF_ERROR(store->impl_->Open());
+  RCP_RETURN_IF_ERROR(store->Migrate());
   return store;
 }
+
+absl::Status Store::Migrate() {
+  int version = impl_->stored_schema_version_;
+  if (version == options_.schema_version) return absl::OkStatus();
+  // What a rollback restores: the data as the release before left it.
+  const std::string kept = absl::StrCat(options_.path, "/pre-migrate-v", version);
+  if (options_.env == nullptr && !std::filesystem::exists(kept)) {
+    rocksdb::Checkpoint* raw = nullptr;
+    rocksdb::Status s = rocksdb::Checkpoint::Create(impl_->db_.get(), &raw);
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    if (s.ok()) s = checkpoint->CreateCheckpoint(kept);
+    if (!s.ok()) return FromRocksStatus(s, absl::StrCat("keeping ", kept, " before migrating"));
+  }
+  for (; version < options_.schema_version; ++version) {
+    auto step = std::find_if(options_.migrations.begin(), options_.migrations.end(),
+                             [&](const Migration& m) { return m.from_version == version; });
+    if (step != options_.migrations.end()) {
+      if (absl::Status s = step->apply(*this); !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("migrating ", options_.store_name, " from schema version ",
+                                                   version, ": ", s.message()));
+      }
+    } else if (version != 0) {
+      return absl::InternalError(absl::StrCat("no migration of ", options_.store_name, " from schema version ",
+                                              version));
+    }
+    RCP_RETURN_IF_ERROR(impl_->RecordSchemaVersion(version + 1));
+  }
+  impl_->stored_schema_version_ = version;
+  return absl::OkStatus();
+}
+
+int Store::schema_version() const { return impl_->stored_schema_version_; }
 
 absl::StatusOr<uint64_t> Store::Write(const WriteContext& context, std::vector<std::string> lock_keys,
                                       absl::FunctionRef<absl::Status(Transaction&)> fn) {

@@ -47,6 +47,17 @@ class Env;
 
 namespace rcp::storage {
 
+class Store;
+
+// A step from one schema version of a store's data to the next.
+struct Migration {
+  int from_version = 0;
+  // Rewrites the data of version `from_version` as `from_version + 1`;
+  // runs on the open store before it serves, and must be idempotent (a
+  // crash may repeat it before the new version is recorded).
+  std::function<absl::Status(Store&)> apply;
+};
+
 struct StoreOptions {
   // Directory of the database. Created when missing; a non-empty directory
   // that is not a database of this store is refused. A file named RESTORED
@@ -86,6 +97,16 @@ struct StoreOptions {
   size_t replay_batch = 256;
   // Threads that replay history for watchers. Default: 2.
   int replay_threads = 2;
+
+  // The version of the data layout this code reads and writes. A database
+  // that records a newer one is refused at Open (a rollback must restore
+  // the checkpoint kept before the migration); an older one is migrated,
+  // after a checkpoint of it is kept at <path>/pre-migrate-v<old version>.
+  // Version 0 is a database from before versions were recorded, laid out
+  // as version 1. Default: 1.
+  int schema_version = 1;
+  // The steps from each older version; version 0 to 1 needs none.
+  std::vector<Migration> migrations;
 
   // Not owned; must outlive the store. Default: the real clock.
   Clock* clock = Clock::Real();
@@ -202,6 +223,8 @@ class Store {
   // The store's epoch: the time (µs since 1970) it was created, or last
   // restored from a backup. Never goes back.
   uint64_t epoch() const;
+  // The schema version of the data (StoreOptions::schema_version once open).
+  int schema_version() const;
   // The revision of the last change record naming `name`; 0 when none
   // does (an item older than the revisions' record).
   absl::StatusOr<uint64_t> ItemRevision(absl::string_view name) const;
@@ -245,6 +268,8 @@ class Store {
 
  private:
   explicit Store(const StoreOptions& options);
+  // Runs the migrations from the recorded schema version (Open).
+  absl::Status Migrate();
   friend class Transaction;
   friend class ReadView;
 

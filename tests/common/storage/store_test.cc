@@ -24,6 +24,7 @@ using ::rcp::common::v1::Change;
 using ::rcp::testing::IsOk;
 using ::rcp::testing::IsOkAndHolds;
 using ::rcp::testing::StatusIs;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 google::protobuf::StringValue Str(const std::string& s) {
@@ -429,6 +430,55 @@ TEST_F(StoreTest, DatabaseOfAnotherStoreIsRefused) {
   StoreOptions o = Options();
   o.store_name = "other";
   EXPECT_THAT(Store::Open(o), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("'test'")));
+}
+
+// Upgrades: a database of an older schema version is migrated once, after
+// a checkpoint of it is kept for a rollback; a newer one is refused.
+TEST_F(StoreTest, AnOlderSchemaIsMigratedOnceAfterACheckpointAndANewerOneIsRefused) {
+  {
+    auto store = OpenOrDie(Options());
+    EXPECT_EQ(store->schema_version(), 1);
+    ASSERT_THAT(Put(store.get(), "a", "written by version 1"), IsOk());
+  }
+  int runs = 0;
+  StoreOptions v2 = Options();
+  v2.schema_version = 2;
+  v2.migrations.push_back({1, [&](Store& store) -> absl::Status {
+                             ++runs;
+                             auto old = store.Get("items", "a");
+                             if (!old.ok()) return old.status();
+                             return Put(&store, "a", *old + ", migrated to version 2").status();
+                           }});
+  {
+    auto store = OpenOrDie(v2);
+    EXPECT_EQ(store->schema_version(), 2);
+    EXPECT_THAT(store->Get("items", "a"), IsOkAndHolds(std::string("written by version 1, migrated to version 2")));
+  }
+  EXPECT_EQ(runs, 1);
+  // The checkpoint holds the data as version 1 left it.
+  ASSERT_TRUE(std::filesystem::exists(Options().path + "/pre-migrate-v1/CURRENT"));
+  {
+    StoreOptions kept = Options();
+    kept.path = Options().path + "/pre-migrate-v1";
+    auto store = OpenOrDie(kept);
+    EXPECT_THAT(store->Get("items", "a"), IsOkAndHolds(std::string("written by version 1")));
+  }
+  { auto again = OpenOrDie(v2); }
+  EXPECT_EQ(runs, 1) << "a migration runs once";
+  // Version 1's code on version 2's data: refused, naming both and the way back.
+  EXPECT_THAT(Store::Open(Options()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("schema version 2"), HasSubstr("(1)"), HasSubstr("pre-migrate-v1"))));
+}
+
+TEST_F(StoreTest, AFailedMigrationLeavesTheOldVersionToRetry) {
+  { auto store = OpenOrDie(Options()); }
+  StoreOptions v2 = Options();
+  v2.schema_version = 2;
+  v2.migrations.push_back({1, [](Store&) { return absl::DataLossError("item a is unreadable"); }});
+  EXPECT_THAT(Store::Open(v2), StatusIs(absl::StatusCode::kDataLoss, HasSubstr("from schema version 1")));
+  auto store = OpenOrDie(Options());
+  EXPECT_EQ(store->schema_version(), 1);
 }
 
 TEST_F(StoreTest, RequestIdsMakeCreatesIdempotent) {
