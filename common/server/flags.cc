@@ -12,12 +12,14 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/io/file.h"
 #include "common/resource/resource.h"
 #include "common/server/service_manager.h"
+#include "common/version/version.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve gRPC on (port 0 = any free port)");
 ABSL_FLAG(std::string, data_dir, "./data", "directory of this service's database");
@@ -58,6 +60,11 @@ std::string DeploymentIdFromFlags() {
 
 void ParseFlags(int argc, char** argv, const char* usage) {
   absl::SetProgramUsageMessage(usage);
+  absl::FlagsUsageConfig config;
+  std::string program = argv[0];
+  program = program.substr(program.rfind('/') + 1);
+  config.version_string = [program] { return absl::StrCat(program, " ", kVersion, "\n"); };
+  absl::SetFlagsUsageConfig(config);
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     std::string env = absl::StrCat("RCP_", absl::AsciiStrToUpper(name));
     const char* value = std::getenv(env.c_str());

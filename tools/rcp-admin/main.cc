@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/io/file.h"
+#include "common/version/version.h"
 #include "common/status/status.h"
 #include "google/protobuf/util/time_util.h"
 #include "tools/rcp-admin/backup_files.h"
@@ -54,6 +55,7 @@ int Fail(const absl::Status& s) {
 int main(int argc, char** argv) {
   CLI::App app{"rcp-admin: backups and restores of RCP Exchange's data services (beside the gateway, with the "
                "internal credential)"};
+  app.set_version_flag("--version", std::string("rcp-admin ") + rcp::kVersion);
   app.require_subcommand(1);
   Credentials credentials;
   std::string service, to, from;

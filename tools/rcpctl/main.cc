@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "common/version/version.h"
 #include "tools/rcpctl/client.h"
 #include "tools/rcpctl/commands/calendar.h"
 #include "tools/rcpctl/commands/command.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
       "rcpctl: the command-line client of RCP Exchange.\n"
       "Talks to rcp-gatewayd; every call carries `authorization: Bearer <key>`.",
       "rcpctl"};
+  app.set_version_flag("--version", std::string("rcpctl ") + rcp::kVersion);
   app.require_subcommand(1);
   app.fallthrough();  // the global flags may also follow the command
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
