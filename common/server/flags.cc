@@ -34,6 +34,10 @@ ABSL_FLAG(bool, insecure, false,
           "serve beyond loopback without protection: a data service without internal authentication, the "
           "gateway without TLS (warned of at start, and exported as the rcp_insecure metric)");
 ABSL_FLAG(std::string, metrics_listen, "", "host:port for the Prometheus /metrics endpoint");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port of a plaintext port serving grpc.health.v1 alone (for probes that speak neither TLS nor "
+          "the internal token, such as the kubelet's): \"\" is readiness, \"liveness\" whether the process "
+          "lives");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10), "how long in-flight calls may run after SIGTERM");
 ABSL_FLAG(absl::Duration, shutdown_delay, absl::ZeroDuration(),
           "after SIGTERM, how long to go on serving while health says NOT_SERVING (so load balancers "
@@ -118,6 +122,7 @@ ServerOptions ServerOptionsFromFlags(const std::string& service_name, Exposure e
     o.internal_token = std::string(absl::StripAsciiWhitespace(*token));
   }
   o.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
+  o.health_address = absl::GetFlag(FLAGS_health_listen);
   o.grace_period = absl::GetFlag(FLAGS_grace_period);
   o.shutdown_delay = absl::GetFlag(FLAGS_shutdown_delay);
   if (absl::Status s = CheckListenerSecurity(o); !s.ok()) {

@@ -344,10 +344,26 @@ absl::Status Server::Start() {
     metrics_port_ = ports.empty() ? 0 : ports.front();
   }
 
+  server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
+  if (!options_.health_address.empty()) {
+    // Health alone, in plaintext: the status of a probe is no secret, and
+    // no other service is registered on this port.
+    grpc::ServerBuilder health;
+    health.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    health.AddListeningPort(options_.health_address, grpc::InsecureServerCredentials(), &health_port_);
+    health_server_ = health.BuildAndStart();
+    if (!health_server_ || health_port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("health_listen: cannot listen on ", options_.health_address,
+                                                 " (address in use or not local?)"));
+    }
+    health_server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
+  }
+
   std::string host = options_.listen_address.substr(0, options_.listen_address.rfind(':'));
-  spdlog::info("msg=listening service={} address={}:{} tls={} mtls={} internal_auth={} metrics_port={}",
-               options_.service_name, host, port_, tls, !options_.tls_client_ca_file.empty(),
-               !options_.internal_token.empty(), metrics_port_);
+  spdlog::info(
+      "msg=listening service={} address={}:{} tls={} mtls={} internal_auth={} metrics_port={} health_port={}",
+      options_.service_name, host, port_, tls, !options_.tls_client_ca_file.empty(),
+      !options_.internal_token.empty(), metrics_port_, health_port_);
   return absl::OkStatus();
 }
 
@@ -371,7 +387,7 @@ void Server::WaitForSignal() {
                sig == SIGINT ? "SIGINT" : "SIGTERM", absl::FormatDuration(options_.shutdown_delay));
   service_manager::Stopping("draining");
   if (options_.shutdown_delay > absl::ZeroDuration() && server_) {
-    server_->GetHealthCheckService()->SetServingStatus(false);
+    SetReady(false);
     // A second signal cuts the delay short, as an impatient operator expects.
     timespec wait = absl::ToTimespec(options_.shutdown_delay);
     sigtimedwait(&set, nullptr, &wait);
@@ -379,10 +395,17 @@ void Server::WaitForSignal() {
   Shutdown();
 }
 
+void Server::SetReady(bool ready) {
+  server_->GetHealthCheckService()->SetServingStatus("", ready);
+  if (health_server_) health_server_->GetHealthCheckService()->SetServingStatus("", ready);
+}
+
 void Server::Shutdown() {
   if (shut_down_ || !server_) return;
   shut_down_ = true;
-  server_->GetHealthCheckService()->Shutdown();  // probes see NOT_SERVING at once
+  // Probes see NOT_SERVING at once, liveness included: the process is going.
+  server_->GetHealthCheckService()->Shutdown();
+  if (health_server_) health_server_->GetHealthCheckService()->Shutdown();
   for (auto& hook : shutdown_hooks_) hook();
   // gRPC's own Shutdown(deadline) also waits for idle client connections to
   // close, which well-behaved clients may take seconds to do. So drain the
@@ -397,6 +420,10 @@ void Server::Shutdown() {
   }
   server_->Shutdown(std::chrono::system_clock::now());
   server_->Wait();
+  if (health_server_) {
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+  }
   spdlog::info("msg=stopped service={}", options_.service_name);
 }
 

@@ -61,6 +61,10 @@ struct ServerOptions {
   std::string internal_token;
   // host:port for the Prometheus /metrics endpoint; empty disables it.
   std::string metrics_address;
+  // host:port of a plaintext port serving grpc.health.v1 alone, for probes
+  // that speak neither TLS nor the internal token (the kubelet's gRPC
+  // probe). It mirrors the main port's health; empty disables it.
+  std::string health_address;
   // How long in-flight calls may run after a shutdown signal. Default: 10 s.
   absl::Duration grace_period = absl::Seconds(10);
   // How long, after a shutdown signal, the daemon keeps serving while its
@@ -101,6 +105,8 @@ class Server {
   int port() const { return port_; }
   // The bound metrics port, 0 when disabled.
   int metrics_port() const { return metrics_port_; }
+  // The bound health port, 0 when disabled.
+  int health_port() const { return health_port_; }
   // Registry for service-specific metrics (never null).
   prometheus::Registry& metrics();
   // Adds a gauge read at every scrape.
@@ -124,12 +130,23 @@ class Server {
   ServerOptions options_;
   std::vector<grpc::Service*> services_;
   std::vector<std::function<void()>> shutdown_hooks_;
+  // Sets the readiness status ("") on every port that serves health.
+  void SetReady(bool ready);
+
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
   std::unique_ptr<Metrics> metrics_;
   int port_ = 0;
   int metrics_port_ = 0;
+  int health_port_ = 0;
   bool shut_down_ = false;
 };
+
+// The health service name that reports whether the process is alive,
+// whatever its readiness: it stays SERVING through the shutdown delay, so a
+// liveness probe does not kill a daemon that is draining as asked. The
+// overall status ("") is readiness.
+inline constexpr char kLivenessService[] = "liveness";
 
 // The metadata key carrying the internal credential.
 inline constexpr char kInternalTokenHeader[] = "x-rcp-internal-token";

@@ -2,6 +2,7 @@
 // beyond loopback needs internal authentication and the gateway's public
 // port needs TLS, unless --insecure says otherwise, which every daemon
 // warns of and exports as rcp_insecure.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -141,6 +142,74 @@ TEST_P(DataServiceListenerTest, ServesBeyondLoopbackWithClientCertificates) {
   EXPECT_TRUE(CheckHealthOverTls(*d, /*client_cert=*/true).ok());
   // A caller without a certificate the CA signed does not get in.
   EXPECT_FALSE(CheckHealthOverTls(*d, /*client_cert=*/false).ok());
+}
+
+// Plaintext health at `port` on loopback for `service` ("" is readiness);
+// UNKNOWN when the call fails.
+grpc::health::v1::HealthCheckResponse::ServingStatus PlaintextHealth(int port, const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  if (!stub->Check(&context, request, &response).ok()) return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  return response.status();
+}
+
+// The status of calling `method` with an empty message at `port`, in
+// plaintext and without credentials.
+grpc::Status PlaintextCall(int port, const std::string& method) {
+  grpc::GenericStub stub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::CompletionQueue cq;
+  grpc::ByteBuffer request, response;
+  auto call = stub.PrepareUnaryCall(&context, method, request, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  cq.Next(&tag, &ok);
+  return status;
+}
+
+// The kubelet's gRPC probe speaks neither TLS nor the internal token: the
+// health port answers it in plaintext, and serves nothing but health.
+TEST_P(DataServiceListenerTest, TheHealthPortAnswersPlaintextProbesAndServesNothingElse) {
+  auto d = NewDaemon({"--listen=0.0.0.0:0", "--tls_cert=" + Cert("server"), "--tls_key=" + Key("server"),
+                      "--tls_client_ca=" + Cert("ca"), "--health_listen=127.0.0.1:0"});
+  ASSERT_THAT(d->Start(), IsOk());
+  int health_port = LoggedInt(d->Log(), "health_port");
+  ASSERT_GT(health_port, 0) << d->Log();
+  using Status = grpc::health::v1::HealthCheckResponse;
+  EXPECT_EQ(PlaintextHealth(health_port, ""), Status::SERVING);
+  EXPECT_EQ(PlaintextHealth(health_port, "liveness"), Status::SERVING);
+  // The main port still refuses a caller without a client certificate.
+  EXPECT_FALSE(CheckHealthOverTls(*d, /*client_cert=*/false).ok());
+  // The data service's own methods, the internal Backup above all, are not
+  // on the health port.
+  EXPECT_EQ(PlaintextCall(health_port, "/rcp.admin.v1.Backup/TakeBackup").error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  // The control: the same call reaches a method that is there.
+  EXPECT_NE(PlaintextCall(health_port, "/grpc.health.v1.Health/Check").error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_P(DataServiceListenerTest, AHealthPortInUseIsAClearRefusal) {
+  auto first = NewDaemon({"--health_listen=127.0.0.1:0"});
+  ASSERT_THAT(first->Start(), IsOk());
+  int taken = LoggedInt(first->Log(), "health_port");
+  ASSERT_GT(taken, 0);
+  rcp::testing::TempDir other;
+  Daemon second(rcp::testing::BuildDir() + "/" + GetParam().binary,
+                {"--data_dir=" + other.Sub("data"), "--deployment_id=e2e.secretariat",
+                 absl::StrCat("--health_listen=127.0.0.1:", taken)},
+                other.Sub("log"));
+  EXPECT_FALSE(second.Start().ok());
+  EXPECT_THAT(second.Log(), HasSubstr("health_listen: cannot listen on 127.0.0.1:"));
 }
 
 TEST_P(DataServiceListenerTest, InsecureServesEveryoneAndSaysSo) {

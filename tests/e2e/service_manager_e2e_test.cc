@@ -144,12 +144,14 @@ class ScopedEnv {
   std::vector<std::pair<std::string, std::string>> vars_;
 };
 
-HealthCheckResponse::ServingStatus Health(const std::string& address) {
+HealthCheckResponse::ServingStatus Health(const std::string& address, const std::string& service = "") {
   auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
   HealthCheckResponse response;
-  if (!stub->Check(&context, {}, &response).ok()) return HealthCheckResponse::UNKNOWN;
+  if (!stub->Check(&context, request, &response).ok()) return HealthCheckResponse::UNKNOWN;
   return response.status();
 }
 
@@ -225,10 +227,14 @@ TEST_P(DataServiceNotifyTest, ServesAndStopsCleanlyWithoutANotifySocket) {
   EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0) << *exit;
 }
 
+// Readiness ("") goes NOT_SERVING on both ports, liveness stays SERVING:
+// a liveness probe must not kill a daemon draining as it was asked to.
 TEST_P(DataServiceNotifyTest, DuringTheShutdownDelayHealthSaysNotServingWhileThePortStillAnswers) {
-  auto d = NewDaemon({"--shutdown_delay=3s"});
+  const std::string health = absl::StrCat("127.0.0.1:", FreePort());
+  auto d = NewDaemon({"--shutdown_delay=3s", "--health_listen=" + health});
   ASSERT_THAT(d->Start(), IsOk());
   ASSERT_EQ(Health(d->address()), HealthCheckResponse::SERVING);
+  ASSERT_EQ(Health(health), HealthCheckResponse::SERVING);
   absl::Time signalled = absl::Now();
   ASSERT_EQ(kill(d->pid(), SIGTERM), 0);
   HealthCheckResponse::ServingStatus during = HealthCheckResponse::SERVING;
@@ -237,6 +243,9 @@ TEST_P(DataServiceNotifyTest, DuringTheShutdownDelayHealthSaysNotServingWhileThe
     during = Health(d->address());
   }
   EXPECT_EQ(during, HealthCheckResponse::NOT_SERVING) << "the port must answer, and say NOT_SERVING";
+  EXPECT_EQ(Health(health), HealthCheckResponse::NOT_SERVING) << "the health port must mirror the main port";
+  EXPECT_EQ(Health(health, "liveness"), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(d->address(), "liveness"), HealthCheckResponse::SERVING);
   auto exit = d->Stop(0);  // signal 0: only wait for it to exit
   ASSERT_THAT(exit.status(), IsOk());
   EXPECT_GE(absl::Now() - signalled, absl::Seconds(3)) << "drained before the shutdown delay was over";
@@ -287,6 +296,7 @@ TEST(GatewayNotifyTest, WaitsForItsServicesBeforeSayingReady) {
   std::ofstream(secret) << "a-calendar-secret-of-enough-length-for-hmac\n";
   std::map<std::string, int> ports = {{"registry", FreePort()}, {"events", FreePort()}, {"documents", FreePort()}};
   auto address = [&](const std::string& s) { return absl::StrCat("127.0.0.1:", ports[s]); };
+  const std::string health = absl::StrCat("127.0.0.1:", FreePort());
 
   NotifySocket notify(dir.Sub("notify"));
   ASSERT_TRUE(notify.bound());
@@ -294,7 +304,7 @@ TEST(GatewayNotifyTest, WaitsForItsServicesBeforeSayingReady) {
                  {"--listen=127.0.0.1:0", "--registry=" + address("registry"), "--events=" + address("events"),
                   "--documents=" + address("documents"), "--internal_token_file=" + token,
                   "--calendar_listen=127.0.0.1:0", "--calendar_secret_file=" + secret,
-                  "--deployment_id=e2e.secretariat"},
+                  "--deployment_id=e2e.secretariat", "--health_listen=" + health},
                  dir.Sub("gateway.log"));
   // The gateway will not listen before its services are up.
   {
@@ -314,6 +324,8 @@ TEST(GatewayNotifyTest, WaitsForItsServicesBeforeSayingReady) {
   for (const auto& m : waiting) EXPECT_FALSE(NotifySocket::HasLine(m, "READY=1")) << Joined(waiting);
   ASSERT_FALSE(waiting.empty());
   EXPECT_THAT(waiting.back(), HasSubstr("STATUS=waiting for the services")) << Joined(waiting);
+  // A startup probe fails meanwhile: nothing answers on the health port.
+  EXPECT_EQ(Health(health), HealthCheckResponse::UNKNOWN);
 
   std::vector<std::unique_ptr<Daemon>> services;
   for (const auto& [name, binary] : std::vector<std::pair<std::string, std::string>>{
@@ -331,6 +343,8 @@ TEST(GatewayNotifyTest, WaitsForItsServicesBeforeSayingReady) {
   ASSERT_THAT(gateway.WaitUntilListening(), IsOk());
   ASSERT_TRUE(NotifySocket::HasLine(rest.back(), "READY=1")) << Joined(rest);
   EXPECT_EQ(Health(gateway.address()), HealthCheckResponse::SERVING) << gateway.Log();
+  EXPECT_EQ(Health(health), HealthCheckResponse::SERVING) << gateway.Log();
+  EXPECT_EQ(Health(health, "liveness"), HealthCheckResponse::SERVING) << gateway.Log();
 
   ASSERT_EQ(kill(gateway.pid(), SIGTERM), 0);
   std::vector<std::string> stop = notify.Until(gateway.pid(), "STOPPING=1", absl::Seconds(10));
