@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/crypto/crypto.h"
 #include "common/status/status.h"
+#include "common/time/timestamp.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace rcp::backup {
@@ -99,6 +100,13 @@ grpc::Status BackupService::TakeBackup(grpc::ServerContext* context, const v1::T
   v1::BackupChunk last;
   *last.mutable_manifest() = manifest;
   if (!writer->Write(last)) return grpc::Status(grpc::StatusCode::CANCELLED, "backup: the client went away");
+  // Exported as rcp_backup_last_success_timestamp_seconds; a failure to
+  // record it does not undo a backup that was sent whole.
+  if (absl::Status recorded = store_->RecordBackup(FromTimestamp(manifest.taken_at()));
+      !recorded.ok()) {
+    spdlog::warn("msg=\"cannot record the backup's time\" store={} error=\"{}\"", manifest.store_name(),
+                 recorded.ToString());
+  }
   spdlog::info("msg=\"backup taken\" store={} revision={} files={}", manifest.store_name(), manifest.revision(),
                manifest.files_size());
   return grpc::Status::OK;

@@ -33,6 +33,9 @@ struct ExtraFile {
 // (e.g. with content reclamation paused) until it returns.
 using ExtraFiles = std::function<absl::Status(absl::FunctionRef<absl::Status(const ExtraFile&)> emit)>;
 
+// A backup sent whole (manifest included) is recorded in the store
+// (Store::RecordBackup), which the daemon exports as
+// rcp_backup_last_success_timestamp_seconds.
 class BackupService final : public rcp::admin::v1::Backup::Service {
  public:
   // `database_dir`: where the store's database is within the data

@@ -80,8 +80,13 @@ grpc::ServerUnaryReactor* ServeList(ThreadPool* pool, grpc::CallbackServerContex
   });
 }
 
+// Exports `store`'s changelog floor, oldest watcher, last backup and RocksDB
+// health (background errors, write stalls, sizes) as gauges of `server`,
+// read at every scrape. ServeUntilSignal calls it.
+void AddStoreGauges(Server& server, const storage::Store* store);
+
 // Starts a server with `services` on `options`, exporting `store`'s revision
-// and watcher count as metrics and ending its watchers (UNAVAILABLE, resume)
+// and watcher count (and AddStoreGauges') as metrics and ending its watchers (UNAVAILABLE, resume)
 // at shutdown, and serves until SIGINT/SIGTERM. Returns main's exit code.
 int ServeUntilSignal(const ServerOptions& options, const std::vector<grpc::Service*>& services,
                      storage::Store* store);

@@ -43,6 +43,7 @@ constexpr char kRequestsByTime[] = "by-time:";
 constexpr char kMetaStoreName[] = "store_name";
 constexpr char kMetaCompacted[] = "compacted_revision";
 constexpr char kMetaSchemaVersion[] = "schema_version";
+constexpr char kMetaLastBackup[] = "last_backup";
 constexpr size_t kLockStripes = 4096;
 constexpr size_t kMaxRequestIdLength = 100;
 
@@ -239,6 +240,8 @@ class Store::Impl {
   std::vector<std::shared_ptr<WatcherImpl>> watchers_ ABSL_GUARDED_BY(hub_mu_);
 
   std::atomic<uint64_t> epoch_{0};
+  // When the last complete backup was taken (µs since 1970; 0: never).
+  std::atomic<int64_t> last_backup_micros_{0};
   absl::Mutex trim_mu_;  // one Trim at a time
   std::unique_ptr<ThreadPool> replay_pool_;
 };
@@ -727,6 +730,14 @@ absl::Status Store::Impl::Open() {
 
   RCP_RETURN_IF_ERROR(OpenSchema(!is_db));
   RCP_RETURN_IF_ERROR(OpenEpoch(env));
+  s = db_->Get(rocksdb::ReadOptions(), cf(kMetaCf), kMetaLastBackup, &value);
+  if (s.ok()) {
+    auto v = DecodeUint64(value);
+    if (!v.has_value()) return absl::DataLossError("meta last_backup is malformed");
+    last_backup_micros_ = static_cast<int64_t>(*v);
+  } else if (!s.IsNotFound()) {
+    return FromRocksStatus(s, "reading the time of the last backup");
+  }
 
   uint64_t floor = 0;
   s = db_->Get(rocksdb::ReadOptions(), cf(kMetaCf), kMetaCompacted, &value);
@@ -1048,6 +1059,48 @@ void Store::CloseWatchers(absl::string_view reason) { impl_->CloseWatchers(reaso
 size_t Store::watcher_count() const {
   absl::MutexLock lock(&impl_->hub_mu_);
   return impl_->watchers_.size();
+}
+
+uint64_t Store::oldest_watcher_revision() const {
+  // Hub lock, then each watcher's: the order Fill takes them in.
+  absl::MutexLock lock(&impl_->hub_mu_);
+  uint64_t oldest = impl_->committed_.load();
+  for (const auto& w : impl_->watchers_) {
+    if (!w->ended()) oldest = std::min(oldest, w->last_revision());
+  }
+  return oldest;
+}
+
+absl::Status Store::RecordBackup(absl::Time taken_at) {
+  int64_t micros = std::max<int64_t>(absl::ToUnixMicros(taken_at), 0);
+  // Never back: of two backups finishing out of order, the later start wins.
+  int64_t seen = impl_->last_backup_micros_.load();
+  while (seen < micros && !impl_->last_backup_micros_.compare_exchange_weak(seen, micros)) {
+  }
+  if (seen >= micros) return absl::OkStatus();
+  return FromRocksStatus(impl_->db_->Put(impl_->write_options_, impl_->cf(kMetaCf), kMetaLastBackup,
+                                         EncodeUint64(static_cast<uint64_t>(micros))),
+                         "recording the backup");
+}
+
+std::optional<absl::Time> Store::last_backup() const {
+  int64_t micros = impl_->last_backup_micros_.load();
+  if (micros == 0) return std::nullopt;
+  return absl::FromUnixMicros(micros);
+}
+
+std::optional<uint64_t> Store::IntProperty(absl::string_view property) const {
+  uint64_t value = 0;
+  if (!impl_->db_->GetIntProperty(rocksdb::Slice(property.data(), property.size()), &value)) return std::nullopt;
+  return value;
+}
+
+std::optional<uint64_t> Store::SummedIntProperty(absl::string_view property) const {
+  uint64_t value = 0;
+  if (!impl_->db_->GetAggregatedIntProperty(rocksdb::Slice(property.data(), property.size()), &value)) {
+    return std::nullopt;
+  }
+  return value;
 }
 
 // --------------------------------------------------------------- read view

@@ -261,6 +261,26 @@ class Store {
 
   // Live watchers (for metrics).
   size_t watcher_count() const;
+  // The oldest position among live watchers: the lowest revision one of
+  // them was last handed (revision() when none is behind, or none watches).
+  // When compacted_revision() reaches it, that watcher must resync.
+  uint64_t oldest_watcher_revision() const;
+
+  // Remembers, durably, that a complete backup of the store was taken at
+  // `taken_at` (kept across restarts; an earlier time than one recorded is
+  // ignored). The Backup service calls it once the backup is sent.
+  absl::Status RecordBackup(absl::Time taken_at);
+  // When the last complete backup was taken; nullopt when never.
+  std::optional<absl::Time> last_backup() const;
+
+  // A RocksDB integer property of the whole database (e.g.
+  // "rocksdb.background-errors", "rocksdb.is-write-stopped",
+  // "rocksdb.actual-delayed-write-rate"), read now; nullopt when RocksDB
+  // does not know it.
+  std::optional<uint64_t> IntProperty(absl::string_view property) const;
+  // A per-column-family RocksDB integer property summed over the store's
+  // column families (e.g. "rocksdb.total-sst-files-size").
+  std::optional<uint64_t> SummedIntProperty(absl::string_view property) const;
 
   const StoreOptions& options() const { return options_; }
 

@@ -577,5 +577,55 @@ TEST_F(StoreTest, RunsOnRocksDbInMemoryEnv) {
   EXPECT_THAT(store->Get("items", "a"), IsOk());
 }
 
+TEST_F(StoreTest, TheOldestWatcherRevisionIsTheLowestPositionAmongLiveWatchers) {
+  auto store = OpenOrDie(Options());
+  for (int i = 0; i < 10; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), "v"), IsOk());
+  // Nobody watches: nobody is behind.
+  EXPECT_EQ(store->oldest_watcher_revision(), 10u);
+  auto ahead = store->Watch(4, nullptr);
+  ASSERT_THAT(ahead, IsOk());
+  EXPECT_EQ(store->oldest_watcher_revision(), 4u);
+  ASSERT_EQ(Collect(ahead->get(), 6).size(), 6u);
+  EXPECT_EQ(store->oldest_watcher_revision(), 10u);
+  auto behind = store->Watch(2, nullptr);
+  ASSERT_THAT(behind, IsOk());
+  EXPECT_EQ(store->oldest_watcher_revision(), 2u);
+  (*behind)->Cancel();
+  EXPECT_EQ(store->oldest_watcher_revision(), 10u);
+}
+
+TEST_F(StoreTest, TheLastBackupIsKeptAcrossOpensAndNeverGoesBack) {
+  auto store = OpenOrDie(Options());
+  EXPECT_EQ(store->last_backup(), std::nullopt);
+  const absl::Time taken = absl::FromUnixSeconds(1'780'000'000);
+  ASSERT_THAT(store->RecordBackup(taken), IsOk());
+  EXPECT_EQ(store->last_backup(), taken);
+  ASSERT_THAT(store->RecordBackup(taken - absl::Hours(1)), IsOk());
+  EXPECT_EQ(store->last_backup(), taken);
+  store.reset();
+  store = OpenOrDie(Options());
+  EXPECT_EQ(store->last_backup(), taken);
+  ASSERT_THAT(store->RecordBackup(taken + absl::Hours(24)), IsOk());
+  store.reset();
+  store = OpenOrDie(Options());
+  EXPECT_EQ(store->last_backup(), taken + absl::Hours(24));
+}
+
+TEST_F(StoreTest, RocksDbPropertiesAreReadFromTheDatabase) {
+  auto store = OpenOrDie(Options());
+  ASSERT_THAT(Put(store.get(), "a", "1"), IsOk());
+  // A healthy database: no background error, no stall.
+  EXPECT_EQ(store->IntProperty("rocksdb.background-errors"), 0u);
+  EXPECT_EQ(store->IntProperty("rocksdb.is-write-stopped"), 0u);
+  EXPECT_EQ(store->IntProperty("rocksdb.actual-delayed-write-rate"), 0u);
+  EXPECT_EQ(store->IntProperty("rocksdb.no-such-property"), std::nullopt);
+  // The write sits in the memtables of "items" and "changelog".
+  std::optional<uint64_t> one = store->IntProperty("rocksdb.cur-size-all-mem-tables");
+  std::optional<uint64_t> all = store->SummedIntProperty("rocksdb.cur-size-all-mem-tables");
+  ASSERT_TRUE(one.has_value() && all.has_value());
+  EXPECT_GT(*all, *one);
+  EXPECT_THAT(store->SummedIntProperty("rocksdb.total-sst-files-size"), ::testing::Optional(::testing::_));
+}
+
 }  // namespace
 }  // namespace rcp::storage
