@@ -29,7 +29,11 @@ ABSL_FLAG(std::string, tls_client_ca, "", "PEM CA; clients must present a certif
 ABSL_FLAG(std::string, internal_token, "",
           "shared secret every caller of a data service must present (x-rcp-internal-token); "
           "prefer --internal_token_file");
-ABSL_FLAG(std::string, internal_token_file, "", "file holding the internal token");
+ABSL_FLAG(std::string, internal_token_file, "",
+          "file holding the internal token, one per line: callers present the first, services accept any "
+          "(two while a rotation is under way); reread when it changes");
+ABSL_FLAG(absl::Duration, credential_reload, absl::Seconds(10),
+          "how often changed certificate, key, CA and internal token files are looked for (no restart needed)");
 ABSL_FLAG(bool, insecure, false,
           "serve beyond loopback without protection: a data service without internal authentication, the "
           "gateway without TLS (warned of at start, and exported as the rcp_insecure metric)");
@@ -110,16 +114,22 @@ ServerOptions ServerOptionsFromFlags(const std::string& service_name, Exposure e
   o.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   o.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
-  o.internal_token = absl::GetFlag(FLAGS_internal_token);
-  std::string token_file = absl::GetFlag(FLAGS_internal_token_file);
-  if (!token_file.empty()) {
-    absl::StatusOr<std::string> token = io::ReadFile(token_file);
-    if (!token.ok()) {
+  o.credential_reload = absl::GetFlag(FLAGS_credential_reload);
+  if (o.credential_reload <= absl::ZeroDuration()) {
+    spdlog::critical("msg=\"credential_reload: must be positive\" value={}", absl::FormatDuration(o.credential_reload));
+    std::exit(2);
+  }
+  if (std::string token = absl::GetFlag(FLAGS_internal_token); !token.empty()) {
+    o.internal_tokens = InternalTokens::Fixed(std::move(token));
+  }
+  if (std::string token_file = absl::GetFlag(FLAGS_internal_token_file); !token_file.empty()) {
+    auto tokens = InternalTokens::FromFile(token_file, "internal_token_file", o.credential_reload);
+    if (!tokens.ok()) {
       spdlog::critical("msg=\"cannot read --internal_token_file\" path={} error=\"{}\"", token_file,
-                       token.status().ToString());
+                       std::string(tokens.status().message()));
       std::exit(2);
     }
-    o.internal_token = std::string(absl::StripAsciiWhitespace(*token));
+    o.internal_tokens = *std::move(tokens);
   }
   o.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   o.health_address = absl::GetFlag(FLAGS_health_listen);

@@ -16,6 +16,7 @@ ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_client_ca);
 ABSL_DECLARE_FLAG(std::string, internal_token);
 ABSL_DECLARE_FLAG(std::string, internal_token_file);
+ABSL_DECLARE_FLAG(absl::Duration, credential_reload);
 ABSL_DECLARE_FLAG(bool, insecure);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
 ABSL_DECLARE_FLAG(absl::Duration, grace_period);

@@ -25,27 +25,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/crypto/crypto.h"
-#include "common/io/file.h"
 #include "common/server/service_manager.h"
+#include "common/server/tls_files.h"
 #include "common/status/status.h"
 
 namespace rcp::server {
 namespace {
 
-// The PEM file a TLS option names. A file that cannot be read is a bad
-// option (INVALID_ARGUMENT naming it), whatever the reason.
-absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* option) {
-  absl::StatusOr<std::string> pem = io::ReadFile(path);
-  if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat(option, ": ", pem.status().message()));
-  return pem;
-}
-
 // Rejects calls that lack the internal credential. Health checks pass, so
 // that orchestrators can probe without secrets.
 class InternalTokenProcessor : public grpc::AuthMetadataProcessor {
  public:
-  explicit InternalTokenProcessor(std::string token) : token_(std::move(token)) {}
+  explicit InternalTokenProcessor(std::shared_ptr<InternalTokens> tokens) : tokens_(std::move(tokens)) {}
   bool IsBlocking() const override { return false; }
 
   grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
@@ -60,7 +51,7 @@ class InternalTokenProcessor : public grpc::AuthMetadataProcessor {
                           "this is an internal service: call it through the gateway (missing "
                           "internal credential)");
     }
-    if (!crypto::ConstantTimeEquals(absl::string_view(it->second.data(), it->second.size()), token_)) {
+    if (!tokens_->Accepts(absl::string_view(it->second.data(), it->second.size()))) {
       return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "internal credential is not valid");
     }
     consumed->insert({std::string(kInternalTokenHeader), std::string(it->second.data(), it->second.size())});
@@ -68,7 +59,7 @@ class InternalTokenProcessor : public grpc::AuthMetadataProcessor {
   }
 
  private:
-  std::string token_;
+  std::shared_ptr<InternalTokens> tokens_;
 };
 
 // A gauge whose value is read at scrape time.
@@ -108,6 +99,7 @@ class CallbackGauges : public prometheus::Collectable {
 struct Server::Metrics {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::shared_ptr<CallbackGauges> gauges = std::make_shared<CallbackGauges>();
+  std::shared_ptr<CertificateExpiry> certificates = std::make_shared<CertificateExpiry>();
   std::unique_ptr<prometheus::Exposer> exposer;
   prometheus::Family<prometheus::Counter>* requests = nullptr;
   prometheus::Family<prometheus::Histogram>* latency = nullptr;
@@ -232,6 +224,8 @@ void Server::OnShutdown(std::function<void()> hook) { shutdown_hooks_.push_back(
 
 prometheus::Registry& Server::metrics() { return *metrics_->registry; }
 
+void Server::WatchCertificateExpiry(const std::string& path) { metrics_->certificates->Add(path); }
+
 void Server::AddGauge(const std::string& name, const std::string& help, std::function<double()> read) {
   metrics_->gauges->Add(name, help, std::move(read));
 }
@@ -251,14 +245,14 @@ absl::Status CheckListenerSecurity(const ServerOptions& options) {
         " is beyond loopback and the port would carry API keys in plaintext; give --tls_cert and "
         "--tls_key (or --insecure, to serve without TLS)"));
   }
-  if (!options.internal_token.empty() && !tls) {
+  if (options.internal_tokens && !tls) {
     return absl::FailedPreconditionError(absl::StrCat(
         "listen: ", options.listen_address,
         " is beyond loopback, where the internal token needs TLS (plaintext with a token is accepted from "
         "loopback alone); give --tls_cert and --tls_key"));
   }
   bool mtls = tls && !options.tls_client_ca_file.empty();
-  if (!options.internal_token.empty() || mtls || options.insecure) return absl::OkStatus();
+  if (options.internal_tokens || mtls || options.insecure) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "listen: ", options.listen_address,
       " is beyond loopback without internal authentication, so anyone could go around the gateway's "
@@ -291,20 +285,15 @@ absl::Status Server::Start() {
     if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
       return absl::InvalidArgumentError("tls_cert and tls_key: both are needed for TLS");
     }
-    auto cert = ReadPemFile(options_.tls_cert_file, "tls_cert");
-    if (!cert.ok()) return cert.status();
-    auto key = ReadPemFile(options_.tls_key_file, "tls_key");
-    if (!key.ok()) return key.status();
-    grpc::SslServerCredentialsOptions ssl;
-    ssl.pem_key_cert_pairs.push_back({*key, *cert});
-    if (!options_.tls_client_ca_file.empty()) {
-      auto ca = ReadPemFile(options_.tls_client_ca_file, "tls_client_ca");
-      if (!ca.ok()) return ca.status();
-      ssl.pem_root_certs = *ca;
-      ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-    }
-    creds = grpc::SslServerCredentials(ssl);
-  } else if (!options_.internal_token.empty()) {
+    TlsFiles files{{options_.tls_cert_file, "tls_cert"},
+                   {options_.tls_key_file, "tls_key"},
+                   {options_.tls_client_ca_file, "tls_client_ca"},
+                   options_.credential_reload};
+    auto watched = WatchedServerCredentials(files);
+    if (!watched.ok()) return watched.status();
+    creds = *std::move(watched);
+    metrics_->certificates->Add(options_.tls_cert_file);
+  } else if (options_.internal_tokens) {
     // Plaintext with a token: gRPC attaches token checks only to secure
     // credentials, and "local" credentials are those for plaintext that
     // accept loopback peers alone; beyond loopback, use TLS.
@@ -312,8 +301,8 @@ absl::Status Server::Start() {
   } else {
     creds = grpc::InsecureServerCredentials();
   }
-  if (!options_.internal_token.empty()) {
-    creds->SetAuthMetadataProcessor(std::make_shared<InternalTokenProcessor>(options_.internal_token));
+  if (options_.internal_tokens) {
+    creds->SetAuthMetadataProcessor(std::make_shared<InternalTokenProcessor>(options_.internal_tokens));
   }
 
   grpc::ServerBuilder builder;
@@ -340,6 +329,7 @@ absl::Status Server::Start() {
     }
     metrics_->exposer->RegisterCollectable(metrics_->registry);
     metrics_->exposer->RegisterCollectable(metrics_->gauges);
+    metrics_->exposer->RegisterCollectable(metrics_->certificates);
     auto ports = metrics_->exposer->GetListeningPorts();
     metrics_port_ = ports.empty() ? 0 : ports.front();
   }
@@ -363,7 +353,7 @@ absl::Status Server::Start() {
   spdlog::info(
       "msg=listening service={} address={}:{} tls={} mtls={} internal_auth={} metrics_port={} health_port={}",
       options_.service_name, host, port_, tls, !options_.tls_client_ca_file.empty(),
-      !options_.internal_token.empty(), metrics_port_, health_port_);
+      options_.internal_tokens != nullptr, metrics_port_, health_port_);
   return absl::OkStatus();
 }
 

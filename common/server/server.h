@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/server/internal_token.h"
 
 namespace grpc {
 class Server;
@@ -55,10 +56,14 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
-  // When non-empty, every call except health checks must carry the metadata
-  // "x-rcp-internal-token: <token>" (DESIGN.md §1: only the gateway may call
-  // a data service). Default: empty (no check), for loopback development.
-  std::string internal_token;
+  // When set, every call except health checks must carry the metadata
+  // "x-rcp-internal-token: <token>" with one of these tokens (DESIGN.md §1:
+  // only the gateway may call a data service). Default: none (no check),
+  // for loopback development.
+  std::shared_ptr<InternalTokens> internal_tokens;
+  // How often changed certificate, key and CA files are reread (the token
+  // file's own recheck is set where it is opened). Default: 10 s.
+  absl::Duration credential_reload = absl::Seconds(10);
   // host:port for the Prometheus /metrics endpoint; empty disables it.
   std::string metrics_address;
   // host:port of a plaintext port serving grpc.health.v1 alone, for probes
@@ -111,6 +116,11 @@ class Server {
   prometheus::Registry& metrics();
   // Adds a gauge read at every scrape.
   void AddGauge(const std::string& name, const std::string& help, std::function<double()> read);
+  // Exports the notAfter of the certificate file at `path` (one the daemon
+  // presents or trusts beyond its own port, such as the gateway's client
+  // certificate), read at every scrape. The port's own --tls_cert is added
+  // by Start.
+  void WatchCertificateExpiry(const std::string& path);
 
   // Tells the service manager the daemon is ready (call it once main has
   // started everything), blocks until SIGINT or SIGTERM, reports NOT_SERVING

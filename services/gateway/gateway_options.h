@@ -2,9 +2,11 @@
 #ifndef RCP_SERVICES_GATEWAY_GATEWAY_OPTIONS_H_
 #define RCP_SERVICES_GATEWAY_GATEWAY_OPTIONS_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/time/time.h"
+#include "common/server/internal_token.h"
 
 namespace rcp::gateway {
 
@@ -13,13 +15,16 @@ struct GatewayOptions {
   std::string registry_address;
   std::string events_address;
   std::string documents_address;
-  // Presented to the data services as x-rcp-internal-token.
-  std::string internal_token;
+  // Presented to the data services as x-rcp-internal-token (the file's
+  // current token, reread when it changes); none = no token (loopback).
+  std::shared_ptr<server::InternalTokens> internal_tokens;
   // PEM CA to verify the data services' TLS certificates; empty = plaintext
   // (loopback). With client_cert/client_key, the gateway presents them (mTLS).
   std::string upstream_ca_file;
   std::string upstream_cert_file;
   std::string upstream_key_file;
+  // How often changed upstream certificate, key and CA files are reread.
+  absl::Duration credential_reload = absl::Seconds(10);
 
   // How long an authenticated key's principal is reused before the registry
   // is asked again: the bound on how long a revoked key keeps working.

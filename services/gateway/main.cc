@@ -93,8 +93,9 @@ int main(int argc, char** argv) {
   rcp::server::ServerOptions server_options =
       rcp::server::ServerOptionsFromFlags("gateway", rcp::server::Exposure::kPublic);
   rcp::gateway::GatewayOptions options;
-  options.internal_token = server_options.internal_token;
-  server_options.internal_token.clear();
+  options.internal_tokens = std::move(server_options.internal_tokens);
+  server_options.internal_tokens = nullptr;
+  options.credential_reload = server_options.credential_reload;
   options.registry_address = absl::GetFlag(FLAGS_registry);
   options.events_address = absl::GetFlag(FLAGS_events);
   options.documents_address = absl::GetFlag(FLAGS_documents);
@@ -201,6 +202,7 @@ int main(int argc, char** argv) {
   fed::PeerTransportOptions transport;
   transport.ca_file = absl::GetFlag(FLAGS_peer_ca);
   transport.insecure_loopback = absl::GetFlag(FLAGS_peer_insecure_loopback);
+  transport.credential_reload = server_options.credential_reload;
   if (keyring != nullptr && transport.ca_file.empty() && !transport.insecure_loopback) {
     spdlog::warn("msg=\"no federation peers: give --peer_ca, --peer_tls_cert and --peer_tls_key (or, for tests and "
                  "demos, --peer_insecure_loopback)\" deployment_id={}",
@@ -250,6 +252,7 @@ int main(int argc, char** argv) {
       peer_options.tls_key_file = transport.key_file;
       peer_options.tls_client_ca_file = transport.ca_file;
       peer_options.grace_period = server_options.grace_period;
+      peer_options.credential_reload = server_options.credential_reload;
       peer_server = std::make_unique<rcp::server::Server>(peer_options);
       peer_federation = std::make_unique<fed::FederationService>(deps, keyring.get(), pulls.get());
       peer_server->AddService(peer_federation.get());
@@ -267,6 +270,11 @@ int main(int argc, char** argv) {
   server.AddService(&federation_admin);
   server.AddGauge("rcp_gateway_subscribers", "open Subscribe streams",
                   [&gateway] { return static_cast<double>(gateway.subscriptions().count()); });
+  // Every certificate the gateway presents, so that one nearing its end
+  // alerts (deploy/observability), whichever port or peer it is shown to.
+  for (const std::string& cert : {options.upstream_cert_file, transport.cert_file}) {
+    if (!cert.empty()) server.WatchCertificateExpiry(cert);
+  }
   server.OnShutdown([&] {
     gateway.subscriptions().CloseAll();
     if (replicator != nullptr) replicator->Stop();

@@ -9,9 +9,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/io/file.h"
+#include "common/server/internal_token.h"
+#include "common/server/server.h"
 #include "common/version/version.h"
 #include "common/status/status.h"
 #include "google/protobuf/util/time_util.h"
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
       "backup", "take a consistent online backup of one data service into DIR (which must not exist or be empty)");
   backup->add_option("--service", service, "host:port of rcp-registryd, rcp-eventsd or rcp-documentsd")->required();
   backup->add_option("--to", to, "directory to write the backup into")->required();
-  backup->add_option("--internal_token_file", credentials.token_file, "file holding the internal token");
+  backup->add_option("--internal_token_file", credentials.token_file,
+                     "file holding the internal token (the first line, when it holds two)");
   backup->add_option("--ca", credentials.ca, "PEM CA of the service's certificate (TLS)");
   backup->add_option("--cert", credentials.cert, "PEM client certificate (mTLS)");
   backup->add_option("--key", credentials.key, "PEM key of --cert");
@@ -82,9 +84,12 @@ int main(int argc, char** argv) {
     auto stub = rcp::admin::v1::Backup::NewStub(*channel);
     grpc::ClientContext context;
     if (!credentials.token_file.empty()) {
-      auto token = rcp::io::ReadFile(credentials.token_file);
-      if (!token.ok()) return Fail(token.status());
-      context.AddMetadata("x-rcp-internal-token", std::string(absl::StripAsciiWhitespace(*token)));
+      // The file the services read: during a rotation it holds two tokens,
+      // and callers present the first (common/server/internal_token.h).
+      auto tokens = rcp::server::InternalTokens::FromFile(credentials.token_file, "--internal_token_file",
+                                                          absl::InfiniteDuration());
+      if (!tokens.ok()) return Fail(tokens.status());
+      context.AddMetadata(rcp::server::kInternalTokenHeader, (*tokens)->Current());
     }
     auto manifest = rcp::admin::TakeBackup(stub.get(), &context, to);
     if (!manifest.ok()) return Fail(manifest.status());

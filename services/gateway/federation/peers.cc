@@ -2,7 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/io/file.h"
+#include "common/server/tls_files.h"
 #include "common/status/status.h"
 #include "services/gateway/access/peers.h"
 
@@ -79,15 +79,17 @@ absl::StatusOr<std::unique_ptr<PeerChannels>> PeerChannels::Create(const PeerTra
     }
     creds = grpc::InsecureChannelCredentials();
   } else {
-    grpc::SslCredentialsOptions ssl;
-    for (auto [field, path, flag] : {std::tuple{&ssl.pem_root_certs, &options.ca_file, "peer_ca"},
-                                     std::tuple{&ssl.pem_cert_chain, &options.cert_file, "peer_cert"},
-                                     std::tuple{&ssl.pem_private_key, &options.key_file, "peer_key"}}) {
-      absl::StatusOr<std::string> pem = io::ReadFile(*path);
-      if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": ", pem.status().message()));
-      *field = *std::move(pem);
+    // A peer must present our CA's certificate too, so the identity is
+    // required, not optional as for the upstream services.
+    if (options.cert_file.empty() || options.key_file.empty()) {
+      return absl::InvalidArgumentError("peer_tls_cert and peer_tls_key: both are needed with peer_ca");
     }
-    creds = grpc::SslCredentials(ssl);
+    auto watched = server::WatchedChannelCredentials({{options.cert_file, "peer_tls_cert"},
+                                                      {options.key_file, "peer_tls_key"},
+                                                      {options.ca_file, "peer_ca"},
+                                                      options.credential_reload});
+    if (!watched.ok()) return watched.status();
+    creds = *std::move(watched);
   }
   return std::unique_ptr<PeerChannels>(new PeerChannels(options, std::move(self), std::move(creds)));
 }

@@ -66,6 +66,8 @@ struct PeerTransportOptions {
   std::string cert_file;
   std::string key_file;
   bool insecure_loopback = false;
+  // How often changed certificate, key and CA files are reread.
+  absl::Duration credential_reload = absl::Seconds(10);
 };
 
 // Thread-safe.

@@ -2,10 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/audience/audience.h"
-#include "common/io/file.h"
 #include "common/resource/kinds.h"
 #include "common/server/principal.h"
 #include "common/server/server.h"
+#include "common/server/tls_files.h"
 #include "common/status/status.h"
 
 namespace rcp::gateway::upstream {
@@ -15,21 +15,12 @@ namespace reg = ::rcp::registry::v1;
 namespace ev = ::rcp::events::v1;
 namespace doc = ::rcp::documents::v1;
 
-absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
-  absl::StatusOr<std::string> pem = io::ReadFile(path);
-  if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat(flag, ": ", pem.status().message()));
-  return pem;
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const GatewayOptions& options) {
   if (options.upstream_ca_file.empty()) return grpc::InsecureChannelCredentials();
-  grpc::SslCredentialsOptions ssl;
-  RCP_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(options.upstream_ca_file, "upstream_ca"));
-  if (!options.upstream_cert_file.empty()) {
-    RCP_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadPem(options.upstream_cert_file, "upstream_cert"));
-    RCP_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadPem(options.upstream_key_file, "upstream_key"));
-  }
-  return grpc::SslCredentials(ssl);
+  return server::WatchedChannelCredentials({{options.upstream_cert_file, "upstream_cert"},
+                                            {options.upstream_key_file, "upstream_key"},
+                                            {options.upstream_ca_file, "upstream_ca"},
+                                            options.credential_reload});
 }
 
 // One Get of the item's service, for the forwarder's reads of stored items.
@@ -81,8 +72,8 @@ Upstream::Upstream(Stubs stubs, const GatewayOptions& options)
 
 void Upstream::Prepare(grpc::ClientContext* context, const For& who, const grpc::ServerContextBase* client,
                        bool streaming) const {
-  if (!options_.internal_token.empty())
-    context->AddMetadata(server::kInternalTokenHeader, options_.internal_token);
+  if (options_.internal_tokens != nullptr)
+    context->AddMetadata(server::kInternalTokenHeader, options_.internal_tokens->Current());
   if (who.principal != nullptr) {
     context->AddMetadata(server::kPrincipalHeader, who.principal->api_key());
     if (who.as_viewer) context->AddMetadata(audience::kViewerHeader, who.principal->SerializeAsString());

@@ -96,7 +96,7 @@ TEST_F(ServerTest, PrincipalReachesTheHandler) {
 
 TEST_F(ServerTest, InternalTokenIsRequiredExceptForHealth) {
   ServerOptions o;
-  o.internal_token = "s3cret-internal-token";
+  o.internal_tokens = InternalTokens::Fixed("s3cret-internal-token");
   StartServer(o);
   EXPECT_THAT(CallEcho("hi"), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("gateway")));
   EXPECT_THAT(CallEcho("hi", "wrong-token"),
@@ -194,7 +194,7 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
 
 TEST_F(TlsTest, InternalTokenIsCheckedOverTlsToo) {
   ServerOptions o = TlsOptions(/*mtls=*/false);
-  o.internal_token = "tok";
+  o.internal_tokens = InternalTokens::Fixed("tok");
   StartServer(o);
   channel_ = TlsChannel("");
   EXPECT_THAT(CallEcho("hi"), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("gateway")));
