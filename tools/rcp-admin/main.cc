@@ -4,6 +4,10 @@
 //
 //   rcp-admin backup  --service=HOST:PORT --to=DIR [credential flags]
 //   rcp-admin restore --from=DIR --to=DATA_DIR
+//
+// --dry_run (either command) parses and checks the arguments, says what it
+// would do and exits 0, without reading, writing or connecting to anything:
+// deploy/k8s checks its Jobs' command lines with it.
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Credentials credentials;
   std::string service, to, from;
+  bool dry_run = false;
 
   auto* backup = app.add_subcommand(
       "backup", "take a consistent online backup of one data service into DIR (which must not exist or be empty)");
@@ -70,13 +75,32 @@ int main(int argc, char** argv) {
   backup->add_option("--ca", credentials.ca, "PEM CA of the service's certificate (TLS)");
   backup->add_option("--cert", credentials.cert, "PEM client certificate (mTLS)");
   backup->add_option("--key", credentials.key, "PEM key of --cert");
+  backup->add_flag("--dry_run", dry_run, "check the arguments and say what would be done, touching nothing");
 
   auto* restore = app.add_subcommand(
       "restore", "check a backup against its manifest and copy it into a fresh data directory, which the service "
                  "then opens in a new epoch");
   restore->add_option("--from", from, "directory of a backup")->required();
   restore->add_option("--to", to, "the service's new --data_dir (must not exist or be empty)")->required();
+  restore->add_flag("--dry_run", dry_run, "check the arguments and say what would be done, touching nothing");
   CLI11_PARSE(app, argc, argv);
+
+  if (backup->parsed() && !credentials.cert.empty() != !credentials.key.empty()) {
+    return Fail(absl::InvalidArgumentError("--cert and --key go together"));
+  }
+  if (backup->parsed() && !credentials.cert.empty() && credentials.ca.empty()) {
+    return Fail(absl::InvalidArgumentError("--cert needs --ca: a client certificate is only sent over TLS"));
+  }
+  if (dry_run) {
+    if (backup->parsed()) {
+      std::cout << "would back up " << service << " into " << to << " over "
+                << (credentials.ca.empty() ? "plaintext" : credentials.cert.empty() ? "TLS" : "mTLS")
+                << (credentials.token_file.empty() ? "" : " with the internal token") << "\n";
+    } else {
+      std::cout << "would restore " << from << " into " << to << "\n";
+    }
+    return 0;
+  }
 
   if (backup->parsed()) {
     auto channel = ChannelTo(service, credentials);
