@@ -5,6 +5,7 @@
 //
 // On every workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod):
 //   probes       startup, readiness and liveness probes on every container, all gRPC
+//                (not in Jobs and CronJobs, whose containers run to completion)
 //   startup      the startup probe allows ≥ 600 s (failureThreshold × periodSeconds): WAL replay
 //   pod-security the pod runs as 10001:10001 (runAsNonRoot, fsGroup 10001), seccomp RuntimeDefault
 //   security     every container: the same user, read-only root, no privilege escalation,
@@ -20,13 +21,18 @@
 //   memory       a container with --rocksdb_memory_mb=N has a memory limit ≥ 1.5 × N MiB + 128 MiB
 //   metrics      prometheus.io scrape annotations naming the --metrics_listen port
 //   config       every ConfigMap key an environment variable names is rendered
+//   jobs         a Job (and a CronJob's jobTemplate) sets backoffLimit and activeDeadlineSeconds,
+//                restartPolicy Never or OnFailure, and runs no rcp daemon; a CronJob has
+//                concurrencyPolicy Forbid and both history limits set
 // And across objects:
 //   pdb          PodDisruptionBudgets select the gateway's pods only, and the gateway has one
 //   gateway      the gateway runs ≥ 2 replicas, spread by topologySpreadConstraints
 //   volumes      every PVC (volumeClaimTemplates too) is ReadWriteOncePod; data services run
 //                one replica, with a headless Service
 //   network      each data service is isolated by a NetworkPolicy whose rules admit only
-//                its namespace's gateway (and other namespaces only to the metrics port)
+//                its namespace's gateway and rcp-admin backup pods (and other namespaces
+//                only to the metrics port); every rcp-admin pod is isolated both ways, and
+//                may reach only DNS (kube-dns, port 53) and the data services
 //   peer-cert    a cert-manager peer certificate names the deployment id the gateway is given
 //
 // Prints every violation, tagged with its rule, and exits 1; exits 0 when
@@ -41,11 +47,18 @@ const USER = 10001;
 const STARTUP_BUDGET_S = 600;
 const GRACE_MARGIN_S = 5;
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"]);
+const BATCH_KINDS = new Set(["Job", "CronJob"]);
 
 function podTemplate(o) {
   if (o.kind === "Pod") return { metadata: o.metadata || {}, spec: o.spec || {} };
   if (o.kind === "CronJob") return ((o.spec || {}).jobTemplate || {}).spec?.template || { spec: {} };
   return (o.spec || {}).template || { spec: {} };
+}
+
+// The Job spec of a Job, or of a CronJob's jobTemplate.
+function jobSpec(o) {
+  if (o.kind === "CronJob") return ((o.spec || {}).jobTemplate || {}).spec || {};
+  return o.spec || {};
 }
 
 function program(container) {
@@ -91,6 +104,11 @@ function check(objects) {
   const isGateway = (w) => (podTemplate(w).spec.containers || []).some((c) => program(c) === "rcp-gatewayd");
   const isDataService = (w) =>
     (podTemplate(w).spec.containers || []).some((c) => DAEMONS.includes(program(c)) && program(c) !== "rcp-gatewayd");
+  const podContainers = (w) => [...(podTemplate(w).spec.initContainers || []), ...(podTemplate(w).spec.containers || [])];
+  const adminArgs = (c) => [...(c.command || []), ...(c.args || [])].slice(1);
+  // A pod that runs rcp-admin (a backup or a restore), and one that backs up.
+  const isAdmin = (w) => podContainers(w).some((c) => program(c) === "rcp-admin");
+  const isBackup = (w) => podContainers(w).some((c) => program(c) === "rcp-admin" && adminArgs(c)[0] === "backup");
 
   for (const w of workloads) {
     const template = podTemplate(w);
@@ -99,8 +117,8 @@ function check(objects) {
     const all = [...(spec.initContainers || []), ...containers];
     const volumes = new Map((spec.volumes || []).map((v) => [v.name, v]));
 
-    // probes, startup
-    for (const c of containers) {
+    // probes, startup (a Job's containers finish: nothing to probe)
+    for (const c of BATCH_KINDS.has(w.kind) ? [] : containers) {
       for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"]) {
         const probe = c[kind];
         if (!probe) {
@@ -228,6 +246,31 @@ function check(objects) {
       }
     }
 
+    // jobs
+    if (BATCH_KINDS.has(w.kind)) {
+      const job = jobSpec(w);
+      const where = w.kind === "CronJob" ? "jobTemplate.spec." : "spec.";
+      if (!Number.isInteger(job.backoffLimit)) report("jobs", w, `${where}backoffLimit is not set (the default retries 6 times)`);
+      if (!(Number.isInteger(job.activeDeadlineSeconds) && job.activeDeadlineSeconds > 0)) {
+        report("jobs", w, `${where}activeDeadlineSeconds is not set: a stuck or pending run would never end`);
+      }
+      if (!["Never", "OnFailure"].includes(spec.restartPolicy)) {
+        report("jobs", w, `restartPolicy is ${JSON.stringify(spec.restartPolicy)}, not Never or OnFailure`);
+      }
+      for (const c of all) {
+        if (DAEMONS.includes(program(c))) report("jobs", w, `container ${c.name} runs ${program(c)}, a daemon that never completes`);
+      }
+      if (w.kind === "CronJob") {
+        const cron = w.spec || {};
+        if (cron.concurrencyPolicy !== "Forbid") {
+          report("jobs", w, `concurrencyPolicy is ${JSON.stringify(cron.concurrencyPolicy)}, not Forbid: two runs would share one volume`);
+        }
+        for (const k of ["successfulJobsHistoryLimit", "failedJobsHistoryLimit"]) {
+          if (!Number.isInteger(cron[k])) report("jobs", w, `${k} is not set`);
+        }
+      }
+    }
+
     // metrics
     if (containers.some((c) => DAEMONS.includes(program(c)))) {
       const ann = (template.metadata || {}).annotations || {};
@@ -302,6 +345,8 @@ function check(objects) {
     const metricsPort = metricsListen.slice(metricsListen.lastIndexOf(":") + 1);
     const isMetricsPort = (p) => p.port === "metrics" || String(p.port) === metricsPort;
     const gateways = workloads.filter((g) => isGateway(g) && ns(g) === ns(w));
+    const backups = workloads.filter((b) => isBackup(b) && ns(b) === ns(w));
+    const labelsOf = (o) => (podTemplate(o).metadata || {}).labels || {};
     const applying = policies.filter((p) => ns(p) === ns(w) && matchesSelector(p.spec.podSelector, labels) &&
       (p.spec.policyTypes || ["Ingress"]).includes("Ingress"));
     if (applying.length === 0) report("network", w, "no NetworkPolicy isolates its ingress: anyone could go around the gateway");
@@ -316,12 +361,55 @@ function check(objects) {
           continue;
         }
         for (const peer of from) {
-          const gatewayOnly = peer.podSelector && !peer.namespaceSelector && !peer.ipBlock &&
-            gateways.length > 0 && gateways.every((g) => matchesSelector(peer.podSelector, (podTemplate(g).metadata || {}).labels)) &&
-            workloads.filter((o) => ns(o) === ns(w) && !isGateway(o))
+          // A peer selects every gateway pod of the namespace and nothing
+          // else, or some of its backup pods and nothing else.
+          const inNamespace = peer.podSelector && !peer.namespaceSelector && !peer.ipBlock;
+          const selects = (o) => matchesSelector(peer.podSelector, labelsOf(o));
+          const others = (admitted) => workloads.filter((o) => ns(o) === ns(w) && !admitted(o));
+          const gatewayOnly = inNamespace && gateways.length > 0 && gateways.every(selects) && others(isGateway).every((o) => !selects(o));
+          const backupOnly = inNamespace && backups.some(selects) && others(isBackup).every((o) => !selects(o));
+          if (!gatewayOnly && !backupOnly) {
+            report("network", w, `NetworkPolicy ${p.metadata.name} admits ${JSON.stringify(peer)}, which is not this namespace's gateway or backup pods alone`);
+          }
+        }
+      }
+    }
+  }
+
+  // network: rcp-admin pods are isolated both ways, and reach DNS and the
+  // data services alone.
+  const isDns = (peer) => peer.podSelector && matchesSelector(peer.podSelector, { "k8s-app": "kube-dns" }) &&
+    Object.keys(peer.podSelector.matchLabels || {}).length === 1 && !(peer.podSelector.matchExpressions || []).length &&
+    peer.namespaceSelector && (peer.namespaceSelector.matchLabels || {})["kubernetes.io/metadata.name"] === "kube-system" &&
+    !peer.ipBlock;
+  for (const w of workloads.filter(isAdmin)) {
+    const labels = (podTemplate(w).metadata || {}).labels || {};
+    const dataServices = workloads.filter((o) => isDataService(o) && ns(o) === ns(w));
+    const applying = policies.filter((p) => ns(p) === ns(w) && matchesSelector(p.spec.podSelector, labels));
+    for (const type of ["Ingress", "Egress"]) {
+      if (!applying.some((p) => (p.spec.policyTypes || ["Ingress"]).includes(type))) {
+        report("network", w, `no NetworkPolicy isolates its ${type.toLowerCase()}: rcp-admin holds the internal credential`);
+      }
+    }
+    for (const p of applying) {
+      if ((p.spec.policyTypes || ["Ingress"]).includes("Ingress") && (p.spec.ingress || []).length > 0) {
+        report("network", w, `NetworkPolicy ${p.metadata.name} admits ingress to an rcp-admin pod, which serves nothing`);
+      }
+      if (!(p.spec.policyTypes || []).includes("Egress")) continue;
+      for (const rule of p.spec.egress || []) {
+        const to = rule.to || [];
+        if (to.length === 0) {
+          report("network", w, `NetworkPolicy ${p.metadata.name} lets an rcp-admin pod reach anyone on ports ${JSON.stringify((rule.ports || []).map((x) => x.port))}`);
+          continue;
+        }
+        for (const peer of to) {
+          const dns = isDns(peer) && (rule.ports || []).length > 0 && rule.ports.every((x) => String(x.port) === "53");
+          const services = peer.podSelector && !peer.namespaceSelector && !peer.ipBlock &&
+            dataServices.some((o) => matchesSelector(peer.podSelector, (podTemplate(o).metadata || {}).labels)) &&
+            workloads.filter((o) => ns(o) === ns(w) && !isDataService(o))
               .every((o) => !matchesSelector(peer.podSelector, (podTemplate(o).metadata || {}).labels));
-          if (!gatewayOnly) {
-            report("network", w, `NetworkPolicy ${p.metadata.name} admits ${JSON.stringify(peer)}, which is not this namespace's gateway alone`);
+          if (!dns && !services) {
+            report("network", w, `NetworkPolicy ${p.metadata.name} lets an rcp-admin pod reach ${JSON.stringify(peer)}, which is neither DNS nor this namespace's data services`);
           }
         }
       }

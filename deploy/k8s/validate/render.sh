@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Renders the base and every overlay with `kubectl kustomize` (offline):
+# Renders the base, the restore Jobs and every overlay with `kubectl
+# kustomize` (offline):
 #   render.sh OUT_DIR [K8S_DIR]
-# writes OUT_DIR/<name>.yaml for base and for each overlays/<name>, and
+# writes OUT_DIR/<name>.yaml for base, restore and each overlays/<name>, and
 # OUT_DIR/index.txt listing them for the checks that read them. Fails, never
 # skips, when kubectl is missing or any kustomization does not render.
 # KUBECTL names the kubectl to run (default: kubectl on PATH).
@@ -15,12 +16,12 @@ if ! command -v "$kubectl" >/dev/null 2>&1; then
 fi
 rm -rf "$out"
 mkdir -p "$out"
-targets=(base)
+targets=(base restore)
 for k in "$k8s"/overlays/*/kustomization.yaml; do
   [ -e "$k" ] || continue
   targets+=("overlays/$(basename "$(dirname "$k")")")
 done
-[ ${#targets[@]} -gt 1 ] || { echo "render.sh: no overlay under $k8s/overlays" >&2; exit 1; }
+[ ${#targets[@]} -gt 2 ] || { echo "render.sh: no overlay under $k8s/overlays" >&2; exit 1; }
 failed=0
 for t in "${targets[@]}"; do
   name="$(basename "$t")"

@@ -36,6 +36,10 @@ const find = (objects, kind, name) => {
 };
 const container = (objects, kind, name) => find(objects, kind, name).spec.template.spec.containers[0];
 const mount = (c, mountPath) => c.volumeMounts.find((m) => m.mountPath === mountPath);
+// The backup CronJob, its pod spec, and a restore Job.
+const cron = (objects) => find(objects, "CronJob", "rcp-backup");
+const cronPod = (objects) => cron(objects).spec.jobTemplate.spec.template.spec;
+const restoreJob = (objects) => find(objects, "Job", "rcp-restore-registry");
 
 function write(name, objects) {
   const file = path.join(tmp, `${name}.yaml`);
@@ -94,7 +98,24 @@ const cases = [
   ["policy", "base", "a ReadWriteOnce volume", (o) => { find(o, "StatefulSet", "rcp-documents").spec.volumeClaimTemplates[0].spec.accessModes = ["ReadWriteOnce"]; }, /\[volumes\].*ReadWriteOnce"/],
   ["policy", "base", "two replicas of a data service", (o) => { find(o, "StatefulSet", "rcp-events").spec.replicas = 2; }, /\[volumes\].*2 replicas/],
   ["policy", "base", "a data service behind a non-headless Service", (o) => { delete find(o, "Service", "rcp-registry").spec.clusterIP; }, /\[volumes\].*not headless/],
-  ["policy", "base", "a data service open to every namespace", (o) => { find(o, "NetworkPolicy", "rcp-data-services").spec.ingress[0].from.push({ namespaceSelector: {} }); }, /\[network\].*not this namespace's gateway alone/],
+  ["policy", "base", "a data service open to every namespace", (o) => { find(o, "NetworkPolicy", "rcp-data-services").spec.ingress[0].from.push({ namespaceSelector: {} }); }, /\[network\].*not this namespace's gateway or backup pods alone/],
+  ["policy", "base", "a data service open to every pod of the deployment", (o) => { find(o, "NetworkPolicy", "rcp-data-services").spec.ingress[1].from[0].podSelector = { matchLabels: { "app.kubernetes.io/part-of": "rcp-exchange" } }; }, /\[network\].*part-of.*not this namespace's gateway or backup pods alone/],
+  ["policy", "base", "backup pods that may reach anywhere", (o) => { find(o, "NetworkPolicy", "rcp-backup").spec.egress.push({ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] }); }, /\[network\].*CronJob rcp-backup.*neither DNS nor this namespace's data services/],
+  ["policy", "base", "backup pods that may reach any pod on 53", (o) => { find(o, "NetworkPolicy", "rcp-backup").spec.egress[0].to[0].namespaceSelector = {}; }, /\[network\].*CronJob rcp-backup.*neither DNS/],
+  ["policy", "base", "backup pods open to callers", (o) => { find(o, "NetworkPolicy", "rcp-backup").spec.ingress = [{ ports: [{ port: 8080 }] }]; }, /\[network\].*admits ingress to an rcp-admin pod/],
+  ["policy", "base", "backup pods without their NetworkPolicy", (o) => { o.splice(o.indexOf(find(o, "NetworkPolicy", "rcp-backup")), 1); }, /\[network\].*CronJob rcp-backup: no NetworkPolicy isolates its egress/],
+  ["policy", "restore", "restore pods without their NetworkPolicy", (o) => { o.splice(o.indexOf(find(o, "NetworkPolicy", "rcp-restore")), 1); }, /\[network\].*Job rcp-restore-registry: no NetworkPolicy isolates its ingress/],
+  ["policy", "base", "a CronJob that may run twice at once", (o) => { cron(o).spec.concurrencyPolicy = "Allow"; }, /\[jobs\].*concurrencyPolicy is "Allow"/],
+  ["policy", "base", "a CronJob without a failed history limit", (o) => { delete cron(o).spec.failedJobsHistoryLimit; }, /\[jobs\].*failedJobsHistoryLimit is not set/],
+  ["policy", "base", "a CronJob without a deadline", (o) => { delete cron(o).spec.jobTemplate.spec.activeDeadlineSeconds; }, /\[jobs\].*jobTemplate\.spec\.activeDeadlineSeconds is not set/],
+  ["policy", "restore", "a Job without a backoffLimit", (o) => { delete restoreJob(o).spec.backoffLimit; }, /\[jobs\].*spec\.backoffLimit is not set/],
+  ["policy", "restore", "a Job that restarts Always", (o) => { restoreJob(o).spec.template.spec.restartPolicy = "Always"; }, /\[jobs\].*restartPolicy is "Always"/],
+  ["policy", "restore", "a Job running a daemon", (o) => { restoreJob(o).spec.template.spec.containers[0].command = ["rcp-registryd"]; }, /\[jobs\].*runs rcp-registryd/],
+  ["policy", "base", "a privileged backup container", (o) => { cronPod(o).initContainers[1].securityContext.privileged = true; }, /\[security\].*CronJob rcp-backup: container events is privileged/],
+  ["policy", "base", "a backup container without a memory limit", (o) => { delete cronPod(o).initContainers[2].resources.limits.memory; }, /\[resources\].*CronJob rcp-backup: container documents has no limits\.memory/],
+  ["policy", "base", "a backup container mounting the token with a subPath", (o) => { mount(cronPod(o).initContainers[0], "/etc/rcp/internal-token").subPath = "token"; }, /\[subpath\].*CronJob rcp-backup/],
+  ["policy", "restore", "a restore pod running as root", (o) => { restoreJob(o).spec.template.spec.securityContext.runAsUser = 0; }, /\[pod-security\].*Job rcp-restore-registry.*runAsUser/],
+  ["policy", "restore", "a restore container without /tmp", (o) => { const c = restoreJob(o).spec.template.spec.containers[0]; c.volumeMounts = c.volumeMounts.filter((m) => m.mountPath !== "/tmp"); }, /\[tmp\].*Job rcp-restore-registry/],
   ["policy", "base", "a data service open to everyone", (o) => { delete find(o, "NetworkPolicy", "rcp-data-services").spec.ingress[0].from; }, /\[network\].*admits everyone/],
   ["policy", "base", "no NetworkPolicy on the data services", (o) => { o.splice(o.indexOf(find(o, "NetworkPolicy", "rcp-data-services")), 1); }, /\[network\].*no NetworkPolicy/],
   ["policy", "cert-manager", "a peer certificate naming another deployment", (o) => { find(o, "Certificate", "rcp-gateway-peer-tls").spec.dnsNames = ["igc.rcp"]; }, /\[peer-cert\].*rcp-exchange\.local/],
@@ -104,6 +125,8 @@ const cases = [
   ["schema", "base", "a missing required field", (o) => { delete find(o, "StatefulSet", "rcp-events").spec.selector; }, /must have required property '?selector'?/],
   ["schema", "base", "an enum value Kubernetes does not know", (o) => { find(o, "NetworkPolicy", "rcp-gateway").spec.policyTypes = ["Inbound"]; }, /policyTypes/],
   ["schema", "cert-manager", "a misspelt CRD field", (o) => { const c = find(o, "Certificate", "rcp-registry-tls"); c.spec.dnsName = c.spec.dnsNames; delete c.spec.dnsNames; }, /'"?dnsName"?' does not exist/],
+  ["schema", "base", "a misspelt CronJob field", (o) => { const j = cron(o).spec.jobTemplate.spec; j.backofLimit = j.backoffLimit; delete j.backoffLimit; }, /'"?backofLimit"?' does not exist in type/],
+  ["schema", "restore", "a Job's restartPolicy Kubernetes does not know", (o) => { restoreJob(o).spec.template.spec.restartPolicy = "Sometimes"; }, /restartPolicy/],
   ["schema", "base", "a kind no schema knows", (o) => { o.push({ apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" } }); }, /no schema for example\.org\/v1 Widget/],
 ];
 
@@ -129,6 +152,17 @@ try {
 
   // The committed fixture of a workload with a missing probe.
   expect("policy fails on fixtures/missing-probe.yaml", run(node, [tool("policy.js"), path.join(__dirname, "fixtures", "missing-probe.yaml")]), 1, /\[probes\].*no livenessProbe/);
+  // The privileged CronJob fixture is refused for its privilege alone.
+  {
+    const fixture = path.join(__dirname, "fixtures", "privileged-cronjob.yaml");
+    expect("policy fails on fixtures/privileged-cronjob.yaml", run(node, [tool("policy.js"), fixture]), 1, /\[security\].*container task is privileged/);
+    const o = readObjects(fixture).objects.map((e) => e.object);
+    const sc = o[0].spec.jobTemplate.spec.template.spec.containers[0].securityContext;
+    delete sc.privileged;
+    sc.allowPrivilegeEscalation = false;
+    expect("policy passes fixtures/privileged-cronjob.yaml without the privilege", run(node, [tool("policy.js"), write("unprivileged", o)]), 0);
+    expect("schema passes fixtures/privileged-cronjob.yaml", run(node, [tool("schema.js"), fixture]), 0);
+  }
 
   // The render: a broken copy of deploy/k8s, and no kubectl.
   const copy = path.join(tmp, "k8s");
