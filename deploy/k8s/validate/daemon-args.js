@@ -4,12 +4,20 @@
 // its gRPC probes ask the port its --health_listen serves, readiness the
 // overall status and liveness the "liveness" service.
 //
-//   node daemon-args.js rcp-registryd=PATH ... RENDERED...
+//   node daemon-args.js rcp-registryd=PATH ... rcp-admin=PATH RENDERED...
 //
-// Each of the four daemons is named with the path of its binary. Each container is run as `<binary> <args> --version`: the flags are parsed
-// in full, then --version exits 0 without opening anything. Environment
-// values given literally in the manifest are passed (the daemons read
-// RCP_<FLAG> as flags); those from ConfigMaps and Secrets are not known here.
+// Each of the four daemons and rcp-admin is named with the path of its
+// binary. Each daemon container is run as `<binary> <args> --version`: the
+// flags are parsed in full, then --version exits 0 without opening
+// anything. Environment values given literally in the manifest are passed
+// (the daemons read RCP_<FLAG> as flags); those from ConfigMaps and Secrets
+// are not known here.
+//
+// Each rcp-admin container (init containers too: the backup CronJob runs
+// one per service) is run as `rcp-admin <args> --dry_run`, which parses and
+// checks them and touches nothing, after the $(VAR) references the kubelet
+// expands: from literal env values, and a fieldRef to metadata.name as a pod
+// name would read.
 "use strict";
 
 const fs = require("fs");
@@ -18,6 +26,30 @@ const { spawnSync } = require("child_process");
 const { readObjects, inputFiles, describe } = require("./lib");
 
 const DAEMONS = ["rcp-registryd", "rcp-eventsd", "rcp-documentsd", "rcp-gatewayd"];
+const ADMIN = "rcp-admin";
+
+// The kubelet's expansion of $(VAR) in command and args: a reference to a
+// variable defined in the container's env is replaced, $$ is a literal $,
+// and any other reference stays as written.
+function expand(text, vars) {
+  return String(text).replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (whole, name) => {
+    if (whole === "$$") return "$";
+    return Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : whole;
+  });
+}
+
+// The variables of a container as the kubelet would define them, where they
+// are known here. Each may name those defined before it.
+function containerVars(c, object) {
+  const vars = {};
+  for (const e of c.env || []) {
+    if (typeof e.value === "string") vars[e.name] = expand(e.value, vars);
+    const field = ((e.valueFrom || {}).fieldRef || {}).fieldPath;
+    if (field === "metadata.name") vars[e.name] = `${object.metadata.name}-28000000-abcde`;
+    else if (field === "metadata.namespace") vars[e.name] = object.metadata.namespace || "default";
+  }
+  return vars;
+}
 
 function podTemplate(o) {
   if (o.kind === "CronJob") return ((o.spec || {}).jobTemplate || {}).spec?.template;
@@ -39,17 +71,34 @@ function main(argv) {
     if (m) binaries[m[1]] = m[2];
     else rendered.push(a);
   }
-  for (const d of DAEMONS) {
+  for (const d of [...DAEMONS, ADMIN]) {
     if (!binaries[d] || !fs.existsSync(binaries[d])) throw new Error(`give ${d}=PATH of a built binary`);
   }
   const problems = [];
   let checked = 0;
+  let admins = 0;
   for (const file of inputFiles(rendered)) {
     const { objects, errors } = readObjects(file);
     problems.push(...errors);
     for (const { object } of objects) {
       const template = podTemplate(object);
       if (!template || !template.spec) continue;
+      for (const c of [...(template.spec.initContainers || []), ...(template.spec.containers || [])]) {
+        const argv = [...(c.command || []), ...(c.args || [])];
+        if (argv.length === 0 || path.basename(argv[0]) !== ADMIN) continue;
+        const where = `${path.basename(file)}: ${describe(object)}: container ${c.name}`;
+        const vars = containerVars(c, object);
+        const args = argv.slice(1).map((a) => expand(a, vars));
+        const unexpanded = args.filter((a) => /\$\([^)]*\)/.test(a));
+        if (unexpanded.length > 0) problems.push(`${where}: ${unexpanded.join(" ")} names a variable its env does not define`);
+        const run = spawnSync(binaries[ADMIN], [...args, "--dry_run"], { env: { PATH: process.env.PATH }, encoding: "utf8", timeout: 30000 });
+        admins++;
+        if (run.error) {
+          problems.push(`${where}: cannot run ${binaries[ADMIN]}: ${run.error.message}`);
+        } else if (run.status !== 0 || !run.stdout.startsWith("would ")) {
+          problems.push(`${where}: rcp-admin refuses its arguments (exit ${run.status}): ${(run.stderr || run.stdout).trim().split("\n")[0]}`);
+        }
+      }
       for (const c of template.spec.containers || []) {
         const command = c.command || [];
         if (command.length === 0 || !DAEMONS.includes(path.basename(command[0]))) continue;
@@ -90,8 +139,9 @@ function main(argv) {
     }
   }
   if (checked === 0) problems.push("no daemon container was found: nothing was checked");
+  if (admins === 0) problems.push("no rcp-admin container was found: the backup and restore Jobs were not checked");
   for (const p of problems) console.log(`VIOLATION [daemon-args] ${p}`);
-  console.log(`${checked} daemon containers checked against the binaries built here`);
+  console.log(`${checked} daemon containers and ${admins} rcp-admin containers checked against the binaries built here`);
   return problems.length === 0 ? 0 : 1;
 }
 
