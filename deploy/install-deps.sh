@@ -8,11 +8,12 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev
   libspdlog-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev libcli11-dev
-  python3 python3-vobject openssl iso-codes tzdata
+  python3 python3-vobject python3-yaml openssl iso-codes tzdata
   libsystemd-dev systemd
   podman mmdebstrap runc
   kubectl nodejs prometheus
 )
+# prometheus brings promtool (deploy/observability's tests); python3-yaml, their rules parser.
 # nodejs brings npm (the machines' Node.js 20 carries its own npm; Debian's npm package conflicts with it).
 
 missing=()
