@@ -20,6 +20,9 @@ ABSL_FLAG(absl::Duration, changelog_max_age, absl::Hours(24 * 30),
 ABSL_FLAG(std::string, home_processes, "",
           "the processes this deployment is the home of, comma-separated (e.g. bali-process,apc): the only "
           "ones it seeds and accepts writes to; empty = every process (a deployment on its own)");
+ABSL_FLAG(uint64_t, rocksdb_memory_mb, 0,
+          "RocksDB's memory budget in MiB: one block cache, to which memtables and index and filter blocks are "
+          "charged (give the container a memory limit of at least 1.5 x this + 128 MiB); 0 = RocksDB's defaults");
 ABSL_FLAG(absl::Duration, request_id_retention, absl::Hours(24 * 7),
           "how long a create's request_id is remembered for retries");
 
@@ -31,6 +34,7 @@ storage::StoreOptions StoreOptionsFromFlags() {
   o.changelog_max_records = absl::GetFlag(FLAGS_changelog_max_records);
   o.changelog_max_age = absl::GetFlag(FLAGS_changelog_max_age);
   o.request_id_retention = absl::GetFlag(FLAGS_request_id_retention);
+  o.memory_budget_mb = absl::GetFlag(FLAGS_rocksdb_memory_mb);
   return o;
 }
 

@@ -2,7 +2,10 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/cache.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
@@ -691,9 +694,24 @@ absl::Status Store::Impl::Open() {
       if (std::find(names.begin(), names.end(), e) == names.end()) names.push_back(e);
     }
   }
+  std::shared_ptr<rocksdb::TableFactory> table_factory;
+  if (options_.memory_budget_mb > 0) {
+    const size_t budget = static_cast<size_t>(options_.memory_budget_mb) << 20;
+    // strict_capacity_limit stays off: a read must never fail because the
+    // cache is full; the budget bounds what is cached, not what is read.
+    std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(budget);
+    db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(budget / 2, cache);
+    rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    table.cache_index_and_filter_blocks = true;
+    table.cache_index_and_filter_blocks_with_high_priority = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
+    table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& n : names) {
     rocksdb::ColumnFamilyOptions cf_options;
+    if (table_factory != nullptr) cf_options.table_factory = table_factory;
     descriptors.emplace_back(n, cf_options);
   }
 

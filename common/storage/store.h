@@ -89,6 +89,14 @@ struct StoreOptions {
   // How often the background trimmer runs. Default: 10 s.
   absl::Duration trim_interval = absl::Seconds(10);
 
+  // RocksDB's memory, in MiB: one block cache of this size, to which the
+  // memtables (through a WriteBufferManager, up to half of it) and the
+  // index and filter blocks are charged, so the database stays near this
+  // budget however many column families it has. 0: RocksDB's defaults (an
+  // 8 MiB cache per column family, memtables and index blocks uncounted).
+  // Default: 0.
+  uint64_t memory_budget_mb = 0;
+
   // Changes a watcher may have queued before it is ended as too slow.
   // Default: 4096.
   size_t watcher_queue_limit = 4096;

@@ -72,6 +72,32 @@ class StoreTest : public ::testing::Test {
   rcp::testing::TempDir dir_;
 };
 
+// --rocksdb_memory_mb: one cache of the budget, which the memtables are
+// charged to as they fill (without a budget, they are charged nowhere).
+TEST_F(StoreTest, AMemoryBudgetIsOneCacheThatTheMemtablesAreChargedTo) {
+  for (uint64_t budget : {0, 16}) {
+    SCOPED_TRACE(budget);
+    StoreOptions o = Options();
+    o.path = dir_.Sub(absl::StrCat("db-", budget));
+    o.memory_budget_mb = budget;
+    auto store = OpenOrDie(o);
+    ASSERT_NE(store, nullptr);
+    const std::string value(64 << 10, 'x');
+    for (int i = 0; i < 64; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), value), IsOk());
+    std::optional<uint64_t> capacity = store->IntProperty("rocksdb.block-cache-capacity");
+    std::optional<uint64_t> usage = store->IntProperty("rocksdb.block-cache-usage");
+    ASSERT_TRUE(capacity.has_value() && usage.has_value());
+    if (budget == 0) {
+      EXPECT_LT(*usage, 1u << 20);
+    } else {
+      EXPECT_EQ(*capacity, budget << 20);
+      // 4 MiB written: the memtable holds it all, and is charged.
+      EXPECT_GE(*usage, 4u << 20);
+      EXPECT_LE(*usage, budget << 20);
+    }
+  }
+}
+
 TEST_F(StoreTest, WriteBumpsRevisionAndAppendsChangeInSameBatch) {
   auto store = OpenOrDie(Options());
   EXPECT_EQ(store->revision(), 0u);
