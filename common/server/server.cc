@@ -272,6 +272,8 @@ absl::Status Server::Start() {
   bool insecure = options_.insecure;
   AddGauge("rcp_insecure", "1 when the daemon runs with --insecure (it may serve beyond loopback unprotected)",
            [insecure] { return insecure ? 1.0 : 0.0; });
+  AddGauge("rcp_grpc_requests_in_flight", "calls received and not yet answered (open streams included)",
+           [metrics = metrics_.get()] { return static_cast<double>(metrics->in_flight.load()); });
   // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's deadlock
   // detector on: every lock (gRPC's included) then updates a global lock
   // graph under a global lock, 1-2% of a busy daemon's CPU in profiles.

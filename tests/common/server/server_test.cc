@@ -124,6 +124,8 @@ TEST_F(ServerTest, MetricsEndpointCountsCallsByMethodAndCode) {
               HasSubstr("rcp_grpc_requests_total{code=\"0\",method=\"/rcp.echo.v1.Echo/Echo\"} 2"));
   EXPECT_THAT(res->body, HasSubstr("rcp_grpc_request_duration_seconds_count{method=\"/rcp.echo.v1.Echo/Echo\"} 2"));
   EXPECT_THAT(res->body, HasSubstr("rcp_test_gauge 42"));
+  // The two calls were answered; none is open (the scrape is no gRPC call).
+  EXPECT_THAT(res->body, HasSubstr("\nrcp_grpc_requests_in_flight 0\n"));
 }
 
 TEST_F(ServerTest, ShutdownLetsCallsInFlightFinish) {
