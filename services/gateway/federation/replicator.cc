@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -101,6 +102,16 @@ class Replicator::Puller {
     peer_ = peer;
   }
   bool holds_lease() const { return holds_lease_.load(); }
+  // This deployment's stores are at `epochs` now: a stream begun in other
+  // epochs (a store restored from a backup meanwhile) ends, and the next
+  // one starts from a snapshot.
+  void FollowLocalEpochs(const LocalEpochs& epochs) {
+    absl::MutexLock lock(&mu_);
+    if (!streamed_epochs_.has_value() || *streamed_epochs_ == epochs || stream_ == nullptr) return;
+    spdlog::warn("msg=\"a store of this deployment is in a new epoch: the stream from the peer ends\" peer={}",
+                 name_);
+    stream_->TryCancel();
+  }
 
  private:
   FederationPeer peer() {
@@ -124,6 +135,9 @@ class Replicator::Puller {
   // Writes `state` (renewing the lease) where it was read; ABORTED when
   // another replica took the lease meanwhile.
   absl::Status Checkpoint(PeerState* state);
+  // Resets the checkpoint (so that the peer sends a snapshot) when a store
+  // of this deployment is in another epoch than the one it was made in.
+  absl::Status CheckLocalEpochs(PeerState* state);
   absl::Status Stream(PeerState* state, bool* delivered);
   absl::Status ApplyResponse(const FederationPeer& peer, const fv1::PullResponse& resp, PeerState* state);
   absl::Status Purge(uint64_t below_generation);
@@ -135,6 +149,8 @@ class Replicator::Puller {
   const std::string name_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The epochs of this deployment's stores when the current stream began.
+  std::optional<LocalEpochs> streamed_epochs_ ABSL_GUARDED_BY(mu_);
   std::atomic<bool> holds_lease_{false};
   std::thread thread_;
 };
@@ -191,6 +207,33 @@ void Replicator::Puller::Stall(PeerState* state, const absl::Status& why, bool r
   spdlog::warn("msg=\"replication from a peer stalls\" peer={} rejected={} error=\"{}\"", name_, rejected,
                why.ToString());
   (void)Checkpoint(state);
+}
+
+absl::Status Replicator::Puller::CheckLocalEpochs(PeerState* state) {
+  RCP_ASSIGN_OR_RETURN(LocalEpochs now, owner_->ReadLocalEpochs());
+  auto& recorded = *state->mutable_local_epochs();
+  bool restored = false;
+  for (Service s : resource::kServices) {
+    auto it = recorded.find(resource::ServiceName(s));
+    // None recorded: a checkpoint older than this field, or the first.
+    restored = restored || (it != recorded.end() && it->second != now[static_cast<size_t>(s)]);
+  }
+  bool changed = restored || recorded.size() != resource::kServices.size();
+  if (restored) {
+    // Mirrors the restored store lost come again; those it kept are
+    // replaced by the snapshot's generation, and what the peer withdrew
+    // meanwhile goes with the purge that ends the snapshot.
+    spdlog::warn("msg=\"a store of this deployment was restored: replication from the peer starts from a snapshot\" "
+                 "peer={}",
+                 name_);
+    state->clear_cursor();
+    state->clear_registry_heads();
+  }
+  for (Service s : resource::kServices) recorded[resource::ServiceName(s)] = now[static_cast<size_t>(s)];
+  if (changed) RCP_RETURN_IF_ERROR(Checkpoint(state));
+  absl::MutexLock lock(&mu_);
+  streamed_epochs_ = now;
+  return absl::OkStatus();
 }
 
 absl::Status Replicator::Puller::Purge(uint64_t below_generation) {
@@ -396,6 +439,7 @@ void Replicator::Puller::Run() {
         result = Checkpoint(&state);
       }
     }
+    if (result.ok()) result = CheckLocalEpochs(&state);
     if (result.ok()) result = Stream(&state, &delivered);
     if (stopping()) break;
     if (!result.ok() && state.status().last_error() != result.message()) {
@@ -444,6 +488,21 @@ void Replicator::Stop() {
   pullers.clear();  // each joins its thread
   if (supervisor_.joinable()) supervisor_.join();
   if (fetcher_.joinable()) fetcher_.join();
+}
+
+absl::StatusOr<Replicator::LocalEpochs> Replicator::ReadLocalEpochs() {
+  LocalEpochs epochs{};
+  for (Service s : resource::kServices) {
+    fv1::Position position;
+    grpc::ClientContext c;
+    upstream_->Prepare(&c, {});
+    grpc::Status st = upstream_->replica(s)->GetPosition(&c, fv1::GetPositionRequest(), &position);
+    if (!st.ok()) {
+      return absl::UnavailableError(absl::StrCat(resource::ServiceName(s), ": ", st.error_message()));
+    }
+    epochs[static_cast<size_t>(s)] = position.epoch();
+  }
+  return epochs;
 }
 
 bool Replicator::HoldsLease(const std::string& peer_name) {
@@ -518,6 +577,13 @@ void Replicator::Supervise() {
       }
     }
     retired.clear();  // joined outside the lock
+    if (!wanted.empty()) {
+      absl::StatusOr<LocalEpochs> epochs = ReadLocalEpochs();
+      absl::MutexLock lock(&mu_);
+      for (auto& [name, puller] : pullers_) {
+        if (epochs.ok()) puller->FollowLocalEpochs(*epochs);
+      }
+    }
     // States of peers no longer configured at all: what they gave goes.
     reg::ListPeerStatesResponse states;
     grpc::Status s = upstream_->WithRetry(

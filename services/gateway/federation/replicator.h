@@ -22,6 +22,7 @@
 #ifndef RCP_SERVICES_GATEWAY_FEDERATION_REPLICATOR_H_
 #define RCP_SERVICES_GATEWAY_FEDERATION_REPLICATOR_H_
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -29,8 +30,10 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/resource/kinds.h"
 #include "common/time/clock.h"
 #include "services/gateway/federation/inbound.h"
 #include "services/gateway/federation/peers.h"
@@ -71,6 +74,9 @@ class Replicator {
  private:
   class Puller;
   struct Metrics;
+  // The epoch of each of this deployment's stores, by resource::Service.
+  using LocalEpochs = std::array<uint64_t, resource::kServices.size()>;
+  absl::StatusOr<LocalEpochs> ReadLocalEpochs();
   void Supervise();
   // Removes what a peer no longer configured gave, then its state.
   void Forget(const rcp::federation::v1::PeerState& state);
