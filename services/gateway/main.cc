@@ -61,6 +61,9 @@ ABSL_FLAG(absl::Duration, pull_heartbeat, absl::Seconds(5), "a peer's idle Pull 
 ABSL_FLAG(absl::Duration, peer_refresh_interval, absl::Seconds(2),
           "how often the federation peers are read again from the registry (an administrator's change takes "
           "effect within it)");
+ABSL_FLAG(absl::Duration, federation_lease, absl::Seconds(15),
+          "how long a gateway replica's hold on pulling a peer lasts unrenewed; then another replica takes it "
+          "(renewed with every checkpoint and heartbeat, so it must exceed --pull_heartbeat of the peers)");
 ABSL_FLAG(absl::Duration, federation_max_backoff, absl::Seconds(60),
           "longest wait before pulling again from a peer that is down");
 ABSL_FLAG(std::string, keyring_key_file, "",
@@ -297,6 +300,12 @@ int main(int argc, char** argv) {
     fed::ReplicatorOptions replicator_options;
     replicator_options.replica_id = fed::NewReplicaId();
     replicator_options.max_backoff = absl::GetFlag(FLAGS_federation_max_backoff);
+    replicator_options.lease = absl::GetFlag(FLAGS_federation_lease);
+    if (replicator_options.lease < absl::Seconds(1)) {
+      spdlog::critical("msg=\"--federation_lease must be at least 1s\" federation_lease={}",
+                       absl::FormatDuration(replicator_options.lease));
+      return 1;
+    }
     replicator = std::make_unique<fed::Replicator>(upstream->get(), &peers, peer_channels.get(), inbound.get(),
                                                    clock, replicator_options, &server.metrics());
     replicator->Start();

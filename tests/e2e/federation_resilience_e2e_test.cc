@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/crypto/crypto.h"
 #include "common/status/status.h"
@@ -80,17 +81,19 @@ int64_t StatusField(pid_t pid, const std::string& field) {
 
 class FederationResilienceTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Deployment> NewDeployment(const std::string& id, const std::string& homes) {
+  std::unique_ptr<Deployment> NewDeployment(const std::string& id, const std::string& homes,
+                                            std::vector<std::string> gateway_flags = {}) {
     DeploymentOptions o;
     o.id = id;
     o.home_processes = homes;
+    o.gateway_flags = std::move(gateway_flags);
     return std::make_unique<Deployment>(dir_.Sub(id), o);
   }
 
   // Bali pulls Colombo (through `link`, a proxy made here, when given),
   // which shares its process with Bali whole (RESTRICTED names Bali).
-  void StartPair(std::unique_ptr<TcpProxy>* link = nullptr) {
-    bali_ = NewDeployment("bali-process.rcp", "bali-process,apc");
+  void StartPair(std::unique_ptr<TcpProxy>* link = nullptr, std::vector<std::string> bali_gateway_flags = {}) {
+    bali_ = NewDeployment("bali-process.rcp", "bali-process,apc", std::move(bali_gateway_flags));
     colombo_ = NewDeployment("colombo-process.rcp", "colombo-process");
     ASSERT_THAT(bali_->Start(), IsOk());
     ASSERT_THAT(colombo_->Start(), IsOk());
@@ -419,6 +422,60 @@ TEST_F(FederationResilienceTest, AReceiverRestoredFromABackupTakesASnapshotAndGe
   EXPECT_TRUE(Eventually([&] { return Holds(*bali_, later.name()); })) << Digests(Part::kEvents);
   EXPECT_TRUE(Eventually([&] { return Converged(Part::kEvents); })) << Digests(Part::kEvents);
   EXPECT_THAT(bali_->Log(Part::kGateway), HasSubstr("a store of this deployment was restored"));
+}
+
+// Item 1 of issue 11: the replica pulling Colombo stalls (SIGSTOP) past its
+// lease, and another replica of Bali's gateway takes the lease and goes on.
+// When the stalled one wakes (SIGCONT), its checkpoint writes are refused:
+// they name the etag that taking the lease replaced.
+TEST_F(FederationResilienceTest, AGatewayReplicaThatStalledPastItsLeaseHasItsCheckpointsRefused) {
+  // A short lease, so that the test waits seconds rather than the default 15.
+  ASSERT_NO_FATAL_FAILURE(StartPair(nullptr, {"--federation_lease=3s"}));
+  ASSERT_TRUE(Eventually([&] { return Converged(Part::kEvents); })) << Digests(Part::kEvents);
+  auto registry = reg::Registry::NewStub(
+      grpc::CreateChannel(bali_->service_address(Part::kRegistry), grpc::InsecureChannelCredentials()));
+  auto state = [&] {
+    reg::GetPeerStateRequest req;
+    req.set_peer("federationPeers/colombo-process.rcp");
+    fv1::PeerState out;
+    grpc::ClientContext c;
+    bali_->Internal(&c);
+    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    EXPECT_TRUE(registry->GetPeerState(&c, req, &out).ok());
+    return out;
+  };
+  const std::string first_holder = state().lease_holder();
+  ASSERT_THAT(first_holder, HasSubstr(absl::StrCat("/", bali_->Pid(Part::kGateway), "/")));
+  RCP_ASSERT_OK_AND_ASSIGN(std::unique_ptr<rcp::testing::Daemon> second, bali_->StartGatewayReplica("gateway-2.log"));
+
+  ASSERT_EQ(kill(bali_->Pid(Part::kGateway), SIGSTOP), 0);
+  ASSERT_TRUE(Eventually([&] { return state().lease_holder() != first_holder; }, absl::Seconds(30)))
+      << "the second replica never took the lease";
+  const std::string second_holder = state().lease_holder();
+  EXPECT_THAT(second_holder, HasSubstr(absl::StrCat("/", second->pid(), "/")));
+  // The second replica replicates: a meeting made now reaches Bali's store.
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting while_stalled,
+                           Create(*colombo_, NewMeeting("While the first replica stalls", rcp::common::v1::PUBLIC, 1)));
+  // (Read from Bali's store itself: Bali's first gateway is stopped.)
+  ASSERT_TRUE(Eventually([&] { return Converged(Part::kEvents); }))
+      << "the second replica did not apply " << while_stalled.name() << ": " << Digests(Part::kEvents);
+
+  // The first wakes, still believing it holds the lease.
+  ASSERT_EQ(kill(bali_->Pid(Part::kGateway), SIGCONT), 0);
+  EXPECT_TRUE(Eventually([&] {
+    return absl::StrContains(bali_->Log(Part::kGateway), "lost the lease on a peer to another replica");
+  })) << bali_->Log(Part::kGateway);
+  // For longer than a lease: the second replica keeps it, renewing it.
+  absl::SleepFor(absl::Seconds(4));
+  fv1::PeerState after = state();
+  EXPECT_EQ(after.lease_holder(), second_holder);
+  EXPECT_GT(TimeUtil::TimestampToMilliseconds(after.lease_expire_time()), absl::ToUnixMillis(absl::Now()));
+  EXPECT_THAT(second->Log(), ::testing::Not(HasSubstr("lost the lease on a peer")));
+  // Replication goes on through the second replica.
+  RCP_ASSERT_OK_AND_ASSIGN(ev::Meeting after_wake,
+                           Create(*colombo_, NewMeeting("After the first replica woke", rcp::common::v1::PUBLIC, 2)));
+  EXPECT_TRUE(Eventually([&] { return Holds(*bali_, after_wake.name()) && Converged(Part::kEvents); }))
+      << Digests(Part::kEvents);
 }
 
 // Invariant 3 of issue 10: Indonesia's Colombo membership ends, then a

@@ -189,7 +189,14 @@ absl::Status Replicator::Puller::Checkpoint(PeerState* state) {
   up->Prepare(&c, {});
   grpc::Status s = up->registry()->UpdatePeerState(&c, req, &stored);
   if (!s.ok()) {
-    if (s.error_code() == grpc::StatusCode::ABORTED) holds_lease_ = false;
+    // Fenced: another replica took the lease (this one stalled past it) and
+    // wrote since; what this one would record is refused, and it reads the
+    // state again before it pulls.
+    if (s.error_code() == grpc::StatusCode::ABORTED && holds_lease_.exchange(false)) {
+      spdlog::warn("msg=\"lost the lease on a peer to another replica: this replica's checkpoint was refused\" "
+                   "peer={} replica={} error=\"{}\"",
+                   name_, owner_->options_.replica_id, s.error_message());
+    }
     return FromGrpcStatus(s);
   }
   *state = std::move(stored);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <regex>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/crypto/crypto.h"
@@ -144,6 +145,17 @@ absl::Status Deployment::StartOne(Part which, const std::string& listen) {
   }
   daemons_[which] = std::move(daemon);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<rcp::testing::Daemon>> Deployment::StartGatewayReplica(
+    const std::string& log_name) const {
+  std::vector<std::string> args = ArgsOf(Part::kGateway, "127.0.0.1:0");
+  for (auto& a : args) {
+    if (absl::StartsWith(a, "--peer_listen=")) a = "--peer_listen=127.0.0.1:0";
+  }
+  auto daemon = std::make_unique<rcp::testing::Daemon>(BinaryOf(Part::kGateway), args, dir_ + "/" + log_name);
+  if (absl::Status s = daemon->Start(); !s.ok()) return s;
+  return daemon;
 }
 
 absl::Status Deployment::Start() {

@@ -68,6 +68,10 @@ class Deployment {
   // The gateway's Prometheus endpoint.
   int metrics_port() const { return metrics_port_; }
   std::string Log(Part which) const;
+  // Another gateway replica on the same services, with the gateway's flags
+  // and its own ports (its peer endpoint included), started; `log_name` in
+  // the deployment's directory.
+  absl::StatusOr<std::unique_ptr<rcp::testing::Daemon>> StartGatewayReplica(const std::string& log_name) const;
   // A data service's data directory; a running daemon's pid (0 if none).
   std::string DataDir(Part which) const;
   pid_t Pid(Part which) const;
