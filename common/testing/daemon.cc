@@ -103,6 +103,14 @@ absl::StatusOr<int> Daemon::PortOf(const std::string& service, absl::Duration ti
   return absl::DeadlineExceededError(absl::StrCat(binary_, " did not log the address of ", service));
 }
 
+int Daemon::ListedPort(const std::string& field) const {
+  std::string log = Log();
+  log = log.size() > static_cast<size_t>(start_offset_) ? log.substr(start_offset_) : "";
+  std::regex listed("msg=listening [^\\n]* " + field + "=([0-9]+)");
+  std::smatch m;
+  return std::regex_search(log, m, listed) ? std::stoi(m[1]) : -1;
+}
+
 std::string Daemon::Log() const { return io::ReadFile(log_path_).value_or(""); }
 
 std::string BuildDir() {

@@ -32,6 +32,9 @@ class Daemon {
   // The port of another server the daemon runs, from its listening line
   // ("msg=listening service=<service> address=…"), waiting up to `timeout`.
   absl::StatusOr<int> PortOf(const std::string& service, absl::Duration timeout = absl::Seconds(30)) const;
+  // A port the main listening line states besides the address
+  // ("metrics_port", "health_port"), from this start's log; -1 if absent.
+  int ListedPort(const std::string& field) const;
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   pid_t pid() const { return pid_; }
 

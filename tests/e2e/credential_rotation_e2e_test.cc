@@ -99,14 +99,6 @@ std::string ExpiryGauge(int metrics_port, const std::string& path) {
   return scraped->body.substr(at + line.size(), end - at - line.size());
 }
 
-int LoggedInt(const std::string& log, const std::string& name) {
-  size_t at = log.find("msg=listening");
-  if (at == std::string::npos) return -1;
-  at = log.find(" " + name + "=", at);
-  if (at == std::string::npos) return -1;
-  return std::atoi(log.c_str() + at + name.size() + 2);
-}
-
 class CredentialRotationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -166,7 +158,7 @@ TEST_F(CredentialRotationTest, ADataServiceTakesRotatedTokensCertificatesAndCaWi
 
   // The certificate, key and CA: to a new authority altogether. A client
   // of the old one is refused; one of the new one gets through.
-  const int metrics = LoggedInt(d.Log(), "metrics_port");
+  const int metrics = d.ListedPort("metrics_port");
   EXPECT_EQ(ExpiryGauge(metrics, Live("server.pem")),
             absl::StrCat(*server::CertificateNotAfter(dir_.Sub("old") + "/server.pem")));
   SwapFrom(Live("ca.pem"), dir_.Sub("new") + "/ca.pem");

@@ -32,18 +32,9 @@ struct DataService {
 };
 void PrintTo(const DataService& service, std::ostream* os) { *os << service.name; }
 
-// The value of "name=" in the daemon's listening line; -1 if absent.
-int LoggedInt(const std::string& log, const std::string& name) {
-  size_t at = log.find("msg=listening");
-  if (at == std::string::npos) return -1;
-  at = log.find(" " + name + "=", at);
-  if (at == std::string::npos) return -1;
-  return std::atoi(log.c_str() + at + name.size() + 2);
-}
-
 // The value of the rcp_insecure gauge at the daemon's /metrics.
 std::string InsecureGauge(const Daemon& d) {
-  httplib::Client http("127.0.0.1", LoggedInt(d.Log(), "metrics_port"));
+  httplib::Client http("127.0.0.1", d.ListedPort("metrics_port"));
   auto scraped = http.Get("/metrics");
   if (!scraped) return "no /metrics";
   size_t at = scraped->body.find("\nrcp_insecure ");
@@ -182,7 +173,7 @@ TEST_P(DataServiceListenerTest, TheHealthPortAnswersPlaintextProbesAndServesNoth
   auto d = NewDaemon({"--listen=0.0.0.0:0", "--tls_cert=" + Cert("server"), "--tls_key=" + Key("server"),
                       "--tls_client_ca=" + Cert("ca"), "--health_listen=127.0.0.1:0"});
   ASSERT_THAT(d->Start(), IsOk());
-  int health_port = LoggedInt(d->Log(), "health_port");
+  int health_port = d->ListedPort("health_port");
   ASSERT_GT(health_port, 0) << d->Log();
   using Status = grpc::health::v1::HealthCheckResponse;
   EXPECT_EQ(PlaintextHealth(health_port, ""), Status::SERVING);
@@ -201,7 +192,7 @@ TEST_P(DataServiceListenerTest, TheHealthPortAnswersPlaintextProbesAndServesNoth
 TEST_P(DataServiceListenerTest, AHealthPortInUseIsAClearRefusal) {
   auto first = NewDaemon({"--health_listen=127.0.0.1:0"});
   ASSERT_THAT(first->Start(), IsOk());
-  int taken = LoggedInt(first->Log(), "health_port");
+  int taken = first->ListedPort("health_port");
   ASSERT_GT(taken, 0);
   rcp::testing::TempDir other;
   Daemon second(rcp::testing::BuildDir() + "/" + GetParam().binary,
