@@ -18,7 +18,7 @@ key() { demo_key "$data" "$1"; }
 cat <<MSG
 
 RCP Exchange is running (data in $data). The public door:
-  rcp-gatewayd   grpc://127.0.0.1:$base   calendar feeds http://127.0.0.1:$((base + 80))
+  rcp-gatewayd   grpc://127.0.0.1:$base   HTTP (calendar feeds, JSON API /v1) http://127.0.0.1:$((base + 80))
 Internal services (only the gateway may call them):
   rcp-registryd  127.0.0.1:$((base + 1))   rcp-eventsd 127.0.0.1:$((base + 2))   rcp-documentsd 127.0.0.1:$((base + 3))
 Metrics: http://127.0.0.1:$((base + 2000))/metrics (gateway), $((base + 2001))..$((base + 2003)) (services)

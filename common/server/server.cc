@@ -224,6 +224,11 @@ void Server::OnShutdown(std::function<void()> hook) { shutdown_hooks_.push_back(
 
 prometheus::Registry& Server::metrics() { return *metrics_->registry; }
 
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  grpc::ChannelArguments args;
+  return server_->InProcessChannel(args);
+}
+
 void Server::WatchCertificateExpiry(const std::string& path) { metrics_->certificates->Add(path); }
 
 void Server::AddGauge(const std::string& name, const std::string& help, std::function<double()> read) {

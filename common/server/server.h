@@ -24,6 +24,7 @@
 #include "common/server/internal_token.h"
 
 namespace grpc {
+class Channel;
 class Server;
 class Service;
 }  // namespace grpc
@@ -112,6 +113,10 @@ class Server {
   int metrics_port() const { return metrics_port_; }
   // The bound health port, 0 when disabled.
   int health_port() const { return health_port_; }
+  // A channel to this server that bypasses the network (after Start): the
+  // gateway's HTTP side calls its own services through it, so that they
+  // meet the same interceptors, authentication and policy as a gRPC client.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
   // Registry for service-specific metrics (never null).
   prometheus::Registry& metrics();
   // Adds a gauge read at every scrape.

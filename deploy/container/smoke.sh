@@ -108,8 +108,8 @@ for p in "${rcp_programs[@]}"; do
 done
 gateway_port=$base_port
 registry_port=$((base_port + 1)) events_port=$((base_port + 2)) documents_port=$((base_port + 3))
-calendar_port=$((base_port + 80))
-ports=("$gateway_port" "$registry_port" "$events_port" "$documents_port" "$calendar_port"
+http_port=$((base_port + 80))
+ports=("$gateway_port" "$registry_port" "$events_port" "$documents_port" "$http_port"
   $((base_port + 2000)) $((base_port + 2001)) $((base_port + 2002)) $((base_port + 2003)))
 for port in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -199,7 +199,7 @@ pod run -d --name "$gateway" --network=host "${ulimits[@]}" -v "$tmp/secrets:/et
   --documents="127.0.0.1:$documents_port" --upstream_ca=/etc/rcp/ca.pem \
   --upstream_cert=/etc/rcp/gateway.pem --upstream_key=/etc/rcp/gateway.key \
   --internal_token_file=/etc/rcp/internal-token --metrics_listen="127.0.0.1:$((gateway_port + 2000))" \
-  --calendar_listen="127.0.0.1:$calendar_port" --calendar_secret_file=/etc/rcp/calendar-secret \
+  --http_listen="127.0.0.1:$http_port" --calendar_secret_file=/etc/rcp/calendar-secret \
   --keyring_key_file=/etc/rcp/keyring-key >/dev/null
 wait_port "$gateway" "$gateway_port"
 

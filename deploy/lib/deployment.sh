@@ -71,7 +71,7 @@ start_deployment() {
 
   build/services/gateway/rcp-gatewayd --listen="127.0.0.1:$base" --registry="$registry" --events="$events" \
     --documents="$documents" "$token" --deployment_id="$id" --metrics_listen=127.0.0.1:$((base + 2000)) \
-    --calendar_listen=127.0.0.1:$((base + 80)) --calendar_secret_file="$data/calendar-secret" \
+    --http_listen=127.0.0.1:$((base + 80)) --calendar_secret_file="$data/calendar-secret" \
     --keyring_key_file="$data/keyring-key" "$@" &
   pids+=($!)
   wait_listening "${pids[-1]}" "127.0.0.1:$base" "rcp-gatewayd ($id)"

@@ -33,6 +33,8 @@
 #include "services/gateway/subscribe/feed_hub.h"
 #include "services/gateway/upstream/references.h"
 #include "services/gateway/upstream/upstream.h"
+#include "services/gateway/web/http_port.h"
+#include "services/gateway/web/json_api.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:7101", "address of rcp-registryd");
 ABSL_FLAG(std::string, events, "127.0.0.1:7102", "address of rcp-eventsd");
@@ -40,10 +42,21 @@ ABSL_FLAG(std::string, documents, "127.0.0.1:7103", "address of rcp-documentsd")
 ABSL_FLAG(std::string, upstream_ca, "", "PEM CA of the services' certificates (TLS to the services)");
 ABSL_FLAG(std::string, upstream_cert, "", "PEM client certificate presented to the services (mTLS)");
 ABSL_FLAG(std::string, upstream_key, "", "PEM key of --upstream_cert");
-ABSL_FLAG(std::string, calendar_listen, "", "host:port of the HTTP calendar feed; empty disables it");
-ABSL_FLAG(std::string, calendar_base_url, "",
-          "public base of calendar URLs (default http://<calendar_listen>)");
+ABSL_FLAG(std::string, http_listen, "",
+          "host:port of the HTTP port (the calendar feed and the JSON API under /v1); empty disables it");
+ABSL_FLAG(std::string, public_url, "",
+          "the public origin of the HTTP port, as users reach it (default http://<http_listen>): the base of "
+          "every absolute link, such as the calendar feed URLs");
 ABSL_FLAG(std::string, calendar_secret_file, "", "file with the secret that signs calendar URLs");
+ABSL_FLAG(int, http_threads, 32,
+          "threads of the HTTP port; each open connection holds one while it is served");
+ABSL_FLAG(int64_t, http_max_body_bytes, int64_t{1} << 20, "largest HTTP request body accepted (413 beyond)");
+ABSL_FLAG(absl::Duration, http_read_timeout, absl::Seconds(10),
+          "an HTTP request must arrive within this (a slow client is disconnected)");
+ABSL_FLAG(absl::Duration, http_write_timeout, absl::Seconds(10),
+          "an HTTP response must be taken within this");
+ABSL_FLAG(absl::Duration, http_keep_alive_timeout, absl::Seconds(5),
+          "an idle HTTP keep-alive connection is closed after this");
 ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
           "how long a key's rights are reused: a revoked key stops working within this");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe heartbeat when idle");
@@ -51,19 +64,22 @@ ABSL_FLAG(absl::Duration, keyring_refresh_interval, absl::Seconds(10),
           "how often the keyring is read again, so that a rotation made by another replica is signed with");
 ABSL_FLAG(std::string, peer_listen, "",
           "host:port of the peer endpoint, where other deployments' gateways pull (mTLS); empty: not served");
-ABSL_FLAG(std::string, peer_tls_cert, "", "PEM certificate of this deployment at the peer endpoint and to peers "
-                                          "(its DNS name is the deployment id)");
+ABSL_FLAG(std::string, peer_tls_cert, "",
+          "PEM certificate of this deployment at the peer endpoint and to peers "
+          "(its DNS name is the deployment id)");
 ABSL_FLAG(std::string, peer_tls_key, "", "PEM key of --peer_tls_cert");
 ABSL_FLAG(std::string, peer_ca, "", "PEM CA that signs the peers' certificates");
 ABSL_FLAG(bool, peer_insecure_loopback, false,
           "tests and demos only: peers talk plaintext on loopback and state their deployment id");
-ABSL_FLAG(absl::Duration, pull_heartbeat, absl::Seconds(5), "a peer's idle Pull stream gets a heartbeat this often");
+ABSL_FLAG(absl::Duration, pull_heartbeat, absl::Seconds(5),
+          "a peer's idle Pull stream gets a heartbeat this often");
 ABSL_FLAG(absl::Duration, peer_refresh_interval, absl::Seconds(2),
           "how often the federation peers are read again from the registry (an administrator's change takes "
           "effect within it)");
-ABSL_FLAG(absl::Duration, federation_lease, absl::Seconds(15),
-          "how long a gateway replica's hold on pulling a peer lasts unrenewed; then another replica takes it "
-          "(renewed with every checkpoint and heartbeat, so it must exceed --pull_heartbeat of the peers)");
+ABSL_FLAG(
+    absl::Duration, federation_lease, absl::Seconds(15),
+    "how long a gateway replica's hold on pulling a peer lasts unrenewed; then another replica takes it "
+    "(renewed with every checkpoint and heartbeat, so it must exceed --pull_heartbeat of the peers)");
 ABSL_FLAG(absl::Duration, federation_max_backoff, absl::Seconds(60),
           "longest wait before pulling again from a peer that is down");
 ABSL_FLAG(std::string, keyring_key_file, "",
@@ -108,12 +124,13 @@ int main(int argc, char** argv) {
   options.deployment_id = rcp::server::DeploymentIdFromFlags();
   options.auth_cache_ttl = absl::GetFlag(FLAGS_auth_cache_ttl);
   options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
-  std::string calendar_listen = absl::GetFlag(FLAGS_calendar_listen);
+  std::string http_listen = absl::GetFlag(FLAGS_http_listen);
   std::string calendar_secret;
-  if (!calendar_listen.empty()) {
+  if (!http_listen.empty()) {
     std::string secret_file = absl::GetFlag(FLAGS_calendar_secret_file);
     if (secret_file.empty()) {
-      spdlog::critical("msg=\"--calendar_listen needs --calendar_secret_file\"");
+      spdlog::critical(
+          "msg=\"--http_listen needs --calendar_secret_file (the calendar feed is served there)\"");
       return 2;
     }
     absl::StatusOr<std::string> secret = rcp::io::ReadFile(secret_file);
@@ -175,24 +192,43 @@ int main(int argc, char** argv) {
   rcp::gateway::PublicDocuments documents(deps);
   rcp::gateway::calendar::FeedUrls feed_urls(calendar_secret);
   rcp::gateway::calendar::CalendarFeed calendar(deps, &feed_urls);
-  if (!calendar_listen.empty()) {
-    if (auto s = calendar.Start(calendar_listen); !s.ok()) {
-      spdlog::critical("msg=\"cannot start the calendar feed\" error=\"{}\"", s.ToString());
+  // Bound now, so that the feed URLs the gRPC API hands out name its port;
+  // served once the gRPC server it calls into has started.
+  std::unique_ptr<rcp::gateway::web::HttpPort> http;
+  if (!http_listen.empty()) {
+    rcp::gateway::web::HttpPortOptions http_options;
+    http_options.threads = absl::GetFlag(FLAGS_http_threads);
+    http_options.max_body_bytes = absl::GetFlag(FLAGS_http_max_body_bytes);
+    http_options.read_timeout = absl::GetFlag(FLAGS_http_read_timeout);
+    http_options.write_timeout = absl::GetFlag(FLAGS_http_write_timeout);
+    http_options.keep_alive_timeout = absl::GetFlag(FLAGS_http_keep_alive_timeout);
+    if (http_options.threads < 2 || http_options.max_body_bytes < 1024 ||
+        http_options.read_timeout < absl::Seconds(1) || http_options.write_timeout < absl::Seconds(1) ||
+        http_options.keep_alive_timeout < absl::Seconds(1)) {
+      spdlog::critical(
+          "msg=\"the HTTP port needs http_threads >= 2, http_max_body_bytes >= 1024 and timeouts of "
+          "at least 1s\"");
+      return 2;
+    }
+    http = std::make_unique<rcp::gateway::web::HttpPort>(http_options);
+    if (auto s = http->Bind(http_listen); !s.ok()) {
+      spdlog::critical("msg=\"cannot start the HTTP port\" error=\"{}\"", s.ToString());
       return 1;
     }
-    std::string base_url = absl::GetFlag(FLAGS_calendar_base_url);
-    if (base_url.empty()) {
-      base_url = absl::StrCat("http://", calendar_listen.substr(0, calendar_listen.rfind(':')), ":",
-                              calendar.port());
+    calendar.Register(http->server());
+    std::string public_url = absl::GetFlag(FLAGS_public_url);
+    if (public_url.empty()) {
+      public_url = absl::StrCat("http://", http_listen.substr(0, http_listen.rfind(':')), ":", http->port());
     }
-    feed_urls.set_base_url(base_url);
+    feed_urls.set_base_url(public_url);
   }
   rcp::gateway::GatewayService gateway(deps, &hub, &feed_urls, clock, options.heartbeat_interval);
 
   // Federation: the peers, the Pull streams served to them, and the pulls
   // from them, when this gateway holds the deployment's keys.
   namespace fed = rcp::gateway::federation;
-  fed::PeerDirectory peers(upstream->get(), options.deployment_id, clock, absl::GetFlag(FLAGS_peer_refresh_interval));
+  fed::PeerDirectory peers(upstream->get(), options.deployment_id, clock,
+                           absl::GetFlag(FLAGS_peer_refresh_interval));
   std::unique_ptr<fed::PeerChannels> peer_channels;
   std::unique_ptr<fed::PullServer> pulls;
   std::unique_ptr<fed::Trust> trust;
@@ -207,15 +243,17 @@ int main(int argc, char** argv) {
   transport.insecure_loopback = absl::GetFlag(FLAGS_peer_insecure_loopback);
   transport.credential_reload = server_options.credential_reload;
   if (keyring != nullptr && transport.ca_file.empty() && !transport.insecure_loopback) {
-    spdlog::warn("msg=\"no federation peers: give --peer_ca, --peer_tls_cert and --peer_tls_key (or, for tests and "
-                 "demos, --peer_insecure_loopback)\" deployment_id={}",
-                 options.deployment_id);
+    spdlog::warn(
+        "msg=\"no federation peers: give --peer_ca, --peer_tls_cert and --peer_tls_key (or, for tests and "
+        "demos, --peer_insecure_loopback)\" deployment_id={}",
+        options.deployment_id);
   } else if (keyring != nullptr) {
     transport.cert_file = absl::GetFlag(FLAGS_peer_tls_cert);
     transport.key_file = absl::GetFlag(FLAGS_peer_tls_key);
     auto channels = fed::PeerChannels::Create(transport, options.deployment_id);
     if (!channels.ok()) {
-      spdlog::critical("msg=\"cannot set up the peers' channels\" error=\"{}\"", channels.status().ToString());
+      spdlog::critical("msg=\"cannot set up the peers' channels\" error=\"{}\"",
+                       channels.status().ToString());
       return 2;
     }
     peer_channels = *std::move(channels);
@@ -224,7 +262,8 @@ int main(int argc, char** argv) {
     pull_options.insecure_loopback = transport.insecure_loopback;
     pulls = std::make_unique<fed::PullServer>(upstream->get(), &peers, keyring.get(), clock, pull_options);
     trust = std::make_unique<fed::Trust>(&peers, peer_channels.get(), clock);
-    shared_parties = std::make_unique<fed::SharedParties>(upstream->get(), clock, absl::GetFlag(FLAGS_peer_refresh_interval));
+    shared_parties = std::make_unique<fed::SharedParties>(upstream->get(), clock,
+                                                          absl::GetFlag(FLAGS_peer_refresh_interval));
     inbound = std::make_unique<fed::Inbound>(&peers, trust.get(), shared_parties.get());
     // News in the data services wakes the peers' streams at once.
     class WakePulls : public rcp::gateway::subscribe::FeedListener {
@@ -239,14 +278,16 @@ int main(int argc, char** argv) {
     hub.AddListener(wake_pulls);
     if (std::string peer_listen = absl::GetFlag(FLAGS_peer_listen); !peer_listen.empty()) {
       if (transport.ca_file.empty() && !rcp::server::IsLoopbackAddress(peer_listen)) {
-        spdlog::critical("msg=\"refusing a peer endpoint beyond loopback without mTLS\" peer_listen={} "
-                         "hint=\"give --peer_tls_cert, --peer_tls_key and --peer_ca\"",
-                         peer_listen);
+        spdlog::critical(
+            "msg=\"refusing a peer endpoint beyond loopback without mTLS\" peer_listen={} "
+            "hint=\"give --peer_tls_cert, --peer_tls_key and --peer_ca\"",
+            peer_listen);
         return 2;
       }
       if (transport.insecure_loopback) {
-        spdlog::warn("msg=\"peers are accepted without TLS, by the id they state (--peer_insecure_loopback): for "
-                     "tests and demos only\"");
+        spdlog::warn(
+            "msg=\"peers are accepted without TLS, by the id they state (--peer_insecure_loopback): for "
+            "tests and demos only\"");
       }
       rcp::server::ServerOptions peer_options;
       peer_options.service_name = "gateway-peers";
@@ -264,6 +305,7 @@ int main(int argc, char** argv) {
   rcp::gateway::federation::FederationService federation(deps, keyring.get(), pulls.get());
   rcp::gateway::federation::FederationAdminService federation_admin(deps, keyring.get());
 
+  std::unique_ptr<rcp::gateway::web::JsonApi> json_api;
   rcp::server::Server server(server_options);
   server.AddService(&registry);
   server.AddService(&events);
@@ -284,11 +326,21 @@ int main(int argc, char** argv) {
     if (pulls != nullptr) pulls->Stop();
     if (peer_server != nullptr) peer_server->Shutdown();
     hub.Stop();
-    calendar.Stop();
+    if (http != nullptr) http->Stop();
   });
   if (auto s = server.Start(); !s.ok()) {
     spdlog::critical("msg=\"cannot start\" error=\"{}\"", s.ToString());
     return 1;
+  }
+  if (http != nullptr) {
+    auto api = rcp::gateway::web::JsonApi::Create(server.InProcessChannel());
+    if (!api.ok()) {
+      spdlog::critical("msg=\"cannot set up the JSON API\" error=\"{}\"", api.status().ToString());
+      return 1;
+    }
+    json_api = *std::move(api);
+    json_api->Register(http->server());
+    http->Serve();
   }
   if (peer_server != nullptr) {
     if (auto s = peer_server->Start(); !s.ok()) {
@@ -306,8 +358,9 @@ int main(int argc, char** argv) {
                        absl::FormatDuration(replicator_options.lease));
       return 1;
     }
-    replicator = std::make_unique<fed::Replicator>(upstream->get(), &peers, peer_channels.get(), inbound.get(),
-                                                   clock, replicator_options, &server.metrics());
+    replicator =
+        std::make_unique<fed::Replicator>(upstream->get(), &peers, peer_channels.get(), inbound.get(), clock,
+                                          replicator_options, &server.metrics());
     replicator->Start();
     spdlog::info("msg=\"federation on\" deployment_id={} replica={}", options.deployment_id,
                  replicator_options.replica_id);

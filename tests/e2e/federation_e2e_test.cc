@@ -307,7 +307,7 @@ TEST_F(FederationE2eTest, AMemberSeesAPeersMembersMeetingThroughItsHomeGateway) 
   rcp::gateway::v1::CalendarUrl url;
   ASSERT_THAT(CallWith(indonesia, [&](auto* c) { return bali_->gateway()->GetCalendarUrl(c, {}, &url); }), IsOk());
   std::string path = url.url().substr(url.url().find('/', 8));
-  httplib::Client http("127.0.0.1", bali_->calendar_port());
+  httplib::Client http("127.0.0.1", bali_->http_port());
   auto ics = http.Get(path);
   ASSERT_TRUE(ics) << url.url();
   EXPECT_THAT(ics->body, HasSubstr("Labour ministers (members only)")) << path << "\n" << ics->status;

@@ -177,7 +177,7 @@ class GatewayE2eTest : public ::testing::Test {
         std::vector<std::string>{"--listen=" + listen, "--registry=" + registry_->address(),
                                  "--events=" + events_->address(), "--documents=" + documents_->address(),
                                  "--internal_token_file=" + dir_.Sub("internal-token"),
-                                 "--deployment_id=e2e.secretariat", "--calendar_listen=127.0.0.1:0",
+                                 "--deployment_id=e2e.secretariat", "--http_listen=127.0.0.1:0",
                                  "--calendar_secret_file=" + dir_.Sub("calendar-secret"),
                                  "--auth_cache_ttl=1s", "--heartbeat_interval=2s",
                                  "--keyring_key_file=" + keyring_key_file, "--keyring_refresh_interval=1s"},
@@ -187,15 +187,9 @@ class GatewayE2eTest : public ::testing::Test {
   void StartGateway(const std::string& listen) {
     gateway_ = NewGateway(listen, "gateway.log", dir_.Sub("keyring-key"));
     ASSERT_THAT(gateway_->Start(), IsOk());
-    std::smatch m;
-    std::string log = gateway_->Log();
-    std::regex calendar(R"re(msg="calendar feed listening" address=[0-9.]+:([0-9]+))re");
-    // The last match: a restarted gateway logs again.
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), calendar); it != std::sregex_iterator();
-         ++it) {
-      calendar_port_ = std::stoi((*it)[1]);
-    }
-    ASSERT_GT(calendar_port_, 0) << log;
+    absl::StatusOr<int> http = gateway_->PortOf("gateway-http");
+    ASSERT_THAT(http, IsOk());
+    http_port_ = *http;
     // Clients that come back quickly after a restart of the gateway.
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
@@ -330,7 +324,7 @@ class GatewayE2eTest : public ::testing::Test {
   std::string token_;
   std::vector<std::string> events_args_;
   std::unique_ptr<Daemon> registry_, events_, documents_, gateway_;
-  int calendar_port_ = 0;
+  int http_port_ = 0;
   std::map<std::string, std::string> keys_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<reg::Registry::Stub> registry_stub_;
@@ -1158,8 +1152,8 @@ TEST_F(GatewayE2eTest, CalendarFeedOverHttpIsValidICalendarOfWhatTheKeySees) {
     EXPECT_THAT(Call(key, [&](auto* c) { return gateway_stub_->GetCalendarUrl(c, req, &url); }), IsOk());
     return url.url();
   };
-  std::string prefix = absl::StrCat("http://127.0.0.1:", calendar_port_);
-  httplib::Client http("127.0.0.1", calendar_port_);
+  std::string prefix = absl::StrCat("http://127.0.0.1:", http_port_);
+  httplib::Client http("127.0.0.1", http_port_);
   http.set_connection_timeout(5);
   http.set_read_timeout(10);
   // Fetches `url` and validates it with vobject; returns the body.
@@ -1275,9 +1269,9 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
   gw::CalendarUrl url;
   ASSERT_THAT(Call(thailand.key(), [&](auto* c) { return gateway_stub_->GetCalendarUrl(c, {}, &url); }),
               IsOk());
-  std::string prefix = absl::StrCat("http://127.0.0.1:", calendar_port_);
+  std::string prefix = absl::StrCat("http://127.0.0.1:", http_port_);
   std::string path = url.url().substr(prefix.size());
-  httplib::Client http("127.0.0.1", calendar_port_);
+  httplib::Client http("127.0.0.1", http_port_);
   auto res = http.Get(path);
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
@@ -1530,7 +1524,7 @@ TEST_F(GatewayE2eTest, AProcessLimitBindsReads) {
       Call(colombo.key(),
            [&](auto* c) { return gateway_stub_->GetCalendarUrl(c, gw::GetCalendarUrlRequest(), &url); }),
       IsOk());
-  httplib::Client http("127.0.0.1", calendar_port_);
+  httplib::Client http("127.0.0.1", http_port_);
   auto feed = http.Get(url.url().substr(url.url().find("/calendar/")));
   ASSERT_TRUE(feed);
   EXPECT_EQ(feed->status, 200);

@@ -303,7 +303,7 @@ TEST(GatewayNotifyTest, WaitsForItsServicesBeforeSayingReady) {
   Daemon gateway(rcp::testing::BuildDir() + "/services/gateway/rcp-gatewayd",
                  {"--listen=127.0.0.1:0", "--registry=" + address("registry"), "--events=" + address("events"),
                   "--documents=" + address("documents"), "--internal_token_file=" + token,
-                  "--calendar_listen=127.0.0.1:0", "--calendar_secret_file=" + secret,
+                  "--http_listen=127.0.0.1:0", "--calendar_secret_file=" + secret,
                   "--deployment_id=e2e.secretariat", "--health_listen=" + health},
                  dir.Sub("gateway.log"));
   // The gateway will not listen before its services are up.

@@ -14,61 +14,44 @@ namespace ev = ::rcp::events::v1;
 CalendarFeed::CalendarFeed(upstream::Deps deps, const FeedUrls* urls)
     : events_(deps, ev::Events::service_full_name()), urls_(urls) {}
 
-CalendarFeed::~CalendarFeed() { Stop(); }
-
-absl::Status CalendarFeed::Start(const std::string& address) {
-  server_ = std::make_unique<httplib::Server>();
-  server_->Get(R"(/calendar/([a-z2-7]{1,40})/([0-9a-f]{1,64})\.ics)", [this](const httplib::Request& req,
-                                                                             httplib::Response& res) {
-    std::string key_name = absl::StrCat("apiKeys/", req.matches[1].str());
-    std::vector<std::string> processes;
-    if (req.has_param("processes")) {
-      for (absl::string_view id : absl::StrSplit(req.get_param_value("processes"), ',', absl::SkipEmpty())) {
-        processes.push_back(absl::StrCat("processes/", id));
-      }
-    }
-    auto not_found = [&] {
-      res.status = 404;
-      res.set_content("no such calendar\n", "text/plain; charset=utf-8");
-    };
-    if (!urls_->Verify(key_name, processes, req.matches[2].str())) return not_found();
-    auto principal = events_.deps().auth->ResolveKeyName(key_name);
-    if (!principal.ok()) {
-      if (absl::IsUnauthenticated(principal.status())) return not_found();
-      res.status = 503;
-      res.set_content("the calendar is unavailable; try again later\n", "text/plain; charset=utf-8");
-      return;
-    }
-    ev::ExportCalendarRequest export_req;
-    for (const auto& p : processes) export_req.mutable_filter()->add_processes(p);
-    ev::ExportCalendarResponse calendar;
-    absl::Status s = events_.Call("ExportCalendar", **principal, export_req, &calendar,
-                                  events_.deps().upstream->events()->async(),
-                                  &ev::Events::StubInterface::async_interface::ExportCalendar);
-    if (!s.ok()) {
-      res.status = absl::IsInvalidArgument(s) || absl::IsOutOfRange(s) ? 400 : 503;
-      res.set_content(absl::StrCat(s.message(), "\n"), "text/plain; charset=utf-8");
-      return;
-    }
-    res.set_header("Cache-Control", "private, max-age=300");
-    res.set_content(calendar.body(), calendar.content_type());
-  });
-  std::string host = address.substr(0, address.rfind(':'));
-  int port = std::stoi(address.substr(address.rfind(':') + 1));
-  if (port == 0) {
-    port_ = server_->bind_to_any_port(host);
-  } else {
-    port_ = server_->bind_to_port(host, port) ? port : -1;
-  }
-  if (port_ <= 0) return absl::UnavailableError(absl::StrCat("calendar_listen: cannot listen on ", address));
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  spdlog::info("msg=\"calendar feed listening\" address={}:{}", host, port_);
-  return absl::OkStatus();
+void CalendarFeed::Register(httplib::Server& server) {
+  server.Get(R"(/calendar/([a-z2-7]{1,40})/([0-9a-f]{1,64})\.ics)",
+             [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); });
 }
 
-void CalendarFeed::Stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+void CalendarFeed::Serve(const httplib::Request& req, httplib::Response& res) {
+  std::string key_name = absl::StrCat("apiKeys/", req.matches[1].str());
+  std::vector<std::string> processes;
+  if (req.has_param("processes")) {
+    for (absl::string_view id : absl::StrSplit(req.get_param_value("processes"), ',', absl::SkipEmpty())) {
+      processes.push_back(absl::StrCat("processes/", id));
+    }
+  }
+  auto not_found = [&] {
+    res.status = 404;
+    res.set_content("no such calendar\n", "text/plain; charset=utf-8");
+  };
+  if (!urls_->Verify(key_name, processes, req.matches[2].str())) return not_found();
+  auto principal = events_.deps().auth->ResolveKeyName(key_name);
+  if (!principal.ok()) {
+    if (absl::IsUnauthenticated(principal.status())) return not_found();
+    res.status = 503;
+    res.set_content("the calendar is unavailable; try again later\n", "text/plain; charset=utf-8");
+    return;
+  }
+  ev::ExportCalendarRequest export_req;
+  for (const auto& p : processes) export_req.mutable_filter()->add_processes(p);
+  ev::ExportCalendarResponse calendar;
+  absl::Status s = events_.Call("ExportCalendar", **principal, export_req, &calendar,
+                                events_.deps().upstream->events()->async(),
+                                &ev::Events::StubInterface::async_interface::ExportCalendar);
+  if (!s.ok()) {
+    res.status = absl::IsInvalidArgument(s) || absl::IsOutOfRange(s) ? 400 : 503;
+    res.set_content(absl::StrCat(s.message(), "\n"), "text/plain; charset=utf-8");
+    return;
+  }
+  res.set_header("Cache-Control", "private, max-age=300");
+  res.set_content(calendar.body(), calendar.content_type());
 }
 
 }  // namespace rcp::gateway::calendar

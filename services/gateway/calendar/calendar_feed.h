@@ -6,9 +6,7 @@
 #ifndef RCP_SERVICES_GATEWAY_CALENDAR_CALENDAR_FEED_H_
 #define RCP_SERVICES_GATEWAY_CALENDAR_CALENDAR_FEED_H_
 
-#include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/status/status.h"
 #include "services/gateway/access/authenticator.h"
@@ -17,7 +15,9 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace rcp::gateway::calendar {
 
@@ -25,19 +25,16 @@ class CalendarFeed {
  public:
   // `urls` is not owned.
   CalendarFeed(upstream::Deps deps, const FeedUrls* urls);
-  ~CalendarFeed();
 
-  // Listens on host:port (port 0 = any); the bound port is then port().
-  absl::Status Start(const std::string& address);
-  void Stop();
-  int port() const { return port_; }
+  // Serves /calendar/<key>/<signature>.ics on `server` (the gateway's HTTP
+  // port, web/http_port.h).
+  void Register(httplib::Server& server);
 
  private:
+  void Serve(const httplib::Request& req, httplib::Response& res);
+
   upstream::Forwarder events_;
   const FeedUrls* urls_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
 };
 
 }  // namespace rcp::gateway::calendar

@@ -26,7 +26,7 @@ absl::StatusOr<std::string> FeedUrls::UrlFor(const rcp::registry::v1::Principal&
                                              const std::vector<std::string>& processes) const {
   if (!enabled()) {
     return absl::FailedPreconditionError(
-        "the calendar feed is not enabled on this gateway (--calendar_listen)");
+        "the calendar feed is not enabled on this gateway (--http_listen)");
   }
   std::vector<std::string> ids;
   for (size_t i = 0; i < processes.size(); ++i) {

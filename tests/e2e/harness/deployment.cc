@@ -97,7 +97,7 @@ std::vector<std::string> Deployment::ArgsOf(Part which, const std::string& liste
       args.push_back("--documents=" + service_address(Part::kDocuments));
       args.push_back("--keyring_key_file=" + dir_ + "/keyring-key");
       args.push_back("--keyring_refresh_interval=1s");
-      args.push_back("--calendar_listen=127.0.0.1:0");
+      args.push_back("--http_listen=127.0.0.1:0");
       args.push_back("--metrics_listen=127.0.0.1:0");
       args.push_back("--calendar_secret_file=" + dir_ + "/calendar-secret");
       args.push_back("--auth_cache_ttl=1s");
@@ -133,11 +133,10 @@ absl::Status Deployment::StartOne(Part which, const std::string& listen) {
       if (!peer.ok()) return peer.status();
       peer_port_ = *peer;
     }
+    absl::StatusOr<int> http = daemon->PortOf("gateway-http");
+    if (!http.ok()) return http.status();
+    http_port_ = *http;
     std::string log = daemon->Log();
-    std::regex calendar(R"re(msg="calendar feed listening" address=[0-9.]+:([0-9]+))re");
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), calendar); it != std::sregex_iterator(); ++it) {
-      calendar_port_ = std::stoi((*it)[1]);
-    }
     std::regex metrics(R"re(msg=listening service=gateway address=\S+ .*metrics_port=([0-9]+))re");
     for (auto it = std::sregex_iterator(log.begin(), log.end(), metrics); it != std::sregex_iterator(); ++it) {
       metrics_port_ = std::stoi((*it)[1]);

@@ -64,7 +64,7 @@ class Deployment {
   std::string gateway_address() const;
   std::string peer_address() const;
   std::string service_address(Part which) const;
-  int calendar_port() const { return calendar_port_; }
+  int http_port() const { return http_port_; }
   // The gateway's Prometheus endpoint.
   int metrics_port() const { return metrics_port_; }
   std::string Log(Part which) const;
@@ -119,7 +119,7 @@ class Deployment {
   std::map<Part, std::unique_ptr<rcp::testing::Daemon>> daemons_;
   std::map<Part, int> ports_;
   int peer_port_ = 0;
-  int calendar_port_ = 0;
+  int http_port_ = 0;
   int metrics_port_ = 0;
   std::map<std::string, std::string> keys_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -1,0 +1,56 @@
+#include "services/gateway/web/http_port.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace rcp::gateway::web {
+namespace {
+
+void SetTimeout(absl::Duration d, const std::function<void(time_t, time_t)>& set) {
+  int64_t us = absl::ToInt64Microseconds(d);
+  set(static_cast<time_t>(us / 1000000), static_cast<time_t>(us % 1000000));
+}
+
+}  // namespace
+
+HttpPort::HttpPort(HttpPortOptions options)
+    : options_(options), server_(std::make_unique<httplib::Server>()) {
+  int threads = options_.threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(static_cast<size_t>(options_.max_body_bytes));
+  SetTimeout(options_.read_timeout, [this](time_t s, time_t us) { server_->set_read_timeout(s, us); });
+  SetTimeout(options_.write_timeout, [this](time_t s, time_t us) { server_->set_write_timeout(s, us); });
+  server_->set_keep_alive_timeout(
+      std::max<time_t>(1, static_cast<time_t>(absl::ToInt64Seconds(options_.keep_alive_timeout))));
+}
+
+HttpPort::~HttpPort() { Stop(); }
+
+absl::Status HttpPort::Bind(const std::string& address) {
+  size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("http_listen: \"", address, "\" is not host:port"));
+  }
+  host_ = address.substr(0, colon);
+  port_ = port == 0 ? server_->bind_to_any_port(host_) : (server_->bind_to_port(host_, port) ? port : -1);
+  if (port_ <= 0) return absl::UnavailableError(absl::StrCat("http_listen: cannot listen on ", address));
+  return absl::OkStatus();
+}
+
+void HttpPort::Serve() {
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  spdlog::info("msg=listening service=gateway-http address={}:{} threads={} max_body_bytes={}", host_, port_,
+               options_.threads, options_.max_body_bytes);
+}
+
+void HttpPort::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace rcp::gateway::web
