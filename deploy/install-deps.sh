@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev
-  libspdlog-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev libcli11-dev
+  libspdlog-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev libcli11-dev nlohmann-json3-dev
   python3 python3-vobject python3-yaml openssl iso-codes tzdata
   libsystemd-dev systemd
   podman mmdebstrap runc

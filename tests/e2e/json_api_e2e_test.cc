@@ -8,7 +8,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cstdio>
+#include <functional>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -290,6 +296,81 @@ TEST_F(JsonApiE2eTest, BadInputGetsAClear4xxNamingWhatIsWrong) {
   auto still = Http()->Get("/v1/processes", WithKey(admin));
   ASSERT_TRUE(still);
   EXPECT_EQ(still->status, 200);
+}
+
+// Every GET path the OpenAPI document lists answers 200 for the admin, its
+// parameters filled with the names of seeded items the listings return.
+TEST_F(JsonApiE2eTest, EveryGetPathOfTheOpenApiDocumentAnswersWithItsParametersFilledFromTheSeed) {
+  using Json = nlohmann::json;
+  auto served = Http()->Get("/v1/openapi.json");
+  ASSERT_TRUE(served);
+  ASSERT_EQ(served->status, 200);
+  EXPECT_EQ(served->get_header_value("Access-Control-Allow-Origin"), "*") << "the description is public";
+  Json doc = Json::parse(served->body);
+  const std::string admin = deployment_->Key("admin");
+
+  // A peer, so that the federation peers' paths have an item.
+  auto peer = Http()->Post("/v1/federationPeers?peerId=colombo-process.rcp", WithKey(admin),
+                           R"({"displayName": "Colombo Process secretariat", "enabled": false})", "application/json");
+  ASSERT_TRUE(peer);
+  ASSERT_EQ(peer->status, 200) << peer->body;
+
+  std::set<std::string> names;  // every "name" any answer held
+  std::function<void(const Json&)> collect = [&](const Json& j) {
+    if (j.is_object()) {
+      for (const auto& [k, v] : j.items()) {
+        if (k == "name" && v.is_string()) names.insert(v.get<std::string>());
+        collect(v);
+      }
+    } else if (j.is_array()) {
+      for (const auto& v : j) collect(v);
+    }
+  };
+  // The URLs a path stands for: each run of "collection/{id}" up to the
+  // last parameter replaced by a known name that fits it.
+  auto fill = [&](const std::string& path) {
+    std::vector<std::string> urls;
+    size_t last = path.rfind('}');
+    if (last == std::string::npos) return std::vector<std::string>{path};
+    std::string prefix = path.substr(4, last + 1 - 4);  // after "/v1/"
+    std::regex pattern("^" + std::regex_replace(prefix, std::regex(R"(\{[A-Za-z]+\})"), "[^/]+") + "$");
+    for (const std::string& name : names) {
+      if (std::regex_match(name, pattern)) urls.push_back("/v1/" + name + path.substr(last + 1));
+    }
+    return urls;
+  };
+  std::set<std::string> pending;
+  for (const auto& [path, operations] : doc["paths"].items()) {
+    if (operations.contains("get")) pending.insert(path);
+  }
+  ASSERT_GT(pending.size(), 20u);
+  const size_t get_paths = pending.size();
+  size_t called = 0;
+  std::map<std::string, std::string> failures;
+  for (bool progress = true; progress && !pending.empty();) {
+    progress = false;
+    for (auto it = pending.begin(); it != pending.end();) {
+      std::vector<std::string> urls = fill(*it);
+      if (urls.empty()) {
+        ++it;
+        continue;
+      }
+      for (const std::string& url : urls) {
+        auto r = Http()->Get(url, WithKey(admin));
+        ++called;
+        if (!r || r->status != 200) {
+          failures[url] = r ? absl::StrCat(r->status, " ", r->body) : "no answer";
+          continue;
+        }
+        collect(Json::parse(r->body));
+      }
+      it = pending.erase(it);
+      progress = true;
+    }
+  }
+  std::printf("%zu GET paths of the document, %zu URLs called\n", get_paths, called);
+  EXPECT_TRUE(pending.empty()) << "no seeded item to fill " << *pending.begin();
+  for (const auto& [url, what] : failures) ADD_FAILURE() << url << ": " << what;
 }
 
 }  // namespace

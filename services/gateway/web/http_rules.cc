@@ -99,6 +99,12 @@ bool PathTemplate::Match(const std::vector<std::string>& segments, absl::string_
   return true;
 }
 
+const std::vector<std::string>& PublicServiceNames() {
+  static const auto* names = new std::vector<std::string>{"rcp.registry.v1.Registry", "rcp.events.v1.Events",
+                                                          "rcp.documents.v1.Documents", "rcp.gateway.v1.Gateway"};
+  return *names;
+}
+
 absl::StatusOr<std::vector<HttpRule>> RulesOf(const std::vector<const ServiceDescriptor*>& services) {
   std::vector<HttpRule> rules;
   for (const ServiceDescriptor* service : services) {

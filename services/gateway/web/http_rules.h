@@ -1,7 +1,7 @@
 // The HTTP bindings of the public gRPC methods, read from their
 // google.api.http options (protos/google/api/http.proto): one path template
 // per method, as AIP-127 writes them ("/v1/{name=processes/*/meetings/*}:confirm").
-// The JSON API routes by these, and tools/openapi documents the same rules.
+// The JSON API routes by these, and openapi.h documents the same rules.
 #ifndef RCP_SERVICES_GATEWAY_WEB_HTTP_RULES_H_
 #define RCP_SERVICES_GATEWAY_WEB_HTTP_RULES_H_
 
@@ -35,6 +35,9 @@ class PathTemplate {
 
   const std::string& text() const { return text_; }
   const std::vector<Variable>& variables() const { return variables_; }
+  // The literal segments, "*" for each wildcard, and the verb ("" if none).
+  const std::vector<std::string>& segments() const { return segments_; }
+  const std::string& verb() const { return verb_; }
 
  private:
   std::string text_;
@@ -51,6 +54,10 @@ struct HttpRule {
   // "/rcp.events.v1.Events/GetMeeting"
   std::string grpc_method;
 };
+
+// The services the gateway serves to the public, which the JSON API
+// transcodes: "rcp.events.v1.Events", …
+const std::vector<std::string>& PublicServiceNames();
 
 // The rules of every unary method of `services` that has a google.api.http
 // option; an error names the method whose rule is malformed.

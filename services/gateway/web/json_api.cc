@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "rcp/common/v1/common.pb.h"
+#include "services/gateway/web/openapi_document.h"
 
 namespace rcp::gateway::web {
 namespace {
@@ -27,10 +28,6 @@ using pb::Message;
 
 constexpr char kJson[] = "application/json";
 constexpr auto kCallDeadline = std::chrono::seconds(30);
-
-// The public services, as the gateway serves them.
-constexpr const char* kServices[] = {"rcp.registry.v1.Registry", "rcp.events.v1.Events",
-                                     "rcp.documents.v1.Documents", "rcp.gateway.v1.Gateway"};
 
 bool IsWellKnownScalar(const Descriptor* d) {
   const std::string& n = d->full_name();
@@ -243,7 +240,7 @@ int JsonApi::HttpStatusOf(grpc::StatusCode code) {
 
 absl::StatusOr<std::unique_ptr<JsonApi>> JsonApi::Create(std::shared_ptr<grpc::Channel> gateway) {
   std::vector<const pb::ServiceDescriptor*> services;
-  for (const char* name : kServices) {
+  for (const std::string& name : PublicServiceNames()) {
     const pb::ServiceDescriptor* s = pb::DescriptorPool::generated_pool()->FindServiceByName(name);
     if (s == nullptr) return absl::InternalError(absl::StrCat(name, " is not linked into this binary"));
     services.push_back(s);
@@ -258,6 +255,13 @@ JsonApi::JsonApi(std::shared_ptr<grpc::Channel> gateway, std::vector<HttpRule> r
 
 void JsonApi::Register(httplib::Server& server) {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); };
+  // The API's description is public, for any tool or page to read; it is
+  // made at build time from the protos (openapi_gen.cc).
+  server.Get("/v1/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Access-Control-Allow-Origin", "*");
+    res.set_header("Cache-Control", "public, max-age=300");
+    res.set_content(kOpenApiDocument, kJson);
+  });
   server.Get(R"(/v1/.*)", handler);
   server.Post(R"(/v1/.*)", handler);
   server.Patch(R"(/v1/.*)", handler);
