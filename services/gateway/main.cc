@@ -33,6 +33,7 @@
 #include "services/gateway/subscribe/feed_hub.h"
 #include "services/gateway/upstream/references.h"
 #include "services/gateway/upstream/upstream.h"
+#include "services/gateway/web/event_stream.h"
 #include "services/gateway/web/http_port.h"
 #include "services/gateway/web/json_api.h"
 
@@ -57,6 +58,12 @@ ABSL_FLAG(absl::Duration, http_write_timeout, absl::Seconds(10),
           "an HTTP response must be taken within this");
 ABSL_FLAG(absl::Duration, http_keep_alive_timeout, absl::Seconds(5),
           "an idle HTTP keep-alive connection is closed after this");
+ABSL_FLAG(int, sse_max_streams, 16,
+          "most Server-Sent Event streams (/v1/subscribe) open at once; each holds an HTTP thread, so it must be "
+          "below --http_threads");
+ABSL_FLAG(int, sse_max_streams_per_key, 4, "most Server-Sent Event streams open at once for one API key");
+ABSL_FLAG(absl::Duration, sse_max_lifetime, absl::Hours(1),
+          "a Server-Sent Event stream ends after this; its client resumes with Last-Event-ID");
 ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
           "how long a key's rights are reused: a revoked key stops working within this");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe heartbeat when idle");
@@ -306,6 +313,7 @@ int main(int argc, char** argv) {
   rcp::gateway::federation::FederationAdminService federation_admin(deps, keyring.get());
 
   std::unique_ptr<rcp::gateway::web::JsonApi> json_api;
+  std::unique_ptr<rcp::gateway::web::EventStreams> event_streams;
   rcp::server::Server server(server_options);
   server.AddService(&registry);
   server.AddService(&events);
@@ -326,6 +334,8 @@ int main(int argc, char** argv) {
     if (pulls != nullptr) pulls->Stop();
     if (peer_server != nullptr) peer_server->Shutdown();
     hub.Stop();
+    // Streams first: each holds an HTTP thread that Stop waits for.
+    if (event_streams != nullptr) event_streams->CloseAll();
     if (http != nullptr) http->Stop();
   });
   if (auto s = server.Start(); !s.ok()) {
@@ -339,6 +349,19 @@ int main(int argc, char** argv) {
       return 1;
     }
     json_api = *std::move(api);
+    rcp::gateway::web::EventStreamOptions sse;
+    sse.max_streams = absl::GetFlag(FLAGS_sse_max_streams);
+    sse.max_streams_per_key = absl::GetFlag(FLAGS_sse_max_streams_per_key);
+    sse.max_lifetime = absl::GetFlag(FLAGS_sse_max_lifetime);
+    if (sse.max_streams < 1 || sse.max_streams >= absl::GetFlag(FLAGS_http_threads) || sse.max_streams_per_key < 1 ||
+        sse.max_lifetime < absl::Seconds(1)) {
+      spdlog::critical("msg=\"sse_max_streams must be at least 1 and below http_threads, sse_max_streams_per_key at "
+                       "least 1, sse_max_lifetime at least 1s\"");
+      return 2;
+    }
+    event_streams = std::make_unique<rcp::gateway::web::EventStreams>(server.InProcessChannel(), sse);
+    // Before the API's catch-all of /v1.
+    event_streams->Register(http->server());
     json_api->Register(http->server());
     http->Serve();
   }

@@ -10,14 +10,18 @@
 
 #include <cstdio>
 #include <functional>
+#include <csignal>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 #include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
 #include "tests/e2e/harness/deployment.h"
@@ -41,6 +45,7 @@ class JsonApiE2eTest : public ::testing::Test {
     dir_ = new rcp::testing::TempDir();
     DeploymentOptions options;
     options.id = "bali-process.rcp";
+    options.gateway_flags = {"--sse_max_streams=3", "--sse_max_streams_per_key=2"};
     deployment_ = new Deployment(dir_->Sub("bali"), options);
     ASSERT_THAT(deployment_->Start(), IsOk());
   }
@@ -298,6 +303,206 @@ TEST_F(JsonApiE2eTest, BadInputGetsAClear4xxNamingWhatIsWrong) {
   EXPECT_EQ(still->status, 200);
 }
 
+// One Server-Sent Events stream read on a thread of its own.
+class EventStreamClient {
+ public:
+  EventStreamClient(int port, const std::string& path, httplib::Headers headers) : http_("127.0.0.1", port) {
+    http_.set_read_timeout(30, 0);
+    thread_ = std::thread([this, path, headers] {
+      auto r = http_.Get(
+          path, headers,
+          [this](const httplib::Response& response) {
+            absl::MutexLock lock(&mu_);
+            status_ = response.status;
+            content_type_ = response.get_header_value("Content-Type");
+            content_encoding_ = response.get_header_value("Content-Encoding");
+            return true;
+          },
+          [this](const char* data, size_t n) {
+            absl::MutexLock lock(&mu_);
+            text_.append(data, n);
+            return !stop_;
+          });
+      absl::MutexLock lock(&mu_);
+      ended_ = true;
+    });
+  }
+  ~EventStreamClient() { Close(); }
+
+  // Hangs up (at the next bytes the server sends).
+  void Close() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+  // Waits until what was received holds `needle` (true), or 10 s pass.
+  bool WaitFor(const std::string& needle) {
+    return Poll([&] { return text_.find(needle) != std::string::npos; });
+  }
+  bool WaitForStatus() {
+    return Poll([&] { return status_ != 0; });
+  }
+  std::string text() {
+    absl::MutexLock lock(&mu_);
+    return text_;
+  }
+  int status() {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+  std::string content_type() {
+    absl::MutexLock lock(&mu_);
+    return content_type_;
+  }
+  std::string content_encoding() {
+    absl::MutexLock lock(&mu_);
+    return content_encoding_;
+  }
+  // The id of the event whose data holds `needle`.
+  std::string IdOfEventWith(const std::string& needle) {
+    std::string all = text();
+    size_t at = all.find(needle);
+    if (at == std::string::npos) return "";
+    size_t start = all.rfind("\n\n", at);
+    start = start == std::string::npos ? 0 : start + 2;
+    size_t id = all.find("id: ", start);
+    if (id == std::string::npos || id > at) return "";
+    return all.substr(id + 4, all.find('\n', id) - id - 4);
+  }
+
+ private:
+  bool Poll(const std::function<bool()>& done) {
+    for (absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (done()) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  }
+
+  httplib::Client http_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::string text_ ABSL_GUARDED_BY(mu_);
+  int status_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string content_type_ ABSL_GUARDED_BY(mu_);
+  std::string content_encoding_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The secretariat rewrites the members' meeting's description over gRPC.
+void Describe(Deployment* d, const std::string& description) {
+  const std::string key = d->Key("bali-secretariat");
+  ev::GetMeetingRequest get;
+  get.set_name(kMembersMeeting);
+  ev::Meeting m;
+  ASSERT_THAT(CallWith(key, [&](auto* c) { return d->events()->GetMeeting(c, get, &m); }), IsOk());
+  ev::UpdateMeetingRequest update;
+  update.mutable_meeting()->set_name(kMembersMeeting);
+  update.mutable_meeting()->set_etag(m.etag());
+  update.mutable_meeting()->set_description(description);
+  update.mutable_update_mask()->add_paths("description");
+  ASSERT_THAT(CallWith(key, [&](auto* c) { return d->events()->UpdateMeeting(c, update, &m); }), IsOk());
+}
+
+TEST_F(JsonApiE2eTest, ChangesArriveAsServerSentEventsAndAStreamResumesFromItsLastEventId) {
+  httplib::Headers indonesia = WithKey(deployment_->Key("indonesia"));
+  indonesia.emplace("Accept-Encoding", "gzip, deflate, br");
+  const std::string path = "/v1/subscribe?processes=processes/bali-process&kinds=meeting";
+  std::string resume_from;
+  {
+    EventStreamClient stream(deployment_->http_port(), path, indonesia);
+    ASSERT_TRUE(stream.WaitFor(": heartbeat\nid: ")) << stream.status() << " " << stream.text();
+    EXPECT_EQ(stream.status(), 200);
+    EXPECT_EQ(stream.content_type(), "text/event-stream") << "exactly, for EventSource";
+    EXPECT_EQ(stream.content_encoding(), "") << "an event stream is never compressed";
+    Describe(deployment_, "first revision of the description");
+    ASSERT_TRUE(stream.WaitFor("first revision of the description")) << stream.text();
+    EXPECT_NE(stream.text().find("event: change\ndata: {"), std::string::npos) << stream.text();
+    resume_from = stream.IdOfEventWith("first revision of the description");
+    ASSERT_FALSE(resume_from.empty()) << stream.text();
+  }
+  Describe(deployment_, "second revision, made while nobody listened");
+  // EventSource's reconnection sends Last-Event-ID; a page may give ?cursor=.
+  httplib::Headers resumed = WithKey(deployment_->Key("indonesia"));
+  resumed.emplace("Last-Event-ID", resume_from);
+  for (const auto& [how, url, headers] :
+       std::vector<std::tuple<std::string, std::string, httplib::Headers>>{
+           {"Last-Event-ID", path, resumed},
+           {"?cursor=", absl::StrCat(path, "&cursor=", resume_from), WithKey(deployment_->Key("indonesia"))}}) {
+    SCOPED_TRACE(how);
+    EventStreamClient stream(deployment_->http_port(), url, headers);
+    ASSERT_TRUE(stream.WaitFor("second revision, made while nobody listened")) << stream.text();
+    EXPECT_EQ(stream.text().find("first revision of the description"), std::string::npos)
+        << "an event before the cursor came again: " << stream.text();
+  }
+}
+
+TEST_F(JsonApiE2eTest, AnEventStreamNeedsAKeyAndABadCursorEndsItWithTheStatusAsAnErrorEvent) {
+  auto refused = Http()->Get("/v1/subscribe");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401) << refused->body;
+  EXPECT_EQ(ErrorOf(refused).fields().at("code").number_value(), 16);
+  auto unknown = Http()->Get("/v1/subscribe?process=processes/bali-process", WithKey(deployment_->Key("indonesia")));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_THAT(unknown->body, HasSubstr("process\\\": no such field"));
+
+  EventStreamClient stream(deployment_->http_port(), "/v1/subscribe?cursor=not-a-cursor",
+                           WithKey(deployment_->Key("indonesia")));
+  ASSERT_TRUE(stream.WaitFor("event: error\ndata: {")) << stream.text();
+  EXPECT_THAT(stream.text(), HasSubstr("cursor"));
+}
+
+TEST_F(JsonApiE2eTest, EventStreamsAreCappedInAllAndPerKeyWithRetryAfter) {
+  // This deployment allows 3 streams, 2 per key.
+  const int port = deployment_->http_port();
+  auto open = [&](const std::string& who) {
+    auto s = std::make_unique<EventStreamClient>(port, "/v1/subscribe", WithKey(deployment_->Key(who)));
+    EXPECT_TRUE(s->WaitForStatus()) << who;
+    return s;
+  };
+  // Admitted once the streams of the tests before have given their slots
+  // back (each within a heartbeat of its client hanging up).
+  auto admitted = [&](const std::string& who) {
+    std::unique_ptr<EventStreamClient> s;
+    for (absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;) {
+      s = open(who);
+      if (s->status() == 200) break;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    EXPECT_EQ(s->status(), 200) << who;
+    return s;
+  };
+  auto first = admitted("indonesia");
+  auto second = admitted("indonesia");
+  auto r = Http()->Get("/v1/subscribe", WithKey(deployment_->Key("indonesia")));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << r->body;
+  EXPECT_EQ(r->get_header_value("Retry-After"), "5");
+  EXPECT_THAT(r->body, HasSubstr("per key"));
+  auto third = admitted("admin");
+  EXPECT_EQ(third->status(), 200) << "another key has its own allowance";
+  r = Http()->Get("/v1/subscribe", WithKey(deployment_->Key("unhcr-observer")));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503) << "past the cap in all: " << r->body;
+  // The API still answers while the streams are open.
+  auto api = Http()->Get("/v1/processes", WithKey(deployment_->Key("unhcr-observer")));
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 200);
+
+  // A stream closed by its client gives its slot back (at the next
+  // heartbeat, when the server finds the client gone).
+  first->Close();
+  auto fourth = admitted("unhcr-observer");
+  EXPECT_EQ(fourth->status(), 200) << "a closed stream kept its slot";
+}
+
 // Every GET path the OpenAPI document lists answers 200 for the admin, its
 // parameters filled with the names of seeded items the listings return.
 TEST_F(JsonApiE2eTest, EveryGetPathOfTheOpenApiDocumentAnswersWithItsParametersFilledFromTheSeed) {
@@ -371,6 +576,21 @@ TEST_F(JsonApiE2eTest, EveryGetPathOfTheOpenApiDocumentAnswersWithItsParametersF
   std::printf("%zu GET paths of the document, %zu URLs called\n", get_paths, called);
   EXPECT_TRUE(pending.empty()) << "no seeded item to fill " << *pending.begin();
   for (const auto& [url, what] : failures) ADD_FAILURE() << url << ": " << what;
+}
+
+// Last, as it restarts the gateway: a gateway told to stop ends its event
+// streams at once (their clients resume on another replica) rather than
+// waiting on them.
+TEST_F(JsonApiE2eTest, AStoppingGatewayEndsItsEventStreamsAndExitsCleanly) {
+  EventStreamClient stream(deployment_->http_port(), "/v1/subscribe", WithKey(deployment_->Key("indonesia")));
+  ASSERT_TRUE(stream.WaitFor(": heartbeat\nid: ")) << stream.text();
+  absl::Time asked = absl::Now();
+  ASSERT_THAT(deployment_->Stop(Deployment::Part::kGateway, SIGTERM), IsOk());
+  absl::Duration took = absl::Now() - asked;
+  EXPECT_LT(took, absl::Seconds(15)) << "the gateway waited on its event streams";
+  std::printf("gateway stopped in %s with an event stream open\n", absl::FormatDuration(took).c_str());
+  stream.Close();
+  ASSERT_THAT(deployment_->Restart(Deployment::Part::kGateway), IsOk());
 }
 
 }  // namespace

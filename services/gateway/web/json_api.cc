@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "rcp/common/v1/common.pb.h"
+#include "services/gateway/web/api_status.h"
 #include "services/gateway/web/openapi_document.h"
 
 namespace rcp::gateway::web {
@@ -26,7 +27,6 @@ using pb::Descriptor;
 using pb::FieldDescriptor;
 using pb::Message;
 
-constexpr char kJson[] = "application/json";
 constexpr auto kCallDeadline = std::chrono::seconds(30);
 
 bool IsWellKnownScalar(const Descriptor* d) {
@@ -43,27 +43,6 @@ const FieldDescriptor* FieldNamed(const Descriptor* d, const std::string& name) 
     if (d->field(i)->json_name() == name) return d->field(i);
   }
   return nullptr;
-}
-
-void SendStatus(httplib::Response& res, grpc::StatusCode code, const std::string& message,
-                const std::string& details = "") {
-  rcp::common::v1::Status status;
-  if (details.empty() || !status.ParseFromString(details)) {
-    status.Clear();
-    status.set_code(static_cast<int>(code));
-    status.set_message(message);
-  }
-  std::string body;
-  if (!pb::util::MessageToJsonString(status, &body).ok()) {
-    // A detail of a type this binary does not know: the code and message.
-    status.clear_details();
-    (void)pb::util::MessageToJsonString(status, &body);
-  }
-  res.status = JsonApi::HttpStatusOf(code);
-  res.set_header("Cache-Control", "no-store");
-  // RFC 6750: how to authenticate, for a caller that did not.
-  if (code == grpc::StatusCode::UNAUTHENTICATED) res.set_header("WWW-Authenticate", "Bearer realm=\"rcp\"");
-  res.set_content(body + "\n", kJson);
 }
 
 void SendInvalid(httplib::Response& res, const std::string& message) {
@@ -202,41 +181,6 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
 }
 
 }  // namespace
-
-int JsonApi::HttpStatusOf(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return 200;
-    case grpc::StatusCode::CANCELLED:
-      return 499;
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return 400;
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return 504;
-    case grpc::StatusCode::NOT_FOUND:
-      return 404;
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return 409;
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return 403;
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return 401;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return 429;
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return 400;
-    case grpc::StatusCode::ABORTED:
-      return 409;
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return 400;
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return 501;
-    case grpc::StatusCode::UNAVAILABLE:
-      return 503;
-    default:
-      return 500;  // UNKNOWN, INTERNAL, DATA_LOSS
-  }
-}
 
 absl::StatusOr<std::unique_ptr<JsonApi>> JsonApi::Create(std::shared_ptr<grpc::Channel> gateway) {
   std::vector<const pb::ServiceDescriptor*> services;

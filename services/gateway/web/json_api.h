@@ -40,9 +40,6 @@ class JsonApi {
 
   const std::vector<HttpRule>& rules() const { return rules_; }
 
-  // The HTTP status grpc-gateway gives a gRPC code.
-  static int HttpStatusOf(grpc::StatusCode code);
-
  private:
   JsonApi(std::shared_ptr<grpc::Channel> gateway, std::vector<HttpRule> rules);
   void Handle(const httplib::Request& req, httplib::Response& res);
