@@ -226,6 +226,18 @@ int main(int argc, char** argv) {
     std::string public_url = absl::GetFlag(FLAGS_public_url);
     if (public_url.empty()) {
       public_url = absl::StrCat("http://", http_listen.substr(0, http_listen.rfind(':')), ":", http->port());
+    } else {
+      // Only the public name is answered: scheme://host[:port], no path.
+      absl::string_view rest = public_url;
+      if (!absl::ConsumePrefix(&rest, "https://") && !absl::ConsumePrefix(&rest, "http://")) rest = "";
+      absl::ConsumeSuffix(&rest, "/");
+      if (rest.empty() || absl::StrContains(rest, "/") || absl::StrContains(rest, "@")) {
+        spdlog::critical("msg=\"public_url: must be http(s)://host[:port], with no path\" public_url={}", public_url);
+        return 2;
+      }
+      const std::string authority(rest);
+      public_url = absl::StrCat(public_url.substr(0, public_url.find("://") + 3), authority);
+      http->RequireHost(absl::AsciiStrToLower(authority));
     }
     feed_urls.set_base_url(public_url);
   }

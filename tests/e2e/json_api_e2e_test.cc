@@ -11,6 +11,9 @@
 #include <cstdio>
 #include <functional>
 #include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -45,7 +48,7 @@ class JsonApiE2eTest : public ::testing::Test {
     dir_ = new rcp::testing::TempDir();
     DeploymentOptions options;
     options.id = "bali-process.rcp";
-    options.gateway_flags = {"--sse_max_streams=3", "--sse_max_streams_per_key=2"};
+    options.gateway_flags = {"--sse_max_streams=3", "--sse_max_streams_per_key=2", "--http_read_timeout=2s"};
     deployment_ = new Deployment(dir_->Sub("bali"), options);
     ASSERT_THAT(deployment_->Start(), IsOk());
   }
@@ -301,6 +304,48 @@ TEST_F(JsonApiE2eTest, BadInputGetsAClear4xxNamingWhatIsWrong) {
   auto still = Http()->Get("/v1/processes", WithKey(admin));
   ASSERT_TRUE(still);
   EXPECT_EQ(still->status, 200);
+}
+
+
+TEST_F(JsonApiE2eTest, OversizedHeadersAndASlowClientAreTurnedAwayWhileOthersAreServed) {
+  const std::string key = "Bearer " + deployment_->Key("admin");
+  auto huge_header = Http()->Get("/v1/processes", {{"Authorization", key}, {"X-Padding", std::string(20000, 'a')}});
+  ASSERT_TRUE(huge_header);
+  EXPECT_GE(huge_header->status, 400);
+  EXPECT_LT(huge_header->status, 500);
+  auto huge_uri = Http()->Get("/v1/processes?pageToken=" + std::string(10000, 'a'), {{"Authorization", key}});
+  ASSERT_TRUE(huge_uri);
+  EXPECT_EQ(huge_uri->status, 414);
+
+  // A client that sends half a request and then nothing holds one thread
+  // until --http_read_timeout (2 s here), then is hung up on.
+  int slow = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(slow, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(deployment_->http_port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(slow, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  const std::string half = "GET /v1/processes HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  ASSERT_EQ(send(slow, half.data(), half.size(), 0), static_cast<ssize_t>(half.size()));
+  absl::Time sent = absl::Now();
+
+  absl::Time asked = absl::Now();
+  auto other = Http()->Get("/v1/processes", {{"Authorization", key}});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200);
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(1)) << "another client waited on the slow one";
+
+  char answer[256] = {};
+  timeval wait{10, 0};
+  setsockopt(slow, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+  ssize_t got = recv(slow, answer, sizeof(answer) - 1, 0);
+  absl::Duration held = absl::Now() - sent;
+  close(slow);
+  // A 4xx, or a plain hang-up; never the answer to the half request.
+  if (got > 0) EXPECT_EQ(std::string(answer, 10), "HTTP/1.1 4") << answer;
+  EXPECT_LT(held, absl::Seconds(6)) << "the slow client was not turned away";
+  std::printf("a slow client was hung up on after %s\n", absl::FormatDuration(held).c_str());
 }
 
 // One Server-Sent Events stream read on a thread of its own.
@@ -576,6 +621,32 @@ TEST_F(JsonApiE2eTest, EveryGetPathOfTheOpenApiDocumentAnswersWithItsParametersF
   std::printf("%zu GET paths of the document, %zu URLs called\n", get_paths, called);
   EXPECT_TRUE(pending.empty()) << "no seeded item to fill " << *pending.begin();
   for (const auto& [url, what] : failures) ADD_FAILURE() << url << ": " << what;
+}
+
+// With --public_url the HTTP port answers for that name only (421 for any
+// other Host: a page of another origin that resolves to us cannot read our
+// answers), and signs its links with it.
+TEST(JsonApiPublicUrlE2eTest, OnlyThePublicNameIsAnsweredAndLinksUseIt) {
+  rcp::testing::TempDir dir;
+  DeploymentOptions options;
+  options.id = "bali-process.rcp";
+  options.gateway_flags = {"--public_url=https://Exchange.Bali-Process.example.org/"};
+  Deployment d(dir.Sub("bali"), options);
+  ASSERT_THAT(d.Start(), IsOk());
+  httplib::Client http("127.0.0.1", d.http_port());
+  const std::string key = "Bearer " + d.Key("indonesia");
+  auto misdirected = http.Get("/v1/calendarUrl", {{"Authorization", key}});
+  ASSERT_TRUE(misdirected);
+  EXPECT_EQ(misdirected->status, 421) << misdirected->body;
+  EXPECT_THAT(misdirected->body, HasSubstr("exchange.bali-process.example.org"));
+  auto feed = http.Get("/calendar/x/0.ics", {{"Host", "127.0.0.1"}});
+  ASSERT_TRUE(feed);
+  EXPECT_EQ(feed->status, 421) << "the calendar feed too";
+
+  auto answered = http.Get("/v1/calendarUrl", {{"Authorization", key}, {"Host", "exchange.bali-process.example.org"}});
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->status, 200) << answered->body;
+  EXPECT_THAT(answered->body, HasSubstr("\"url\":\"https://Exchange.Bali-Process.example.org/calendar/"));
 }
 
 // Last, as it restarts the gateway: a gateway told to stop ends its event

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -44,6 +45,18 @@ absl::Status HttpPort::Bind(const std::string& address) {
   port_ = port == 0 ? server_->bind_to_any_port(host_) : (server_->bind_to_port(host_, port) ? port : -1);
   if (port_ <= 0) return absl::UnavailableError(absl::StrCat("http_listen: cannot listen on ", address));
   return absl::OkStatus();
+}
+
+void HttpPort::RequireHost(const std::string& authority) {
+  server_->set_pre_routing_handler([authority](const httplib::Request& req, httplib::Response& res) {
+    if (absl::AsciiStrToLower(req.get_header_value("Host")) == authority) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.status = 421;
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(absl::StrCat("this server answers for ", authority, " only\n"), "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
 }
 
 void HttpPort::Serve() {

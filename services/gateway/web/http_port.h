@@ -38,6 +38,10 @@ class HttpPort {
   // are registered on server() after Bind and before Serve.
   absl::Status Bind(const std::string& address);
   httplib::Server& server() { return *server_; }
+  // Answers 421 (Misdirected Request) to a request whose Host is not
+  // `authority` ("host" or "host:port" of the public URL), so that a page of
+  // another name (DNS rebinding) cannot read ours. Before Serve.
+  void RequireHost(const std::string& authority);
   int port() const { return port_; }
 
   // Serves on a thread of its own and logs the address.
