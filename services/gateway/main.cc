@@ -335,6 +335,12 @@ int main(int argc, char** argv) {
   server.AddService(&federation_admin);
   server.AddGauge("rcp_gateway_subscribers", "open Subscribe streams",
                   [&gateway] { return static_cast<double>(gateway.subscriptions().count()); });
+  if (http != nullptr) {
+    http->ExportMetrics(&server.metrics());
+    server.AddGauge("rcp_http_event_streams", "open Server-Sent Event streams (/v1/subscribe)", [&event_streams] {
+      return event_streams == nullptr ? 0.0 : static_cast<double>(event_streams->open_count());
+    });
+  }
   // Every certificate the gateway presents, so that one nearing its end
   // alerts (deploy/observability), whichever port or peer it is shown to.
   for (const std::string& cert : {options.upstream_cert_file, transport.cert_file}) {

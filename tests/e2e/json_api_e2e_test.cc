@@ -619,6 +619,17 @@ TEST_F(JsonApiE2eTest, EveryGetPathOfTheOpenApiDocumentAnswersWithItsParametersF
     }
   }
   std::printf("%zu GET paths of the document, %zu URLs called\n", get_paths, called);
+  // Every answer is counted, by route and status.
+  httplib::Client metrics("127.0.0.1", deployment_->metrics_port());
+  auto scraped = metrics.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(scraped->body, m,
+                                std::regex(R"re(rcp_http_requests_total\{code="200",route="api"\} ([0-9.e+]+))re")))
+      << scraped->body;
+  EXPECT_GE(std::stod(m[1]), static_cast<double>(called));
+  EXPECT_NE(scraped->body.find(R"(rcp_http_requests_total{code="200",route="openapi"})"), std::string::npos);
+  EXPECT_NE(scraped->body.find("rcp_http_event_streams"), std::string::npos);
   EXPECT_TRUE(pending.empty()) << "no seeded item to fill " << *pending.begin();
   for (const auto& [url, what] : failures) ADD_FAILURE() << url << ": " << what;
 }

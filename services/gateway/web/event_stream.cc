@@ -35,6 +35,11 @@ void EventStreams::CloseAll() {
   for (grpc::ClientContext* c : open_) c->TryCancel();
 }
 
+int EventStreams::open_count() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(open_.size());
+}
+
 bool EventStreams::Admit(const std::string& key, grpc::ClientContext* context) {
   absl::MutexLock lock(&mu_);
   if (closed_ || static_cast<int>(open_.size()) >= options_.max_streams ||

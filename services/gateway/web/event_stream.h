@@ -44,6 +44,8 @@ class EventStreams {
   // Ends every open stream (their clients resume elsewhere); new ones are
   // refused from then on.
   void CloseAll();
+  // Streams open now.
+  int open_count();
 
  private:
   struct Stream;

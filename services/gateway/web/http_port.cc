@@ -1,6 +1,8 @@
 #include "services/gateway/web/http_port.h"
 
 #include <httplib.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/ascii.h"
@@ -56,6 +58,27 @@ void HttpPort::RequireHost(const std::string& authority) {
     res.set_header("Cache-Control", "no-store");
     res.set_content(absl::StrCat("this server answers for ", authority, " only\n"), "text/plain; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;
+  });
+}
+
+void HttpPort::ExportMetrics(prometheus::Registry* registry) {
+  auto& requests = prometheus::BuildCounter()
+                       .Name("rcp_http_requests_total")
+                       .Help("answers of the gateway's HTTP port, by route and status")
+                       .Register(*registry);
+  server_->set_logger([&requests](const httplib::Request& req, const httplib::Response& res) {
+    const std::string& path = req.path;
+    const char* route = "other";
+    if (path == "/v1/subscribe") {
+      route = "events";
+    } else if (path == "/v1/openapi.json") {
+      route = "openapi";
+    } else if (path.rfind("/v1/", 0) == 0) {
+      route = "api";
+    } else if (path.rfind("/calendar/", 0) == 0) {
+      route = "calendar";
+    }
+    requests.Add({{"route", route}, {"code", std::to_string(res.status)}}).Increment();
   });
 }
 

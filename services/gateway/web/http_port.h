@@ -16,6 +16,9 @@
 namespace httplib {
 class Server;
 }
+namespace prometheus {
+class Registry;
+}
 
 namespace rcp::gateway::web {
 
@@ -43,6 +46,10 @@ class HttpPort {
   // another name (DNS rebinding) cannot read ours. Before Serve.
   void RequireHost(const std::string& authority);
   int port() const { return port_; }
+
+  // Counts every answer in rcp_http_requests_total by route ("api",
+  // "events", "openapi", "calendar", "other") and status. Before Serve.
+  void ExportMetrics(prometheus::Registry* registry);
 
   // Serves on a thread of its own and logs the address.
   void Serve();
