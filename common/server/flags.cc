@@ -5,6 +5,8 @@
 
 #include <sys/resource.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -73,7 +75,19 @@ void ParseFlags(int argc, char** argv, const char* usage) {
   program = program.substr(program.rfind('/') + 1);
   config.version_string = [program] { return absl::StrCat(program, " ", kVersion, "\n"); };
   absl::SetFlagsUsageConfig(config);
-  for (const auto& [name, flag] : absl::GetAllFlags()) {
+  const auto flags = absl::GetAllFlags();
+  // A variable that names no flag is most likely a renamed or misspelt one,
+  // which would otherwise be ignored without a word.
+  for (char** e = environ; *e != nullptr; ++e) {
+    absl::string_view entry(*e);
+    absl::string_view name = entry.substr(0, entry.find('='));
+    if (!absl::ConsumePrefix(&name, "RCP_")) continue;
+    if (flags.count(absl::AsciiStrToLower(name)) == 0) {
+      std::cerr << "warning: environment variable RCP_" << name << " names no flag of " << program
+                << " (see --help): ignored\n";
+    }
+  }
+  for (const auto& [name, flag] : flags) {
     std::string env = absl::StrCat("RCP_", absl::AsciiStrToUpper(name));
     const char* value = std::getenv(env.c_str());
     if (value == nullptr) continue;

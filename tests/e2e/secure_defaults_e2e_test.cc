@@ -211,6 +211,19 @@ TEST_P(DataServiceListenerTest, InsecureServesEveryoneAndSaysSo) {
   EXPECT_EQ(InsecureGauge(*d), "rcp_insecure 1");
 }
 
+TEST_P(DataServiceListenerTest, AnEnvironmentVariableThatNamesNoFlagIsWarnedAboutNotIgnoredInSilence) {
+  // RCP_<FLAG> sets a flag; a renamed or misspelt one is named at start.
+  setenv("RCP_CALENDAR_LISTEN", "0.0.0.0:7180", 1);
+  setenv("RCP_LOG_LEVEL", "info", 1);
+  auto d = NewDaemon({});
+  absl::Status started = d->Start();
+  unsetenv("RCP_CALENDAR_LISTEN");
+  unsetenv("RCP_LOG_LEVEL");
+  ASSERT_THAT(started, IsOk());
+  EXPECT_THAT(d->Log(), HasSubstr("environment variable RCP_CALENDAR_LISTEN names no flag of"));
+  EXPECT_THAT(d->Log(), Not(HasSubstr("RCP_LOG_LEVEL names no flag"))) << "a flag's variable is no warning";
+}
+
 TEST_P(DataServiceListenerTest, LoopbackNeedsNothing) {
   auto d = NewDaemon({"--listen=127.0.0.1:0"});
   ASSERT_THAT(d->Start(), IsOk());
