@@ -43,6 +43,13 @@ std::string StatusJson(grpc::StatusCode code, const std::string& message, const 
   return body;
 }
 
+bool BearerOrNone(const httplib::Request& req, httplib::Response& res, std::string* authorization) {
+  *authorization = req.get_header_value("Authorization");
+  if (authorization->empty() || authorization->rfind("Bearer ", 0) == 0) return true;
+  SendStatus(res, grpc::StatusCode::UNAUTHENTICATED, "Authorization: only \"Bearer <key>\" is accepted");
+  return false;
+}
+
 void SendStatus(httplib::Response& res, grpc::StatusCode code, const std::string& message,
                 const std::string& details) {
   res.status = HttpStatusOf(code);

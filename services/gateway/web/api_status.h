@@ -9,8 +9,9 @@
 #include <string>
 
 namespace httplib {
+struct Request;
 struct Response;
-}
+}  // namespace httplib
 
 namespace rcp::gateway::web {
 
@@ -22,6 +23,10 @@ int HttpStatusOf(grpc::StatusCode code);
 // The status as JSON; `details` is grpc's binary error details (a
 // serialized google.rpc.Status), used when it parses.
 std::string StatusJson(grpc::StatusCode code, const std::string& message, const std::string& details = "");
+
+// The caller's Authorization header: empty (no key) or "Bearer <key>", the
+// only scheme /v1 takes. Anything else is answered 401 on `res` (false).
+bool BearerOrNone(const httplib::Request& req, httplib::Response& res, std::string* authorization);
 
 // Answers `res` with the status: its HTTP code, JSON, no-store, and for
 // UNAUTHENTICATED how to authenticate (RFC 6750).

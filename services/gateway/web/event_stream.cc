@@ -4,7 +4,6 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rcp/gateway/v1/gateway.grpc.pb.h"
 #include "services/gateway/web/api_status.h"
@@ -75,10 +74,8 @@ void EventStreams::Open(const httplib::Request& req, httplib::Response& res) {
   if (req.has_header("Last-Event-ID")) subscribe.set_cursor(req.get_header_value("Last-Event-ID"));
 
   // Who is asking, first: an error is then an HTTP answer, not an event.
-  const std::string authorization = req.get_header_value("Authorization");
-  if (!authorization.empty() && !absl::StartsWith(authorization, "Bearer ")) {
-    return SendStatus(res, grpc::StatusCode::UNAUTHENTICATED, "Authorization: only \"Bearer <key>\" is accepted");
-  }
+  std::string authorization;
+  if (!BearerOrNone(req, res, &authorization)) return;
   auto stub = gw::Gateway::NewStub(gateway_);
   rcp::registry::v1::Principal principal;
   {

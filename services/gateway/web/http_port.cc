@@ -10,14 +10,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace rcp::gateway::web {
-namespace {
-
-void SetTimeout(absl::Duration d, const std::function<void(time_t, time_t)>& set) {
-  int64_t us = absl::ToInt64Microseconds(d);
-  set(static_cast<time_t>(us / 1000000), static_cast<time_t>(us % 1000000));
-}
-
-}  // namespace
 
 HttpPort::HttpPort(HttpPortOptions options)
     : options_(options), server_(std::make_unique<httplib::Server>()) {
@@ -28,8 +20,8 @@ HttpPort::HttpPort(HttpPortOptions options)
   // body waits for the client's delayed ACK, 40 ms on every keep-alive
   // request (measured by bench/http_bench).
   server_->set_tcp_nodelay(true);
-  SetTimeout(options_.read_timeout, [this](time_t s, time_t us) { server_->set_read_timeout(s, us); });
-  SetTimeout(options_.write_timeout, [this](time_t s, time_t us) { server_->set_write_timeout(s, us); });
+  server_->set_read_timeout(absl::ToChronoMicroseconds(options_.read_timeout));
+  server_->set_write_timeout(absl::ToChronoMicroseconds(options_.write_timeout));
   server_->set_keep_alive_timeout(
       std::max<time_t>(1, static_cast<time_t>(absl::ToInt64Seconds(options_.keep_alive_timeout))));
 }

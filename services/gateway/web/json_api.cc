@@ -1,12 +1,9 @@
 #include "services/gateway/web/json_api.h"
 
-#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <httplib.h>
-
-#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -15,7 +12,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
-#include "rcp/common/v1/common.pb.h"
 #include "services/gateway/web/api_status.h"
 #include "services/gateway/web/openapi_document.h"
 
@@ -247,11 +243,8 @@ void JsonApi::Handle(const httplib::Request& req, httplib::Response& res) {
   }
   // Keys only, never a cookie: /v1 is for programs, and a cookie would let
   // another site's page act for the visitor.
-  std::string authorization = req.get_header_value("Authorization");
-  if (!authorization.empty() && !absl::StartsWith(authorization, "Bearer ")) {
-    return SendStatus(res, grpc::StatusCode::UNAUTHENTICATED,
-                      "Authorization: only \"Bearer <key>\" is accepted");
-  }
+  std::string authorization;
+  if (!BearerOrNone(req, res, &authorization)) return;
 
   const Message* prototype =
       pb::MessageFactory::generated_factory()->GetPrototype(rule->method->input_type());

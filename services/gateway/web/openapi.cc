@@ -2,6 +2,7 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
