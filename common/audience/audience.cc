@@ -144,7 +144,7 @@ bool AudienceOf(Kind kind, absl::string_view name, const google::protobuf::Any& 
 
 // An administrator's key takes no role limits (the registry refuses such
 // keys); one that has them administers nothing.
-bool IsAdmin(const Viewer& v) { return v.admin() && v.role_limit().empty(); }
+bool IsAdmin(const Viewer& v) { return v.admin() && !v.anonymous() && v.role_limit().empty(); }
 
 bool IsDeploymentAdmin(const Viewer& v) { return IsAdmin(v) && v.process_limit().empty(); }
 
@@ -163,14 +163,14 @@ bool InLimit(const Viewer& v, absl::string_view process) {
 }  // namespace
 
 bool IsMemberOf(const Viewer& v, absl::string_view process) {
-  if (!InLimit(v, process)) return false;
+  if (v.anonymous() || !InLimit(v, process)) return false;
   if (IsAdmin(v)) return true;
   const auto* r = RightsIn(v, process);
   return r != nullptr && (Chairs(v, *r) || HasRole(v, *r, reg::SECRETARIAT) || HasRole(v, *r, reg::MEMBER));
 }
 
 bool CanWriteIn(const Viewer& v, absl::string_view process) {
-  if (!InLimit(v, process)) return false;
+  if (v.anonymous() || !InLimit(v, process)) return false;
   if (IsAdmin(v)) return true;
   const auto* r = RightsIn(v, process);
   return r != nullptr && (Chairs(v, *r) || HasRole(v, *r, reg::SECRETARIAT));
@@ -187,6 +187,7 @@ bool Sees(const Viewer& v, const Processes& processes, rcp::common::v1::Visibili
   if (visibility == rcp::common::v1::VISIBILITY_UNSPECIFIED || !Visibility_IsValid(visibility)) {
     return IsDeploymentAdmin(v);
   }
+  if (v.anonymous()) return visibility == rcp::common::v1::PUBLIC;
   if (!v.process_limit().empty() && !processes.empty()) {
     bool within = false;
     for (const auto& p : processes) within = within || InLimit(v, p);
@@ -202,7 +203,8 @@ bool Sees(const Viewer& v, const Processes& processes, rcp::common::v1::Visibili
       }
       return false;
     case rcp::common::v1::RESTRICTED:
-      if (Contains(restricted_parties, v.party())) return true;
+      // A principal of no party (an anonymous one) is named by no item.
+      if (!v.party().empty() && Contains(restricted_parties, v.party())) return true;
       for (const auto& p : processes) {
         if (CanWriteIn(v, p)) return true;
       }
@@ -228,6 +230,7 @@ bool CanSee(const Viewer& v, const Audience& a) {
 }
 
 bool MayManageKey(const Viewer& v, const reg::ApiKey& key) {
+  if (v.anonymous()) return false;
   if (!LimitWithin(key.processes(), v.process_limit())) return false;
   if (!LimitWithin(key.roles(), v.role_limit())) return false;
   return IsAdmin(v) || (key.party() == v.party() && !key.admin());

@@ -7,7 +7,9 @@
 // its rights per process (roles, chair), whether its key administers, and
 // the key's limits. Items carry a visibility:
 //
-//   PUBLIC      every authenticated caller
+//   PUBLIC      every caller: every key, and callers without one where
+//               the gateway admits anonymous reads (Principal.anonymous,
+//               who see PUBLIC items and nothing else)
 //   MEMBERS     members, the secretariat and the chair of the item's
 //               processes (observers do not see them)
 //   RESTRICTED  the parties named by the item, plus the secretariat and the

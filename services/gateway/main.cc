@@ -66,6 +66,9 @@ ABSL_FLAG(absl::Duration, sse_max_lifetime, absl::Hours(1),
           "a Server-Sent Event stream ends after this; its client resumes with Last-Event-ID");
 ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
           "how long a key's rights are reused: a revoked key stops working within this");
+ABSL_FLAG(bool, anonymous_reads, true,
+          "callers without a key may read PUBLIC items (gRPC and /v1 alike; the portal's visitors); "
+          "false asks every caller for a key");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe heartbeat when idle");
 ABSL_FLAG(absl::Duration, keyring_refresh_interval, absl::Seconds(10),
           "how often the keyring is read again, so that a rotation made by another replica is signed with");
@@ -156,7 +159,10 @@ int main(int argc, char** argv) {
   }
   rcp::Clock* clock = rcp::Clock::Real();
   rcp::ThreadPool pool(absl::GetFlag(FLAGS_handler_threads));
-  rcp::gateway::access::Authenticator auth(upstream->get(), clock, options.auth_cache_ttl);
+  rcp::gateway::access::Authenticator auth(upstream->get(), clock, options.auth_cache_ttl,
+                                           absl::GetFlag(FLAGS_anonymous_reads)
+                                               ? rcp::gateway::access::AnonymousCallers::kAdmitted
+                                               : rcp::gateway::access::AnonymousCallers::kRefused);
   rcp::gateway::upstream::References references(upstream->get());
   rcp::gateway::upstream::Homes homes(upstream->get(), options.deployment_id, clock, options.auth_cache_ttl);
   rcp::gateway::subscribe::FeedHub hub(upstream->get(), &pool, options.feed_log_limit);

@@ -1230,7 +1230,7 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
   const std::string valid = Key("unhcr-observer");
   std::string wrong_secret = valid.substr(0, valid.rfind('_') + 1) + "AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
   for (const std::string& header :
-       {std::string(""), std::string("Bearer "), std::string("Bearer garbage"), std::string("Bearer rcp_x_y"),
+       {std::string("Bearer "), std::string("Bearer garbage"), std::string("Bearer rcp_x_y"),
         "Bearer " + wrong_secret, "Basic " + valid, valid}) {
     auto with = [&](grpc::ClientContext* c) {
       if (!header.empty()) c->AddMetadata("authorization", header);
@@ -1259,6 +1259,51 @@ TEST_F(GatewayE2eTest, UnauthenticatedRevokedAndDirectCallsAreRefused) {
     EXPECT_EQ(dreader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
   }
   EXPECT_THAT(Call(valid, [&](auto* c) { return events_stub_->GetMeeting(c, get, &m); }), IsOk());
+
+  // No header at all: PUBLIC items only (--anonymous_reads, on by
+  // default), and nothing that needs a key.
+  EXPECT_THAT(Call("", [&](auto* c) { return events_stub_->GetMeeting(c, get, &m); }), IsOk());
+  ev::GetMeetingRequest members_only;
+  members_only.set_name(kSom);
+  ev::GetMeetingRequest absent;
+  absent.set_name("processes/bali-process/meetings/no-such-meeting");
+  absl::Status hidden = Call("", [&](auto* c) { return events_stub_->GetMeeting(c, members_only, &m); });
+  absl::Status missing = Call("", [&](auto* c) { return events_stub_->GetMeeting(c, absent, &m); });
+  EXPECT_THAT(hidden, StatusIs(absl::StatusCode::kNotFound, HasSubstr(kSom)));
+  EXPECT_EQ(hidden.message(), absl::StrCat(kSom, " not found"));
+  EXPECT_EQ(missing.message(), absl::StrCat(absent.name(), " not found"));
+  ev::ListMeetingsResponse anonymous_list;
+  ASSERT_THAT(Call("", [&](auto* c) { return events_stub_->ListMeetings(c, {}, &anonymous_list); }), IsOk());
+  ASSERT_GT(anonymous_list.meetings_size(), 0);
+  for (const auto& meeting : anonymous_list.meetings()) {
+    EXPECT_EQ(meeting.visibility(), rcp::common::v1::PUBLIC) << meeting.name();
+  }
+  {
+    grpc::ClientContext c;
+    doc::DownloadRequest dl;
+    dl.set_document(kSummary);
+    auto reader = documents_stub_->Download(&c, dl);
+    doc::DownloadChunk chunk;
+    std::string bytes;
+    while (reader->Read(&chunk)) bytes += chunk.data();
+    EXPECT_TRUE(reader->Finish().ok()) << "a PUBLIC document downloads without a key";
+    EXPECT_FALSE(bytes.empty());
+  }
+  {
+    grpc::ClientContext c;
+    reg::Principal p;
+    EXPECT_EQ(gateway_stub_->WhoAmI(&c, {}, &p).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    grpc::ClientContext c2;
+    auto reader = gateway_stub_->Subscribe(&c2, {});
+    gw::SubscribeResponse resp;
+    EXPECT_FALSE(reader->Read(&resp));
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    ev::CancelMeetingRequest cancel;
+    cancel.set_name(get.name());
+    cancel.set_reason("no key");
+    EXPECT_THAT(Call("", [&](auto* cc) { return events_stub_->CancelMeeting(cc, cancel, &m); }),
+                StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("authorization: missing")));
+  }
 
   // A key for Thailand: works, then is revoked by the admin.
   reg::CreateApiKeyResponse thailand = NewKey("parties/THA", "thailand");

@@ -35,6 +35,7 @@ namespace ev = ::rcp::events::v1;
 namespace reg = ::rcp::registry::v1;
 namespace pb = ::google::protobuf;
 using ::rcp::testing::CallWith;
+using ::rcp::testing::StatusIs;
 using ::rcp::testing::Deployment;
 using ::rcp::testing::DeploymentOptions;
 using ::rcp::testing::IsOk;
@@ -167,26 +168,57 @@ TEST_F(JsonApiE2eTest, AMeetingTheKeyMayNotSeeIsNotFoundExactlyLikeOneThatDoesNo
   }
 }
 
-TEST_F(JsonApiE2eTest, OnlyABearerKeyAuthenticatesAsOverGrpcAndNoOtherOriginMayReadTheAnswers) {
-  // Without a key, hidden and absent items alike: what gRPC answers.
-  for (const std::string& path : {std::string("/v1/") + kMembersMeeting, std::string("/v1/processes")}) {
-    SCOPED_TRACE(path);
-    for (const httplib::Headers& headers :
-         {httplib::Headers{}, httplib::Headers{{"Cookie", "__Host-rcp-session=whatever"}},
-          httplib::Headers{{"Authorization", "Basic YWRtaW46YWRtaW4="}}}) {
-      auto r = Http()->Get(path, headers);
-      ASSERT_TRUE(r);
+TEST_F(JsonApiE2eTest, WithoutAKeyOnlyPublicItemsShowAsOverGrpcAndAnyOriginMayReadThoseAlone) {
+  // No key (a cookie is no key here): the anonymous caller, as over gRPC.
+  for (const httplib::Headers& headers :
+       {httplib::Headers{}, httplib::Headers{{"Cookie", "__Host-rcp-session=whatever"}}}) {
+    auto hidden = Http()->Get(absl::StrCat("/v1/", kMembersMeeting), headers);
+    auto absent = Http()->Get("/v1/processes/bali-process/meetings/som-2099-01", headers);
+    ASSERT_TRUE(hidden && absent);
+    EXPECT_EQ(hidden->status, 404) << hidden->body;
+    EXPECT_EQ(absent->status, 404) << absent->body;
+    EXPECT_EQ(ErrorOf(hidden).fields().at("message").string_value(), absl::StrCat(kMembersMeeting, " not found"));
+    EXPECT_FALSE(hidden->has_header("Access-Control-Allow-Origin")) << "only answers of PUBLIC items are shared";
+
+    auto meetings = Http()->Get("/v1/meetings", headers);
+    ASSERT_TRUE(meetings);
+    ASSERT_EQ(meetings->status, 200) << meetings->body;
+    EXPECT_EQ(meetings->get_header_value("Access-Control-Allow-Origin"), "*");
+    EXPECT_EQ(meetings->get_header_value("Cache-Control"), "public, max-age=60");
+    EXPECT_THAT(meetings->get_header_value("Vary"), HasSubstr("Authorization"));
+    auto over_http = Parse<ev::ListMeetingsResponse>(meetings->body);
+    ev::ListMeetingsResponse over_grpc;
+    ASSERT_THAT(CallWith("", [&](auto* c) { return deployment_->events()->ListMeetings(c, {}, &over_grpc); }),
+                IsOk());
+    EXPECT_TRUE(pb::util::MessageDifferencer::Equals(over_grpc, over_http))
+        << over_grpc.DebugString() << "\nvs\n"
+        << over_http.DebugString();
+    ASSERT_GT(over_http.meetings_size(), 0);
+    for (const auto& m : over_http.meetings()) EXPECT_EQ(m.visibility(), rcp::common::v1::PUBLIC) << m.name();
+    ev::ListMeetingsResponse as_member;
+    ASSERT_THAT(CallWith(deployment_->Key("indonesia"),
+                         [&](auto* c) { return deployment_->events()->ListMeetings(c, {}, &as_member); }),
+                IsOk());
+    EXPECT_GT(as_member.meetings_size(), over_http.meetings_size()) << "the seed has meetings that are not PUBLIC";
+
+    // What needs a key says so.
+    for (const std::string& method : {"GET", "POST"}) {
+      httplib::Result r = method == "GET" ? Http()->Get("/v1/principal", headers)
+                                          : Http()->Post(absl::StrCat("/v1/", kMembersMeeting, ":cancel"), headers,
+                                                         R"({"reason":"x"})", "application/json");
+      ASSERT_TRUE(r) << method;
       EXPECT_EQ(r->status, 401) << r->body;
       EXPECT_EQ(r->get_header_value("WWW-Authenticate"), "Bearer realm=\"rcp\"");
-      EXPECT_EQ(ErrorOf(r).fields().at("code").number_value(), 16);
-      EXPECT_THAT(r->body, HasSubstr("uthorization"));
+      EXPECT_THAT(ErrorOf(r).fields().at("message").string_value(), HasSubstr("authorization: missing"));
+      EXPECT_FALSE(r->has_header("Access-Control-Allow-Origin"));
     }
   }
-  reg::ListProcessesResponse over_grpc;
-  EXPECT_EQ(CallWith("", [&](auto* c) {
-              return deployment_->registry()->ListProcesses(c, reg::ListProcessesRequest(), &over_grpc);
-            }).code(),
-            absl::StatusCode::kUnauthenticated);
+  // An Authorization that is not a Bearer key is refused, never taken for none.
+  auto basic = Http()->Get("/v1/processes", {{"Authorization", "Basic YWRtaW46YWRtaW4="}});
+  ASSERT_TRUE(basic);
+  EXPECT_EQ(basic->status, 401) << basic->body;
+  EXPECT_EQ(basic->get_header_value("WWW-Authenticate"), "Bearer realm=\"rcp\"");
+  EXPECT_THAT(basic->body, HasSubstr("uthorization"));
 
   auto processes = Http()->Get("/v1/processes", WithKey(deployment_->Key("unhcr-observer")));
   ASSERT_TRUE(processes);
@@ -641,10 +673,18 @@ TEST(JsonApiPublicUrlE2eTest, OnlyThePublicNameIsAnsweredAndLinksUseIt) {
   rcp::testing::TempDir dir;
   DeploymentOptions options;
   options.id = "bali-process.rcp";
-  options.gateway_flags = {"--public_url=https://Exchange.Bali-Process.example.org/"};
+  options.gateway_flags = {"--public_url=https://Exchange.Bali-Process.example.org/", "--anonymous_reads=false"};
   Deployment d(dir.Sub("bali"), options);
   ASSERT_THAT(d.Start(), IsOk());
   httplib::Client http("127.0.0.1", d.http_port());
+  // This gateway asks every caller for a key, over gRPC and HTTP alike.
+  auto keyless = http.Get("/v1/processes", {{"Host", "exchange.bali-process.example.org"}});
+  ASSERT_TRUE(keyless);
+  EXPECT_EQ(keyless->status, 401) << keyless->body;
+  EXPECT_THAT(keyless->body, HasSubstr("authorization: missing"));
+  reg::ListProcessesResponse over_grpc;
+  EXPECT_THAT(CallWith("", [&](auto* c) { return d.registry()->ListProcesses(c, {}, &over_grpc); }),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("authorization: missing")));
   const std::string key = "Bearer " + d.Key("indonesia");
   auto misdirected = http.Get("/v1/calendarUrl", {{"Authorization", key}});
   ASSERT_TRUE(misdirected);

@@ -10,7 +10,23 @@ namespace {
 constexpr size_t kMaxCacheEntries = 10000;
 }
 
+const PrincipalPtr& Authenticator::Anonymous() {
+  static const auto* const anonymous = new PrincipalPtr([] {
+    auto p = std::make_shared<rcp::registry::v1::Principal>();
+    p->set_anonymous(true);
+    return p;
+  }());
+  return *anonymous;
+}
+
+namespace {
+bool HasNoCredential(const grpc::ServerContextBase* context) {
+  return context->client_metadata().count("authorization") == 0;
+}
+}  // namespace
+
 absl::StatusOr<PrincipalPtr> Authenticator::Authenticate(const grpc::ServerContextBase* context) {
+  if (anonymous_ == AnonymousCallers::kAdmitted && HasNoCredential(context)) return Anonymous();
   absl::StatusOr<std::string> key = KeyOf(context);
   if (!key.ok()) return key.status();
   return AuthenticateKey(*key);
@@ -42,6 +58,7 @@ PrincipalPtr Authenticator::Fresh(const std::string& cache_key, absl::Time now) 
 }
 
 PrincipalPtr Authenticator::TryCached(const grpc::ServerContextBase* context) {
+  if (anonymous_ == AnonymousCallers::kAdmitted && HasNoCredential(context)) return Anonymous();
   absl::StatusOr<std::string> key = KeyOf(context);
   if (!key.ok()) return nullptr;
   return Fresh(crypto::Sha256Hex(*key), clock_->Now());

@@ -36,16 +36,28 @@ class PrincipalSource {
   virtual absl::StatusOr<rcp::registry::v1::Principal> ResolveKeyName(const std::string& name) = 0;
 };
 
+// Whether a call without an authorization header is an anonymous caller
+// (who the policy lets read PUBLIC items, and nothing else: access/policy.h)
+// or refused at once.
+enum class AnonymousCallers { kRefused, kAdmitted };
+
 // Thread-safe.
 class Authenticator {
  public:
   // Neither is owned; both must outlive it.
-  Authenticator(PrincipalSource* source, Clock* clock, absl::Duration ttl)
-      : source_(source), clock_(clock), ttl_(ttl) {}
+  Authenticator(PrincipalSource* source, Clock* clock, absl::Duration ttl,
+                AnonymousCallers anonymous = AnonymousCallers::kRefused)
+      : source_(source), clock_(clock), ttl_(ttl), anonymous_(anonymous) {}
 
-  // The caller's principal. UNAUTHENTICATED (naming the authorization
-  // header) when the header is missing or malformed or the key invalid;
-  // UNAVAILABLE when the registry cannot be asked.
+  // The principal of every caller without a key (Principal.anonymous).
+  static const PrincipalPtr& Anonymous();
+
+  // The caller's principal: Anonymous() when the call has no authorization
+  // header and anonymous callers are admitted. UNAUTHENTICATED (naming the
+  // authorization header) when the header is missing (and anonymous
+  // callers refused) or malformed or the key invalid — a caller that sent
+  // a bad key learns so, it is never quietly made anonymous; UNAVAILABLE
+  // when the registry cannot be asked.
   absl::StatusOr<PrincipalPtr> Authenticate(const grpc::ServerContextBase* context);
   // The key of the caller's authorization header (UNAUTHENTICATED as
   // Authenticate when missing or malformed); does not block.
@@ -54,8 +66,9 @@ class Authenticator {
   // The same, asking the registry whatever the cache holds (the party's
   // rights changed), and caching the answer.
   absl::StatusOr<PrincipalPtr> AuthenticateKeyNow(const std::string& key);
-  // The caller's principal when its key is in the cache and fresh; never
-  // blocks (nullptr otherwise: authenticate on the pool).
+  // The caller's principal when its key is in the cache and fresh (or it
+  // is an admitted anonymous caller); never blocks (nullptr otherwise:
+  // authenticate on the pool).
   PrincipalPtr TryCached(const grpc::ServerContextBase* context);
   // By key name, for URLs the gateway signed itself (calendar feeds).
   absl::StatusOr<PrincipalPtr> ResolveKeyName(const std::string& name);
@@ -77,6 +90,7 @@ class Authenticator {
   PrincipalSource* source_;
   Clock* clock_;
   absl::Duration ttl_;
+  AnonymousCallers anonymous_;
   absl::Mutex mu_;
   std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
 };

@@ -110,7 +110,7 @@ const std::vector<MethodRule>& MethodRules() {
       {"/rcp.documents.v1.Documents/CancelUpload", R::kUploader, T::kStored, E::kWrite, "name"},
       // The gateway's own.
       {"/rcp.gateway.v1.Gateway/WhoAmI", R::kAuthenticated, T::kNone, E::kRead},
-      {"/rcp.gateway.v1.Gateway/Subscribe", R::kVisible, T::kList, E::kRead},
+      {"/rcp.gateway.v1.Gateway/Subscribe", R::kVisible, T::kList, E::kRead, "", "", {}, /*needs_key=*/true},
       {"/rcp.gateway.v1.Gateway/GetCalendarUrl", R::kAuthenticated, T::kNone, E::kRead},
       // Federation: the deployment's identity, and its keys' administration.
       {"/rcp.federation.v1.Federation/GetServerKeys", R::kAnyone, T::kNone, E::kRead},
@@ -310,7 +310,15 @@ std::vector<std::string> WrittenProcesses(const MethodRule& rule, const Message&
   return processes;
 }
 
+bool OpenToAnonymous(const MethodRule& rule) {
+  return rule.rule == Rule::kVisible && rule.effect == Effect::kRead && !rule.needs_key;
+}
+
 absl::Status CheckRequest(const MethodRule& rule, const Principal& caller, const Message& request) {
+  if (caller.anonymous() && !OpenToAnonymous(rule)) {
+    return absl::UnauthenticatedError(absl::StrCat("authorization: missing; ", ShortName(rule),
+                                                   " needs a key: send 'authorization: Bearer rcp_<id>_<secret>'"));
+  }
   switch (rule.rule) {
     case Rule::kAdmin:
       return CheckAdmin(rule, caller, request);

@@ -83,6 +83,9 @@ struct MethodRule {
   // which must exist and be visible to the caller (in an Update, only the
   // fields its update mask names). See upstream/references.h.
   std::vector<const char*> references = {};
+  // Closed to anonymous callers though the rule is a kVisible read: a
+  // stream whose caps are per key, which a crowd without keys would share.
+  bool needs_key = false;
 };
 
 // Every method the gateway serves, and its rule.
@@ -101,10 +104,17 @@ std::vector<std::string> FieldValues(const google::protobuf::Message& message, a
 // (a Create) names every field.
 bool MaskNames(const google::protobuf::Message& request, absl::string_view path);
 
+// Whether a caller without a key (Principal.anonymous) may call the
+// method: kVisible reads only, which then show it PUBLIC items alone
+// (common/audience).
+bool OpenToAnonymous(const MethodRule& rule);
+
 // The decisions, without I/O. Each is OK or the status to answer.
 //
-// Before any read: kAuthenticated, kAdmin, kKeyIssuer, and kWriter of a
-// kRequest target are decided here; the rest pass.
+// Before any read: an anonymous caller outside OpenToAnonymous (as
+// UNAUTHENTICATED, the answer a missing key always had), kAuthenticated,
+// kAdmin, kKeyIssuer, and kWriter of a kRequest target are decided here;
+// the rest pass.
 absl::Status CheckRequest(const MethodRule& rule, const Principal& caller,
                           const google::protobuf::Message& request);
 // kStored: `stored` is the item the request names, as its service has it.

@@ -101,21 +101,20 @@ absl::Status Forwarder::Forward(const MethodRule& rule, const access::Principal&
 absl::StatusOr<access::PrincipalPtr> Forwarder::Authorize(const char* method,
                                                           const grpc::ServerContextBase* context,
                                                           const google::protobuf::Message& request) {
-  RCP_ASSIGN_OR_RETURN(std::string key, access::Authenticator::KeyOf(context));
-  return Admitted(method, key, request, context);
+  return Admitted(method, [&] { return deps_.auth->Authenticate(context); }, request, context);
 }
 
 absl::StatusOr<access::PrincipalPtr> Forwarder::AuthorizeKey(const char* method, const std::string& key,
                                                              const google::protobuf::Message& request) {
-  return Admitted(method, key, request, nullptr);
+  return Admitted(method, [&] { return deps_.auth->AuthenticateKey(key); }, request, nullptr);
 }
 
-absl::StatusOr<access::PrincipalPtr> Forwarder::Admitted(const char* method, const std::string& key,
-                                                         const google::protobuf::Message& request,
-                                                         const grpc::ServerContextBase* context) {
+absl::StatusOr<access::PrincipalPtr> Forwarder::Admitted(
+    const char* method, absl::FunctionRef<absl::StatusOr<access::PrincipalPtr>()> authenticate,
+    const google::protobuf::Message& request, const grpc::ServerContextBase* context) {
   const MethodRule* rule = RuleOf(method);
   if (rule == nullptr) return FromGrpcStatus(Refused(method));
-  RCP_ASSIGN_OR_RETURN(access::PrincipalPtr caller, deps_.auth->AuthenticateKey(key));
+  RCP_ASSIGN_OR_RETURN(access::PrincipalPtr caller, authenticate());
   RCP_RETURN_IF_ERROR(Admit(*rule, *caller, request, context));
   return caller;
 }

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/concurrency/thread_pool.h"
@@ -90,11 +91,11 @@ class Forwarder {
 
   const access::MethodRule* RuleOf(const char* method) const;
   static grpc::Status Refused(const char* method);
-  // The caller of `key`, admitted to `method` for `request` (Authorize's
-  // work; `context` may be null).
-  absl::StatusOr<access::PrincipalPtr> Admitted(const char* method, const std::string& key,
-                                                const google::protobuf::Message& request,
-                                                const grpc::ServerContextBase* context);
+  // The caller `authenticate` finds, admitted to `method` for `request`
+  // (Authorize's work; `context` may be null).
+  absl::StatusOr<access::PrincipalPtr> Admitted(
+      const char* method, absl::FunctionRef<absl::StatusOr<access::PrincipalPtr>()> authenticate,
+      const google::protobuf::Message& request, const grpc::ServerContextBase* context);
   // Everything before the call: the rule, the stored item, the references.
   absl::Status Admit(const access::MethodRule& rule, const access::Principal& caller,
                      const google::protobuf::Message& request, const grpc::ServerContextBase* context);

@@ -75,7 +75,9 @@ void Upstream::Prepare(grpc::ClientContext* context, const For& who, const grpc:
   if (options_.internal_tokens != nullptr)
     context->AddMetadata(server::kInternalTokenHeader, options_.internal_tokens->Current());
   if (who.principal != nullptr) {
-    context->AddMetadata(server::kPrincipalHeader, who.principal->api_key());
+    // Anonymous callers have no key to name in the services' audit.
+    if (!who.principal->api_key().empty())
+      context->AddMetadata(server::kPrincipalHeader, who.principal->api_key());
     if (who.as_viewer) context->AddMetadata(audience::kViewerHeader, who.principal->SerializeAsString());
   }
   if (streaming) return;

@@ -328,8 +328,17 @@ void JsonApi::Handle(const httplib::Request& req, httplib::Response& res) {
       !pb::util::MessageToJsonString(*response, &json).ok()) {
     return SendStatus(res, grpc::StatusCode::INTERNAL, "the response could not be encoded as JSON");
   }
-  // Every answer is the key's own: no cache may keep or share it.
-  res.set_header("Cache-Control", "no-store");
+  if (authorization.empty() && req.method == "GET") {
+    // Read without a key, so what anyone may read (PUBLIC items, by the
+    // policy): any page may fetch it, and caches may keep it briefly.
+    // `Vary: Authorization` keeps it from answering a call with a key.
+    res.set_header("Access-Control-Allow-Origin", "*");
+    res.set_header("Cache-Control", "public, max-age=60");
+  } else {
+    // A key's own answer: no cache may keep or share it, and no other
+    // origin may read it.
+    res.set_header("Cache-Control", "no-store");
+  }
   // The resource's etag as its entity tag: If-None-Match revalidates a
   // copy without sending it again.
   if (const FieldDescriptor* f = response->GetDescriptor()->FindFieldByName("etag");

@@ -4,11 +4,11 @@
 // protobuf's JSON mapping. Every call goes to the gateway's own gRPC server
 // through an in-process channel, with the caller's Bearer key: the same
 // authentication, policy table and limits as a gRPC client meets, so an
-// item the key may not see is NOT_FOUND here exactly as there, and a call
-// without a key is UNAUTHENTICATED (401) as there. Errors are
-// google.rpc.Status JSON, with grpc-gateway's HTTP codes. (Anonymous reads
-// of PUBLIC items, and CORS for them, wait for a public principal in the
-// policy: access/ decides them, not this transcoder.)
+// item the key may not see is NOT_FOUND here exactly as there. A call
+// without a key is the policy's anonymous caller, as over gRPC: it reads
+// PUBLIC items, which any origin may then read too (CORS `*`, on those
+// answers alone), and is UNAUTHENTICATED (401) for the rest. Errors are
+// google.rpc.Status JSON, with grpc-gateway's HTTP codes.
 #ifndef RCP_SERVICES_GATEWAY_WEB_JSON_API_H_
 #define RCP_SERVICES_GATEWAY_WEB_JSON_API_H_
 

@@ -78,10 +78,12 @@ class Builder {
           {"version", "v1"},
           {"description",
            "The public gRPC API of an RCP Exchange gateway over HTTP/JSON (AIP-127, protobuf's JSON mapping). "
-           "Every call takes an API key as `Authorization: Bearer rcp_…`, under the same policy as over gRPC: "
-           "an item the key may not see is 404, as an item that does not exist. Errors are google.rpc.Status "
-           "JSON."}}},
-        {"security", Json::array({{{"bearer", Json::array()}}})},
+           "A call takes an API key as `Authorization: Bearer rcp_…`, under the same policy as over gRPC: "
+           "an item the key may not see is 404, as an item that does not exist. Without a key, reads show "
+           "PUBLIC items only (unless the gateway runs with --anonymous_reads=false), any origin may read "
+           "those answers, and every other call is 401. Errors are google.rpc.Status JSON."}}},
+        // A key, or none (the anonymous reads).
+        {"security", Json::array({{{"bearer", Json::array()}}, Json::object()})},
         {"paths", paths},
         {"components",
          {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}, {"schemas", schemas}}},

@@ -160,6 +160,46 @@ TEST(Audience, OutsidersSeePublicItemsAndWhatNamesThem) {
   }
 }
 
+TEST(Audience, AnAnonymousViewerSeesPublicItemsAndHoldsNoRight) {
+  Viewer anonymous;
+  anonymous.set_anonymous(true);
+  for (Item item : kItems) {
+    bool want = item == Item::kPublic;
+    EXPECT_EQ(CanSee(anonymous, AudienceFor({kBali}, VisibilityOf(item), PartiesOf(item, anonymous))), want)
+        << ItemName(item);
+    EXPECT_EQ(MaySee(anonymous, Kind::kMeeting, MeetingOf({kBali}, VisibilityOf(item))), want) << ItemName(item);
+    EXPECT_EQ(MaySee(anonymous, Kind::kDocument, DocumentOf(kBali, VisibilityOf(item))), want)
+        << ItemName(item);
+  }
+  // Register entries are PUBLIC; contact details are not.
+  reg::Party party;
+  party.set_name("parties/IDN");
+  EXPECT_TRUE(MaySee(anonymous, Kind::kParty, party));
+  reg::FocalPoint focal_point;
+  focal_point.set_name(std::string(kBali) + "/focalPoints/idn");
+  EXPECT_FALSE(MaySee(anonymous, Kind::kFocalPoint, focal_point));
+  // A principal that says it is anonymous holds no right, whatever else
+  // it carries: the flag wins.
+  Viewer forged = ViewerFor(Role::kAdmin);
+  forged.set_anonymous(true);
+  *forged.add_rights() = Rights(kBali, {reg::SECRETARIAT}, /*chair=*/true);
+  EXPECT_FALSE(IsAdmin(forged));
+  EXPECT_FALSE(IsDeploymentAdmin(forged));
+  EXPECT_FALSE(IsMemberOf(forged, kBali));
+  EXPECT_FALSE(CanWriteIn(forged, kBali));
+  EXPECT_FALSE(CanSee(forged, AudienceFor({kBali}, rcp::common::v1::MEMBERS)));
+  EXPECT_FALSE(CanSee(forged, AudienceFor({kBali}, rcp::common::v1::VISIBILITY_UNSPECIFIED)));
+  reg::ApiKey key;
+  key.set_name("apiKeys/k");
+  EXPECT_FALSE(MayManageKey(anonymous, key)) << "a key of no party is still nobody's to manage";
+  EXPECT_FALSE(MaySee(anonymous, Kind::kApiKey, key));
+  // An item naming the empty party (which validation refuses) still does
+  // not name a viewer of no party.
+  Viewer partyless;
+  EXPECT_FALSE(CanSee(partyless, AudienceFor({kBali}, rcp::common::v1::RESTRICTED, {""})));
+  EXPECT_FALSE(CanSee(anonymous, AudienceFor({kBali}, rcp::common::v1::RESTRICTED, {""})));
+}
+
 TEST(Audience, JointItems) {
   // The Bali secretariat is not Colombo's; Indonesia chairs Bali but is a
   // plain member of Colombo.

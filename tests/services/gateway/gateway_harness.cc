@@ -17,11 +17,11 @@ GatewayOptions Options() {
 
 }  // namespace
 
-GatewayHarness::GatewayHarness(FakeServices* fake)
+GatewayHarness::GatewayHarness(FakeServices* fake, access::AnonymousCallers anonymous)
     : options_(Options()),
       clock_(absl::FromUnixSeconds(1800000000)),
       upstream_(UpstreamOver(fake, options_)),
-      auth_(upstream_.get(), &clock_, absl::Seconds(10)),
+      auth_(upstream_.get(), &clock_, absl::Seconds(10), anonymous),
       references_(upstream_.get()),
       homes_(upstream_.get(), "test.rcp", &clock_, absl::Seconds(10)),
       hub_(upstream_.get(), &pool_, 1000),

@@ -30,8 +30,10 @@ namespace rcp::gateway::testing {
 
 class GatewayHarness {
  public:
-  // `fake` must outlive the harness.
-  explicit GatewayHarness(FakeServices* fake);
+  // `fake` must outlive the harness. Callers without a key are admitted
+  // (to what the policy opens to them) as by rcp-gatewayd's default.
+  explicit GatewayHarness(FakeServices* fake,
+                          access::AnonymousCallers anonymous = access::AnonymousCallers::kAdmitted);
   ~GatewayHarness();
 
   std::shared_ptr<grpc::Channel> NewChannel();

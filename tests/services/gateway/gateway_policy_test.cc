@@ -315,7 +315,7 @@ class GatewayPolicyTest : public ::testing::Test {
   // Calls `method` with `request` as `role`, through the gateway.
   absl::Status CallAs(Role role, const std::string& method, const Message& request) {
     grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", "Bearer " + KeyOf(role));
+    if (role != Role::kAnonymous) ctx.AddMetadata("authorization", "Bearer " + KeyOf(role));
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     grpc::Slice slice(request.SerializeAsString());
     grpc::ByteBuffer in(&slice, 1), out;
@@ -331,6 +331,13 @@ class GatewayPolicyTest : public ::testing::Test {
 
   // The outcome `c` must have for `role` on an item of `item`.
   static Outcome Expected(const Case& c, Role role, Item item, bool own) {
+    // Without a key: reads of what is visible (PUBLIC alone), and what is
+    // anyone's. A key's list is nobody's to read without one.
+    if (role == Role::kAnonymous && c.expect != Expect::kAnyone &&
+        ((c.expect != Expect::kRead && c.expect != Expect::kList) ||
+         absl::EndsWith(c.method, "/ListApiKeys"))) {
+      return Outcome::kUnauthenticated;
+    }
     auto sees = [&] {
       switch (c.target) {
         case Target::kMeeting:
@@ -394,7 +401,7 @@ TEST_F(GatewayPolicyTest, EveryMethodRoleAndVisibility) {
   for (const Case& c : Cases()) {
     bool write = access::RuleFor(c.method)->effect == access::Effect::kWrite;
     std::string short_name = std::string(c.method).substr(std::string(c.method).rfind('/') + 1);
-    for (Role role : kRoles) {
+    for (Role role : kCallers) {
       for (Item item : kItems) {
         if (!VariesByVisibility(c.target) && item != Item::kPublic) continue;
         for (bool own : {true, false}) {
@@ -437,6 +444,11 @@ TEST_F(GatewayPolicyTest, EveryMethodRoleAndVisibility) {
               break;
             case Outcome::kPermissionDenied:
               EXPECT_EQ(got.code(), absl::StatusCode::kPermissionDenied) << where << ": " << got;
+              break;
+            case Outcome::kUnauthenticated:
+              EXPECT_THAT(got, StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("authorization: missing")))
+                  << where;
+              EXPECT_TRUE(forwarded.empty()) << where << ": a call without a key reached the service";
               break;
           }
           if (want != Outcome::kAllowed && write) {
@@ -797,17 +809,47 @@ TEST_F(GatewayPolicyTest, PublicKeysNeedNoCredentialAndRotateForAdministrators) 
   EXPECT_EQ(keys.keys(0).key_id(), rotated.keys(0).key_id());
 }
 
-TEST_F(GatewayPolicyTest, UnauthenticatedCallsReachNothing) {
-  grpc::ClientContext ctx;
+TEST_F(GatewayPolicyTest, AWrongKeyReachesNothingAndIsNeverTakenForNoKey) {
+  PutItems(Role::kObserver, Item::kPublic, true);
   ev::Events::Stub events(gateway_.NewChannel());
   ev::GetMeetingRequest req;
   req.set_name(kMeetingName);
   ev::Meeting m;
-  EXPECT_EQ(events.GetMeeting(&ctx, req, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  grpc::ClientContext wrong;
-  wrong.AddMetadata("authorization", "Bearer rcp_nobody_secret");
-  EXPECT_EQ(events.GetMeeting(&wrong, req, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  for (const char* header : {"", "Bearer ", "Bearer rcp_nobody_secret", "Basic abc"}) {
+    grpc::ClientContext wrong;
+    wrong.AddMetadata("authorization", header);
+    EXPECT_EQ(events.GetMeeting(&wrong, req, &m).error_code(), grpc::StatusCode::UNAUTHENTICATED) << header;
+  }
   EXPECT_TRUE(fake_.CallsOf("GetMeeting").empty());
+  // No header at all: the PUBLIC meeting, read as the anonymous viewer.
+  grpc::ClientContext none;
+  EXPECT_TRUE(events.GetMeeting(&none, req, &m).ok());
+  EXPECT_EQ(m.name(), kMeetingName);
+}
+
+// A gateway started with --anonymous_reads=false asks every caller for a
+// key, and nothing reaches the services without one.
+TEST(GatewayPolicyRefusingAnonymous, EveryCallWithoutAKeyIsUnauthenticated) {
+  FakeServices fake;
+  ev::Meeting public_meeting;
+  public_meeting.set_name(kMeetingName);
+  public_meeting.add_processes(kBali);
+  public_meeting.set_visibility(rcp::common::v1::PUBLIC);
+  fake.Put(public_meeting);
+  GatewayHarness gateway(&fake, access::AnonymousCallers::kRefused);
+  ev::Events::Stub events(gateway.NewChannel());
+  ev::GetMeetingRequest req;
+  req.set_name(kMeetingName);
+  ev::Meeting m;
+  grpc::ClientContext ctx;
+  grpc::Status got = events.GetMeeting(&ctx, req, &m);
+  EXPECT_EQ(got.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(got.error_message(), HasSubstr("authorization: missing"));
+  grpc::ClientContext list_ctx;
+  ev::ListMeetingsResponse list;
+  EXPECT_EQ(events.ListMeetings(&list_ctx, {}, &list).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(fake.CallsOf("GetMeeting").empty());
+  EXPECT_TRUE(fake.CallsOf("ListMeetings").empty());
 }
 
 }  // namespace

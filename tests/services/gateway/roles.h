@@ -6,7 +6,8 @@
 // (IOM); the chair (Indonesia, a member holding a co-chair term); a member
 // (Thailand); an observer (UNHCR); Indonesia's key limited to the Colombo
 // Process (it acts nowhere else, however its party belongs); and an
-// administrator's key limited to the Bali Process. Items live in
+// administrator's key limited to the Bali Process. Besides them, a caller
+// without a key (kAnonymous, where the gateway admits one). Items live in
 // processes/bali-process; a RESTRICTED item names the caller's party or not.
 #ifndef RCP_TESTS_SERVICES_GATEWAY_ROLES_H_
 #define RCP_TESTS_SERVICES_GATEWAY_ROLES_H_
@@ -24,17 +25,23 @@ namespace rcp::gateway::testing {
 using audience::testing::kBali;
 using audience::testing::kColombo;
 
-enum class Role { kAdmin, kSecretariat, kChair, kMember, kObserver, kColomboLimited, kBaliAdmin };
+enum class Role { kAdmin, kSecretariat, kChair, kMember, kObserver, kColomboLimited, kBaliAdmin, kAnonymous };
+// The callers with a key.
 inline constexpr Role kRoles[] = {Role::kAdmin,    Role::kSecretariat,    Role::kChair,    Role::kMember,
                                   Role::kObserver, Role::kColomboLimited, Role::kBaliAdmin};
+// Every caller: the keys and the anonymous one.
+inline constexpr Role kCallers[] = {Role::kAdmin,          Role::kSecretariat, Role::kChair,
+                                    Role::kMember,         Role::kObserver,    Role::kColomboLimited,
+                                    Role::kBaliAdmin,      Role::kAnonymous};
 
 enum class Item { kPublic, kMembers, kRestrictedNamed, kRestrictedUnnamed };
 inline constexpr Item kItems[] = {Item::kPublic, Item::kMembers, Item::kRestrictedNamed,
                                   Item::kRestrictedUnnamed};
 
 // A denied read, or any call on an item the caller may not see, is
-// NOT_FOUND; a denied write on a visible item is PERMISSION_DENIED.
-enum class Outcome { kAllowed, kNotFound, kPermissionDenied };
+// NOT_FOUND; a denied write on a visible item is PERMISSION_DENIED; what
+// needs a key, asked without one, is UNAUTHENTICATED.
+enum class Outcome { kAllowed, kNotFound, kPermissionDenied, kUnauthenticated };
 
 inline const char* RoleName(Role r) {
   switch (r) {
@@ -52,6 +59,8 @@ inline const char* RoleName(Role r) {
       return "member key limited to another process";
     case Role::kBaliAdmin:
       return "admin key limited to the process";
+    case Role::kAnonymous:
+      return "caller without a key";
   }
   return "?";
 }
@@ -78,6 +87,8 @@ inline std::ostream& operator<<(std::ostream& os, Outcome o) {
       return os << "NOT_FOUND";
     case Outcome::kPermissionDenied:
       return os << "PERMISSION_DENIED";
+    case Outcome::kUnauthenticated:
+      return os << "UNAUTHENTICATED";
   }
   return os;
 }
@@ -115,7 +126,9 @@ inline rcp::registry::v1::Principal PrincipalFor(Role role) {
       break;
   }
   reg::Principal p;
-  if (role == Role::kColomboLimited) {
+  if (role == Role::kAnonymous) {
+    p.set_anonymous(true);
+  } else if (role == Role::kColomboLimited) {
     // Indonesia chairs Bali, but this key acts in Colombo only.
     p.set_api_key("apiKeys/indonesiacolombo");
     p.set_party("parties/IDN");
@@ -143,16 +156,17 @@ inline std::vector<std::string> PartiesOf(Item item, const rcp::registry::v1::Pr
 // secretariat and chair; RESTRICTED = the named parties, the secretariat
 // and the chair), and nothing outside a key's process limit.
 //                                   PUBLIC MEMBERS R-named R-unnamed
-inline constexpr bool kSees[7][4] = {{true, true, true, true},      // admin
+inline constexpr bool kSees[8][4] = {{true, true, true, true},      // admin
                                      {true, true, true, true},      // secretariat
                                      {true, true, true, true},      // chair
                                      {true, true, true, false},     // member
                                      {true, false, true, false},    // observer
                                      {false, false, false, false},  // limited to Colombo
-                                     {true, true, true, true}};     // admin of Bali only
+                                     {true, true, true, true},      // admin of Bali only
+                                     {true, false, false, false}};  // without a key
 inline bool Sees(Role role, Item item) { return kSees[static_cast<int>(role)][static_cast<int>(item)]; }
 // Who writes Bali's meetings, documents and focal points.
-inline constexpr bool kWrites[7] = {true, true, true, false, false, false, true};
+inline constexpr bool kWrites[8] = {true, true, true, false, false, false, true, false};
 inline bool Writes(Role role) { return kWrites[static_cast<int>(role)]; }
 // Who administers Bali's register (memberships, chair terms, the process).
 inline bool AdministersBali(Role role) { return role == Role::kAdmin || role == Role::kBaliAdmin; }

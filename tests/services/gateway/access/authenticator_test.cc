@@ -3,6 +3,7 @@
 // UNAVAILABLE (retry), never UNAUTHENTICATED (a client would drop its key).
 #include "services/gateway/access/authenticator.h"
 
+#include <grpcpp/test/server_context_test_spouse.h>
 #include <gtest/gtest.h>
 
 #include "common/testing/status_matchers.h"
@@ -83,6 +84,37 @@ TEST_F(AuthenticatorTest, KeyNamesAreCachedApartFromSecrets) {
   EXPECT_EQ(source_.lookups, 2);
   EXPECT_THAT(auth_.ResolveKeyName("apiKeys/other"),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")));
+}
+
+// A call without an authorization header is the anonymous principal only
+// where the gateway admits anonymous callers; a header that is there but
+// wrong is UNAUTHENTICATED either way, so a client learns its key is bad.
+TEST_F(AuthenticatorTest, OnlyACallWithNoHeaderAtAllIsAnonymousAndOnlyWhenAdmitted) {
+  Authenticator admitting(&source_, &clock_, absl::Seconds(10), AnonymousCallers::kAdmitted);
+  grpc::ServerContext none;
+  ASSERT_TRUE(admitting.Authenticate(&none).ok());
+  EXPECT_EQ(*admitting.Authenticate(&none), Authenticator::Anonymous());
+  EXPECT_EQ(admitting.TryCached(&none), Authenticator::Anonymous());
+  EXPECT_TRUE(Authenticator::Anonymous()->anonymous());
+  EXPECT_TRUE(Authenticator::Anonymous()->party().empty());
+  EXPECT_EQ(Authenticator::Anonymous()->rights_size(), 0);
+  EXPECT_EQ(source_.lookups, 0);
+  EXPECT_THAT(auth_.Authenticate(&none), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("authorization: missing")));
+  EXPECT_EQ(auth_.TryCached(&none), nullptr);
+
+  for (const char* header : {"", "Bearer ", "Basic abc", "Bearer rcp_k1_wrong"}) {
+    grpc::ServerContext with;
+    grpc::testing::ServerContextTestSpouse spouse(&with);  // holds the metadata's bytes
+    spouse.AddClientMetadata("authorization", header);
+    EXPECT_THAT(admitting.Authenticate(&with), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")))
+        << "'" << header << "'";
+    EXPECT_EQ(admitting.TryCached(&with), nullptr) << "'" << header << "'";
+  }
+  grpc::ServerContext keyed;
+  grpc::testing::ServerContextTestSpouse keyed_spouse(&keyed);
+  keyed_spouse.AddClientMetadata("authorization", "Bearer rcp_k1_secret");
+  ASSERT_TRUE(admitting.Authenticate(&keyed).ok()) << admitting.Authenticate(&keyed).status();
+  EXPECT_EQ((*admitting.Authenticate(&keyed))->api_key(), "apiKeys/k1");
 }
 
 }  // namespace

@@ -322,6 +322,39 @@ TEST(CheckStored, UploadSessionsAreTheirUploadersOwn) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("")));
 }
 
+// Callers without a key read what is visible and PUBLIC, nothing else:
+// no write, no WhoAmI or calendar URL (there is no key to speak of), no
+// administration, and no Subscribe (its caps are per key).
+TEST(OpenToAnonymous, VisibleReadsOnlyAndNoStreamCappedPerKey) {
+  reg::Principal anonymous;
+  anonymous.set_anonymous(true);
+  int open = 0;
+  for (const MethodRule& rule : MethodRules()) {
+    const bool want = rule.rule == Rule::kVisible && rule.effect == Effect::kRead &&
+                      std::string(rule.method) != "/rcp.gateway.v1.Gateway/Subscribe";
+    EXPECT_EQ(OpenToAnonymous(rule), want) << rule.method;
+    const auto* method = MethodOf(rule.method);
+    ASSERT_NE(method, nullptr) << rule.method;
+    std::unique_ptr<google::protobuf::Message> request(
+        google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
+    absl::Status s = CheckRequest(rule, anonymous, *request);
+    if (want) {
+      ++open;
+      EXPECT_FALSE(absl::IsUnauthenticated(s)) << rule.method << ": " << s;
+    } else {
+      EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("authorization: missing")))
+          << rule.method;
+    }
+  }
+  EXPECT_GE(open, 15);
+  // A Get it may make answers NOT_FOUND for all but PUBLIC items.
+  const MethodRule& get = R("/rcp.events.v1.Events/GetMeeting");
+  for (Item item : kItems) {
+    absl::Status s = CheckResponse(get, anonymous, BaliMeeting(item, anonymous));
+    EXPECT_EQ(s.ok(), item == Item::kPublic) << ItemName(item);
+  }
+}
+
 TEST(CheckResponse, AGetAnswersNotFoundForAnItemTheCallerMayNotSee) {
   const MethodRule& get = R("/rcp.events.v1.Events/GetMeeting");
   for (Role role : kRoles) {
