@@ -21,11 +21,12 @@ endfunction()
 # rcp_cc_test(NAME foo_test SRCS foo_test.cc DEPS rcp::foo [LABELS e2e] [SERIAL])
 # SERIAL: ctest runs it alone (tests that measure the machine, e.g. memory).
 # Each test binary is registered with CTest through gtest_discover_tests, so
-# ctest reports every test case by name.
+# ctest reports every test case by name; its main (common/testing/test_main.cc)
+# fails a skipped test.
 function(rcp_cc_test)
   cmake_parse_arguments(ARG "SERIAL" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
-  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} rcp::testing GTest::gmock_main)
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} rcp::testing rcp::test_main)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
