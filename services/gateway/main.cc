@@ -33,6 +33,7 @@
 #include "services/gateway/subscribe/feed_hub.h"
 #include "services/gateway/upstream/references.h"
 #include "services/gateway/upstream/upstream.h"
+#include "services/gateway/web/downloads.h"
 #include "services/gateway/web/event_stream.h"
 #include "services/gateway/web/http_port.h"
 #include "services/gateway/web/json_api.h"
@@ -332,6 +333,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<rcp::gateway::web::JsonApi> json_api;
   std::unique_ptr<rcp::gateway::web::EventStreams> event_streams;
+  std::unique_ptr<rcp::gateway::web::Downloads> downloads;
   rcp::server::Server server(server_options);
   server.AddService(&registry);
   server.AddService(&events);
@@ -384,8 +386,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     event_streams = std::make_unique<rcp::gateway::web::EventStreams>(server.InProcessChannel(), sse);
+    downloads = std::make_unique<rcp::gateway::web::Downloads>(server.InProcessChannel());
     // Before the API's catch-all of /v1.
     event_streams->Register(http->server());
+    downloads->Register(http->server());
     json_api->Register(http->server());
     http->Serve();
   }
