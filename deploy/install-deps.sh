@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev
   libspdlog-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev libcli11-dev nlohmann-json3-dev
+  libmstch-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libicu-dev
   python3 python3-vobject python3-yaml openssl iso-codes tzdata
   libsystemd-dev systemd
   podman mmdebstrap runc

@@ -37,6 +37,7 @@
 #include "services/gateway/web/event_stream.h"
 #include "services/gateway/web/http_port.h"
 #include "services/gateway/web/json_api.h"
+#include "services/gateway/web/portal/portal.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:7101", "address of rcp-registryd");
 ABSL_FLAG(std::string, events, "127.0.0.1:7102", "address of rcp-eventsd");
@@ -334,6 +335,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<rcp::gateway::web::JsonApi> json_api;
   std::unique_ptr<rcp::gateway::web::EventStreams> event_streams;
   std::unique_ptr<rcp::gateway::web::Downloads> downloads;
+  std::unique_ptr<rcp::gateway::web::portal::Portal> portal;
   rcp::server::Server server(server_options);
   server.AddService(&registry);
   server.AddService(&events);
@@ -391,6 +393,9 @@ int main(int argc, char** argv) {
     event_streams->Register(http->server());
     downloads->Register(http->server());
     json_api->Register(http->server());
+    portal = std::make_unique<rcp::gateway::web::portal::Portal>(
+        server.InProcessChannel(), rcp::gateway::web::portal::PortalOptions{absl::GetFlag(FLAGS_public_url)});
+    portal->Register(http->server());
     http->Serve();
   }
   if (peer_server != nullptr) {

@@ -1,0 +1,435 @@
+#include "services/gateway/web/portal/portal.h"
+
+#include <cmark-gfm.h>
+#include <google/protobuf/util/time_util.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <mstch/mstch.hpp>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "rcp/documents/v1/documents.grpc.pb.h"
+#include "rcp/events/v1/events.grpc.pb.h"
+#include "rcp/registry/v1/registry.grpc.pb.h"
+#include "services/gateway/web/http_rules.h"
+#include "services/gateway/web/portal/assets.h"
+#include "services/gateway/web/portal/i18n.h"
+
+namespace rcp::gateway::web::portal {
+
+namespace ev = ::rcp::events::v1;
+namespace reg = ::rcp::registry::v1;
+namespace doc = ::rcp::documents::v1;
+using google::protobuf::util::TimeUtil;
+
+namespace {
+
+constexpr char kHtml[] = "text/html; charset=utf-8";
+constexpr int kNextMeetings = 10;
+constexpr int kCalendarPage = 50;
+
+const std::string& Asset(const std::string& name) {
+  static const std::string kNone;
+  auto it = PortalAssets().find(name);
+  return it == PortalAssets().end() ? kNone : it->second;
+}
+
+// The interface's words as the templates' `t`: "nav.skip" is {{t.nav_skip}}.
+mstch::map Words(const std::string& lang) {
+  mstch::map t;
+  for (const std::string& key : TextKeys()) t[absl::StrReplaceAll(key, {{".", "_"}})] = Text(lang, key);
+  return t;
+}
+
+// httplib's set_header adds a header; this sets it.
+void Replace(httplib::Response& res, const char* name, const std::string& value) {
+  res.headers.erase(name);
+  res.set_header(name, value);
+}
+
+std::string Id(absl::string_view name) { return std::string(name.substr(name.rfind('/') + 1)); }
+
+// Markdown as HTML with raw HTML refused and unsafe links dropped
+// (cmark-gfm's default, without CMARK_OPT_UNSAFE).
+std::string MarkdownHtml(const std::string& markdown) {
+  if (markdown.empty()) return "";
+  char* html = cmark_markdown_to_html(markdown.data(), markdown.size(), CMARK_OPT_DEFAULT);
+  std::string out(html);
+  std::free(html);
+  return out;
+}
+
+std::string SizeText(int64_t bytes) {
+  if (bytes < 1024) return absl::StrCat(bytes, " B");
+  if (bytes < 1024 * 1024) return absl::StrCat((bytes + 512) / 1024, " KB");
+  return absl::StrCat((bytes + 512 * 1024) / (1024 * 1024), " MB");
+}
+
+template <typename Stub, typename Request, typename Response>
+grpc::Status Call(Stub* stub,
+                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                  const Request& request, Response* response) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return (stub->*method)(&context, request, response);
+}
+
+// The part of a request path after "/{lang}", for the language switch.
+std::string AfterLanguage(const httplib::Request& req) {
+  const std::string& target = req.target.empty() ? req.path : req.target;
+  return target.size() > 3 ? target.substr(3) : "/";
+}
+
+}  // namespace
+
+void SetPageHeaders(httplib::Response& res, bool https) {
+  res.set_header("Content-Security-Policy",
+                 "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                 "frame-ancestors 'none'; base-uri 'none'");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Cross-Origin-Opener-Policy", "same-origin");
+  res.set_header("Cache-Control", "public, max-age=60");
+  res.set_header("Vary", "Cookie, Authorization, Accept-Language");
+  if (https) res.set_header("Strict-Transport-Security", "max-age=31536000");
+}
+
+class Portal::Pages {
+ public:
+  Pages(std::shared_ptr<grpc::Channel> gateway, PortalOptions options)
+      : registry_(reg::Registry::NewStub(gateway)),
+        events_(ev::Events::NewStub(gateway)),
+        documents_(doc::Documents::NewStub(gateway)),
+        https_(absl::StartsWith(options.public_url, "https://")) {}
+
+  void Register(httplib::Server& server) {
+    server.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+      // The one redirect: to the language the browser asks for.
+      SetPageHeaders(res, https_);
+      Replace(res, "Vary", "Accept-Language");
+      res.set_redirect(absl::StrCat("/", NegotiateLanguage(req.get_header_value("Accept-Language")), "/"), 303);
+    });
+    server.Get("/static/portal.css", [this](const httplib::Request&, httplib::Response& res) {
+      SetPageHeaders(res, https_);
+      Replace(res, "Cache-Control", "public, max-age=3600");
+      res.set_content(Asset("portal.css"), "text/css; charset=utf-8");
+    });
+    const std::string lang = "/(en|fr|es)";
+    server.Get(lang + "/", [this](const httplib::Request& req, httplib::Response& res) { Home(req, res); });
+    server.Get(lang + "/calendar", [this](const httplib::Request& req, httplib::Response& res) { Calendar(req, res); });
+    server.Get(lang + "/processes/[^/]+/meetings/[^/]+",
+               [this](const httplib::Request& req, httplib::Response& res) { MeetingPage(req, res); });
+    // Anything else under a language: the 404 page.
+    server.Get(lang + "(/.*)?", [this](const httplib::Request& req, httplib::Response& res) {
+      NotFound(req.matches[1], req, res);
+    });
+  }
+
+ private:
+  // The page `content` in the layout, answered on `res`.
+  // `same_page_in_other_languages`: the language switch leads to this page
+  // in the others; otherwise to their home pages (error pages, which must
+  // not differ with the path asked).
+  void Send(const std::string& lang, const httplib::Request& req, httplib::Response& res, int status,
+            const std::string& content, mstch::map context, const std::string& title,
+            bool same_page_in_other_languages = true) {
+    context["lang"] = lang;
+    context["t"] = Words(lang);
+    context["page_title"] = title;
+    mstch::array languages;
+    for (const std::string& code : InterfaceLanguages()) {
+      languages.push_back(mstch::map{{"code", code},
+                                     {"label", Text(code, "language.name")},
+                                     {"href", absl::StrCat("/", code, same_page_in_other_languages ? AfterLanguage(req) : "/")},
+                                     {"current", code == lang}});
+    }
+    context["languages"] = languages;
+    std::map<std::string, std::string> partials{{"content", Asset(content)},
+                                                {"meeting_list", Asset("meeting_list.mustache")}};
+    SetPageHeaders(res, https_);
+    res.set_header("Content-Language", lang);
+    res.status = status;
+    res.set_content(mstch::render(Asset("layout.mustache"), context, partials), kHtml);
+  }
+
+  // The page for an item the visitor may not see, or that does not exist,
+  // or a path that names nothing: the same bytes for each.
+  void NotFound(const std::string& lang, const httplib::Request& req, httplib::Response& res) {
+    mstch::map context{{"heading", Text(lang, "not_found.title")}, {"body", Text(lang, "not_found.body")}};
+    Send(lang, req, res, 404, "message.mustache", context, Text(lang, "not_found.title"), false);
+  }
+
+  // A service error other than "no such item": 503 (the visitor may retry).
+  void Unavailable(const std::string& lang, const httplib::Request& req, httplib::Response& res) {
+    mstch::map context{{"heading", Text(lang, "unavailable.title")}, {"body", Text(lang, "unavailable.body")}};
+    Send(lang, req, res, 503, "message.mustache", context, Text(lang, "unavailable.title"), false);
+    res.set_header("Retry-After", "5");
+    Replace(res, "Cache-Control", "no-store");
+  }
+
+  void Failed(const grpc::Status& s, const std::string& lang, const httplib::Request& req,
+              httplib::Response& res) {
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND || s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      return NotFound(lang, req, res);
+    }
+    Unavailable(lang, req, res);
+  }
+
+  // Display names of parties, by name ("parties/IDN" → "Indonesia").
+  std::map<std::string, std::string> PartyNames() {
+    std::map<std::string, std::string> out;
+    reg::ListPartiesRequest list;
+    list.set_page_size(1000);
+    reg::ListPartiesResponse parties;
+    if (Call(registry_.get(), &reg::Registry::Stub::ListParties, list, &parties).ok()) {
+      for (const auto& p : parties.parties()) out[p.name()] = p.display_name();
+    }
+    return out;
+  }
+
+  // Acronyms of processes, by name ("processes/igc" → "IGC").
+  std::map<std::string, std::string> ProcessNames(std::vector<reg::Process>* all = nullptr) {
+    std::map<std::string, std::string> out;
+    reg::ListProcessesRequest list;
+    list.set_page_size(1000);
+    reg::ListProcessesResponse processes;
+    if (Call(registry_.get(), &reg::Registry::Stub::ListProcesses, list, &processes).ok()) {
+      for (const auto& p : processes.processes()) {
+        out[p.name()] = p.acronym().empty() ? p.display_name() : p.acronym();
+        if (all != nullptr) all->push_back(p);
+      }
+    }
+    return out;
+  }
+
+  static std::string Named(const std::map<std::string, std::string>& names, const std::string& name) {
+    auto it = names.find(name);
+    return it == names.end() || it->second.empty() ? Id(name) : it->second;
+  }
+
+  static std::string ProcessesText(const ev::Meeting& m, const std::map<std::string, std::string>& names) {
+    std::vector<std::string> out;
+    for (const auto& p : m.processes()) out.push_back(Named(names, p));
+    return absl::StrJoin(out, ", ");
+  }
+
+  static std::string StatusKey(ev::MeetingStatus s) {
+    return ev::MeetingStatus_Name(s == ev::MEETING_STATUS_UNSPECIFIED ? ev::PLANNED : s);
+  }
+
+  // When a meeting is, as its language and zone write it.
+  static std::string WhenText(const std::string& lang, const ev::Meeting& m) {
+    if (m.all_day()) {
+      std::string from = FormatDate(lang, m.start_date());
+      bool one_day = m.start_date().year() == m.end_date().year() && m.start_date().month() == m.end_date().month() &&
+                     m.start_date().day() == m.end_date().day();
+      return one_day ? from : absl::StrCat(from, " ", Text(lang, "meeting.to"), " ", FormatDate(lang, m.end_date()));
+    }
+    std::string from = FormatDateTime(lang, m.start_time(), m.time_zone());
+    const int64_t seconds = m.end_time().seconds() - m.start_time().seconds();
+    if (seconds <= 24 * 3600) return absl::StrCat(from, " – ", FormatTime(lang, m.end_time(), m.time_zone()));
+    return absl::StrCat(from, " ", Text(lang, "meeting.to"), " ", FormatDateTime(lang, m.end_time(), m.time_zone()));
+  }
+
+  mstch::map MeetingItem(const std::string& lang, const ev::Meeting& m,
+                         const std::map<std::string, std::string>& process_names) {
+    return mstch::map{
+        {"href", absl::StrCat("/", lang, "/", m.name())},
+        {"title", m.title()},
+        {"when", WhenText(lang, m)},
+        {"start_iso", TimeUtil::ToString(m.start_time())},
+        {"zone", ZoneAndOffset(m.start_time(), m.time_zone())},
+        {"status", Text(lang, absl::StrCat("status.", StatusKey(m.status())))},
+        {"status_class", absl::AsciiStrToLower(StatusKey(m.status()))},
+        {"kind", Text(lang, absl::StrCat("kind.", ev::MeetingKind_Name(m.kind())))},
+        {"processes", ProcessesText(m, process_names)},
+    };
+  }
+
+  void Home(const httplib::Request& req, httplib::Response& res) {
+    const std::string lang = req.matches[1];
+    std::vector<reg::Process> processes;
+    std::map<std::string, std::string> process_names = ProcessNames(&processes);
+    std::map<std::string, std::string> party_names = PartyNames();
+    ev::ListMeetingsRequest list;
+    list.set_page_size(kNextMeetings);
+    *list.mutable_filter()->mutable_start_time() = TimeUtil::GetCurrentTime();
+    ev::ListMeetingsResponse meetings;
+    grpc::Status s = Call(events_.get(), &ev::Events::Stub::ListMeetings, list, &meetings);
+    if (!s.ok()) return Unavailable(lang, req, res);
+    mstch::array items;
+    for (const auto& m : meetings.meetings()) items.push_back(MeetingItem(lang, m, process_names));
+    mstch::array cards;
+    for (const auto& p : processes) {
+      std::vector<std::string> chairs;
+      for (const auto& c : p.current_chairs()) chairs.push_back(Named(party_names, c));
+      cards.push_back(mstch::map{
+          {"id", Id(p.name())},
+          {"acronym", p.acronym().empty() ? p.display_name() : p.acronym()},
+          {"display_name", p.display_name()},
+          {"region", p.region()},
+          {"established", p.established_year() > 0 ? std::to_string(p.established_year()) : std::string()},
+          {"chairs", absl::StrJoin(chairs, ", ")},
+      });
+    }
+    mstch::map context{{"meetings", items}, {"has_meetings", !items.empty()}, {"processes", cards}};
+    Send(lang, req, res, 200, "home.mustache", context, Text(lang, "nav.home"));
+  }
+
+  void Calendar(const httplib::Request& req, httplib::Response& res) {
+    const std::string lang = req.matches[1];
+    ev::ListMeetingsRequest list;
+    list.set_page_size(kCalendarPage);
+    std::string process = req.get_param_value("process");
+    std::string kind = req.get_param_value("kind");
+    std::string status = req.get_param_value("status");
+    ev::MeetingKind kind_value = ev::MEETING_KIND_UNSPECIFIED;
+    ev::MeetingStatus status_value = ev::MEETING_STATUS_UNSPECIFIED;
+    if (!process.empty()) list.mutable_filter()->add_processes(absl::StrCat("processes/", process));
+    if (!kind.empty()) {
+      if (!ev::MeetingKind_Parse(kind, &kind_value) || kind_value == ev::MEETING_KIND_UNSPECIFIED)
+        return NotFound(lang, req, res);
+      list.mutable_filter()->add_kinds(kind_value);
+    }
+    if (!status.empty()) {
+      if (!ev::MeetingStatus_Parse(status, &status_value) || status_value == ev::MEETING_STATUS_UNSPECIFIED)
+        return NotFound(lang, req, res);
+      list.mutable_filter()->add_statuses(status_value);
+    }
+    list.set_page_token(req.get_param_value("page"));
+    ev::ListMeetingsResponse meetings;
+    grpc::Status s = Call(events_.get(), &ev::Events::Stub::ListMeetings, list, &meetings);
+    if (!s.ok()) return Failed(s, lang, req, res);
+    std::vector<reg::Process> processes;
+    std::map<std::string, std::string> process_names = ProcessNames(&processes);
+    mstch::array items;
+    for (const auto& m : meetings.meetings()) items.push_back(MeetingItem(lang, m, process_names));
+    mstch::array process_options;
+    for (const auto& p : processes) {
+      process_options.push_back(mstch::map{
+          {"value", Id(p.name())}, {"label", Named(process_names, p.name())}, {"selected", Id(p.name()) == process}});
+    }
+    mstch::array kind_options;
+    for (int k = ev::MeetingKind_MIN + 1; k <= ev::MeetingKind_MAX; ++k) {
+      if (!ev::MeetingKind_IsValid(k)) continue;
+      const std::string name = ev::MeetingKind_Name(static_cast<ev::MeetingKind>(k));
+      kind_options.push_back(
+          mstch::map{{"value", name}, {"label", Text(lang, absl::StrCat("kind.", name))}, {"selected", name == kind}});
+    }
+    mstch::array status_options;
+    for (int k = ev::MeetingStatus_MIN + 1; k <= ev::MeetingStatus_MAX; ++k) {
+      if (!ev::MeetingStatus_IsValid(k)) continue;
+      const std::string name = ev::MeetingStatus_Name(static_cast<ev::MeetingStatus>(k));
+      status_options.push_back(mstch::map{
+          {"value", name}, {"label", Text(lang, absl::StrCat("status.", name))}, {"selected", name == status}});
+    }
+    std::string next_page;
+    if (!meetings.next_page_token().empty()) {
+      httplib::Params params{{"page", meetings.next_page_token()}};
+      if (!process.empty()) params.emplace("process", process);
+      if (!kind.empty()) params.emplace("kind", kind);
+      if (!status.empty()) params.emplace("status", status);
+      next_page = absl::StrCat("/", lang, "/calendar?", httplib::detail::params_to_query_str(params));
+    }
+    mstch::map context{{"meetings", items},
+                       {"has_meetings", !items.empty()},
+                       {"process_options", process_options},
+                       {"kind_options", kind_options},
+                       {"status_options", status_options},
+                       {"next_page", next_page}};
+    Send(lang, req, res, 200, "calendar.mustache", context, Text(lang, "calendar.title"));
+  }
+
+  void MeetingPage(const httplib::Request& req, httplib::Response& res) {
+    const std::string lang = req.matches[1];
+    // Decoded once, refusing what could name another resource.
+    std::string raw = req.target.empty() ? req.path : req.target.substr(0, req.target.find('?'));
+    std::vector<std::string> segments;
+    std::string verb;
+    if (!SplitPath(raw, &segments, &verb).ok() || !verb.empty() || segments.size() != 5) {
+      return NotFound(lang, req, res);
+    }
+    ev::GetMeetingRequest get;
+    get.set_name(absl::StrCat("processes/", segments[2], "/meetings/", segments[4]));
+    ev::Meeting m;
+    grpc::Status s = Call(events_.get(), &ev::Events::Stub::GetMeeting, get, &m);
+    if (!s.ok()) return Failed(s, lang, req, res);
+    std::map<std::string, std::string> process_names = ProcessNames();
+    std::map<std::string, std::string> party_names = PartyNames();
+    mstch::map context = MeetingItem(lang, m, process_names);
+    context["dates_tba"] = m.dates_to_be_announced();
+    context["cancel_reason"] = m.cancel_reason();
+    std::vector<std::string> venue;
+    for (const std::string* part : {&m.venue().name(), &m.venue().city()}) {
+      if (!part->empty()) venue.push_back(*part);
+    }
+    if (!m.venue().country().empty()) venue.push_back(m.venue().country());
+    context["venue"] = absl::StrJoin(venue, ", ");
+    context["host"] = m.venue().host_party().empty() ? std::string() : Named(party_names, m.venue().host_party());
+    context["chair"] = m.chair_party().empty() ? std::string() : Named(party_names, m.chair_party());
+    context["description_html"] = MarkdownHtml(m.description());
+    mstch::array agenda;
+    for (const auto& item : m.agenda_items()) {
+      agenda.push_back(mstch::map{{"title", item.title()}, {"description", item.description()}});
+    }
+    context["agenda"] = agenda;
+    context["has_agenda"] = !agenda.empty();
+    // The documents of the meeting (those naming it, and those it links)
+    // that the visitor may see; the others are not mentioned.
+    std::vector<doc::Document> linked;
+    doc::ListDocumentsRequest of_meeting;
+    of_meeting.set_parent("processes/-");
+    of_meeting.set_meeting(m.name());
+    of_meeting.set_page_size(100);
+    doc::ListDocumentsResponse naming;
+    if (Call(documents_.get(), &doc::Documents::Stub::ListDocuments, of_meeting, &naming).ok()) {
+      linked.assign(naming.documents().begin(), naming.documents().end());
+    }
+    for (const auto& name : m.documents()) {
+      if (std::any_of(linked.begin(), linked.end(), [&](const doc::Document& d) { return d.name() == name; }))
+        continue;
+      doc::GetDocumentRequest get_document;
+      get_document.set_name(name);
+      doc::Document d;
+      if (Call(documents_.get(), &doc::Documents::Stub::GetDocument, get_document, &d).ok()) linked.push_back(d);
+    }
+    mstch::array documents;
+    for (const auto& d : linked) {
+      mstch::array versions;
+      for (const auto& l : d.languages()) {
+        versions.push_back(mstch::map{
+            {"href", absl::StrCat("/v1/", d.name(), ":download?language=", l.language())},
+            {"language", l.language()},
+            {"media_type", l.latest().media_type()},
+            {"size", SizeText(l.latest().size_bytes())},
+        });
+      }
+      documents.push_back(mstch::map{{"title", d.title()}, {"symbol", d.symbol()}, {"versions", versions}});
+    }
+    context["documents"] = documents;
+    context["has_documents"] = !documents.empty();
+    Send(lang, req, res, 200, "meeting.mustache", context, m.title());
+  }
+
+  std::unique_ptr<reg::Registry::Stub> registry_;
+  std::unique_ptr<ev::Events::Stub> events_;
+  std::unique_ptr<doc::Documents::Stub> documents_;
+  bool https_;
+};
+
+Portal::Portal(std::shared_ptr<grpc::Channel> gateway, PortalOptions options)
+    : pages_(std::make_unique<Pages>(std::move(gateway), std::move(options))) {}
+
+Portal::~Portal() = default;
+
+void Portal::Register(httplib::Server& server) { pages_->Register(server); }
+
+}  // namespace rcp::gateway::web::portal
