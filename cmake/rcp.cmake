@@ -18,13 +18,13 @@ function(rcp_cc_library)
   add_library(rcp::${ARG_NAME} ALIAS rcp_${ARG_NAME})
 endfunction()
 
-# rcp_cc_test(NAME foo_test SRCS foo_test.cc DEPS rcp::foo [LABELS e2e] [SERIAL])
+# rcp_cc_test(NAME foo_test SRCS foo_test.cc DEPS rcp::foo [LABELS e2e] [SERIAL] [PROPERTIES k v …])
 # SERIAL: ctest runs it alone (tests that measure the machine, e.g. memory).
 # Each test binary is registered with CTest through gtest_discover_tests, so
 # ctest reports every test case by name; its main (common/testing/test_main.cc)
 # fails a skipped test.
 function(rcp_cc_test)
-  cmake_parse_arguments(ARG "SERIAL" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "NAME;TIMEOUT" "SRCS;DEPS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} rcp::testing rcp::test_main)
   if(NOT ARG_TIMEOUT)
@@ -37,6 +37,7 @@ function(rcp_cc_test)
   if(ARG_SERIAL)
     list(APPEND _properties RUN_SERIAL TRUE)
   endif()
+  list(APPEND _properties ${ARG_PROPERTIES})
   gtest_discover_tests(${ARG_NAME} PROPERTIES ${_properties} DISCOVERY_TIMEOUT 60)
 endfunction()
 

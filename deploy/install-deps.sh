@@ -12,7 +12,7 @@ packages=(
   python3 python3-vobject python3-yaml openssl iso-codes tzdata
   libsystemd-dev systemd
   podman mmdebstrap runc
-  kubectl nodejs prometheus wrk
+  kubectl nodejs prometheus wrk chromium
 )
 # prometheus brings promtool (deploy/observability's tests); python3-yaml, their rules parser.
 # nodejs brings npm (the machines' Node.js 20 carries its own npm; Debian's npm package conflicts with it).

@@ -11,4 +11,4 @@ for tool in node npm; do
   fi
 done
 npm ci --no-audit --no-fund --loglevel=error
-node -e 'require.resolve("@apidevtools/swagger-parser"); console.log("web checks installed: node " + process.version)'
+node -e 'for (const m of ["@apidevtools/swagger-parser", "playwright-core", "@axe-core/playwright"]) require.resolve(m); console.log("web checks installed: node " + process.version)'
