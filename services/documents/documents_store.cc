@@ -323,6 +323,9 @@ absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1
   if (!req.language().empty()) {
     RCP_ASSIGN_OR_RETURN(language, res::NormalizeLanguageTag("language", req.language()));
   }
+  if (req.query().size() > 200) return InvalidField("query", "must be at most 200 characters");
+  const std::string query = absl::AsciiStrToLower(req.query());
+  auto holds_query = [&](const std::string& text) { return absl::StrContains(absl::AsciiStrToLower(text), query); };
   auto view = store_->Read();
   v1::ListDocumentsResponse resp;
   RCP_RETURN_IF_ERROR(entity::List<v1::Document>(
@@ -330,6 +333,9 @@ absl::StatusOr<v1::ListDocumentsResponse> DocumentsStore::ListDocuments(const v1
       [&](const v1::Document& d) {
         if (req.kind() != v1::DOCUMENT_KIND_UNSPECIFIED && d.kind() != req.kind()) return false;
         if (!req.meeting().empty() && d.meeting() != req.meeting()) return false;
+        if (!query.empty() && !holds_query(d.symbol()) && !holds_query(d.title())) {
+          return false;
+        }
         if (!req.tag().empty() && std::find(d.tags().begin(), d.tags().end(), req.tag()) == d.tags().end()) {
           return false;
         }

@@ -7,6 +7,8 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -192,6 +194,73 @@ TEST_F(PortalE2eTest, HostileTitlesAndDescriptionsRenderAsInertText) {
   EXPECT_THAT(page, HasSubstr("dir=\"auto\">&lt;script&gt;")) << "user strings carry dir=auto";
   const std::string calendar = Page("/en/calendar?process=bali-process");
   EXPECT_THAT(calendar, HasSubstr("&lt;script&gt;alert(1)"));
+}
+
+TEST_F(PortalE2eTest, AProcessPageGivesItsMembersChairsMeetingsAndLatestDocuments) {
+  const std::string page = Page("/en/processes/igc");
+  EXPECT_THAT(page, HasSubstr("Inter-governmental Consultations on Asylum, Refugee and Migration Policies</h1>"));
+  EXPECT_THAT(page, HasSubstr("<th scope=\"col\">Party</th>"));
+  EXPECT_THAT(page, HasSubstr("<td dir=\"auto\">Switzerland</td><td>Member</td>"));
+  EXPECT_THAT(page, HasSubstr("GCIM–IOM Workshop")) << "a past meeting";
+  EXPECT_THAT(page, HasSubstr("Summary Report")) << "its latest documents";
+  EXPECT_THAT(page, HasSubstr("Chairs</h2>"));
+  const std::string bali = Page("/fr/processes/bali-process");
+  EXPECT_THAT(bali, HasSubstr("Membres et observateurs"));
+  EXPECT_THAT(bali, Not(HasSubstr("Senior Officials"))) << "members only";
+  auto absent = Get("/en/processes/no-such-process");
+  ASSERT_TRUE(absent);
+  EXPECT_EQ(absent->status, 404);
+}
+
+TEST_F(PortalE2eTest, TheLibrarySearchesWhatIsPublicAndAHiddenSymbolFindsNothingAsAnyString) {
+  const std::string secretariat = deployment_->Key("bali-secretariat");
+  for (const auto& [id, symbol, visibility] :
+       std::vector<std::tuple<std::string, std::string, rcp::common::v1::Visibility>>{
+           {"som-2027-outcome", "BALI/SOM/2027/9", rcp::common::v1::PUBLIC},
+           {"som-2027-outcome-rev", "BALI/SOM/2027/9/Rev.1", rcp::common::v1::PUBLIC},
+           {"som-2027-secret", "BALI/SOM/2027/SECRET", rcp::common::v1::MEMBERS}}) {
+    rcp::documents::v1::CreateDocumentRequest create;
+    create.set_parent("processes/bali-process");
+    create.set_document_id(id);
+    create.mutable_document()->set_symbol(symbol);
+    create.mutable_document()->set_title(absl::StrCat("Outcome statement ", id));
+    create.mutable_document()->set_kind(rcp::documents::v1::DECLARATION);
+    create.mutable_document()->set_visibility(visibility);
+    rcp::documents::v1::Document created;
+    ASSERT_THAT(CallWith(secretariat,
+                         [&](auto* c) { return deployment_->documents()->CreateDocument(c, create, &created); }),
+                IsOk());
+  }
+  const std::string found = Page("/en/documents?q=som/2027/9");
+  EXPECT_THAT(found, HasSubstr("BALI/SOM/2027/9/Rev.1"));
+  EXPECT_THAT(found, HasSubstr("href=\"/en/processes/bali-process/documents/som-2027-outcome\""));
+  auto strip = [](std::string body, const std::string& q) {
+    return absl::StrReplaceAll(body, {{q, "Q"}});
+  };
+  const std::string hidden = Page("/en/documents?q=SECRET");
+  const std::string random = Page("/en/documents?q=QZXWV");
+  EXPECT_EQ(strip(hidden, "SECRET"), strip(random, "QZXWV")) << "a hidden symbol finds what any string finds";
+  EXPECT_THAT(hidden, HasSubstr("No documents match."));
+  EXPECT_THAT(Page("/en/documents?kind=REPORT"), HasSubstr("Summary Report"));
+  EXPECT_THAT(Page("/en/documents?kind=DECLARATION"), Not(HasSubstr("Summary Report")));
+  EXPECT_THAT(Page("/es/documents?process=igc"), HasSubstr("Biblioteca de documentos"));
+
+  // The document page: languages, versions with their SHA-256, revisions.
+  const std::string original = Page("/en/processes/bali-process/documents/som-2027-outcome");
+  EXPECT_THAT(original, HasSubstr("Revisions and corrigenda"));
+  EXPECT_THAT(original, HasSubstr("href=\"/en/processes/bali-process/documents/som-2027-outcome-rev\""));
+  const std::string revision = Page("/en/processes/bali-process/documents/som-2027-outcome-rev");
+  EXPECT_THAT(revision, HasSubstr("Revises or corrects"));
+  const std::string summary = Page("/en/processes/igc/documents/gcim-iom-workshop-2005-summary");
+  EXPECT_THAT(summary, HasSubstr("GCIM-IOM/RCP/2005/1"));
+  EXPECT_THAT(summary, HasSubstr("Content versions"));
+  EXPECT_THAT(summary, HasSubstr("<code class=\"digest\">"));
+  EXPECT_THAT(summary, HasSubstr("href=\"/en/processes/igc/meetings/gcim-iom-workshop-2005\""));
+  auto hidden_document = Get("/en/processes/bali-process/documents/som-2027-secret");
+  auto absent_document = Get("/en/processes/bali-process/documents/never");
+  ASSERT_TRUE(hidden_document && absent_document);
+  EXPECT_EQ(hidden_document->status, 404);
+  EXPECT_EQ(hidden_document->body, absent_document->body);
 }
 
 TEST_F(PortalE2eTest, TheStylesheetIsServedAndEveryLanguageLinksToTheSamePageInTheOthers) {

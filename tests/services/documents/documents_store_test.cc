@@ -607,6 +607,34 @@ TEST_F(DocumentsViewerTest, AnObserverPagingHiddenDocumentsLearnsNothing) {
                                       "processes/bali-process/documents/som-report"}));
 }
 
+// Search matches symbols and titles in the scan, with the viewer, before
+// paging: a hidden document's exact symbol finds what a random string finds.
+TEST_F(DocumentsViewerTest, SearchingAHiddenSymbolIsLikeSearchingARandomString) {
+  ASSERT_THAT(CreateIn(kBali, "public-summary", rcp::common::v1::PUBLIC), IsOk());
+  ASSERT_THAT(CreateIn(kBali, "som-report", rcp::common::v1::MEMBERS), IsOk());
+  audience::Viewer unhcr = ViewerWith("parties/unhcr", kBali, registry::v1::OBSERVER);
+  audience::Viewer member = ViewerWith("parties/THA", kBali, registry::v1::MEMBER);
+  auto search = [&](const audience::Viewer* viewer, const std::string& query) {
+    v1::ListDocumentsRequest req;
+    req.set_query(query);
+    return ListFor(viewer, req, 1);
+  };
+  const std::vector<std::string> summary{"processes/bali-process/documents/public-summary"};
+  const std::vector<std::string> report{"processes/bali-process/documents/som-report"};
+  EXPECT_EQ(search(&unhcr, "PUBLIC-SUMMARY/2027"), summary);
+  EXPECT_EQ(search(&unhcr, "public-summary"), summary) << "ignoring ASCII case";
+  EXPECT_EQ(search(&member, "SOM-REPORT/2027"), report);
+  EXPECT_EQ(search(&unhcr, "SOM-REPORT/2027"), search(&unhcr, "XQ-NOTHING-7731"));
+  EXPECT_TRUE(search(&unhcr, "SOM-REPORT/2027").empty());
+  // Titles too: both are "Senior officials' meeting report".
+  EXPECT_EQ(search(&unhcr, "officials' MEETING").size(), 1u);
+  EXPECT_EQ(search(&member, "officials' MEETING").size(), 2u);
+  v1::ListDocumentsRequest long_query;
+  long_query.set_query(std::string(201, 'x'));
+  EXPECT_THAT(store_->ListDocuments(long_query, &unhcr),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("query")));
+}
+
 TEST_F(DocumentsViewerTest, EveryViewerPagesThroughExactlyWhatItMaySee) {
   const rcp::common::v1::Visibility kVisibilities[] = {rcp::common::v1::PUBLIC, rcp::common::v1::MEMBERS,
                                                        rcp::common::v1::RESTRICTED};

@@ -15,7 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rcp/documents/v1/documents.grpc.pb.h"
 #include "rcp/events/v1/events.grpc.pb.h"
 #include "rcp/registry/v1/registry.grpc.pb.h"
@@ -127,6 +129,11 @@ class Portal::Pages {
     server.Get(lang + "/calendar", [this](const httplib::Request& req, httplib::Response& res) { Calendar(req, res); });
     server.Get(lang + "/processes/[^/]+/meetings/[^/]+",
                [this](const httplib::Request& req, httplib::Response& res) { MeetingPage(req, res); });
+    server.Get(lang + "/processes/[^/]+",
+               [this](const httplib::Request& req, httplib::Response& res) { ProcessPage(req, res); });
+    server.Get(lang + "/documents", [this](const httplib::Request& req, httplib::Response& res) { Library(req, res); });
+    server.Get(lang + "/processes/[^/]+/documents/[^/]+",
+               [this](const httplib::Request& req, httplib::Response& res) { DocumentPage(req, res); });
     // Anything else under a language: the 404 page.
     server.Get(lang + "(/.*)?", [this](const httplib::Request& req, httplib::Response& res) {
       NotFound(req.matches[1], req, res);
@@ -153,7 +160,8 @@ class Portal::Pages {
     }
     context["languages"] = languages;
     std::map<std::string, std::string> partials{{"content", Asset(content)},
-                                                {"meeting_list", Asset("meeting_list.mustache")}};
+                                                {"meeting_list", Asset("meeting_list.mustache")},
+                                                {"document_list", Asset("document_list.mustache")}};
     SetPageHeaders(res, https_);
     res.set_header("Content-Language", lang);
     res.status = status;
@@ -350,15 +358,10 @@ class Portal::Pages {
 
   void MeetingPage(const httplib::Request& req, httplib::Response& res) {
     const std::string lang = req.matches[1];
-    // Decoded once, refusing what could name another resource.
-    std::string raw = req.target.empty() ? req.path : req.target.substr(0, req.target.find('?'));
-    std::vector<std::string> segments;
-    std::string verb;
-    if (!SplitPath(raw, &segments, &verb).ok() || !verb.empty() || segments.size() != 5) {
-      return NotFound(lang, req, res);
-    }
+    const std::string name = NameOfPath(req, 5);
+    if (name.empty()) return NotFound(lang, req, res);
     ev::GetMeetingRequest get;
-    get.set_name(absl::StrCat("processes/", segments[2], "/meetings/", segments[4]));
+    get.set_name(name);
     ev::Meeting m;
     grpc::Status s = Call(events_.get(), &ev::Events::Stub::GetMeeting, get, &m);
     if (!s.ok()) return Failed(s, lang, req, res);
@@ -417,6 +420,257 @@ class Portal::Pages {
     context["documents"] = documents;
     context["has_documents"] = !documents.empty();
     Send(lang, req, res, 200, "meeting.mustache", context, m.title());
+  }
+
+  // The item's name from a portal path ("/{lang}/processes/p/meetings/m"
+  // → "processes/p/meetings/m"), decoded once and refusing what could name
+  // another resource; empty when the path is not `segments` long.
+  static std::string NameOfPath(const httplib::Request& req, size_t segments) {
+    std::string raw = req.target.empty() ? req.path : req.target.substr(0, req.target.find('?'));
+    std::vector<std::string> parts;
+    std::string verb;
+    if (!SplitPath(raw, &parts, &verb).ok() || !verb.empty() || parts.size() != segments) return "";
+    return absl::StrJoin(parts.begin() + 1, parts.end(), "/");
+  }
+
+  static std::string LanguagesText(const doc::Document& d) {
+    std::vector<std::string> out;
+    for (const auto& l : d.languages()) out.push_back(l.language());
+    return absl::StrJoin(out, ", ");
+  }
+
+  mstch::map DocumentItem(const std::string& lang, const doc::Document& d) {
+    return mstch::map{{"href", absl::StrCat("/", lang, "/", d.name())},
+                      {"title", d.title()},
+                      {"symbol", d.symbol()},
+                      {"kind", Text(lang, absl::StrCat("dockind.", doc::DocumentKind_Name(d.kind())))},
+                      {"languages", LanguagesText(d)}};
+  }
+
+  static rcp::common::v1::Date DayOf(const google::protobuf::Timestamp& t) {
+    absl::CivilDay day = absl::ToCivilDay(absl::FromUnixSeconds(t.seconds()), absl::UTCTimeZone());
+    rcp::common::v1::Date d;
+    d.set_year(static_cast<int32_t>(day.year()));
+    d.set_month(day.month());
+    d.set_day(day.day());
+    return d;
+  }
+
+  void ProcessPage(const httplib::Request& req, httplib::Response& res) {
+    const std::string lang = req.matches[1];
+    const std::string name = NameOfPath(req, 3);
+    if (name.empty()) return NotFound(lang, req, res);
+    reg::GetProcessRequest get;
+    get.set_name(name);
+    reg::Process p;
+    grpc::Status s = Call(registry_.get(), &reg::Registry::Stub::GetProcess, get, &p);
+    if (!s.ok()) return Failed(s, lang, req, res);
+    std::map<std::string, std::string> party_names = PartyNames();
+    std::map<std::string, std::string> process_names = ProcessNames();
+    std::vector<std::string> chairs;
+    for (const auto& c : p.current_chairs()) chairs.push_back(Named(party_names, c));
+    mstch::map context{
+        {"id", Id(p.name())},
+        {"display_name", p.display_name()},
+        {"acronym", p.acronym()},
+        {"region", p.region()},
+        {"established", p.established_year() > 0 ? std::to_string(p.established_year()) : std::string()},
+        {"themes", absl::StrJoin(p.thematic_focus(), ", ")},
+        {"secretariat", p.secretariat_host().empty() ? std::string() : Named(party_names, p.secretariat_host())},
+        {"chairs", absl::StrJoin(chairs, ", ")},
+    };
+    // Upcoming (from now on) and past (ended before now) meetings.
+    for (bool upcoming : {true, false}) {
+      ev::ListMeetingsRequest list;
+      list.set_page_size(kNextMeetings);
+      list.mutable_filter()->add_processes(p.name());
+      *(upcoming ? list.mutable_filter()->mutable_start_time() : list.mutable_filter()->mutable_end_time()) =
+          TimeUtil::GetCurrentTime();
+      ev::ListMeetingsResponse meetings;
+      s = Call(events_.get(), &ev::Events::Stub::ListMeetings, list, &meetings);
+      if (!s.ok()) return Unavailable(lang, req, res);
+      mstch::array items;
+      for (const auto& m : meetings.meetings()) items.push_back(MeetingItem(lang, m, process_names));
+      context[upcoming ? "upcoming" : "past"] = mstch::map{{"meetings", items}, {"has_meetings", !items.empty()}};
+    }
+    // The latest documents it may see, newest first.
+    doc::ListDocumentsRequest list_documents;
+    list_documents.set_parent(p.name());
+    list_documents.set_page_size(1000);
+    doc::ListDocumentsResponse documents;
+    s = Call(documents_.get(), &doc::Documents::Stub::ListDocuments, list_documents, &documents);
+    if (!s.ok()) return Unavailable(lang, req, res);
+    std::vector<doc::Document> latest(documents.documents().begin(), documents.documents().end());
+    std::sort(latest.begin(), latest.end(), [](const doc::Document& a, const doc::Document& b) {
+      return TimeUtil::TimestampToNanoseconds(a.create_time()) > TimeUtil::TimestampToNanoseconds(b.create_time());
+    });
+    if (latest.size() > 10) latest.resize(10);
+    mstch::array document_items;
+    for (const auto& d : latest) document_items.push_back(DocumentItem(lang, d));
+    context["documents"] = document_items;
+    context["has_documents"] = !document_items.empty();
+    // Members and observers today, and every chair term.
+    reg::ListMembershipsRequest list_members;
+    list_members.set_parent(p.name());
+    list_members.set_current_only(true);
+    list_members.set_page_size(1000);
+    reg::ListMembershipsResponse members;
+    s = Call(registry_.get(), &reg::Registry::Stub::ListMemberships, list_members, &members);
+    if (!s.ok()) return Unavailable(lang, req, res);
+    mstch::array member_rows;
+    for (const auto& m : members.memberships()) {
+      member_rows.push_back(mstch::map{
+          {"party", Named(party_names, m.party())},
+          {"role", Text(lang, absl::StrCat("role.", reg::Role_Name(m.role())))},
+          {"since", m.has_start_date() ? FormatDate(lang, m.start_date()) : std::string("—")}});
+    }
+    context["members"] = member_rows;
+    reg::ListChairTermsRequest list_terms;
+    list_terms.set_parent(p.name());
+    list_terms.set_page_size(1000);
+    reg::ListChairTermsResponse terms;
+    s = Call(registry_.get(), &reg::Registry::Stub::ListChairTerms, list_terms, &terms);
+    if (!s.ok()) return Unavailable(lang, req, res);
+    mstch::array term_rows;
+    for (const auto& t : terms.chair_terms()) {
+      term_rows.push_back(mstch::map{{"party", Named(party_names, t.party())},
+                                     {"from", FormatDate(lang, t.start_date())},
+                                     {"to", FormatDate(lang, t.end_date())},
+                                     {"note", t.note()}});
+    }
+    context["chair_terms"] = term_rows;
+    Send(lang, req, res, 200, "process.mustache", context, p.display_name());
+  }
+
+  void Library(const httplib::Request& req, httplib::Response& res) {
+    const std::string lang = req.matches[1];
+    doc::ListDocumentsRequest list;
+    list.set_page_size(kCalendarPage);
+    const std::string q = req.get_param_value("q");
+    const std::string process = req.get_param_value("process");
+    const std::string kind = req.get_param_value("kind");
+    const std::string language = req.get_param_value("language");
+    list.set_query(q);
+    list.set_parent(process.empty() ? "processes/-" : absl::StrCat("processes/", process));
+    if (!kind.empty()) {
+      doc::DocumentKind value;
+      if (!doc::DocumentKind_Parse(kind, &value) || value == doc::DOCUMENT_KIND_UNSPECIFIED)
+        return NotFound(lang, req, res);
+      list.set_kind(value);
+    }
+    list.set_language(language);
+    list.set_page_token(req.get_param_value("page"));
+    doc::ListDocumentsResponse documents;
+    grpc::Status s = Call(documents_.get(), &doc::Documents::Stub::ListDocuments, list, &documents);
+    if (!s.ok()) return Failed(s, lang, req, res);
+    std::vector<reg::Process> processes;
+    std::map<std::string, std::string> process_names = ProcessNames(&processes);
+    mstch::array items;
+    for (const auto& d : documents.documents()) items.push_back(DocumentItem(lang, d));
+    mstch::array process_options;
+    for (const auto& p : processes) {
+      process_options.push_back(mstch::map{
+          {"value", Id(p.name())}, {"label", Named(process_names, p.name())}, {"selected", Id(p.name()) == process}});
+    }
+    mstch::array kind_options;
+    for (int k = doc::DocumentKind_MIN + 1; k <= doc::DocumentKind_MAX; ++k) {
+      if (!doc::DocumentKind_IsValid(k)) continue;
+      const std::string name = doc::DocumentKind_Name(static_cast<doc::DocumentKind>(k));
+      kind_options.push_back(mstch::map{
+          {"value", name}, {"label", Text(lang, absl::StrCat("dockind.", name))}, {"selected", name == kind}});
+    }
+    std::string next_page;
+    if (!documents.next_page_token().empty()) {
+      httplib::Params params{{"page", documents.next_page_token()}};
+      for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"q", q}, {"process", process},
+                                       {"kind", kind}, {"language", language}}) {
+        if (!value.empty()) params.emplace(key, value);
+      }
+      next_page = absl::StrCat("/", lang, "/documents?", httplib::detail::params_to_query_str(params));
+    }
+    mstch::map context{{"documents", items},          {"has_documents", !items.empty()},
+                       {"process_options", process_options}, {"kind_options", kind_options},
+                       {"q", q},                       {"language", language},
+                       {"next_page", next_page}};
+    Send(lang, req, res, 200, "documents.mustache", context, Text(lang, "documents.title"));
+  }
+
+  void DocumentPage(const httplib::Request& req, httplib::Response& res) {
+    const std::string lang = req.matches[1];
+    const std::string name = NameOfPath(req, 5);
+    if (name.empty()) return NotFound(lang, req, res);
+    doc::GetDocumentRequest get;
+    get.set_name(name);
+    doc::Document d;
+    grpc::Status s = Call(documents_.get(), &doc::Documents::Stub::GetDocument, get, &d);
+    if (!s.ok()) return Failed(s, lang, req, res);
+    std::map<std::string, std::string> process_names = ProcessNames();
+    const std::string process = name.substr(0, name.find("/documents/"));
+    mstch::map context = DocumentItem(lang, d);
+    context["process_id"] = Id(process);
+    context["process"] = Named(process_names, process);
+    if (!d.meeting().empty()) {
+      ev::GetMeetingRequest get_meeting;
+      get_meeting.set_name(d.meeting());
+      ev::Meeting m;
+      // A meeting the visitor may not see is not named.
+      if (Call(events_.get(), &ev::Events::Stub::GetMeeting, get_meeting, &m).ok()) {
+        context["meeting_href"] = absl::StrCat("/", lang, "/", m.name());
+        context["meeting_title"] = m.title();
+      }
+    }
+    if (!d.original().empty()) {
+      doc::GetDocumentRequest get_original;
+      get_original.set_name(d.original());
+      doc::Document original;
+      if (Call(documents_.get(), &doc::Documents::Stub::GetDocument, get_original, &original).ok()) {
+        context["original_href"] = absl::StrCat("/", lang, "/", original.name());
+        context["original_symbol"] = original.symbol();
+      }
+    }
+    mstch::array languages;
+    for (const auto& l : d.languages()) {
+      languages.push_back(mstch::map{{"href", absl::StrCat("/v1/", d.name(), ":download?language=", l.language())},
+                                     {"language", l.language()},
+                                     {"media_type", l.latest().media_type()},
+                                     {"size", SizeText(l.latest().size_bytes())}});
+    }
+    context["languages"] = languages;
+    // Revisions and corrigenda: documents of the process whose symbol
+    // extends this one's and that name it as their original, among those
+    // the visitor may see.
+    doc::ListDocumentsRequest list;
+    list.set_parent(process);
+    list.set_query(absl::StrCat(d.symbol(), "/"));
+    list.set_page_size(100);
+    doc::ListDocumentsResponse later;
+    mstch::array revisions;
+    if (Call(documents_.get(), &doc::Documents::Stub::ListDocuments, list, &later).ok()) {
+      for (const auto& r : later.documents()) {
+        if (r.original() != d.name()) continue;
+        revisions.push_back(
+            mstch::map{{"href", absl::StrCat("/", lang, "/", r.name())}, {"symbol", r.symbol()}, {"title", r.title()}});
+      }
+    }
+    context["revisions"] = revisions;
+    context["has_revisions"] = !revisions.empty();
+    doc::ListContentVersionsRequest list_versions;
+    list_versions.set_document(d.name());
+    doc::ListContentVersionsResponse versions;
+    s = Call(documents_.get(), &doc::Documents::Stub::ListContentVersions, list_versions, &versions);
+    if (!s.ok()) return Failed(s, lang, req, res);
+    mstch::array version_rows;
+    for (const auto& v : versions.versions()) {
+      version_rows.push_back(mstch::map{
+          {"href", absl::StrCat("/v1/", d.name(), ":download?language=", v.language(), "&version=", v.version())},
+          {"language", v.language()},
+          {"version", std::to_string(v.version())},
+          {"size", SizeText(v.size_bytes())},
+          {"date", FormatDate(lang, DayOf(v.create_time()))},
+          {"sha256", v.sha256()}});
+    }
+    context["versions"] = version_rows;
+    Send(lang, req, res, 200, "document.mustache", context, d.title());
   }
 
   std::unique_ptr<reg::Registry::Stub> registry_;
