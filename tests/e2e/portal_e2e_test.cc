@@ -255,6 +255,9 @@ TEST_F(PortalE2eTest, TheLibrarySearchesWhatIsPublicAndAHiddenSymbolFindsNothing
   EXPECT_THAT(summary, HasSubstr("GCIM-IOM/RCP/2005/1"));
   EXPECT_THAT(summary, HasSubstr("Content versions"));
   EXPECT_THAT(summary, HasSubstr("<code class=\"digest\">"));
+  EXPECT_THAT(summary, HasSubstr("href=\"/v1/processes/igc/documents/gcim-iom-workshop-2005-summary:download?language=en\""
+                                 " hreflang=\"en\" type=\"text/plain; charset=utf-8\">Download (en, 42 KB)</a>"));
+  EXPECT_THAT(summary, HasSubstr("download?language=en&amp;version=1"));
   EXPECT_THAT(summary, HasSubstr("href=\"/en/processes/igc/meetings/gcim-iom-workshop-2005\""));
   auto hidden_document = Get("/en/processes/bali-process/documents/som-2027-secret");
   auto absent_document = Get("/en/processes/bali-process/documents/never");

@@ -105,6 +105,21 @@ async function main() {
   await check('meeting-fr');
   await visit('/es/calendar?kind=INTER_RCP_MEETING', 'calendar-es');
 
+  // A process, the library's search, a document's page.
+  await visit('/en/', 'home-again');
+  await page.getByRole('link', { name: 'IGC', exact: true }).click();
+  await check('process-en');
+  expect((await page.locator('main').innerText()).includes('Switzerland'), 'the process lists its members');
+  await page.getByRole('link', { name: 'Documents', exact: true }).first().click();
+  await page.getByLabel('Symbol or title').fill('GCIM-IOM/RCP');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await check('library-search');
+  await page.getByRole('link', { name: /Summary Report/ }).click();
+  await check('document-en');
+  expect((await page.locator('main').innerText()).includes('SHA-256'), 'the document lists its versions');
+  expect((await page.getByRole('link', { name: 'Download (en, 42 KB)' }).count()) === 1,
+         'the document page offers its one language');
+
   // An item the visitor may not see: 404.
   const hidden = await visit(opt.hidden, 'not-found');
   expect(hidden.status() === 404, `a hidden meeting is 404, got ${hidden.status()}`);
@@ -117,7 +132,8 @@ async function main() {
 
   // Small screens: no horizontal scroll.
   await page.setViewportSize({ width: 375, height: 800 });
-  for (const url of ['/en/', '/en/calendar', '/fr/processes/igc/meetings/gcim-iom-workshop-2005', opt.hostile]) {
+  for (const url of ['/en/', '/en/calendar', '/fr/processes/igc/meetings/gcim-iom-workshop-2005', opt.hostile,
+                     '/en/processes/igc', '/en/documents', '/en/processes/igc/documents/gcim-iom-workshop-2005-summary']) {
     await page.goto(new URL(url, opt.base).toString());
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width <= 375, `${url} fits 375 px (scroll width ${width})`);

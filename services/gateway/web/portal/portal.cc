@@ -158,7 +158,7 @@ class Portal::Pages {
                                      {"href", absl::StrCat("/", code, same_page_in_other_languages ? AfterLanguage(req) : "/")},
                                      {"current", code == lang}});
     }
-    context["languages"] = languages;
+    context["interface_languages"] = languages;
     std::map<std::string, std::string> partials{{"content", Asset(content)},
                                                 {"meeting_list", Asset("meeting_list.mustache")},
                                                 {"document_list", Asset("document_list.mustache")}};
@@ -444,7 +444,7 @@ class Portal::Pages {
                       {"title", d.title()},
                       {"symbol", d.symbol()},
                       {"kind", Text(lang, absl::StrCat("dockind.", doc::DocumentKind_Name(d.kind())))},
-                      {"languages", LanguagesText(d)}};
+                      {"language_list", LanguagesText(d)}};
   }
 
   static rcp::common::v1::Date DayOf(const google::protobuf::Timestamp& t) {
@@ -628,14 +628,14 @@ class Portal::Pages {
         context["original_symbol"] = original.symbol();
       }
     }
-    mstch::array languages;
+    mstch::array downloads;
     for (const auto& l : d.languages()) {
-      languages.push_back(mstch::map{{"href", absl::StrCat("/v1/", d.name(), ":download?language=", l.language())},
+      downloads.push_back(mstch::map{{"href", absl::StrCat("/v1/", d.name(), ":download?language=", l.language())},
                                      {"language", l.language()},
                                      {"media_type", l.latest().media_type()},
                                      {"size", SizeText(l.latest().size_bytes())}});
     }
-    context["languages"] = languages;
+    context["downloads"] = downloads;
     // Revisions and corrigenda: documents of the process whose symbol
     // extends this one's and that name it as their original, among those
     // the visitor may see.
