@@ -83,7 +83,10 @@ TEST_F(StoreTest, AMemoryBudgetIsOneCacheThatTheMemtablesAreChargedTo) {
     auto store = OpenOrDie(o);
     ASSERT_NE(store, nullptr);
     const std::string value(64 << 10, 'x');
-    for (int i = 0; i < 64; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), value), IsOk());
+    // 2 MiB of values (and as much in the changelog): below the write
+    // buffer manager's flush point (7/8 of half the budget), so no flush
+    // races the reading of the charge.
+    for (int i = 0; i < 32; ++i) ASSERT_THAT(Put(store.get(), absl::StrCat("k", i), value), IsOk());
     std::optional<uint64_t> capacity = store->IntProperty("rocksdb.block-cache-capacity");
     std::optional<uint64_t> usage = store->IntProperty("rocksdb.block-cache-usage");
     ASSERT_TRUE(capacity.has_value() && usage.has_value());
@@ -91,8 +94,8 @@ TEST_F(StoreTest, AMemoryBudgetIsOneCacheThatTheMemtablesAreChargedTo) {
       EXPECT_LT(*usage, 1u << 20);
     } else {
       EXPECT_EQ(*capacity, budget << 20);
-      // 4 MiB written: the memtable holds it all, and is charged.
-      EXPECT_GE(*usage, 4u << 20);
+      // 2 MiB written: the memtable holds it all, and is charged.
+      EXPECT_GE(*usage, 2u << 20);
       EXPECT_LE(*usage, budget << 20);
     }
   }
