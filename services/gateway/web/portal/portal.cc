@@ -247,6 +247,43 @@ class Portal::Pages {
     return absl::StrCat(from, " ", Text(lang, "meeting.to"), " ", FormatDateTime(lang, m.end_time(), m.time_zone()));
   }
 
+  // A filter's <option>s: the processes by acronym, `selected` by id.
+  static mstch::array ProcessOptions(const std::vector<reg::Process>& processes,
+                                     const std::map<std::string, std::string>& names, const std::string& selected) {
+    mstch::array out;
+    for (const auto& p : processes) {
+      out.push_back(mstch::map{
+          {"value", Id(p.name())}, {"label", Named(names, p.name())}, {"selected", Id(p.name()) == selected}});
+    }
+    return out;
+  }
+
+  // A filter's <option>s: every value of an enum but its zero, labelled by
+  // the catalogue's `prefix` + name ("kind.WORKING_GROUP").
+  static mstch::array EnumOptions(const std::string& lang, const google::protobuf::EnumDescriptor* type,
+                                  const std::string& prefix, const std::string& selected) {
+    mstch::array out;
+    for (int i = 0; i < type->value_count(); ++i) {
+      if (type->value(i)->number() == 0) continue;
+      const std::string& name = type->value(i)->name();
+      out.push_back(
+          mstch::map{{"value", name}, {"label", Text(lang, prefix + name)}, {"selected", name == selected}});
+    }
+    return out;
+  }
+
+  // The link to a listing's next page, keeping its filters; empty when
+  // there is none.
+  static std::string NextPage(const std::string& lang, const std::string& listing, const std::string& token,
+                              const std::vector<std::pair<std::string, std::string>>& filters) {
+    if (token.empty()) return "";
+    httplib::Params params{{"page", token}};
+    for (const auto& [key, value] : filters) {
+      if (!value.empty()) params.emplace(key, value);
+    }
+    return absl::StrCat("/", lang, "/", listing, "?", httplib::detail::params_to_query_str(params));
+  }
+
   mstch::map MeetingItem(const std::string& lang, const ev::Meeting& m,
                          const std::map<std::string, std::string>& process_names) {
     return mstch::map{
@@ -320,38 +357,13 @@ class Portal::Pages {
     std::map<std::string, std::string> process_names = ProcessNames(&processes);
     mstch::array items;
     for (const auto& m : meetings.meetings()) items.push_back(MeetingItem(lang, m, process_names));
-    mstch::array process_options;
-    for (const auto& p : processes) {
-      process_options.push_back(mstch::map{
-          {"value", Id(p.name())}, {"label", Named(process_names, p.name())}, {"selected", Id(p.name()) == process}});
-    }
-    mstch::array kind_options;
-    for (int k = ev::MeetingKind_MIN + 1; k <= ev::MeetingKind_MAX; ++k) {
-      if (!ev::MeetingKind_IsValid(k)) continue;
-      const std::string name = ev::MeetingKind_Name(static_cast<ev::MeetingKind>(k));
-      kind_options.push_back(
-          mstch::map{{"value", name}, {"label", Text(lang, absl::StrCat("kind.", name))}, {"selected", name == kind}});
-    }
-    mstch::array status_options;
-    for (int k = ev::MeetingStatus_MIN + 1; k <= ev::MeetingStatus_MAX; ++k) {
-      if (!ev::MeetingStatus_IsValid(k)) continue;
-      const std::string name = ev::MeetingStatus_Name(static_cast<ev::MeetingStatus>(k));
-      status_options.push_back(mstch::map{
-          {"value", name}, {"label", Text(lang, absl::StrCat("status.", name))}, {"selected", name == status}});
-    }
-    std::string next_page;
-    if (!meetings.next_page_token().empty()) {
-      httplib::Params params{{"page", meetings.next_page_token()}};
-      if (!process.empty()) params.emplace("process", process);
-      if (!kind.empty()) params.emplace("kind", kind);
-      if (!status.empty()) params.emplace("status", status);
-      next_page = absl::StrCat("/", lang, "/calendar?", httplib::detail::params_to_query_str(params));
-    }
+    std::string next_page =
+        NextPage(lang, "calendar", meetings.next_page_token(), {{"process", process}, {"kind", kind}, {"status", status}});
     mstch::map context{{"meetings", items},
                        {"has_meetings", !items.empty()},
-                       {"process_options", process_options},
-                       {"kind_options", kind_options},
-                       {"status_options", status_options},
+                       {"process_options", ProcessOptions(processes, process_names, process)},
+                       {"kind_options", EnumOptions(lang, ev::MeetingKind_descriptor(), "kind.", kind)},
+                       {"status_options", EnumOptions(lang, ev::MeetingStatus_descriptor(), "status.", status)},
                        {"next_page", next_page}};
     Send(lang, req, res, 200, "calendar.mustache", context, Text(lang, "calendar.title"));
   }
@@ -567,30 +579,14 @@ class Portal::Pages {
     std::map<std::string, std::string> process_names = ProcessNames(&processes);
     mstch::array items;
     for (const auto& d : documents.documents()) items.push_back(DocumentItem(lang, d));
-    mstch::array process_options;
-    for (const auto& p : processes) {
-      process_options.push_back(mstch::map{
-          {"value", Id(p.name())}, {"label", Named(process_names, p.name())}, {"selected", Id(p.name()) == process}});
-    }
-    mstch::array kind_options;
-    for (int k = doc::DocumentKind_MIN + 1; k <= doc::DocumentKind_MAX; ++k) {
-      if (!doc::DocumentKind_IsValid(k)) continue;
-      const std::string name = doc::DocumentKind_Name(static_cast<doc::DocumentKind>(k));
-      kind_options.push_back(mstch::map{
-          {"value", name}, {"label", Text(lang, absl::StrCat("dockind.", name))}, {"selected", name == kind}});
-    }
-    std::string next_page;
-    if (!documents.next_page_token().empty()) {
-      httplib::Params params{{"page", documents.next_page_token()}};
-      for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"q", q}, {"process", process},
-                                       {"kind", kind}, {"language", language}}) {
-        if (!value.empty()) params.emplace(key, value);
-      }
-      next_page = absl::StrCat("/", lang, "/documents?", httplib::detail::params_to_query_str(params));
-    }
-    mstch::map context{{"documents", items},          {"has_documents", !items.empty()},
-                       {"process_options", process_options}, {"kind_options", kind_options},
-                       {"q", q},                       {"language", language},
+    std::string next_page = NextPage(lang, "documents", documents.next_page_token(),
+                                     {{"q", q}, {"process", process}, {"kind", kind}, {"language", language}});
+    mstch::map context{{"documents", items},
+                       {"has_documents", !items.empty()},
+                       {"process_options", ProcessOptions(processes, process_names, process)},
+                       {"kind_options", EnumOptions(lang, doc::DocumentKind_descriptor(), "dockind.", kind)},
+                       {"q", q},
+                       {"language", language},
                        {"next_page", next_page}};
     Send(lang, req, res, 200, "documents.mustache", context, Text(lang, "documents.title"));
   }
