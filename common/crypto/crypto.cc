@@ -16,15 +16,20 @@ std::string Sha256Hex(absl::string_view data) {
   return sha.HexDigest();
 }
 
+std::string RandomBytes(size_t n) {
+  std::string bytes(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) std::abort();
+  return bytes;
+}
+
 std::string RandomToken(size_t n_bytes) {
-  std::vector<unsigned char> bytes(n_bytes);
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) std::abort();
+  const std::string bytes = RandomBytes(n_bytes);
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   std::string out;
   uint32_t buffer = 0;
   int bits = 0;
-  for (unsigned char b : bytes) {
-    buffer = (buffer << 8) | b;
+  for (char c : bytes) {
+    buffer = (buffer << 8) | static_cast<unsigned char>(c);
     bits += 8;
     while (bits >= 5) {
       out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);

@@ -22,6 +22,8 @@ std::string HexEncode(absl::string_view bytes);
 // URLs, keys and resource ids. Aborts if the CSPRNG fails (cannot happen on a
 // seeded Linux system).
 std::string RandomToken(size_t n_bytes);
+// `n` bytes from OpenSSL's CSPRNG, as they are. Aborts as RandomToken.
+std::string RandomBytes(size_t n);
 
 // SHA-256 of data given in pieces (content streamed in chunks). Not
 // thread-safe.

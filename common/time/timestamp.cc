@@ -19,4 +19,12 @@ bool IsValidTimestamp(const google::protobuf::Timestamp& t) {
          t.nanos() < 1000000000;
 }
 
+google::protobuf::Duration ToDuration(absl::Duration d) {
+  return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
+}
+
+absl::Duration FromDuration(const google::protobuf::Duration& d) {
+  return absl::Nanoseconds(TimeUtil::DurationToNanoseconds(d));
+}
+
 }  // namespace rcp

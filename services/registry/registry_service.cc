@@ -261,4 +261,29 @@ grpc::ServerUnaryReactor* RegistryService::ListFederationHeads(grpc::CallbackSer
   });
 }
 
+grpc::ServerUnaryReactor* RegistryService::CreateWebSession(grpc::CallbackServerContext* context,
+                                                            const v1::CreateWebSessionRequest* request,
+                                                            v1::CreateWebSessionResponse* response) {
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::CreateWebSession, request, response);
+}
+
+grpc::ServerUnaryReactor* RegistryService::AuthenticateWebSession(grpc::CallbackServerContext* context,
+                                                                  const v1::AuthenticateWebSessionRequest* request,
+                                                                  v1::Principal* response) {
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::AuthenticateWebSession, request, response);
+}
+
+grpc::ServerUnaryReactor* RegistryService::DeleteWebSession(grpc::CallbackServerContext* context,
+                                                            const v1::DeleteWebSessionRequest* request,
+                                                            v1::DeleteResponse*) {
+  return server::RunBlocking(
+      pool_, context, [=] { return store_->DeleteWebSession(server::WriteContextOf(context), *request); });
+}
+
+grpc::ServerUnaryReactor* RegistryService::DeleteWebSessions(grpc::CallbackServerContext* context,
+                                                             const v1::DeleteWebSessionsRequest* request,
+                                                             v1::DeleteWebSessionsResponse* response) {
+  return server::ServeWrite(pool_, context, store_, &RegistryStore::DeleteWebSessions, request, response);
+}
+
 }  // namespace rcp::registry

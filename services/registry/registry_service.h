@@ -134,6 +134,18 @@ class RegistryService final : public v1::Registry::CallbackService {
   grpc::ServerUnaryReactor* ListFederationHeads(grpc::CallbackServerContext* context,
                                                 const v1::ListFederationHeadsRequest* request,
                                                 v1::ListFederationHeadsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateWebSession(grpc::CallbackServerContext* context,
+                                             const v1::CreateWebSessionRequest* request,
+                                             v1::CreateWebSessionResponse* response) override;
+  grpc::ServerUnaryReactor* AuthenticateWebSession(grpc::CallbackServerContext* context,
+                                                   const v1::AuthenticateWebSessionRequest* request,
+                                                   v1::Principal* response) override;
+  grpc::ServerUnaryReactor* DeleteWebSession(grpc::CallbackServerContext* context,
+                                             const v1::DeleteWebSessionRequest* request,
+                                             v1::DeleteResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteWebSessions(grpc::CallbackServerContext* context,
+                                              const v1::DeleteWebSessionsRequest* request,
+                                              v1::DeleteWebSessionsResponse* response) override;
 
   grpc::ServerWriteReactor<rcp::common::v1::WatchResponse>* Watch(
       grpc::CallbackServerContext* context, const rcp::common::v1::WatchRequest* request) override;

@@ -63,6 +63,14 @@ constexpr char kPeerStatesCf[] = "peer_states";
 // change feed, so that heads arriving never move the registry's revision
 // (which heads report, and which would then never rest).
 constexpr char kHeadsCf[] = "federation_heads";
+// The portal's sign-in sessions, by the SHA-256 of their ids (WebSession),
+// and each key's, as api key name + "\n" + id hash → "": outside the change
+// feed (a session is no item of the register, and its hash is for the
+// gateways alone). Every write to either holds kWebSessionsLock, so that a
+// key's sessions can be read whole, and a session ended stays ended.
+constexpr char kWebSessionsCf[] = "web_sessions";
+constexpr char kWebSessionsByKeyCf[] = "web_sessions_by_key";
+constexpr char kWebSessionsLock[] = "web-sessions";
 // Serializes the writes that pin homes (peers' home_processes, new
 // processes), so that a process is pinned to one deployment at most.
 constexpr char kHomePinsLock[] = "federation:home-pins";
@@ -314,7 +322,8 @@ absl::StatusOr<std::unique_ptr<RegistryStore>> RegistryStore::Open(const Registr
   so.store_name = "registry";
   so.column_families = {kProcess.cf,    kParty.cf,      kMembership.cf,        kChairTerm.cf,
                         kFocalPoint.cf,  kApiKey.cf,     kPeer.cf,              kKeySecretsCf,
-                        kMembershipsByPartyCf, kKeyringCf, kPeerStatesCf, kHeadsCf};
+                        kMembershipsByPartyCf, kKeyringCf, kPeerStatesCf, kHeadsCf,
+                        kWebSessionsCf, kWebSessionsByKeyCf};
   for (const auto& cf : mirror::MirrorStore::ColumnFamilies()) so.column_families.push_back(cf);
   RCP_ASSIGN_OR_RETURN(auto store, storage::Store::Open(so));
   RCP_RETURN_IF_ERROR(IndexMembershipsByParty(store.get()));
@@ -948,7 +957,7 @@ absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx, const v1:
   RCP_RETURN_IF_ERROR(res::ParseName("name", req.name(), "apiKeys/*").status());
   v1::ApiKey result;
   RCP_RETURN_IF_ERROR(store_
-                          ->Write(ctx, {req.name()},
+                          ->Write(ctx, {req.name(), kWebSessionsLock},
                                   [&](Transaction& txn) -> absl::Status {
                                     RCP_ASSIGN_OR_RETURN(bool found,
                                                          txn.Get(kApiKey.cf, req.name(), &result));
@@ -956,6 +965,7 @@ absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx, const v1:
                                     if (result.has_revoke_time()) return absl::OkStatus();
                                     *result.mutable_revoke_time() = ToTimestamp(txn.now());
                                     txn.Put(kApiKey.cf, req.name(), result);
+                                    RCP_RETURN_IF_ERROR(DeleteSessionsOf(txn, req.name()).status());
                                     txn.RecordChange(req.name(), kApiKey.name, Change::UPDATED, result);
                                     return absl::OkStatus();
                                   })
@@ -963,22 +973,20 @@ absl::StatusOr<v1::ApiKey> RegistryStore::RevokeApiKey(const Ctx& ctx, const v1:
   return result;
 }
 
-absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::AuthenticateRequest& req) {
-  const std::string& key = req.key();
+absl::StatusOr<v1::ApiKey> RegistryStore::ValidKey(const storage::ReadView& view, const std::string& key) {
   std::vector<std::string> parts = absl::StrSplit(key, '_');
   if (key.size() > 200 || parts.size() != 3 || parts[0] != "rcp" || parts[1].empty() || parts[2].empty()) {
     return Unauthenticated("malformed; an API key looks like rcp_<id>_<secret>");
   }
   std::string name = absl::StrCat("apiKeys/", parts[1]);
-  auto view = store_->Read();
   v1::ApiKey k;
-  absl::Status s = view->Get(kApiKey.cf, name, &k);
+  absl::Status s = view.Get(kApiKey.cf, name, &k);
   if (absl::IsNotFound(s)) return Unauthenticated("unknown or wrong key");
   RCP_RETURN_IF_ERROR(s);
   absl::Time now = store_->options().clock->Now();
   // The secret is checked first, so that only the key's holder learns
   // whether it was revoked or expired.
-  auto hash = view->Get(kKeySecretsCf, name);
+  auto hash = view.Get(kKeySecretsCf, name);
   if (!hash.ok() || !crypto::ConstantTimeEquals(*hash, crypto::Sha256Hex(parts[2]))) {
     return Unauthenticated("unknown or wrong key");
   }
@@ -990,7 +998,12 @@ absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::Authenticate
     return Unauthenticated(
         absl::StrCat("this key expired at ", absl::FormatTime(FromTimestamp(k.expire_time()))));
   }
+  return k;
+}
 
+absl::StatusOr<v1::Principal> RegistryStore::Authenticate(const v1::AuthenticateRequest& req) {
+  auto view = store_->Read();
+  RCP_ASSIGN_OR_RETURN(v1::ApiKey k, ValidKey(*view, req.key()));
   return PrincipalOf(*view, k);
 }
 
@@ -1050,6 +1063,216 @@ absl::StatusOr<v1::Principal> RegistryStore::PrincipalOf(const storage::ReadView
   }
   for (auto& [process, r] : rights) *p.add_rights() = std::move(r);
   return p;
+}
+
+// ------------------------------------------------------------ web sessions
+
+namespace {
+constexpr absl::Duration kSeenGranularity = absl::Minutes(1);
+
+absl::Status ValidateSessionId(absl::string_view field, absl::string_view id_sha256) {
+  if (id_sha256.size() != 64 ||
+      !std::all_of(id_sha256.begin(), id_sha256.end(), [](char c) { return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'); })) {
+    return InvalidField(field, "must be a SHA-256 as 64 lowercase hex digits");
+  }
+  return absl::OkStatus();
+}
+
+std::string SessionIndexKey(absl::string_view api_key, absl::string_view id_sha256) {
+  return absl::StrCat(api_key, "\n", id_sha256);
+}
+
+absl::Status SessionEnded() { return absl::UnauthenticatedError("session: ended; sign in again"); }
+
+// Whether `s` has ended by time (idle or too old) at `now`.
+bool Expired(const v1::WebSession& s, absl::Time now) {
+  absl::Time seen = FromTimestamp(s.last_seen_time());
+  absl::Time created = FromTimestamp(s.create_time());
+  return now - seen >= FromDuration(s.idle_timeout()) || now - created >= FromDuration(s.max_lifetime());
+}
+
+void StageDelete(Transaction& txn, const v1::WebSession& s) {
+  txn.Delete(kWebSessionsCf, s.id_sha256());
+  txn.Delete(kWebSessionsByKeyCf, SessionIndexKey(s.api_key(), s.id_sha256()));
+}
+}  // namespace
+
+absl::StatusOr<int> RegistryStore::DeleteSessionsOf(Transaction& txn, const std::string& api_key) {
+  // Under kWebSessionsLock no session of the key can change, so a fresh
+  // view holds them all.
+  auto view = store_->Read();
+  std::vector<std::string> ids;
+  std::string prefix = SessionIndexKey(api_key, "");
+  RCP_RETURN_IF_ERROR(view->Scan(kWebSessionsByKeyCf, prefix, absl::StrCat(api_key, "\x0b"),
+                                 [&](absl::string_view key, absl::string_view) {
+                                   ids.emplace_back(key.substr(prefix.size()));
+                                   return true;
+                                 }));
+  for (const std::string& id : ids) {
+    txn.Delete(kWebSessionsCf, id);
+    txn.Delete(kWebSessionsByKeyCf, SessionIndexKey(api_key, id));
+  }
+  return static_cast<int>(ids.size());
+}
+
+absl::StatusOr<v1::CreateWebSessionResponse> RegistryStore::CreateWebSession(
+    const Ctx& ctx, const v1::CreateWebSessionRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateSessionId("id_sha256", req.id_sha256()));
+  if (!req.ends_id_sha256().empty()) RCP_RETURN_IF_ERROR(ValidateSessionId("ends_id_sha256", req.ends_id_sha256()));
+  if (req.ends_id_sha256() == req.id_sha256()) {
+    return InvalidField("ends_id_sha256", "must differ from id_sha256 (a new session gets a new id)");
+  }
+  const absl::Duration idle = FromDuration(req.idle_timeout());
+  const absl::Duration max = FromDuration(req.max_lifetime());
+  if (idle < absl::Minutes(1) || idle > absl::Hours(24)) {
+    return InvalidField("idle_timeout", "must be between 1 minute and 24 hours");
+  }
+  if (max < idle || max > absl::Hours(24 * 7)) {
+    return InvalidField("max_lifetime", "must be between idle_timeout and 7 days");
+  }
+  v1::CreateWebSessionResponse resp;
+  RCP_RETURN_IF_ERROR(
+      store_
+          ->Write(ctx, {kWebSessionsLock},
+                  [&](Transaction& txn) -> absl::Status {
+                    auto view = store_->Read();
+                    RCP_ASSIGN_OR_RETURN(v1::ApiKey key, ValidKey(*view, req.key()));
+                    v1::WebSession existing;
+                    RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kWebSessionsCf, req.id_sha256(), &existing));
+                    if (found) {
+                      // A retry of this very sign-in; anything else is a
+                      // collision of 256-bit ids, which does not happen.
+                      if (existing.api_key() != key.name()) {
+                        return absl::AlreadyExistsError("id_sha256: a session with this id exists");
+                      }
+                      *resp.mutable_session() = existing;
+                      return absl::OkStatus();
+                    }
+                    if (!req.ends_id_sha256().empty()) {
+                      v1::WebSession previous;
+                      RCP_ASSIGN_OR_RETURN(bool had, txn.Get(kWebSessionsCf, req.ends_id_sha256(), &previous));
+                      if (had) StageDelete(txn, previous);
+                    }
+                    // The key's other sessions: ended ones swept, the
+                    // oldest ended when it holds the most it may.
+                    std::vector<v1::WebSession> live;
+                    std::string prefix = SessionIndexKey(key.name(), "");
+                    absl::Status failed;
+                    RCP_RETURN_IF_ERROR(view->Scan(
+                        kWebSessionsByKeyCf, prefix, absl::StrCat(key.name(), "\x0b"),
+                        [&](absl::string_view index_key, absl::string_view) {
+                          std::string id(index_key.substr(prefix.size()));
+                          if (id == req.ends_id_sha256()) return true;
+                          v1::WebSession s;
+                          absl::Status got = view->Get(kWebSessionsCf, id, &s);
+                          if (absl::IsNotFound(got)) {
+                            txn.Delete(kWebSessionsByKeyCf, std::string(index_key));
+                            return true;
+                          }
+                          if (!got.ok()) {
+                            failed = got;
+                            return false;
+                          }
+                          if (Expired(s, txn.now())) {
+                            StageDelete(txn, s);
+                          } else {
+                            live.push_back(std::move(s));
+                          }
+                          return true;
+                        }));
+                    RCP_RETURN_IF_ERROR(failed);
+                    std::sort(live.begin(), live.end(), [](const v1::WebSession& a, const v1::WebSession& b) {
+                      return FromTimestamp(a.create_time()) < FromTimestamp(b.create_time());
+                    });
+                    for (size_t i = 0; i + kMaxWebSessionsPerKey <= live.size(); ++i) StageDelete(txn, live[i]);
+                    v1::WebSession& s = *resp.mutable_session();
+                    s.set_id_sha256(req.id_sha256());
+                    s.set_api_key(key.name());
+                    *s.mutable_create_time() = ToTimestamp(txn.now());
+                    *s.mutable_last_seen_time() = s.create_time();
+                    *s.mutable_idle_timeout() = req.idle_timeout();
+                    *s.mutable_max_lifetime() = req.max_lifetime();
+                    txn.Put(kWebSessionsCf, s.id_sha256(), s);
+                    txn.Put(kWebSessionsByKeyCf, SessionIndexKey(s.api_key(), s.id_sha256()), "");
+                    RCP_ASSIGN_OR_RETURN(*resp.mutable_principal(), PrincipalOf(*view, key));
+                    return absl::OkStatus();
+                  })
+          .status());
+  resp.mutable_principal()->set_web_session(true);
+  return resp;
+}
+
+absl::StatusOr<v1::Principal> RegistryStore::AuthenticateWebSession(const Ctx& ctx,
+                                                                    const v1::AuthenticateWebSessionRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateSessionId("id_sha256", req.id_sha256()));
+  const absl::Time now = store_->options().clock->Now();
+  auto view = store_->Read();
+  v1::WebSession s;
+  absl::Status got = view->Get(kWebSessionsCf, req.id_sha256(), &s);
+  if (absl::IsNotFound(got)) return SessionEnded();
+  RCP_RETURN_IF_ERROR(got);
+  v1::ApiKey key;
+  absl::Status key_got = view->Get(kApiKey.cf, s.api_key(), &key);
+  if (!key_got.ok() && !absl::IsNotFound(key_got)) return key_got;
+  const bool key_valid = key_got.ok() && !key.has_revoke_time() && FromTimestamp(key.expire_time()) > now;
+  const bool ended = !key_valid || Expired(s, now);
+  if (ended || now - FromTimestamp(s.last_seen_time()) >= kSeenGranularity) {
+    RCP_RETURN_IF_ERROR(store_
+                            ->Write(ctx, {kWebSessionsLock},
+                                    [&](Transaction& txn) -> absl::Status {
+                                      v1::WebSession current;
+                                      RCP_ASSIGN_OR_RETURN(bool found,
+                                                           txn.Get(kWebSessionsCf, req.id_sha256(), &current));
+                                      if (!found) return absl::OkStatus();  // ended meanwhile
+                                      if (ended) {
+                                        StageDelete(txn, current);
+                                      } else {
+                                        *current.mutable_last_seen_time() = ToTimestamp(txn.now());
+                                        txn.Put(kWebSessionsCf, current.id_sha256(), current);
+                                      }
+                                      return absl::OkStatus();
+                                    })
+                            .status());
+    if (ended) return SessionEnded();
+    // Signed out (on another gateway) between the read and the touch.
+    if (absl::IsNotFound(store_->Read()->Get(kWebSessionsCf, req.id_sha256()).status())) return SessionEnded();
+  }
+  RCP_ASSIGN_OR_RETURN(v1::Principal p, PrincipalOf(*view, key));
+  p.set_web_session(true);
+  // A cache must ask again before the session could have idled out.
+  absl::Time idle_end = FromTimestamp(s.last_seen_time()) + FromDuration(s.idle_timeout());
+  absl::Time max_end = FromTimestamp(s.create_time()) + FromDuration(s.max_lifetime());
+  absl::Time until = std::min({FromTimestamp(p.valid_until()), max_end, std::max(idle_end, now + kSeenGranularity)});
+  *p.mutable_valid_until() = ToTimestamp(until);
+  return p;
+}
+
+absl::Status RegistryStore::DeleteWebSession(const Ctx& ctx, const v1::DeleteWebSessionRequest& req) {
+  RCP_RETURN_IF_ERROR(ValidateSessionId("id_sha256", req.id_sha256()));
+  return store_
+      ->Write(ctx, {kWebSessionsLock},
+              [&](Transaction& txn) -> absl::Status {
+                v1::WebSession s;
+                RCP_ASSIGN_OR_RETURN(bool found, txn.Get(kWebSessionsCf, req.id_sha256(), &s));
+                if (found) StageDelete(txn, s);
+                return absl::OkStatus();
+              })
+      .status();
+}
+
+absl::StatusOr<v1::DeleteWebSessionsResponse> RegistryStore::DeleteWebSessions(
+    const Ctx& ctx, const v1::DeleteWebSessionsRequest& req) {
+  RCP_RETURN_IF_ERROR(res::ParseName("api_key", req.api_key(), "apiKeys/*").status());
+  v1::DeleteWebSessionsResponse resp;
+  RCP_RETURN_IF_ERROR(store_
+                          ->Write(ctx, {kWebSessionsLock},
+                                  [&](Transaction& txn) -> absl::Status {
+                                    RCP_ASSIGN_OR_RETURN(int n, DeleteSessionsOf(txn, req.api_key()));
+                                    resp.set_deleted_count(n);
+                                    return absl::OkStatus();
+                                  })
+                          .status());
+  return resp;
 }
 
 // ------------------------------------------------------- federation peers

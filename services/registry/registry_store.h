@@ -37,6 +37,7 @@ class RegistryStore {
   mirror::MirrorStore* mirrors() { return &mirrors_; }
 
   using Ctx = storage::WriteContext;
+  using Transaction = storage::Transaction;
 
   absl::StatusOr<v1::Process> CreateProcess(const Ctx& ctx, const v1::CreateProcessRequest& req);
   absl::StatusOr<v1::Process> GetProcess(const v1::GetProcessRequest& req);
@@ -135,6 +136,19 @@ class RegistryStore {
   absl::StatusOr<federation::v1::Envelope> PutFederationHead(const Ctx& ctx, const v1::PutFederationHeadRequest& req);
   absl::StatusOr<v1::ListFederationHeadsResponse> ListFederationHeads(const v1::ListFederationHeadsRequest& req);
 
+  // The portal's sign-in sessions (see registry.proto), outside the change
+  // feed, by the SHA-256 of their ids. A key holds at most
+  // kMaxWebSessionsPerKey: opening another ends its oldest, and ended ones
+  // are swept then. INVALID_ARGUMENT naming the field for a malformed id
+  // or a lifetime out of range.
+  static constexpr int kMaxWebSessionsPerKey = 50;
+  absl::StatusOr<v1::CreateWebSessionResponse> CreateWebSession(const Ctx& ctx,
+                                                                const v1::CreateWebSessionRequest& req);
+  absl::StatusOr<v1::Principal> AuthenticateWebSession(const Ctx& ctx, const v1::AuthenticateWebSessionRequest& req);
+  absl::Status DeleteWebSession(const Ctx& ctx, const v1::DeleteWebSessionRequest& req);
+  absl::StatusOr<v1::DeleteWebSessionsResponse> DeleteWebSessions(const Ctx& ctx,
+                                                                  const v1::DeleteWebSessionsRequest& req);
+
  private:
   RegistryStore(const RegistryOptions& options, std::unique_ptr<storage::Store> store);
   // Builds the by-party index of memberships once, for databases made
@@ -142,6 +156,12 @@ class RegistryStore {
   static absl::Status IndexMembershipsByParty(storage::Store* store);
   // The rights of a valid (not revoked, not expired) key, as of now.
   absl::StatusOr<v1::Principal> PrincipalOf(const storage::ReadView& view, const v1::ApiKey& key);
+  // The stored key of a presented one that is valid (right secret, not
+  // revoked, not expired); UNAUTHENTICATED otherwise.
+  absl::StatusOr<v1::ApiKey> ValidKey(const storage::ReadView& view, const std::string& key);
+  // Stages the deletion of every session of `api_key`; their number. Under
+  // the web sessions' lock.
+  absl::StatusOr<int> DeleteSessionsOf(Transaction& txn, const std::string& api_key);
 
   // A peer's home pins must name no process of this deployment and none
   // pinned to another peer (FAILED_PRECONDITION naming the field). Run

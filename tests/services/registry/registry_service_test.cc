@@ -32,7 +32,9 @@
 #include "common/status/status.h"
 #include "common/testing/status_matchers.h"
 #include "common/testing/temp_dir.h"
+#include "common/crypto/crypto.h"
 #include "common/time/clock.h"
+#include "common/time/timestamp.h"
 #include "services/registry/registry_store.h"
 
 namespace rcp::registry {
@@ -3008,6 +3010,180 @@ TEST_F(RegistryViewerTest, TheServiceFiltersForTheViewerTheCallCarries) {
   v1::ListFocalPointsResponse fps;
   ASSERT_TRUE(stub_->ListFocalPoints(&fp_context, fp_req, &fps).ok());
   EXPECT_THAT(Names(fps.focal_points()), ElementsAre("processes/colombo-process/focalPoints/phl"));
+}
+
+
+// ------------------------------------------------------------ web sessions
+
+namespace web_sessions {
+
+// The hash of a session id the gateway would make, from a short seed.
+std::string IdHash(const std::string& seed) { return crypto::Sha256Hex(seed); }
+
+v1::CreateWebSessionRequest SessionRequest(const std::string& key, const std::string& seed,
+                                           absl::Duration idle = absl::Minutes(30),
+                                           absl::Duration max = absl::Hours(12)) {
+  v1::CreateWebSessionRequest req;
+  req.set_key(key);
+  req.set_id_sha256(IdHash(seed));
+  *req.mutable_idle_timeout() = ToDuration(idle);
+  *req.mutable_max_lifetime() = ToDuration(max);
+  return req;
+}
+
+v1::AuthenticateWebSessionRequest Seen(const std::string& seed) {
+  v1::AuthenticateWebSessionRequest req;
+  req.set_id_sha256(IdHash(seed));
+  return req;
+}
+
+}  // namespace web_sessions
+
+TEST_F(RegistryServiceTest, AWebSessionIsItsKeysPrincipalMarkedReadOnlyAndOutsideTheFeed) {
+  using namespace web_sessions;
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal by_key, Authenticate(created.key()));
+  const uint64_t before = Revision();
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateWebSessionResponse opened,
+                           Call(&Stub::CreateWebSession, SessionRequest(created.key(), "laptop")));
+  EXPECT_EQ(opened.session().id_sha256(), IdHash("laptop"));
+  EXPECT_EQ(opened.session().api_key(), created.api_key().name());
+  EXPECT_EQ(FromTs(opened.session().create_time()), kToday);
+  EXPECT_TRUE(opened.principal().web_session());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::Principal seen, Call(&Stub::AuthenticateWebSession, Seen("laptop")));
+  EXPECT_TRUE(seen.web_session());
+  EXPECT_EQ(seen.party(), by_key.party());
+  EXPECT_THAT(seen.rights(), SizeIs(by_key.rights_size()));
+  // A cache must ask again before the session could idle out.
+  EXPECT_LE(FromTs(seen.valid_until()), kToday + absl::Minutes(30));
+  // A retry of the same sign-in answers the same session.
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateWebSessionResponse retried,
+                           Call(&Stub::CreateWebSession, SessionRequest(created.key(), "laptop")));
+  EXPECT_THAT(retried.session(), EqualsProto(opened.session()));
+  // Sessions are no register entries: the feed does not move.
+  EXPECT_EQ(Revision(), before);
+  // And they survive a restart.
+  Reopen();
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("laptop")), IsOk());
+}
+
+TEST_F(RegistryServiceTest, AWebSessionNeedsAValidKeyAndWellFormedLimits) {
+  using namespace web_sessions;
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
+  std::string forged = created.key().substr(0, created.key().rfind('_') + 1) + "wrongsecret";
+  EXPECT_THAT(Call(&Stub::CreateWebSession, SessionRequest(forged, "a")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("unknown or wrong key")));
+  struct Bad {
+    v1::CreateWebSessionRequest req;
+    std::string field;
+  };
+  std::vector<Bad> bad;
+  bad.push_back({SessionRequest(created.key(), "a"), "id_sha256"});
+  bad.back().req.set_id_sha256("ABC");
+  bad.push_back({SessionRequest(created.key(), "a", absl::Seconds(30)), "idle_timeout"});
+  bad.push_back({SessionRequest(created.key(), "a", absl::Hours(25)), "idle_timeout"});
+  bad.push_back({SessionRequest(created.key(), "a", absl::Hours(1), absl::Minutes(30)), "max_lifetime"});
+  bad.push_back({SessionRequest(created.key(), "a", absl::Hours(1), absl::Hours(24 * 8)), "max_lifetime"});
+  bad.push_back({SessionRequest(created.key(), "a"), "ends_id_sha256"});
+  bad.back().req.set_ends_id_sha256("not hex");
+  bad.push_back({SessionRequest(created.key(), "a"), "ends_id_sha256"});
+  bad.back().req.set_ends_id_sha256(IdHash("a"));
+  for (const auto& b : bad) {
+    auto answer = Call(&Stub::CreateWebSession, b.req);
+    EXPECT_THAT(answer, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(b.field))) << b.field;
+    EXPECT_EQ(ViolatedField(answer.status()), b.field);
+  }
+  // Nothing was opened by any of them.
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("a")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("session: ended")));
+  v1::AuthenticateWebSessionRequest malformed;
+  malformed.set_id_sha256("../x");
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, malformed),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id_sha256")));
+}
+
+TEST_F(RegistryServiceTest, AWebSessionEndsWhenIdleAndAtItsMaxLifetimeWhateverItsUse) {
+  using namespace web_sessions;
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(48))));
+  ASSERT_THAT(Call(&Stub::CreateWebSession, SessionRequest(created.key(), "idle")), IsOk());
+  clock_.Advance(absl::Minutes(29));
+  ASSERT_THAT(Call(&Stub::AuthenticateWebSession, Seen("idle")), IsOk());  // seen: 30 more minutes
+  clock_.Advance(absl::Minutes(29));
+  ASSERT_THAT(Call(&Stub::AuthenticateWebSession, Seen("idle")), IsOk());
+  clock_.Advance(absl::Minutes(30));
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("idle")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("session: ended")));
+  // Ended is ended, even seen again at once.
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("idle")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("session: ended")));
+
+  ASSERT_THAT(Call(&Stub::CreateWebSession, SessionRequest(created.key(), "busy")), IsOk());
+  for (int i = 0; i < 35; ++i) {  // a request every 20 minutes for 11h40
+    clock_.Advance(absl::Minutes(20));
+    ASSERT_THAT(Call(&Stub::AuthenticateWebSession, Seen("busy")), IsOk()) << i;
+  }
+  clock_.Advance(absl::Minutes(20));  // 12 h after signing in
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("busy")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("session: ended")));
+}
+
+TEST_F(RegistryServiceTest, SigningInAgainSigningOutAndRevokingTheKeyEndSessions) {
+  using namespace web_sessions;
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse idn,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse aus,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/AUS", absl::Hours(24))));
+  ASSERT_THAT(Call(&Stub::CreateWebSession, SessionRequest(idn.key(), "first")), IsOk());
+  auto second = SessionRequest(idn.key(), "second");
+  second.set_ends_id_sha256(IdHash("first"));
+  ASSERT_THAT(Call(&Stub::CreateWebSession, second), IsOk());
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("first")), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")));
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("second")), IsOk());
+
+  v1::DeleteWebSessionRequest sign_out;
+  sign_out.set_id_sha256(IdHash("second"));
+  ASSERT_THAT(Call(&Stub::DeleteWebSession, sign_out), IsOk());
+  ASSERT_THAT(Call(&Stub::DeleteWebSession, sign_out), IsOk());  // again: still OK
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("second")), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")));
+
+  for (const char* seed : {"laptop", "phone", "tablet"}) {
+    ASSERT_THAT(Call(&Stub::CreateWebSession, SessionRequest(idn.key(), seed)), IsOk());
+  }
+  ASSERT_THAT(Call(&Stub::CreateWebSession, SessionRequest(aus.key(), "aus")), IsOk());
+  v1::DeleteWebSessionsRequest everywhere;
+  everywhere.set_api_key(idn.api_key().name());
+  RCP_ASSERT_OK_AND_ASSIGN(v1::DeleteWebSessionsResponse ended, Call(&Stub::DeleteWebSessions, everywhere));
+  EXPECT_EQ(ended.deleted_count(), 3);
+  for (const char* seed : {"laptop", "phone", "tablet"}) {
+    EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen(seed)), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr(""))) << seed;
+  }
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("aus")), IsOk());  // another key's
+
+  ASSERT_THAT(Call(&Stub::CreateWebSession, SessionRequest(idn.key(), "after")), IsOk());
+  v1::RevokeApiKeyRequest revoke;
+  revoke.set_name(idn.api_key().name());
+  ASSERT_THAT(Call(&Stub::RevokeApiKey, revoke), IsOk());
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("after")), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")));
+  EXPECT_THAT(Call(&Stub::CreateWebSession, SessionRequest(idn.key(), "revoked")),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("revoked")));
+}
+
+TEST_F(RegistryServiceTest, AKeyHoldsAtMostFiftySessionsAndTheOldestEndsFirst) {
+  using namespace web_sessions;
+  RCP_ASSERT_OK_AND_ASSIGN(v1::CreateApiKeyResponse created,
+                           Call(&Stub::CreateApiKey, KeyRequest("parties/IDN", absl::Hours(24))));
+  for (int i = 0; i < RegistryStore::kMaxWebSessionsPerKey; ++i) {
+    clock_.Advance(absl::Seconds(1));
+    ASSERT_THAT(Call(&Stub::CreateWebSession, SessionRequest(created.key(), absl::StrCat("s", i))), IsOk()) << i;
+  }
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("s0")), IsOk());
+  ASSERT_THAT(Call(&Stub::CreateWebSession, SessionRequest(created.key(), "one-more")), IsOk());
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("s0")), StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")));
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("s1")), IsOk());
+  EXPECT_THAT(Call(&Stub::AuthenticateWebSession, Seen("one-more")), IsOk());
 }
 
 }  // namespace
