@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -16,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/crypto/crypto.h"
 #include "common/time/clock.h"
 #include "rcp/registry/v1/registry.pb.h"
 
@@ -34,6 +36,27 @@ class PrincipalSource {
   // The principal of a key by name, for URLs the gateway signed itself
   // (calendar feeds); errors as Authenticate.
   virtual absl::StatusOr<rcp::registry::v1::Principal> ResolveKeyName(const std::string& name) = 0;
+  // The portal's sign-in sessions (registry.proto's *WebSession*), known
+  // by the SHA-256 of their ids; errors as Authenticate.
+  virtual absl::StatusOr<rcp::registry::v1::CreateWebSessionResponse> CreateWebSession(
+      const rcp::registry::v1::CreateWebSessionRequest& request) = 0;
+  virtual absl::StatusOr<rcp::registry::v1::Principal> AuthenticateWebSession(const std::string& id_sha256) = 0;
+  virtual absl::Status DeleteWebSession(const std::string& id_sha256) = 0;
+  virtual absl::Status DeleteWebSessions(const std::string& api_key) = 0;
+};
+
+// How long a portal session lasts (--web_session_idle_timeout,
+// --web_session_max_lifetime).
+struct WebSessionLimits {
+  absl::Duration idle_timeout = absl::Minutes(30);
+  absl::Duration max_lifetime = absl::Hours(12);
+};
+
+// A visitor signed in to the portal: the id its cookie holds (the only
+// copy: the registry keeps its SHA-256), and who it is.
+struct SignedIn {
+  std::string session_id;
+  PrincipalPtr principal;
 };
 
 // Whether a call without an authorization header is an anonymous caller
@@ -47,7 +70,7 @@ class Authenticator {
   // Neither is owned; both must outlive it.
   Authenticator(PrincipalSource* source, Clock* clock, absl::Duration ttl,
                 AnonymousCallers anonymous = AnonymousCallers::kRefused)
-      : source_(source), clock_(clock), ttl_(ttl), anonymous_(anonymous) {}
+      : source_(source), clock_(clock), ttl_(ttl), anonymous_(anonymous), in_process_secret_(crypto::RandomBytes(32)) {}
 
   // The principal of every caller without a key (Principal.anonymous).
   static const PrincipalPtr& Anonymous();
@@ -73,6 +96,29 @@ class Authenticator {
   // By key name, for URLs the gateway signed itself (calendar feeds).
   absl::StatusOr<PrincipalPtr> ResolveKeyName(const std::string& name);
 
+  // Portal sessions. A call carries one as SessionAuthorization(id), which
+  // holds a proof made with a secret of this process, so that Authenticate
+  // takes a session only from the portal: from the network a session id,
+  // even a live one, is no credential. Its principal has web_session set,
+  // so the policy lets it read only.
+  std::string SessionAuthorization(const std::string& session_id) const;
+  //
+  // A new session for `key` with a new id (never one the visitor brought:
+  // no fixation), ending `previous_id` when that is a session id.
+  // UNAUTHENTICATED when the key is not valid.
+  absl::StatusOr<SignedIn> SignIn(const std::string& key, const std::string& previous_id,
+                                  const WebSessionLimits& limits);
+  // The principal of a live session; UNAUTHENTICATED when it has ended
+  // (known to this gateway at once; ended on another, or by revoking the
+  // key, within the cache's TTL — the same bound as a revoked key).
+  absl::StatusOr<PrincipalPtr> AuthenticateSession(const std::string& session_id);
+  // Ends the session (OK when it had ended).
+  absl::Status SignOut(const std::string& session_id);
+  // Ends every session of the key the session belongs to.
+  absl::Status SignOutEverywhere(const std::string& session_id);
+  // Whether `id` looks like a session id (what RandomToken makes).
+  static bool IsSessionId(absl::string_view id);
+
   Clock* clock() const { return clock_; }
   absl::Duration ttl() const { return ttl_; }
 
@@ -82,6 +128,12 @@ class Authenticator {
       const std::string& cache_key, absl::FunctionRef<absl::StatusOr<rcp::registry::v1::Principal>()> fetch,
       bool use_cache = true);
   PrincipalPtr Fresh(const std::string& cache_key, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+  void Remember(const std::string& cache_key, PrincipalPtr principal, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+  void Forget(const std::string& cache_key) ABSL_LOCKS_EXCLUDED(mu_);
+  static std::string SessionCacheKey(const std::string& session_id);
+  // The session id of a call's SessionAuthorization; nullopt when the call
+  // carries no session, UNAUTHENTICATED when the proof is wrong.
+  absl::StatusOr<std::optional<std::string>> SessionOf(const grpc::ServerContextBase* context) const;
 
   struct Entry {
     PrincipalPtr principal;
@@ -91,6 +143,7 @@ class Authenticator {
   Clock* clock_;
   absl::Duration ttl_;
   AnonymousCallers anonymous_;
+  const std::string in_process_secret_;
   absl::Mutex mu_;
   std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
 };

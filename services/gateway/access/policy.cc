@@ -319,6 +319,11 @@ absl::Status CheckRequest(const MethodRule& rule, const Principal& caller, const
     return absl::UnauthenticatedError(absl::StrCat("authorization: missing; ", ShortName(rule),
                                                    " needs a key: send 'authorization: Bearer rcp_<id>_<secret>'"));
   }
+  // Refused before any read, the same for every item: it tells nothing.
+  if (caller.web_session() && rule.effect == Effect::kWrite) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        ShortName(rule), ": a portal session is read-only; write with the API key (rcpctl or /v1)"));
+  }
   switch (rule.rule) {
     case Rule::kAdmin:
       return CheckAdmin(rule, caller, request);

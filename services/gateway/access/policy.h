@@ -112,7 +112,8 @@ bool OpenToAnonymous(const MethodRule& rule);
 // The decisions, without I/O. Each is OK or the status to answer.
 //
 // Before any read: an anonymous caller outside OpenToAnonymous (as
-// UNAUTHENTICATED, the answer a missing key always had), kAuthenticated,
+// UNAUTHENTICATED, the answer a missing key always had), a portal session
+// (Principal.web_session) calling a kWrite method, kAuthenticated,
 // kAdmin, kKeyIssuer, and kWriter of a kRequest target are decided here;
 // the rest pass.
 absl::Status CheckRequest(const MethodRule& rule, const Principal& caller,

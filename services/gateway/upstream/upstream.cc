@@ -149,4 +149,38 @@ absl::StatusOr<Principal> Upstream::ResolveKeyName(const std::string& name) {
   return principal;
 }
 
+absl::StatusOr<reg::CreateWebSessionResponse> Upstream::CreateWebSession(const reg::CreateWebSessionRequest& request) {
+  reg::CreateWebSessionResponse response;
+  grpc::Status s = WithRetry(
+      {}, nullptr, [&](grpc::ClientContext* c) { return registry()->CreateWebSession(c, request, &response); });
+  if (!s.ok()) return FromGrpcStatus(s);
+  return response;
+}
+
+absl::StatusOr<Principal> Upstream::AuthenticateWebSession(const std::string& id_sha256) {
+  reg::AuthenticateWebSessionRequest request;
+  request.set_id_sha256(id_sha256);
+  Principal principal;
+  grpc::Status s = WithRetry(
+      {}, nullptr, [&](grpc::ClientContext* c) { return registry()->AuthenticateWebSession(c, request, &principal); });
+  if (!s.ok()) return FromGrpcStatus(s);
+  return principal;
+}
+
+absl::Status Upstream::DeleteWebSession(const std::string& id_sha256) {
+  reg::DeleteWebSessionRequest request;
+  request.set_id_sha256(id_sha256);
+  reg::DeleteResponse response;
+  return FromGrpcStatus(WithRetry(
+      {}, nullptr, [&](grpc::ClientContext* c) { return registry()->DeleteWebSession(c, request, &response); }));
+}
+
+absl::Status Upstream::DeleteWebSessions(const std::string& api_key) {
+  reg::DeleteWebSessionsRequest request;
+  request.set_api_key(api_key);
+  reg::DeleteWebSessionsResponse response;
+  return FromGrpcStatus(WithRetry(
+      {}, nullptr, [&](grpc::ClientContext* c) { return registry()->DeleteWebSessions(c, request, &response); }));
+}
+
 }  // namespace rcp::gateway::upstream

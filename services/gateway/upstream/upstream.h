@@ -98,6 +98,12 @@ class Upstream : public access::PrincipalSource {
   // access::PrincipalSource, against the registry (retried as reads).
   absl::StatusOr<Principal> Authenticate(const std::string& key) override;
   absl::StatusOr<Principal> ResolveKeyName(const std::string& name) override;
+  // Each idempotent (a create by its id), so retried too.
+  absl::StatusOr<rcp::registry::v1::CreateWebSessionResponse> CreateWebSession(
+      const rcp::registry::v1::CreateWebSessionRequest& request) override;
+  absl::StatusOr<Principal> AuthenticateWebSession(const std::string& id_sha256) override;
+  absl::Status DeleteWebSession(const std::string& id_sha256) override;
+  absl::Status DeleteWebSessions(const std::string& api_key) override;
 
  private:
   Stubs stubs_;

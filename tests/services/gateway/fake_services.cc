@@ -244,6 +244,46 @@ grpc::Status FakeServices::Answer(const std::string& method, const std::string& 
     *response = it->second.SerializeAsString();
     return grpc::Status::OK;
   }
+  if (name == "CreateWebSession") {
+    const auto& create = static_cast<const rcp::registry::v1::CreateWebSessionRequest&>(*req);
+    auto it = by_key_.find(create.key());
+    if (it == by_key_.end()) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "key: unknown or wrong key");
+    rcp::registry::v1::CreateWebSessionResponse created;
+    *created.mutable_principal() = it->second;
+    created.mutable_principal()->set_web_session(true);
+    created.mutable_session()->set_id_sha256(create.id_sha256());
+    created.mutable_session()->set_api_key(it->second.api_key());
+    sessions_.erase(create.ends_id_sha256());
+    sessions_[create.id_sha256()] = created.principal();
+    *response = created.SerializeAsString();
+    return grpc::Status::OK;
+  }
+  if (name == "AuthenticateWebSession" || name == "DeleteWebSession") {
+    const std::string id = static_cast<const rcp::registry::v1::AuthenticateWebSessionRequest&>(*req).id_sha256();
+    auto it = sessions_.find(id);
+    if (name == "DeleteWebSession") {
+      if (it != sessions_.end()) sessions_.erase(it);
+      *response = rcp::registry::v1::DeleteResponse().SerializeAsString();
+      return grpc::Status::OK;
+    }
+    if (it == sessions_.end()) return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "session: ended");
+    *response = it->second.SerializeAsString();
+    return grpc::Status::OK;
+  }
+  if (name == "DeleteWebSessions") {
+    const auto& del = static_cast<const rcp::registry::v1::DeleteWebSessionsRequest&>(*req);
+    rcp::registry::v1::DeleteWebSessionsResponse deleted;
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->second.api_key() == del.api_key()) {
+        it = sessions_.erase(it);
+        deleted.set_deleted_count(deleted.deleted_count() + 1);
+      } else {
+        ++it;
+      }
+    }
+    *response = deleted.SerializeAsString();
+    return grpc::Status::OK;
+  }
   if (name == "GetKeyring") {
     *response = keyring_.SerializeAsString();
     return grpc::Status::OK;

@@ -12,6 +12,9 @@
 //                                  a Replica's GetPosition: empty)
 //   Watch                          the changes set for that service after
 //                                  since_revision, then open until cancelled
+//   *WebSession(s)                 sessions of the added keys, in memory
+//                                  (no lifetimes: the registry's own tests
+//                                  hold those)
 //   GetKeyring / UpdateKeyring     one keyring, compare-and-set on its etag
 //                                  (ABORTED when stale), as the registry
 //   Download                       one chunk of the document's bytes
@@ -83,6 +86,8 @@ class FakeServices {
   std::map<std::string, std::string> items_ ABSL_GUARDED_BY(mu_);  // name → serialized
   std::map<std::string, rcp::registry::v1::Principal> by_key_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, rcp::registry::v1::Principal> by_name_ ABSL_GUARDED_BY(mu_);
+  // Web sessions by the SHA-256 of their ids: their principals.
+  std::map<std::string, rcp::registry::v1::Principal> sessions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::vector<rcp::common::v1::Change>> changes_ ABSL_GUARDED_BY(mu_);
   rcp::federation::v1::Keyring keyring_ ABSL_GUARDED_BY(mu_);
   int keyring_updates_ ABSL_GUARDED_BY(mu_) = 0;

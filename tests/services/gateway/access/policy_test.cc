@@ -58,7 +58,9 @@ const std::set<std::string>& InternalMethods() {
       "/rcp.registry.v1.Registry/UpdatePeerState", "/rcp.registry.v1.Registry/ListPeerStates",
       "/rcp.registry.v1.Registry/DeletePeerState", "/rcp.documents.v1.Documents/ListContentFetches",
       "/rcp.documents.v1.Documents/WriteFetchedContent", "/rcp.registry.v1.Registry/PutFederationHead",
-      "/rcp.registry.v1.Registry/ListFederationHeads"};
+      "/rcp.registry.v1.Registry/ListFederationHeads", "/rcp.registry.v1.Registry/CreateWebSession",
+      "/rcp.registry.v1.Registry/AuthenticateWebSession", "/rcp.registry.v1.Registry/DeleteWebSession",
+      "/rcp.registry.v1.Registry/DeleteWebSessions"};
   return *m;
 }
 
@@ -352,6 +354,33 @@ TEST(OpenToAnonymous, VisibleReadsOnlyAndNoStreamCappedPerKey) {
   for (Item item : kItems) {
     absl::Status s = CheckResponse(get, anonymous, BaliMeeting(item, anonymous));
     EXPECT_EQ(s.ok(), item == Item::kPublic) << ItemName(item);
+  }
+}
+
+// A portal session reads what its key reads and writes nothing, whatever
+// the key's roles: every write is refused before any read, the same for
+// every item (so the refusal tells nothing of the item).
+TEST(CheckRequest, APortalSessionWritesNothingWhateverItsRoles) {
+  for (Role role : {Role::kAdmin, Role::kSecretariat, Role::kChair}) {
+    reg::Principal session = PrincipalFor(role);
+    session.set_web_session(true);
+    const reg::Principal by_key = PrincipalFor(role);
+    int writes = 0;
+    for (const MethodRule& rule : MethodRules()) {
+      const auto* method = MethodOf(rule.method);
+      ASSERT_NE(method, nullptr) << rule.method;
+      std::unique_ptr<google::protobuf::Message> request(
+          google::protobuf::MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
+      absl::Status s = CheckRequest(rule, session, *request);
+      if (rule.effect == Effect::kWrite) {
+        ++writes;
+        EXPECT_THAT(s, StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("portal session is read-only")))
+            << rule.method;
+      } else {
+        EXPECT_EQ(s, CheckRequest(rule, by_key, *request)) << rule.method << ": reads as its key does";
+      }
+    }
+    EXPECT_GE(writes, 25);
   }
 }
 
