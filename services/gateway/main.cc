@@ -71,6 +71,10 @@ ABSL_FLAG(absl::Duration, auth_cache_ttl, absl::Seconds(10),
 ABSL_FLAG(bool, anonymous_reads, true,
           "callers without a key may read PUBLIC items (gRPC and /v1 alike; the portal's visitors); "
           "false asks every caller for a key");
+ABSL_FLAG(absl::Duration, web_session_idle_timeout, absl::Minutes(30),
+          "a portal session ends after this long without a request (1m to 24h)");
+ABSL_FLAG(absl::Duration, web_session_max_lifetime, absl::Hours(12),
+          "a portal session ends this long after signing in, whatever its use (idle timeout to 7 days)");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15), "Subscribe heartbeat when idle");
 ABSL_FLAG(absl::Duration, keyring_refresh_interval, absl::Seconds(10),
           "how often the keyring is read again, so that a rotation made by another replica is signed with");
@@ -111,6 +115,26 @@ absl::StatusOr<std::string> ReadSealingKey(const std::string& path) {
   }
   return absl::HexStringToBytes(hex);
 }
+
+// The portal's sign-in, through the authenticator that also reads the
+// sessions back (web/ does not reach access/ itself).
+class PortalSignIns : public rcp::gateway::web::portal::SignIns {
+ public:
+  PortalSignIns(rcp::gateway::access::Authenticator* auth, rcp::gateway::access::WebSessionLimits limits)
+      : auth_(auth), limits_(limits) {}
+  absl::StatusOr<std::string> SignIn(const std::string& key, const std::string& previous_session) override {
+    auto signed_in = auth_->SignIn(key, previous_session, limits_);
+    if (!signed_in.ok()) return signed_in.status();
+    return signed_in->session_id;
+  }
+  absl::Status SignOut(const std::string& session) override { return auth_->SignOut(session); }
+  absl::Status SignOutEverywhere(const std::string& session) override { return auth_->SignOutEverywhere(session); }
+  std::string AuthorizationOf(const std::string& session) override { return auth_->SessionAuthorization(session); }
+
+ private:
+  rcp::gateway::access::Authenticator* auth_;
+  rcp::gateway::access::WebSessionLimits limits_;
+};
 
 }  // namespace
 
@@ -165,6 +189,14 @@ int main(int argc, char** argv) {
                                            absl::GetFlag(FLAGS_anonymous_reads)
                                                ? rcp::gateway::access::AnonymousCallers::kAdmitted
                                                : rcp::gateway::access::AnonymousCallers::kRefused);
+  rcp::gateway::access::WebSessionLimits web_sessions{absl::GetFlag(FLAGS_web_session_idle_timeout),
+                                                      absl::GetFlag(FLAGS_web_session_max_lifetime)};
+  if (web_sessions.idle_timeout < absl::Minutes(1) || web_sessions.idle_timeout > absl::Hours(24) ||
+      web_sessions.max_lifetime < web_sessions.idle_timeout || web_sessions.max_lifetime > absl::Hours(24 * 7)) {
+    spdlog::critical("msg=\"web_session_idle_timeout must be 1m to 24h, web_session_max_lifetime from it to 7 days\"");
+    return 2;
+  }
+  PortalSignIns sign_ins(&auth, web_sessions);
   rcp::gateway::upstream::References references(upstream->get());
   rcp::gateway::upstream::Homes homes(upstream->get(), options.deployment_id, clock, options.auth_cache_ttl);
   rcp::gateway::subscribe::FeedHub hub(upstream->get(), &pool, options.feed_log_limit);
@@ -210,6 +242,7 @@ int main(int argc, char** argv) {
   // Bound now, so that the feed URLs the gRPC API hands out name its port;
   // served once the gRPC server it calls into has started.
   std::unique_ptr<rcp::gateway::web::HttpPort> http;
+  std::string public_url = absl::GetFlag(FLAGS_public_url);
   if (!http_listen.empty()) {
     rcp::gateway::web::HttpPortOptions http_options;
     http_options.threads = absl::GetFlag(FLAGS_http_threads);
@@ -231,7 +264,6 @@ int main(int argc, char** argv) {
       return 1;
     }
     calendar.Register(http->server());
-    std::string public_url = absl::GetFlag(FLAGS_public_url);
     if (public_url.empty()) {
       public_url = absl::StrCat("http://", http_listen.substr(0, http_listen.rfind(':')), ":", http->port());
     } else {
@@ -393,8 +425,12 @@ int main(int argc, char** argv) {
     event_streams->Register(http->server());
     downloads->Register(http->server());
     json_api->Register(http->server());
-    portal = std::make_unique<rcp::gateway::web::portal::Portal>(
-        server.InProcessChannel(), rcp::gateway::web::portal::PortalOptions{absl::GetFlag(FLAGS_public_url)});
+    rcp::gateway::web::portal::PortalOptions portal_options;
+    portal_options.public_url = public_url;
+    portal_options.session_idle_timeout = web_sessions.idle_timeout;
+    portal_options.session_max_lifetime = web_sessions.max_lifetime;
+    portal = std::make_unique<rcp::gateway::web::portal::Portal>(server.InProcessChannel(), portal_options,
+                                                                 &sign_ins, downloads.get());
     portal->Register(http->server());
     http->Serve();
   }
