@@ -1,6 +1,7 @@
 // The portal in a real headless Chromium: tests/web/portal-browser.js (an
-// observer's walk, a hidden meeting's 404, a hostile title, axe-core, small
-// screens, the keyboard, CSP) against a deployment of the four daemons.
+// observer's walk, a hidden meeting's 404, a member's sign-in and sign-out,
+// a secretariat's postponement by rcpctl seen after a reload, a hostile
+// title, axe-core, small screens, the keyboard, CSP) against a deployment of the four daemons.
 // Screenshots of each page are left in build/web-screenshots for review.
 #include <gtest/gtest.h>
 
@@ -56,10 +57,13 @@ TEST(PortalBrowserE2eTest, AnObserversWalkAccessibleInertAndWithinTheCsp) {
 
   const std::string screenshots = rcp::testing::BuildDir() + "/web-screenshots";
   std::string output;
-  int status = RunCommand(absl::StrCat("node ", RCP_SOURCE_DIR, "/tests/web/portal-browser.js --base http://127.0.0.1:",
+  const std::string keys = absl::StrCat("RCP_MEMBER_KEY=", deployment.Key("indonesia"),
+                                        " RCP_SECRETARIAT_KEY=", deployment.Key("bali-secretariat"), " ");
+  int status = RunCommand(absl::StrCat(keys, "node ", RCP_SOURCE_DIR, "/tests/web/portal-browser.js --base http://127.0.0.1:",
                                 deployment.http_port(), " --screenshots ", screenshots,
                                 " --hidden /en/processes/bali-process/meetings/som-2027-02 --hostile /en/",
-                                created.name()),
+                                created.name(), " --rcpctl ", rcp::testing::BuildDir(), "/tools/rcpctl/rcpctl --grpc ",
+                                deployment.gateway_address()),
                    &output);
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("checks passed"), std::string::npos) << output;

@@ -257,7 +257,8 @@ TEST_F(PortalSessionsE2eTest, EveryPostNeedsTheSameOriginAndItsFormsToken) {
                                               {"no Origin and no Sec-Fetch-Site", "", ""},
                                               {"no Origin, a cross-site fetch", "", "cross-site"},
                                               {"the same host on another port", "http://127.0.0.1:1", ""},
-                                              {"a null Origin", "null", ""}}) {
+                                              {"a null Origin", "null", ""},
+                                              {"a null Origin, a cross-site fetch", "null", "cross-site"}}) {
     auto answer = browser.Post("/en/sign-in", good, r.origin, r.fetch_site);
     ASSERT_TRUE(answer) << r.why;
     EXPECT_EQ(answer->status, 403) << r.why;

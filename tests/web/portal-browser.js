@@ -1,17 +1,23 @@
 // The observer portal in a real headless Chromium (Debian's, driven by
 // playwright-core): an observer's walk through the calendar to a meeting,
-// its download and the French interface; a hidden meeting's 404; a hostile
-// title that stays text; axe-core's WCAG 2.1 A/AA rules on every page; no
+// its download and the French interface; a hidden meeting's 404; a member
+// who signs in from that 404 page, sees the meeting and signs out; a
+// secretariat whose postponement, made with rcpctl, shows after a reload; a
+// hostile title that stays text; axe-core's WCAG 2.1 A/AA rules on every page; no
 // horizontal scroll at 375 px; and no Content-Security-Policy violation
 // anywhere. Screenshots of each page go to --screenshots for review.
 //
 //   node portal-browser.js --base http://127.0.0.1:7180 --screenshots DIR \
-//        --hidden /en/processes/…/meetings/… --hostile /en/processes/…/meetings/…
+//        --hidden /en/processes/…/meetings/… --hostile /en/processes/…/meetings/… \
+//        --rcpctl build/tools/rcpctl/rcpctl --grpc 127.0.0.1:7100
+//   with the keys in RCP_MEMBER_KEY (a member who may see --hidden) and
+//   RCP_SECRETARIAT_KEY (its process's secretariat): keys stay off command lines.
 //
 // Run by tests/e2e/portal_browser_e2e_test.cc against a deployment of the
 // four daemons. Exits 1 on the first failed expectation, naming it.
 'use strict';
 
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
@@ -21,8 +27,11 @@ function args() {
   const out = {};
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
-  for (const required of ['base', 'screenshots', 'hidden', 'hostile']) {
+  for (const required of ['base', 'screenshots', 'hidden', 'hostile', 'rcpctl', 'grpc']) {
     if (!out[required]) throw new Error(`--${required} is required`);
+  }
+  for (const key of ['RCP_MEMBER_KEY', 'RCP_SECRETARIAT_KEY']) {
+    if (!process.env[key]) throw new Error(`${key} is required`);
   }
   return out;
 }
@@ -123,6 +132,48 @@ async function main() {
   // An item the visitor may not see: 404.
   const hidden = await visit(opt.hidden, 'not-found');
   expect(hidden.status() === 404, `a hidden meeting is 404, got ${hidden.status()}`);
+
+  // A member signs in from that page, comes back to the meeting, and signs out.
+  await page.locator('main').getByRole('link', { name: 'Sign in' }).click();
+  await check('sign-in');
+  const keyField = page.getByLabel('API key');
+  expect((await keyField.getAttribute('type')) === 'password', 'the key field masks the key');
+  await keyField.fill(process.env.RCP_MEMBER_KEY);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  expect(page.url() === new URL(opt.hidden, opt.base).toString(),
+         `sign-in returns to the meeting, got ${page.url()}: ${await page.locator('main').innerText()}`);
+  await check('meeting-member');
+  expect((await page.locator('h1').innerText()).includes('Senior Officials'), 'the member sees the members-only meeting');
+  expect((await page.locator('header').innerText()).includes('Indonesia'), 'the header names who is signed in');
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'rcp-session');
+  expect(session && session.httpOnly && session.sameSite === 'Lax', 'the session cookie is HttpOnly and SameSite=Lax');
+  await page.locator('header').getByRole('link', { name: 'Indonesia' }).click();
+  await check('account');
+  await page.locator('main').getByRole('button', { name: 'Sign out', exact: true }).click();
+  expect(page.url().endsWith('/en/'), `signing out leads home, got ${page.url()}`);
+  expect((await page.locator('header').innerText()).includes('Sign in'), 'signed out');
+  const after = await page.goto(new URL(opt.hidden, opt.base).toString());
+  expect(after.status() === 404, `after signing out the meeting is 404 again, got ${after.status()}`);
+
+  // The secretariat, in its own browser: a postponement made with rcpctl
+  // shows on the meeting page after a reload.
+  const staff = await browser.newContext({ locale: 'en-GB' });
+  const staffPage = await staff.newPage();
+  await staffPage.goto(new URL(`/en/sign-in?next=${encodeURIComponent(opt.hidden)}`, opt.base).toString());
+  await staffPage.getByLabel('API key').fill(process.env.RCP_SECRETARIAT_KEY);
+  await staffPage.getByRole('button', { name: 'Sign in' }).click();
+  const before = await staffPage.locator('main').innerText();
+  expect(!before.includes('Postponed'), 'the meeting is not postponed yet');
+  execFileSync(opt.rcpctl, ['--address', opt.grpc, 'meeting', 'postpone', opt.hidden.replace(/^\/en\//, ''),
+                            '--reason', 'Venue unavailable'],
+               { env: { ...process.env, RCP_KEY: process.env.RCP_SECRETARIAT_KEY }, stdio: 'pipe' });
+  await staffPage.reload();
+  const postponed = await staffPage.locator('main').innerText();
+  expect(postponed.includes('Postponed'), 'the postponement shows after a reload');
+  expect(postponed.includes('New dates to be announced'), 'with its dates to be announced');
+  await staffPage.screenshot({ path: path.join(opt.screenshots, 'meeting-postponed.png'), fullPage: true });
+  await staff.close();
 
   // A hostile title: text, and nothing runs.
   await visit(opt.hostile, 'hostile-title');

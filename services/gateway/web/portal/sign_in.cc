@@ -54,7 +54,11 @@ bool CsrfTokenMatches(absl::string_view token, absl::string_view secret) {
 }
 
 bool SameOrigin(const httplib::Request& req, absl::string_view origin) {
-  if (req.has_header("Origin")) return req.get_header_value("Origin") == origin;
+  // Our pages' Referrer-Policy: no-referrer makes browsers send "Origin:
+  // null" with their forms (Fetch §3.2.5); Sec-Fetch-Site, which no page can
+  // set, then tells.
+  const std::string sent = req.get_header_value("Origin");
+  if (!sent.empty() && sent != "null") return sent == origin;
   return req.get_header_value("Sec-Fetch-Site") == "same-origin";
 }
 

@@ -50,8 +50,9 @@ std::string MaskedCsrfToken(const std::string& secret);
 bool CsrfTokenMatches(absl::string_view token, absl::string_view secret);
 
 // Whether a POST comes from a page of `origin` ("https://host[:port]"):
-// its Origin header is exactly that, or, without one, Sec-Fetch-Site says
-// "same-origin". Neither: refused.
+// its Origin header is exactly that, or, without one (or with "null", what
+// browsers send under no-referrer), Sec-Fetch-Site says "same-origin".
+// Neither: refused.
 bool SameOrigin(const httplib::Request& req, absl::string_view origin);
 
 // Where a sign-in or sign-out sends the visitor: `next` when it is a path

@@ -70,6 +70,9 @@ TEST(SameOrigin, TheOriginExactlyOrElseSecFetchSiteSameOrigin) {
   EXPECT_FALSE(SameOrigin(with({{"Origin", "https://portal.example.evil"}}), origin));
   EXPECT_FALSE(SameOrigin(with({{"Origin", "http://portal.example"}}), origin));
   EXPECT_FALSE(SameOrigin(with({{"Origin", "null"}}), origin));
+  // What a browser sends from our pages, which have Referrer-Policy: no-referrer.
+  EXPECT_TRUE(SameOrigin(with({{"Origin", "null"}, {"Sec-Fetch-Site", "same-origin"}}), origin));
+  EXPECT_FALSE(SameOrigin(with({{"Origin", "null"}, {"Sec-Fetch-Site", "cross-site"}}), origin));
   // An Origin decides, whatever Sec-Fetch-Site claims.
   EXPECT_FALSE(SameOrigin(with({{"Origin", "https://evil"}, {"Sec-Fetch-Site", "same-origin"}}), origin));
   EXPECT_TRUE(SameOrigin(with({{"Sec-Fetch-Site", "same-origin"}}), origin));
