@@ -21,6 +21,7 @@
 #include <unordered_map>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/concurrency/thread_pool.h"
@@ -640,6 +641,29 @@ absl::Status Store::Impl::OpenEpoch(rocksdb::Env* env) {
   return absl::OkStatus();
 }
 
+namespace {
+// Whether `children` of a directory without CURRENT are only what RocksDB
+// writes while creating a database (its lock, identity, info logs, first
+// manifest and options, and empty write-ahead logs): a creation that was
+// killed. Anything else (a table file, a WAL with records, a file of
+// another program) is not ours to remove.
+bool InterruptedCreation(rocksdb::Env* env, const std::string& path, const std::vector<std::string>& children) {
+  for (const std::string& c : children) {
+    absl::string_view name = c;
+    if (name == "LOCK" || name == "IDENTITY" || name == "LOG" || absl::StartsWith(name, "LOG.old.") ||
+        absl::StartsWith(name, "MANIFEST-") || absl::StartsWith(name, "OPTIONS-") || absl::EndsWith(name, ".dbtmp")) {
+      continue;
+    }
+    uint64_t size = 0;
+    if (absl::EndsWith(name, ".log") && env->GetFileSize(absl::StrCat(path, "/", c), &size).ok() && size == 0) {
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
 absl::Status Store::Impl::Open() {
   rocksdb::Env* env = options_.env ? options_.env : rocksdb::Env::Default();
   const std::string& path = options_.path;
@@ -655,10 +679,17 @@ absl::Status Store::Impl::Open() {
     children.erase(std::remove_if(children.begin(), children.end(),
                                   [](const std::string& c) { return c == "." || c == ".."; }),
                    children.end());
-    if (!children.empty()) {
+    if (!children.empty() && !InterruptedCreation(env, path, children)) {
       return absl::FailedPreconditionError(absl::StrCat(
           "data directory ", path, " is not empty and holds no RocksDB database (no CURRENT file); ",
           "refusing to create a new store over it"));
+    }
+    // A first start killed before RocksDB wrote CURRENT: nothing was ever
+    // acknowledged from it (no write is before Open returns), so its
+    // leftovers go and the store is created again.
+    for (const std::string& c : children) {
+      rocksdb::Status s = env->DeleteFile(absl::StrCat(path, "/", c));
+      if (!s.ok()) return FromRocksStatus(s, absl::StrCat("removing ", c, " of an interrupted creation"));
     }
   }
   if (!exists) {

@@ -454,6 +454,46 @@ TEST_F(StoreTest, NonEmptyDirectoryWithoutDatabaseIsRefused) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no RocksDB database")));
 }
 
+// A first start killed before RocksDB wrote CURRENT (found by
+// StoreCrashTest): what it left is RocksDB's own and holds nothing
+// acknowledged, so the next start creates the store; anything more is
+// still refused.
+TEST_F(StoreTest, ACreationKilledBeforeCurrentIsCreatedAgainButNothingElseIsTouched) {
+  const std::string path = Options().path;
+  auto leave = [&](std::vector<std::pair<std::string, std::string>> files) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+    for (const auto& [name, content] : files) std::ofstream(path + "/" + name) << content;
+  };
+  const std::vector<std::pair<std::string, std::string>> interrupted = {
+      {"LOCK", ""}, {"IDENTITY", "id"}, {"LOG", "info"}, {"MANIFEST-000001", "partial"},
+      {"OPTIONS-000003.dbtmp", "opts"}, {"000004.log", ""}};
+  leave(interrupted);
+  {
+    auto store = Store::Open(Options());
+    ASSERT_THAT(store, IsOk());
+    ASSERT_THAT((*store)->Write({"p"}, {"k"}, [](Transaction& txn) {
+                  txn.Put("items", "k", "v");
+                  return absl::OkStatus();
+                }).status(),
+                IsOk());
+  }
+  auto reopened = Store::Open(Options());
+  ASSERT_THAT(reopened, IsOk());
+  EXPECT_THAT((*reopened)->Get("items", "k"), IsOk());
+  reopened->reset();
+
+  for (const auto& extra : std::vector<std::pair<std::string, std::string>>{
+           {"000004.log", "records"}, {"000005.sst", "table"}, {"notes.txt", "hello"}}) {
+    auto files = interrupted;
+    files.push_back(extra);
+    leave(files);
+    EXPECT_THAT(Store::Open(Options()), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("no RocksDB database")))
+        << extra.first;
+    EXPECT_TRUE(std::filesystem::exists(path + "/" + extra.first)) << extra.first << " is left alone";
+  }
+}
+
 TEST_F(StoreTest, DatabaseOfAnotherStoreIsRefused) {
   { auto store = OpenOrDie(Options()); }
   StoreOptions o = Options();
