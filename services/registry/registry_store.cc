@@ -1095,19 +1095,24 @@ void StageDelete(Transaction& txn, const v1::WebSession& s) {
   txn.Delete(kWebSessionsCf, s.id_sha256());
   txn.Delete(kWebSessionsByKeyCf, SessionIndexKey(s.api_key(), s.id_sha256()));
 }
+
+// The id hashes of `api_key`'s sessions, from its index.
+absl::StatusOr<std::vector<std::string>> SessionIdsOf(const storage::ReadView& view, const std::string& api_key) {
+  std::vector<std::string> ids;
+  const std::string prefix = SessionIndexKey(api_key, "");
+  RCP_RETURN_IF_ERROR(view.Scan(kWebSessionsByKeyCf, prefix, absl::StrCat(api_key, "\x0b"),
+                                [&](absl::string_view key, absl::string_view) {
+                                  ids.emplace_back(key.substr(prefix.size()));
+                                  return true;
+                                }));
+  return ids;
+}
 }  // namespace
 
 absl::StatusOr<int> RegistryStore::DeleteSessionsOf(Transaction& txn, const std::string& api_key) {
   // Under kWebSessionsLock no session of the key can change, so a fresh
   // view holds them all.
-  auto view = store_->Read();
-  std::vector<std::string> ids;
-  std::string prefix = SessionIndexKey(api_key, "");
-  RCP_RETURN_IF_ERROR(view->Scan(kWebSessionsByKeyCf, prefix, absl::StrCat(api_key, "\x0b"),
-                                 [&](absl::string_view key, absl::string_view) {
-                                   ids.emplace_back(key.substr(prefix.size()));
-                                   return true;
-                                 }));
+  RCP_ASSIGN_OR_RETURN(std::vector<std::string> ids, SessionIdsOf(*store_->Read(), api_key));
   for (const std::string& id : ids) {
     txn.Delete(kWebSessionsCf, id);
     txn.Delete(kWebSessionsByKeyCf, SessionIndexKey(api_key, id));
@@ -1156,31 +1161,22 @@ absl::StatusOr<v1::CreateWebSessionResponse> RegistryStore::CreateWebSession(
                     // The key's other sessions: ended ones swept, the
                     // oldest ended when it holds the most it may.
                     std::vector<v1::WebSession> live;
-                    std::string prefix = SessionIndexKey(key.name(), "");
-                    absl::Status failed;
-                    RCP_RETURN_IF_ERROR(view->Scan(
-                        kWebSessionsByKeyCf, prefix, absl::StrCat(key.name(), "\x0b"),
-                        [&](absl::string_view index_key, absl::string_view) {
-                          std::string id(index_key.substr(prefix.size()));
-                          if (id == req.ends_id_sha256()) return true;
-                          v1::WebSession s;
-                          absl::Status got = view->Get(kWebSessionsCf, id, &s);
-                          if (absl::IsNotFound(got)) {
-                            txn.Delete(kWebSessionsByKeyCf, std::string(index_key));
-                            return true;
-                          }
-                          if (!got.ok()) {
-                            failed = got;
-                            return false;
-                          }
-                          if (Expired(s, txn.now())) {
-                            StageDelete(txn, s);
-                          } else {
-                            live.push_back(std::move(s));
-                          }
-                          return true;
-                        }));
-                    RCP_RETURN_IF_ERROR(failed);
+                    RCP_ASSIGN_OR_RETURN(std::vector<std::string> ids, SessionIdsOf(*view, key.name()));
+                    for (const std::string& id : ids) {
+                      if (id == req.ends_id_sha256()) continue;
+                      v1::WebSession s;
+                      absl::Status got = view->Get(kWebSessionsCf, id, &s);
+                      if (absl::IsNotFound(got)) {
+                        txn.Delete(kWebSessionsByKeyCf, SessionIndexKey(key.name(), id));
+                        continue;
+                      }
+                      RCP_RETURN_IF_ERROR(got);
+                      if (Expired(s, txn.now())) {
+                        StageDelete(txn, s);
+                      } else {
+                        live.push_back(std::move(s));
+                      }
+                    }
                     std::sort(live.begin(), live.end(), [](const v1::WebSession& a, const v1::WebSession& b) {
                       return FromTimestamp(a.create_time()) < FromTimestamp(b.create_time());
                     });
@@ -1217,13 +1213,15 @@ absl::StatusOr<v1::Principal> RegistryStore::AuthenticateWebSession(const Ctx& c
   const bool key_valid = key_got.ok() && !key.has_revoke_time() && FromTimestamp(key.expire_time()) > now;
   const bool ended = !key_valid || Expired(s, now);
   if (ended || now - FromTimestamp(s.last_seen_time()) >= kSeenGranularity) {
+    bool signed_out_meanwhile = false;  // on another gateway, between the read and the touch
     RCP_RETURN_IF_ERROR(store_
                             ->Write(ctx, {kWebSessionsLock},
                                     [&](Transaction& txn) -> absl::Status {
                                       v1::WebSession current;
                                       RCP_ASSIGN_OR_RETURN(bool found,
                                                            txn.Get(kWebSessionsCf, req.id_sha256(), &current));
-                                      if (!found) return absl::OkStatus();  // ended meanwhile
+                                      signed_out_meanwhile = !found;
+                                      if (!found) return absl::OkStatus();
                                       if (ended) {
                                         StageDelete(txn, current);
                                       } else {
@@ -1233,9 +1231,7 @@ absl::StatusOr<v1::Principal> RegistryStore::AuthenticateWebSession(const Ctx& c
                                       return absl::OkStatus();
                                     })
                             .status());
-    if (ended) return SessionEnded();
-    // Signed out (on another gateway) between the read and the touch.
-    if (absl::IsNotFound(store_->Read()->Get(kWebSessionsCf, req.id_sha256()).status())) return SessionEnded();
+    if (ended || signed_out_meanwhile) return SessionEnded();
   }
   RCP_ASSIGN_OR_RETURN(v1::Principal p, PrincipalOf(*view, key));
   p.set_web_session(true);
