@@ -113,6 +113,10 @@ struct Visit {
   // For forms: the CSRF cookie's secret, and whether this answer sets it.
   std::string csrf_secret;
   bool new_csrf = false;
+  // The session ended after Resolve, while the page was being made (its
+  // key revoked, the cache's TTL running out between two calls): the page
+  // is made again, anonymously.
+  mutable bool ended_midway = false;
 
   bool signed_in() const { return !session_id.empty(); }
 };
@@ -183,6 +187,15 @@ class Portal::Pages {
       v.lang = req.matches[1];
       if (!Resolve(req, &v)) return Unavailable(v, req, res);
       (this->*handler)(v, req, res);
+      if (v.ended_midway) {
+        Visit anonymous;
+        anonymous.lang = v.lang;
+        anonymous.csrf_secret = v.csrf_secret;
+        anonymous.new_csrf = v.new_csrf;
+        anonymous.session_ended = true;
+        res = httplib::Response();
+        (this->*handler)(anonymous, req, res);
+      }
     };
   }
 
@@ -307,11 +320,21 @@ class Portal::Pages {
     Replace(res, "Cache-Control", "no-store");
   }
 
+  // A call that failed other than for its item: the session ended midway
+  // (Page() makes the page again, anonymously), or 503.
+  void Trouble(const grpc::Status& s, const Visit& v, const httplib::Request& req, httplib::Response& res) {
+    if (s.error_code() == grpc::StatusCode::UNAUTHENTICATED && v.signed_in()) {
+      v.ended_midway = true;
+      return;
+    }
+    Unavailable(v, req, res);
+  }
+
   void Failed(const grpc::Status& s, const Visit& v, const httplib::Request& req, httplib::Response& res) {
     if (s.error_code() == grpc::StatusCode::NOT_FOUND || s.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
       return NotFound(v, req, res);
     }
-    Unavailable(v, req, res);
+    Trouble(s, v, req, res);
   }
 
   // ---------------------------------------------------------- signing in
@@ -537,7 +560,7 @@ class Portal::Pages {
     *list.mutable_filter()->mutable_start_time() = TimeUtil::GetCurrentTime();
     ev::ListMeetingsResponse meetings;
     grpc::Status s = Call(v, events_.get(), &ev::Events::Stub::ListMeetings, list, &meetings);
-    if (!s.ok()) return Unavailable(v, req, res);
+    if (!s.ok()) return Trouble(s, v, req, res);
     mstch::array items;
     for (const auto& m : meetings.meetings()) items.push_back(MeetingItem(lang, m, process_names));
     mstch::array cards;
@@ -728,7 +751,7 @@ class Portal::Pages {
           TimeUtil::GetCurrentTime();
       ev::ListMeetingsResponse meetings;
       s = Call(v, events_.get(), &ev::Events::Stub::ListMeetings, list, &meetings);
-      if (!s.ok()) return Unavailable(v, req, res);
+      if (!s.ok()) return Trouble(s, v, req, res);
       mstch::array items;
       for (const auto& m : meetings.meetings()) items.push_back(MeetingItem(lang, m, process_names));
       context[upcoming ? "upcoming" : "past"] = mstch::map{{"meetings", items}, {"has_meetings", !items.empty()}};
@@ -739,7 +762,7 @@ class Portal::Pages {
     list_documents.set_page_size(1000);
     doc::ListDocumentsResponse documents;
     s = Call(v, documents_.get(), &doc::Documents::Stub::ListDocuments, list_documents, &documents);
-    if (!s.ok()) return Unavailable(v, req, res);
+    if (!s.ok()) return Trouble(s, v, req, res);
     std::vector<doc::Document> latest(documents.documents().begin(), documents.documents().end());
     std::sort(latest.begin(), latest.end(), [](const doc::Document& a, const doc::Document& b) {
       return TimeUtil::TimestampToNanoseconds(a.create_time()) > TimeUtil::TimestampToNanoseconds(b.create_time());
@@ -756,7 +779,7 @@ class Portal::Pages {
     list_members.set_page_size(1000);
     reg::ListMembershipsResponse members;
     s = Call(v, registry_.get(), &reg::Registry::Stub::ListMemberships, list_members, &members);
-    if (!s.ok()) return Unavailable(v, req, res);
+    if (!s.ok()) return Trouble(s, v, req, res);
     mstch::array member_rows;
     for (const auto& m : members.memberships()) {
       member_rows.push_back(mstch::map{
@@ -770,7 +793,7 @@ class Portal::Pages {
     list_terms.set_page_size(1000);
     reg::ListChairTermsResponse terms;
     s = Call(v, registry_.get(), &reg::Registry::Stub::ListChairTerms, list_terms, &terms);
-    if (!s.ok()) return Unavailable(v, req, res);
+    if (!s.ok()) return Trouble(s, v, req, res);
     mstch::array term_rows;
     for (const auto& t : terms.chair_terms()) {
       term_rows.push_back(mstch::map{{"party", Named(party_names, t.party())},
